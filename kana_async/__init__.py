@@ -1,0 +1,1 @@
+"""kana_async: the asyncio-native SDK for Kana Perps (perpetual futures on Aptos)."""

@@ -1,0 +1,274 @@
+"""Every error kana_async raises.
+
+One tree, rooted at :class:`KanaError`, so ``except KanaError`` catches anything the SDK raised::
+
+    KanaError
+    ├── InvalidArgumentError (ValueError)      bad input, caught before any I/O
+    │   ├── InvalidAddressError                not a 0x-prefixed hex Aptos address
+    │   ├── UnknownMarketError                 market id not in the known market list
+    │   └── PrecisionError                     price/size off the market's tick or lot
+    ├── ArgumentTypeError (TypeError)          wrong Python type (e.g. float for money)
+    ├── ClientStateError (RuntimeError)        client used before ``async with`` / after close
+    ├── APIError                               the Kana REST API answered, but not with data
+    │   ├── APIStatusError                     non-2xx HTTP status
+    │   │   ├── BadRequestError                400
+    │   │   ├── AuthenticationError            401
+    │   │   ├── PermissionDeniedError          403
+    │   │   ├── NotFoundError                  404
+    │   │   ├── RateLimitError                 429 (``retry_after`` seconds, if sent)
+    │   │   └── ServerError                    5xx
+    │   ├── UnsuccessfulResponseError          2xx with ``success: false``
+    │   └── ResponseDecodeError                malformed JSON or an unexpected shape
+    ├── TransportError                         the request never got an answer
+    │   ├── ConnectError                       connection refused / DNS / TLS
+    │   └── RequestTimeoutError (TimeoutError) no answer within the timeout
+    ├── TransactionError                       an Aptos transaction did not succeed
+    │   ├── TransactionRejectedError           definitely not executed as wanted
+    │   │   │                                  (node refused it, or it aborted on chain)
+    │   │   └── MoveAbortError                 committed with ``success: false``; Kana abort code
+    │   └── OutcomeUnknownError                signed bytes left; we lost sight of them (``hash``)
+    └── StreamError                            websocket subscriptions
+        ├── SlowConsumerError                  an event-topic subscriber fell behind; data lost
+        └── SubscriptionClosedError            the subscription or its client was closed
+
+``str(exc)`` is always a readable sentence. Status errors keep ``status_code``, ``message`` (the
+server's own text when it sent one) and ``body``; transaction errors keep the transaction ``hash``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "APIStatusError",
+    "ArgumentTypeError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientStateError",
+    "ConnectError",
+    "InvalidAddressError",
+    "InvalidArgumentError",
+    "KanaError",
+    "MoveAbortError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PrecisionError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseDecodeError",
+    "ServerError",
+    "SlowConsumerError",
+    "StreamError",
+    "SubscriptionClosedError",
+    "TransactionError",
+    "TransactionRejectedError",
+    "TransportError",
+    "UnknownMarketError",
+    "UnsuccessfulResponseError",
+]
+
+
+class KanaError(Exception):
+    """Base class of every error raised by kana_async."""
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+class InvalidArgumentError(KanaError, ValueError):
+    """An argument has the right type but an unusable value; nothing was sent."""
+
+
+class InvalidAddressError(InvalidArgumentError):
+    """A string is not an Aptos address (``0x`` followed by 1 to 64 hex digits)."""
+
+
+class UnknownMarketError(InvalidArgumentError):
+    """A market id is not among the markets the exchange lists."""
+
+
+class PrecisionError(InvalidArgumentError):
+    """A price or size is not a multiple of the market's tick or lot.
+
+    ``nearest`` holds the valid values either side, so the caller can pick one.
+    """
+
+    def __init__(self, message: str, *, nearest: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.nearest = nearest
+
+
+class ArgumentTypeError(KanaError, TypeError):
+    """An argument has the wrong type (for example a ``float`` where money is expected)."""
+
+
+class ClientStateError(KanaError, RuntimeError):
+    """The client was used before ``async with`` opened it, or after it was closed."""
+
+
+# -- REST API --------------------------------------------------------------------------------
+
+
+class APIError(KanaError):
+    """The Kana REST API answered, but the answer was not usable data.
+
+    ``message`` is the server's own message when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        status_code: int | None = None,
+        body: bytes | None = None,
+    ) -> None:
+        self.message = message
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.body = body
+        where = f" ({method} {url})" if method else ""
+        status = f"HTTP {status_code}: " if status_code is not None else ""
+        super().__init__(f"{status}{message}{where}")
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx HTTP status."""
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the server rejected a parameter; ``message`` names it."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: missing or invalid API key (set ``api_key=`` or ``KANA_API_KEY``)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the API key is not allowed to call this endpoint."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: unknown path or resource."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """HTTP 5xx: the server failed."""
+
+
+class UnsuccessfulResponseError(APIError):
+    """The server answered 2xx with ``"success": false``; ``message`` is its reason."""
+
+
+class ResponseDecodeError(APIError):
+    """The body was not JSON, or not the documented shape."""
+
+
+# -- transport -------------------------------------------------------------------------------
+
+
+class TransportError(KanaError):
+    """No answer was received (connection failed or timed out)."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be established (refused, DNS, TLS)."""
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """No complete answer arrived within the configured timeout."""
+
+
+# -- transactions ----------------------------------------------------------------------------
+
+
+class TransactionError(KanaError):
+    """An Aptos transaction did not succeed. ``hash`` is set once the transaction was signed."""
+
+    def __init__(self, message: str, *, hash: str | None = None) -> None:
+        super().__init__(message)
+        self.hash = hash
+
+
+class TransactionRejectedError(TransactionError):
+    """The transaction definitely did not do what was asked: the node refused it, or it aborted.
+
+    ``vm_status`` / ``error_code`` carry the node's own words when it gave them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hash: str | None = None,
+        vm_status: str | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        super().__init__(message, hash=hash)
+        self.vm_status = vm_status
+        self.error_code = error_code
+
+
+class MoveAbortError(TransactionRejectedError):
+    """The transaction was committed with ``success: false`` because a Move function aborted.
+
+    ``abort_code`` is the numeric code, ``code_name`` Kana's constant for it (spec §2.4, e.g.
+    ``"E_INVALID_LEVERAGE"``) or ``None`` when unknown; ``version`` the ledger version.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hash: str | None = None,
+        vm_status: str | None = None,
+        abort_code: int | None = None,
+        code_name: str | None = None,
+        version: int | None = None,
+    ) -> None:
+        super().__init__(message, hash=hash, vm_status=vm_status)
+        self.abort_code = abort_code
+        self.code_name = code_name
+        self.version = version
+
+
+class OutcomeUnknownError(TransactionError):
+    """The signed transaction may or may not have been executed.
+
+    It left this process but no final answer came back (timeout, lost connection). Look it up by
+    ``hash`` before doing anything that could place the same order twice.
+    """
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+class StreamError(KanaError):
+    """A websocket subscription failed."""
+
+
+class SlowConsumerError(StreamError):
+    """An event-topic subscriber did not keep up; its buffer overflowed and events were lost.
+
+    Raised after the subscriber has drained what was buffered. ``dropped`` counts lost frames.
+    """
+
+    def __init__(self, message: str, *, dropped: int = 0) -> None:
+        super().__init__(message)
+        self.dropped = dropped
+
+
+class SubscriptionClosedError(StreamError):
+    """The subscription, or the client that owns it, was closed."""
