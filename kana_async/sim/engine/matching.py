@@ -1,0 +1,377 @@
+"""Order placement, matching, fills and cancellation (price-time priority, maker's price).
+
+Rules (documented in :mod:`kana_async.sim.engine`):
+
+* an opening order reserves ``ceil(notional / leverage) + ceil(notional * taker_fee)`` from the
+  trading balance when placed (limit: at its limit price; market: at the prices it will fill);
+  each fill moves its share into the position's margin, minus the fee actually charged;
+* a closing order reserves position size (``available_order_size``) instead of collateral;
+* a market order fills what the book offers and cancels the rest (immediate-or-cancel); it
+  aborts with 1007 only when nothing at all can fill;
+* closing a position pays back the released margin plus PnL minus the fee; a loss is taken at
+  once, a profit above the released margin is booked as *unsettled* until ``settle_pnl``.
+"""
+
+from __future__ import annotations
+
+from ..contract import MoveAbort
+from ..markets import MarketSpec
+from .book import LiveOrder
+from .positions import LivePosition, close_portion, entry_price
+from .records import (
+    ORDER_TYPE_LIMIT,
+    ORDER_TYPE_MARKET,
+    FillRecord,
+    OrderRequest,
+    PublicTrade,
+    TradeEvent,
+)
+from .state import EngineState
+
+__all__ = ["cancel_order", "pay_out", "place_order"]
+
+NO_RESTRICTION = 0
+FILL_OR_ABORT = 1
+POST_OR_ABORT = 3
+_RESTRICTIONS = (NO_RESTRICTION, FILL_OR_ABORT, POST_OR_ABORT)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _validate(s: EngineState, wallet: str, spec: MarketSpec, req: OrderRequest) -> None:
+    """Abort on anything wrong with ``req`` that does not depend on the book."""
+    if not 0 < req.leverage <= spec.max_leverage:
+        raise MoveAbort(1006, f"leverage {req.leverage} not in 1..{spec.max_leverage}")
+    if req.size <= 0 or req.size > spec.max_lots:
+        raise MoveAbort(1101, f"size {req.size} lots not in 1..{spec.max_lots}")
+    if not req.direction and req.size < spec.min_lots:
+        raise MoveAbort(1101, f"size {req.size} lots below the minimum of {spec.min_lots}")
+    if req.is_limit:
+        if req.restriction not in _RESTRICTIONS:
+            raise MoveAbort(1107, f"restriction {req.restriction} not in {_RESTRICTIONS}")
+        if req.price <= 0 or req.price % spec.tick_size:
+            raise MoveAbort(
+                1102,
+                f"price {req.price} ticks is not a positive multiple of tick size {spec.tick_size}",
+            )
+    for name, value in (("take profit", req.take_profit), ("stop loss", req.stop_loss)):
+        if value < 0 or value % spec.tick_size:
+            raise MoveAbort(1102, f"{name} {value} ticks is not a multiple of {spec.tick_size}")
+    pos = s.positions.get((wallet, spec.market_id, req.trade_side))
+    if req.direction:
+        available = pos.size - pos.pending_close if pos is not None else 0
+        if pos is not None and req.leverage != pos.leverage:
+            raise MoveAbort(
+                1004, f"leverage {req.leverage} differs from the position's {pos.leverage}"
+            )
+        if req.size > available:
+            raise MoveAbort(1011, f"closing {req.size} lots, only {available} available")
+    else:
+        leverage = (
+            pos.leverage
+            if pos is not None
+            else _pending_open_leverage(s, wallet, spec, req.trade_side)
+        )
+        if leverage is not None and req.leverage != leverage:
+            raise MoveAbort(1005, f"leverage {req.leverage} differs from the position's {leverage}")
+
+
+def _pending_open_leverage(s: EngineState, wallet: str, spec: MarketSpec, side: bool) -> int | None:
+    found = s.open_leverage.get((wallet, spec.market_id, side))
+    return found[0] if found is not None else None
+
+
+def _rest(s: EngineState, order: LiveOrder) -> None:
+    """Put ``order`` on the book and in the open-order indexes."""
+    s.journal.key(s.open, order.order_id)
+    s.open[order.order_id] = order
+    s.books[order.market_id].add(order, s.journal)
+    if not order.direction:
+        key = (order.wallet, order.market_id, order.trade_side)
+        leverage, count = s.open_leverage.get(key, (order.leverage, 0))
+        s.journal.key(s.open_leverage, key)
+        s.open_leverage[key] = (leverage, count + 1)
+    s.book_changed(order.market_id)
+
+
+def _unrest(s: EngineState, order: LiveOrder) -> None:
+    """Take a resting ``order`` off the book and out of the open-order indexes."""
+    s.books[order.market_id].remove(order, s.journal)
+    s.journal.key(s.open, order.order_id)
+    del s.open[order.order_id]
+    if not order.direction:
+        key = (order.wallet, order.market_id, order.trade_side)
+        leverage, count = s.open_leverage[key]
+        s.journal.key(s.open_leverage, key)
+        if count > 1:
+            s.open_leverage[key] = (leverage, count - 1)
+        else:
+            del s.open_leverage[key]
+    s.book_changed(order.market_id)
+
+
+def place_order(
+    s: EngineState, wallet: str, spec: MarketSpec, req: OrderRequest, order_type: int | None = None
+) -> LiveOrder:
+    """Validate, reserve, match and (limit, restriction 0) rest one order."""
+    _validate(s, wallet, spec, req)
+    is_buy = req.trade_side != req.direction
+    book = s.books[spec.market_id]
+    plan = book.plan(is_buy, req.price if req.is_limit else None, req.size)
+    matchable = sum(lots for _, lots in plan)
+    if req.is_limit:
+        if req.restriction == POST_OR_ABORT and matchable:
+            raise MoveAbort(1105, f"post-only order would take {matchable} lots")
+        if req.restriction == FILL_OR_ABORT and matchable < req.size:
+            raise MoveAbort(1104, f"fill-or-abort order: only {matchable} of {req.size} lots fill")
+    elif not matchable:
+        raise MoveAbort(1007, "no liquidity on the other side of the book")
+    reserve = 0
+    key = (wallet, spec.market_id, req.trade_side)
+    if not req.direction:
+        if req.is_limit:
+            notional = spec.notional_units(req.size, req.price)
+        else:
+            notional = sum(spec.notional_units(lots, price) for price, lots in plan)
+        reserve = _ceil_div(notional, req.leverage) + _ceil_div(notional * s.fees.taker_bps, 10_000)
+        s.accounts.debit_trading(wallet, reserve, 1109, "initial margin")
+        s.balance_changed(wallet)
+    else:
+        pos = s.positions[key]
+        s.journal.obj(pos)
+        pos.pending_close += req.size
+    order_id = s.next_id("order", spec.market_id)
+    order = LiveOrder(
+        order_id=order_id,
+        wallet=wallet,
+        market_id=spec.market_id,
+        order_type=order_type or (ORDER_TYPE_LIMIT if req.is_limit else ORDER_TYPE_MARKET),
+        is_market=not req.is_limit,
+        trade_side=req.trade_side,
+        direction=req.direction,
+        is_buy=is_buy,
+        price=req.price if req.is_limit else 0,
+        size=req.size,
+        remaining=req.size,
+        filled=0,
+        filled_value=0,
+        leverage=req.leverage,
+        restriction=req.restriction if req.is_limit else 0,
+        take_profit=req.take_profit,
+        stop_loss=req.stop_loss,
+        reserved=reserve,
+        reserve_lots=0 if req.direction else (req.size if req.is_limit else matchable),
+        status="Open",
+        trade_id=None,
+        timestamp=s.now,
+        last_updated=s.now,
+        version=s.version,
+    )
+    s.journal.key(s.orders, order_id)
+    s.orders[order_id] = order
+    s.append(s.order_ids, wallet, order_id)
+    _match(s, spec, order)
+    if order.remaining:
+        if req.is_limit:
+            _rest(s, order)
+        else:
+            # Immediate-or-cancel: the part the book could not fill is cancelled.
+            _release(s, order)
+            order.status = "Cancelled"
+    s.order_changed(order)
+    return order
+
+
+def _match(s: EngineState, spec: MarketSpec, taker: LiveOrder) -> None:
+    book = s.books[spec.market_id]
+    while taker.remaining:
+        maker = book.best_order(taker.is_buy)
+        if maker is None:
+            break
+        price = maker.price
+        if not taker.is_market and (price > taker.price if taker.is_buy else price < taker.price):
+            break
+        lots = min(maker.remaining, taker.remaining)
+        trade_id = s.next_id("trade", spec.market_id)
+        maker_fill = _fill(s, spec, maker, lots, price, True, trade_id)
+        taker_fill = _fill(s, spec, taker, lots, price, False, trade_id)
+        if not maker.remaining:
+            _unrest(s, maker)
+        s.order_changed(maker)
+        s.book_changed(spec.market_id)
+        s.journal.key(s.last_price, spec.market_id)
+        s.last_price[spec.market_id] = price
+        trade = PublicTrade(
+            market_id=spec.market_id,
+            trade_id=trade_id,
+            price=price,
+            size=lots,
+            order_value=spec.notional_units(lots, price),
+            taker_is_buy=taker.is_buy,
+            taker_order_id=taker.order_id,
+            maker_order_id=maker.order_id,
+            taker_address=s.profile(taker.wallet),
+            maker_address=s.profile(maker.wallet),
+            timestamp=s.now,
+            last_updated=s.now,
+            transaction_version=s.version,
+        )
+        s.append(s.market_trades, spec.market_id, trade)
+        s.events.append(TradeEvent(trade=trade, maker=maker_fill, taker=taker_fill))
+
+
+def _fill(
+    s: EngineState,
+    spec: MarketSpec,
+    order: LiveOrder,
+    lots: int,
+    price: int,
+    is_maker: bool,
+    trade_id: int,
+) -> FillRecord:
+    """Apply one side of a fill to the order, the position and the balances."""
+    s.journal.obj(order)
+    value = spec.notional_units(lots, price)
+    fee = value * (s.fees.maker_bps if is_maker else s.fees.taker_bps) // 10_000
+    key = (order.wallet, order.market_id, order.trade_side)
+    pos = s.positions.get(key)
+    pnl = 0
+    if not order.direction:
+        if lots >= order.reserve_lots:
+            share = order.reserved
+        else:
+            share = order.reserved * lots // order.reserve_lots
+        order.reserved -= share
+        order.reserve_lots = max(0, order.reserve_lots - lots)
+        if pos is None:
+            pos = LivePosition(
+                wallet=order.wallet,
+                market_id=order.market_id,
+                trade_side=order.trade_side,
+                leverage=order.leverage,
+                size=0,
+                basis=0,
+                margin=0,
+                pending_close=0,
+                take_profit=0,
+                stop_loss=0,
+                trade_id=trade_id,
+                timestamp=s.now,
+                last_updated=s.now,
+                version=s.version,
+            )
+            s.journal.key(s.positions, key)
+            s.positions[key] = pos
+        else:
+            s.journal.obj(pos)
+        pos.size += lots
+        pos.basis += value
+        pos.margin += share - fee
+        if order.take_profit:
+            pos.take_profit = order.take_profit
+        if order.stop_loss:
+            pos.stop_loss = order.stop_loss
+        s.accounts.credit_trading(spec.fee_address, fee)
+        s.balance_changed(spec.fee_address)
+        entry = entry_price(spec, pos)
+    else:
+        if pos is None or pos.size < lots:  # pragma: no cover - guarded by pending_close
+            raise RuntimeError("closing fill without a position to close")
+        s.journal.obj(pos)
+        entry = entry_price(spec, pos)
+        basis_part, margin_part = close_portion(pos, lots)
+        pnl = value - basis_part if pos.trade_side else basis_part - value
+        pos.size -= lots
+        pos.basis -= basis_part
+        pos.margin -= margin_part
+        pos.pending_close -= lots
+        pay_out(s, spec, order.wallet, margin_part, pnl, fee)
+    pos.trade_id = trade_id
+    pos.last_updated = s.now
+    pos.version = s.version
+    if not pos.size:
+        s.journal.key(s.positions, key)
+        del s.positions[key]
+    s.position_changed(pos)
+    order.remaining -= lots
+    order.filled += lots
+    order.filled_value += value
+    order.trade_id = trade_id
+    order.last_updated = s.now
+    order.version = s.version
+    order.status = "Filled" if not order.remaining else "Partially Filled"
+    record = FillRecord(
+        address=s.profile(order.wallet),
+        wallet=order.wallet,
+        market_id=order.market_id,
+        trade_id=trade_id,
+        order_id=order.order_id,
+        order_type=order.order_type,
+        trade_side=order.trade_side,
+        direction=order.direction,
+        is_buy=order.is_buy,
+        is_maker=is_maker,
+        size=lots,
+        price=price,
+        order_value=value,
+        pnl=pnl,
+        fee=fee,
+        entry_price=entry,
+        leverage=order.leverage,
+        timestamp=s.now,
+        last_updated=s.now,
+        transaction_version=s.version,
+    )
+    s.append(s.fills, order.wallet, record)
+    s.balance_changed(order.wallet)
+    return record
+
+
+def pay_out(s: EngineState, spec: MarketSpec, wallet: str, margin: int, pnl: int, fee: int) -> None:
+    """Settle a close: released ``margin`` + ``pnl`` − ``fee`` back to the trader.
+
+    The clearing pot pays the PnL and absorbs any loss beyond the released margin (the trader
+    never loses more than the collateral). Losses come off at once; profit above the released
+    margin is booked as unsettled PnL.
+    """
+    s.accounts.clearing_pay(pnl)
+    if fee:
+        s.accounts.credit_trading(spec.fee_address, fee)
+        s.balance_changed(spec.fee_address)
+    payout = margin + pnl - fee
+    if payout < 0:
+        s.accounts.clearing_pay(-payout)
+        payout = 0
+    if payout <= margin:
+        s.accounts.credit_trading(wallet, payout)
+    else:
+        s.accounts.credit_trading(wallet, margin)
+        s.accounts.add_unsettled(wallet, spec.market_id, payout - margin)
+    s.balance_changed(wallet)
+
+
+def _release(s: EngineState, order: LiveOrder) -> None:
+    """Give back what an order still holds: collateral (opening) or position size (closing)."""
+    s.journal.obj(order)
+    if order.reserved:
+        s.accounts.credit_trading(order.wallet, order.reserved)
+        s.balance_changed(order.wallet)
+        order.reserved = 0
+    if order.direction and order.remaining:
+        pos = s.positions.get((order.wallet, order.market_id, order.trade_side))
+        if pos is not None:
+            s.journal.obj(pos)
+            pos.pending_close -= order.remaining
+            s.position_changed(pos)
+
+
+def cancel_order(s: EngineState, order: LiveOrder) -> None:
+    """Cancel a resting order: off the book, release what it holds, status ``Cancelled``."""
+    _unrest(s, order)
+    _release(s, order)
+    order.status = "Cancelled"
+    order.last_updated = s.now
+    order.version = s.version
+    s.order_changed(order)

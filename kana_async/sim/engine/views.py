@@ -1,0 +1,171 @@
+"""Read-only views of the engine state: balances, orders, positions, history, books, prices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import risk
+from .records import (
+    FillRecord,
+    FundingPaymentRecord,
+    FundingRateRecord,
+    OrderRecord,
+    PositionRecord,
+    PublicTrade,
+    TransferRecord,
+)
+from .state import EngineState, normalize_address
+
+__all__ = ["ExchangeViews"]
+
+_SEQ_MASK = (1 << 80) - 1
+
+
+class ExchangeViews:
+    """The read half of :class:`~kana_async.sim.engine.Exchange` (records, newest last)."""
+
+    _s: EngineState
+    _clock: Callable[[], int]
+
+    def next_funding_time(self, now: int) -> int:
+        """The first funding boundary strictly after ``now``."""
+        interval = self._s.funding_interval
+        return (now // interval + 1) * interval
+
+    # -- balances -------------------------------------------------------------------------------
+    def wallet_balance(self, wallet: str) -> int:
+        """Collateral in the wallet (not deposited), quote units."""
+        return self._s.accounts.wallets.get(normalize_address(wallet), 0)
+
+    def trading_balance(self, wallet: str) -> int:
+        """Free collateral in the trading account (excludes margin and reservations)."""
+        return self._s.accounts.trading.get(normalize_address(wallet), 0)
+
+    def unsettled_pnl(self, wallet: str, market_id: int | None = None) -> int:
+        """Realised profit not yet settled (``settle_pnl``), in one market or all."""
+        return self._s.accounts.unsettled_of(normalize_address(wallet), market_id)
+
+    def net_profile_balance(self, wallet: str) -> int:
+        """Trading balance plus unsettled PnL across all markets."""
+        return self.trading_balance(wallet) + self.unsettled_pnl(wallet)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def open_orders(self, wallet: str, market_id: int | None = None) -> list[OrderRecord]:
+        """The wallet's open orders, oldest first."""
+        wallet = normalize_address(wallet)
+        mine = [
+            o
+            for o in self._s.open.values()
+            if o.wallet == wallet and market_id in (None, o.market_id)
+        ]
+        mine.sort(key=lambda o: o.order_id & _SEQ_MASK)
+        return [self._s.order_record(o) for o in mine]
+
+    def order(self, market_id: int, order_id: int) -> OrderRecord | None:
+        """One order (open or remembered), or None."""
+        o = self._s.orders.get(order_id)
+        if o is None or o.market_id != market_id:
+            return None
+        return self._s.order_record(o)
+
+    def order_history(self, wallet: str, market_id: int | None = None) -> list[OrderRecord]:
+        """Every remembered order of the wallet, oldest first (current state of each)."""
+        s, wallet = self._s, normalize_address(wallet)
+        out = []
+        for order_id in s.order_ids.get(wallet, ()):
+            o = s.orders.get(order_id)
+            if o is not None and market_id in (None, o.market_id):
+                out.append(s.order_record(o))
+        return out
+
+    def positions(self, wallet: str, market_id: int | None = None) -> list[PositionRecord]:
+        """The wallet's open positions (long before short per market)."""
+        wallet = normalize_address(wallet)
+        rows = [
+            self._s.position_record(p)
+            for (w, m, _), p in self._s.positions.items()
+            if w == wallet and market_id in (None, m)
+        ]
+        return sorted(rows, key=lambda r: (r.market_id, not r.trade_side))
+
+    def trades(self, wallet: str, market_id: int | None = None) -> list[FillRecord]:
+        """The wallet's fills (incl. liquidations), oldest first."""
+        rows = self._s.fills.get(normalize_address(wallet), [])
+        return [r for r in rows if market_id in (None, r.market_id)]
+
+    def market_trades(self, market_id: int, limit: int = 50) -> list[PublicTrade]:
+        """The market's latest public trades, oldest first (at most ``limit``)."""
+        self._s.market(market_id)
+        rows = self._s.market_trades[market_id]
+        return rows[-limit:] if limit > 0 else []
+
+    def funding_history(
+        self, wallet: str, market_id: int | None = None
+    ) -> list[FundingPaymentRecord]:
+        """The wallet's funding payments, oldest first."""
+        rows = self._s.funding_payments.get(normalize_address(wallet), [])
+        return [r for r in rows if market_id in (None, r.market_id)]
+
+    def funding_rates(self) -> list[FundingRateRecord]:
+        """The current (estimated) funding rate of every market."""
+        s = self._s
+        s.now = self._clock()
+        nxt = s.next_funding.get("all") or self.next_funding_time(s.now)
+        return [risk.funding_rate_record(s, spec, nxt) for spec in s.markets.values()]
+
+    def applied_funding_rates(self, market_id: int | None = None) -> list[FundingRateRecord]:
+        """Funding rates that were applied, oldest first."""
+        return [r for r in self._s.funding_applied if market_id in (None, r.market_id)]
+
+    def transfers(self, wallet: str) -> list[TransferRecord]:
+        """The wallet's deposits and withdrawals, oldest first."""
+        return list(self._s.transfers.get(normalize_address(wallet), []))
+
+    def book(
+        self, market_id: int, depth: int | None = None
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """``(bids, asks)`` as ``(price_ticks, size_lots)`` per level, best first."""
+        self._s.market(market_id)
+        book = self._s.books[market_id]
+        return book.levels(True, depth), book.levels(False, depth)
+
+    def best_bid_ask(self, market_id: int) -> tuple[int | None, int | None]:
+        """Best bid and best ask in ticks (None for an empty side)."""
+        self._s.market(market_id)
+        book = self._s.books[market_id]
+        return book.best_bid(), book.best_ask()
+
+    def last_price(self, market_id: int) -> int | None:
+        """Price of the market's last trade in ticks, or None before the first trade."""
+        self._s.market(market_id)
+        return self._s.last_price.get(market_id)
+
+    def mark_price(self, market_id: int) -> int:
+        """Mark price (last trade, else mid, else index) in ticks."""
+        self._s.market(market_id)
+        return self._s.mark(market_id)
+
+    # -- accounting (tests, diagnostics) --------------------------------------------------------
+    def clearing_balance(self) -> int:
+        """The clearing pot (pays PnL / funding, absorbs losses beyond collateral)."""
+        return self._s.accounts.clearing["clearing"]
+
+    def minted(self) -> int:
+        """Total collateral the faucet created."""
+        return self._s.accounts.minted["minted"]
+
+    def total_collateral(self) -> int:
+        """Wallets + trading + unsettled + position margins + order reservations + clearing pot.
+
+        Always equal to :meth:`minted` (collateral is conserved).
+        """
+        s = self._s
+        a = s.accounts
+        return (
+            sum(a.wallets.values())
+            + sum(a.trading.values())
+            + sum(a.unsettled.values())
+            + sum(p.margin for p in s.positions.values())
+            + sum(o.reserved for o in s.open.values())
+            + a.clearing["clearing"]
+        )
