@@ -1,0 +1,288 @@
+"""The simulator's fake Aptos fullnode: the node REST API under ``/v1`` over :class:`NodeState`.
+
+Routes (shapes follow the Aptos node API)::
+
+    GET  /v1                                    ledger info (chain_id, ledger_version, ...)
+    GET  /v1/accounts/{address}                 sequence_number, authentication_key
+    GET  /v1/accounts/{address}/module/{name}   module ABI (simulator modules only)
+    GET  /v1/estimate_gas_price                 gas price estimates
+    POST /v1/transactions                       BCS signed transaction -> 202 pending JSON
+    POST /v1/transactions/simulate              BCS, zero signature -> [user_transaction]
+    GET  /v1/transactions/by_hash/{hash}        pending or committed transaction
+    GET  /v1/transactions/wait_by_hash/{hash}   the same, long-polling while pending
+
+Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The node fields of
+:class:`kana_async.sim.faults.Faults` apply to ``POST /v1/transactions``:
+
+* ``node_drop_request``: the connection is closed before the transaction is read (not executed);
+* ``node_submit_429`` / ``node_submit_5xx``: refused with 429 (``Retry-After: 0``) / 503;
+* ``node_submit_delay``: accepted (and executed) at once, answered that many seconds later;
+* ``node_drop_response``: accepted and executed, then the connection is closed unanswered.
+
+Like Aptos, re-submitting the identical bytes of a pending transaction answers 202 again and a
+committed one answers ``SEQUENCE_NUMBER_TOO_OLD``: nothing ever executes twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiohttp import web
+
+from kana_async.sim import contract
+from kana_async.sim.faults import Faults
+from kana_async.sim.node_state import (
+    MIN_GAS_UNIT_PRICE,
+    Ledger,
+    NodeError,
+    NodeState,
+    Transaction,
+    norm,
+)
+
+__all__ = ["BCS_CONTENT_TYPE", "FakeNode", "Ledger"]
+
+log = logging.getLogger("kana_async.sim")
+
+#: Content type of a BCS signed transaction body.
+BCS_CONTENT_TYPE: Final = "application/x.aptos.signed_transaction+bcs"
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class FakeNode:
+    """A fake Aptos fullnode executing the simulator's entry functions against ``ledger``.
+
+    Args:
+        chain_id: the chain id transactions must carry.
+        ledger: executes committed entry functions (see :class:`Ledger`).
+        faults: switchable faults; the ``node_*`` fields apply to submissions.
+        clock: seconds since the epoch (expiry checks, timestamps).
+        long_poll: seconds ``wait_by_hash`` waits for a pending transaction before answering.
+    """
+
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        ledger: Ledger,
+        faults: Faults,
+        clock: Callable[[], float] = time.time,
+        long_poll: float = 1.0,
+    ) -> None:
+        self.state = NodeState(chain_id=chain_id, ledger=ledger, clock=clock)
+        self.faults = faults
+        self.long_poll = long_poll
+        self._changed = asyncio.Event()
+        self.state.listeners.append(self._on_commit)
+
+    # -- accounts (for the simulator and tests) ----------------------------------------------
+
+    @property
+    def chain_id(self) -> int:
+        """The node's chain id."""
+        return self.state.chain_id
+
+    def create_account(self, public_key: bytes) -> str:
+        """Register the account of an Ed25519 public key; returns its address."""
+        return self.state.create_account(public_key)
+
+    def register_account(self, address: str, authentication_key: str | None = None) -> None:
+        """Create ``address`` if needed (auth key = address unless given)."""
+        self.state.register_account(address, authentication_key)
+
+    def fund_apt(self, address: str, octas: int) -> None:
+        """Credit APT octas to ``address``, creating the account if needed."""
+        self.state.fund_apt(address, octas)
+
+    def apt_balance(self, address: str) -> int:
+        """APT balance of ``address`` in octas."""
+        return self.state.apt_balance(address)
+
+    def transaction(self, tx_hash: str) -> Transaction | None:
+        """A transaction by hash, pending or committed."""
+        return self.state.lookup(tx_hash)
+
+    def sequence_number(self, address: str) -> int:
+        """The account's current sequence number (0 for an unknown account)."""
+        account = self.state.accounts.get(norm(address))
+        return account.sequence_number if account else 0
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def build_app(self) -> web.Application:
+        """The aiohttp application serving the node API under ``/v1``."""
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/v1", self._ledger_info)
+        app.router.add_get("/v1/", self._ledger_info)
+        app.router.add_get("/v1/accounts/{address}", self._account)
+        app.router.add_get("/v1/accounts/{address}/module/{module}", self._module)
+        app.router.add_get("/v1/estimate_gas_price", self._gas_price)
+        app.router.add_post("/v1/transactions", self._submit)
+        app.router.add_post("/v1/transactions/simulate", self._simulate)
+        app.router.add_get("/v1/transactions/by_hash/{hash}", self._by_hash)
+        app.router.add_get("/v1/transactions/wait_by_hash/{hash}", self._wait_by_hash)
+        return app
+
+    def _on_commit(self, tx: Transaction) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except NodeError as exc:
+            response = _json(exc.body, status=exc.status)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = _json(
+                {"message": exc.reason, "error_code": "web_framework_error", "vm_error_code": None},
+                status=exc.status,
+            )
+        response.headers["X-Aptos-Chain-Id"] = str(self.state.chain_id)
+        response.headers["X-Aptos-Ledger-Version"] = str(self.state.ledger_version)
+        response.headers["X-Aptos-Ledger-TimestampUsec"] = str(int(self.state.clock() * 1e6))
+        return response
+
+    async def _ledger_info(self, request: web.Request) -> web.Response:
+        version = str(self.state.ledger_version)
+        return _json(
+            {
+                "chain_id": self.state.chain_id,
+                "epoch": "1",
+                "ledger_version": version,
+                "oldest_ledger_version": "0",
+                "ledger_timestamp": str(int(self.state.clock() * 1e6)),
+                "node_role": "full_node",
+                "oldest_block_height": "0",
+                "block_height": version,
+                "git_hash": "kana-async-sim",
+            }
+        )
+
+    async def _account(self, request: web.Request) -> web.Response:
+        return _json(self.state.account_json(_address(request.match_info["address"])))
+
+    async def _module(self, request: web.Request) -> web.Response:
+        address = _address(request.match_info["address"])
+        name = request.match_info["module"]
+        abi = contract.module_abi(name) if address == contract.KANA_PACKAGE else None
+        if abi is None:
+            raise NodeError(
+                404,
+                f"Module not found by Address({address}), Module name({name}) and "
+                f"Ledger version({self.state.ledger_version})",
+                "module_not_found",
+            )
+        return _json(abi)
+
+    async def _gas_price(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "deprioritized_gas_estimate": MIN_GAS_UNIT_PRICE,
+                "gas_estimate": MIN_GAS_UNIT_PRICE,
+                "prioritized_gas_estimate": MIN_GAS_UNIT_PRICE * 3 // 2,
+            }
+        )
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        faults = self.faults
+        if faults.take("node_drop_request"):
+            _drop(request)
+        if faults.take("node_submit_429"):
+            response = _json(
+                {"message": "Too many requests", "error_code": "rate_limited"}, status=429
+            )
+            response.headers["Retry-After"] = "0"
+            return response
+        if faults.take("node_submit_5xx"):
+            return _json(
+                {"message": "Service unavailable", "error_code": "internal_error"}, status=503
+            )
+        tx = self.state.submit(await _bcs_body(request))
+        if faults.node_submit_delay > 0:  # accepted at once, answered late
+            await asyncio.sleep(faults.node_submit_delay)
+        if faults.take("node_drop_response"):
+            _drop(request)
+        return _json(_pending(tx), status=202)
+
+    async def _simulate(self, request: web.Request) -> web.Response:
+        body = await _bcs_body(request)
+        return _json([self.state.simulate(body).to_json()])
+
+    async def _by_hash(self, request: web.Request) -> web.Response:
+        return _json(self._find(request.match_info["hash"]).to_json())
+
+    async def _wait_by_hash(self, request: web.Request) -> web.Response:
+        tx_hash = request.match_info["hash"]
+        deadline = asyncio.get_running_loop().time() + self.long_poll
+        tx = self._find(tx_hash)
+        while not tx.committed:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                break
+            tx = self._find(tx_hash)
+        return _json(tx.to_json())
+
+    def _find(self, tx_hash: str) -> Transaction:
+        tx = self.state.lookup(tx_hash)
+        if tx is None:
+            raise NodeError(
+                404,
+                f"Transaction not found by Transaction hash({tx_hash})",
+                "transaction_not_found",
+            )
+        return tx
+
+
+def _pending(tx: Transaction) -> dict[str, Any]:
+    """The 202 answer: the pending form, even when execution already happened."""
+    body = tx.to_json()
+    keep = (
+        "hash",
+        "sender",
+        "sequence_number",
+        "max_gas_amount",
+        "gas_unit_price",
+        "expiration_timestamp_secs",
+        "payload",
+        "signature",
+    )
+    return {"type": "pending_transaction", **{k: body[k] for k in keep}}
+
+
+def _address(text: str) -> str:
+    body = text.lower().removeprefix("0x")
+    if not body or len(body) > 64 or any(c not in "0123456789abcdef" for c in body):
+        raise NodeError(400, f"invalid account address {text!r}", "invalid_input")
+    return norm(text)
+
+
+async def _bcs_body(request: web.Request) -> bytes:
+    if request.content_type != BCS_CONTENT_TYPE:
+        raise NodeError(415, f"expected Content-Type {BCS_CONTENT_TYPE}", "unsupported_media_type")
+    return await request.read()
+
+
+def _drop(request: web.Request) -> None:
+    """Close the connection without an answer (aiohttp closes on CancelledError)."""
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError
+
+
+def _json(body: Any, *, status: int = 200) -> web.Response:
+    return web.Response(
+        body=json.dumps(body).encode(), status=status, content_type="application/json"
+    )

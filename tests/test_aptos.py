@@ -1,0 +1,629 @@
+"""Node client, sequence allocator and transaction sender against the fake node (real sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from kana_async._aptos import (
+    NodeClient,
+    SendOptions,
+    SequenceAllocator,
+    TransactionSender,
+    _SingleFlight,
+    result_from_json,
+)
+from kana_async._exceptions import (
+    InvalidArgumentError,
+    MoveAbortError,
+    NotFoundError,
+    OutcomeUnknownError,
+    TransactionRejectedError,
+)
+from kana_async._signing import Account, TransactionSpec, sign_transaction
+from kana_async.models.payloads import TransactionPayload
+from kana_async.models.transactions import abort_code_name, parse_move_abort
+from kana_async.sim import contract
+from tests.test_aptos_support import CHAIN_ID, FN, NodeFixture, served_node
+
+pytestmark = pytest.mark.anyio
+
+
+def payload(name: str, *args: Any, type_args: tuple[str, ...] = ()) -> TransactionPayload:
+    return TransactionPayload(function=FN[name], type_arguments=type_args, function_arguments=args)
+
+
+def limit_order(market: int, leverage: int = 2) -> TransactionPayload:
+    return payload(
+        "place_limit_order",
+        str(market),
+        "true",
+        "false",
+        "10",
+        "5500",
+        str(leverage),
+        "0",
+        "0",
+        "0",
+    )
+
+
+class Recorder:
+    """Counts requests per path on a shared httpx client."""
+
+    def __init__(self) -> None:
+        self.paths: Counter[str] = Counter()
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, request: httpx.Request) -> None:
+        self.paths[request.url.path] += 1
+        if request.method == "POST":
+            self.bodies.append(request.content)
+
+
+def sender_for(
+    fx: NodeFixture, http: httpx.AsyncClient, *, chain_id: int = CHAIN_ID, **node_kw: Any
+) -> TransactionSender:
+    node = NodeClient(http, fx.url, retry_backoff=0.001, **node_kw)
+    return TransactionSender(node, fx.account, chain_id=chain_id, options=SendOptions())
+
+
+# -- single flight ------------------------------------------------------------------------------
+
+
+async def test_abi_fetched_once_for_fifty_concurrent_callers() -> None:
+    recorder = Recorder()
+    async with served_node() as fx, httpx.AsyncClient(event_hooks={"request": [recorder]}) as http:
+        node = NodeClient(http, fx.url)
+        results: list[tuple[tuple[str, ...], int]] = []
+
+        async def one() -> None:
+            results.append(await node.entry_function_types(FN["place_limit_order"]))
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(one)
+        module_path = f"/v1/accounts/{contract.KANA_PACKAGE}/module/perpetual_scripts"
+        assert recorder.paths[module_path] == 1
+        assert len(results) == 50 and len(set(results)) == 1
+        assert results[0][0] == contract.ENTRY_FUNCTIONS["place_limit_order"].params
+        # Another module is a separate fetch; the first stays cached.
+        await node.entry_function_types(FN["faucet_to_address"])
+        await node.entry_function_types(FN["deposit"])
+        assert recorder.paths[module_path] == 1
+        assert recorder.paths[f"/v1/accounts/{contract.KANA_PACKAGE}/module/usdt"] == 1
+        # Gas price: cached too.
+        assert await node.gas_unit_price() == await node.gas_unit_price() == 100
+        assert recorder.paths["/v1/estimate_gas_price"] == 1
+
+
+async def test_abi_errors_are_shared_then_retried() -> None:
+    recorder = Recorder()
+    async with served_node() as fx, httpx.AsyncClient(event_hooks={"request": [recorder]}) as http:
+        node = NodeClient(http, fx.url)
+        bogus = f"{contract.KANA_PACKAGE}::missing::f"
+        outcomes = await asyncio.gather(
+            *(node.entry_function_types(bogus) for _ in range(5)), return_exceptions=True
+        )
+        assert all(isinstance(o, NotFoundError) for o in outcomes)
+        assert recorder.paths[f"/v1/accounts/{contract.KANA_PACKAGE}/module/missing"] == 1
+        with pytest.raises(NotFoundError):
+            await node.entry_function_types(bogus)
+        assert recorder.paths[f"/v1/accounts/{contract.KANA_PACKAGE}/module/missing"] == 2
+        with pytest.raises(InvalidArgumentError, match="no entry function"):
+            await node.entry_function_types(f"{contract.KANA_PACKAGE}::perpetual_scripts::nope")
+        with pytest.raises(InvalidArgumentError):
+            await node.entry_function_types("not-a-function")
+
+
+async def test_single_flight_survives_a_cancelled_fetcher() -> None:
+    flight = _SingleFlight()
+    gate = asyncio.Event()
+    calls = 0
+
+    async def slow() -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await gate.wait()  # the first fetcher hangs until cancelled
+        return 7
+
+    first = asyncio.create_task(flight.get("k", slow))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(flight.get("k", slow))
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    with anyio.fail_after(5):
+        assert await waiter == 7
+    assert calls == 2
+    assert await flight.get("k", slow) == 7 and calls == 2
+
+
+async def test_single_flight_ttl_expires() -> None:
+    flight = _SingleFlight()
+    values = iter([1, 2])
+
+    async def fetch() -> int:
+        return next(values)
+
+    assert await flight.get("g", fetch, ttl=0.0) == 1
+    assert await flight.get("g", fetch, ttl=0.0) == 2
+
+
+# -- submit and confirm against the node ---------------------------------------------------------
+
+
+async def test_execute_returns_typed_result() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        result = await sender.execute(limit_order(1338))
+        assert result.success is True and result.vm_status == "Executed successfully"
+        assert result.version == 1 and result.gas_used > 0 and result.gas_unit_price == 100
+        assert result.sender == fx.account.address and result.sequence_number == 0
+        assert result.function == FN["place_limit_order"]
+        assert result.hash == fx.node.transaction(result.hash).hash  # type: ignore[union-attr]
+        (call,) = fx.ledger.calls
+        assert call[3] == [1338, True, False, 10, 5500, 2, 0, 0, 0]
+        deposit = payload(
+            "deposit", fx.account.address, "1000000", type_args=(contract.COLLATERAL_TYPE,)
+        )
+        await sender.execute(deposit)
+        assert fx.ledger.calls[-1][2] == [contract.COLLATERAL_TYPE]
+
+
+async def test_move_abort_error_carries_kana_code_name() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        with pytest.raises(MoveAbortError) as info:
+            await sender.execute(limit_order(1338, leverage=50))
+        err = info.value
+        assert err.code_name == "E_INVALID_LEVERAGE" and err.abort_code == 1006
+        assert err.hash and err.version == 1 and "E_INVALID_LEVERAGE" in str(err)
+        assert isinstance(err, TransactionRejectedError)
+        # The aborted one used sequence number 0; the next goes on with 1.
+        assert (await sender.execute(limit_order(1338))).sequence_number == 1
+
+
+async def test_pending_handle_and_simulate() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        dry = await sender.simulate(limit_order(5))
+        assert dry.success and fx.ledger.calls == []
+        pending = await sender.submit(limit_order(5))
+        assert "PendingTransaction(hash=" in repr(pending) and pending.sequence_number == 0
+        assert pending.expiration_timestamp_secs > time.time()
+        result = await pending.wait()
+        assert result.hash == pending.hash and len(fx.ledger.calls) == 1
+
+
+async def test_bad_arguments_fail_before_a_sequence_number_is_taken() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        with pytest.raises(InvalidArgumentError):
+            await sender.execute(payload("collapse_position", "1", "2"))
+        with pytest.raises(InvalidArgumentError, match="type arguments"):
+            await sender.execute(payload("deposit", fx.account.address, "1"))
+        with pytest.raises(TypeError):
+            await sender.execute(payload("collapse_position", 1.5))
+        assert sender.allocator.next_number is None
+        assert (await sender.execute(payload("collapse_position", "1"))).sequence_number == 0
+
+
+async def test_rejected_submission_does_not_wedge_the_next() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        wrong_chain = sender_for(fx, http, chain_id=CHAIN_ID + 1)
+        with pytest.raises(TransactionRejectedError) as info:
+            await wrong_chain.execute(limit_order(1))
+        assert info.value.vm_status == "BAD_CHAIN_ID" and info.value.error_code == "vm_error"
+        assert info.value.hash
+        sender = sender_for(fx, http)
+        # A number is handed out but its submission fails (5xx until retries run out): the next
+        # transaction re-uses it, so nothing waits behind a gap.
+        fx.faults.node_submit_5xx = 3
+        node = NodeClient(http, fx.url, submit_retries=2, retry_backoff=0.001)
+        sender.node = node
+        with pytest.raises(OutcomeUnknownError):
+            await sender.execute(limit_order(2))
+        assert fx.ledger.calls == []
+        result = await sender.execute(limit_order(3))
+        assert result.sequence_number == 0
+        assert [c[3][0] for c in fx.ledger.calls] == [3]
+
+
+async def test_expired_transaction_frees_its_number() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        later = [0.0]
+        node = NodeClient(http, fx.url, retry_backoff=0.001, clock=lambda: time.time() + later[0])
+        sender = TransactionSender(node, fx.account, chain_id=CHAIN_ID)
+        gap = await sender.allocator.allocate()  # number 0 handed out, never used...
+        sender.allocator.forget(gap)  # ...and its fate unknown (like a lost transaction)
+        pending = await sender.submit(limit_order(1))  # number 1: parked behind the gap
+        assert (gap, pending.sequence_number) == (0, 1)
+        fx.node.state.clock = lambda: time.time() + 100  # the parked one expires on the node
+        later[0] = 100
+        with pytest.raises(TransactionRejectedError) as info:
+            await pending.wait(timeout=5)
+        assert info.value.vm_status == "TRANSACTION_EXPIRED" and info.value.hash == pending.hash
+        fx.node.state.clock = time.time
+        later[0] = 0
+        assert sender.allocator.outstanding == frozenset()
+        first = await sender.execute(limit_order(2))
+        second = await sender.execute(limit_order(3))
+        assert (first.sequence_number, second.sequence_number) == (0, 1)  # both numbers re-used
+        assert [c[3][0] for c in fx.ledger.calls] == [2, 3]
+
+
+async def test_resync_on_stale_and_too_new() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        await sender.execute(limit_order(1))
+        # Another process uses number 1 behind our back.
+        other = TransactionSender(
+            NodeClient(http, fx.url), fx.account, chain_id=CHAIN_ID, options=SendOptions()
+        )
+        assert (await other.execute(limit_order(2))).sequence_number == 1
+        assert (await sender.execute(limit_order(3))).sequence_number == 2  # stale -> resync
+        # Our counter ran far ahead (e.g. transactions lost): the node says too new -> resync.
+        await sender.allocator.committed(500)
+        assert sender.allocator.next_number == 501
+        assert (await sender.execute(limit_order(4))).sequence_number == 3
+        assert [c[3][0] for c in fx.ledger.calls] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "fault", ["node_submit_5xx", "node_submit_429", "node_drop_request", "node_drop_response"]
+)
+async def test_faults_resend_the_same_signed_bytes(fault: str) -> None:
+    recorder = Recorder()
+    async with served_node() as fx, httpx.AsyncClient(event_hooks={"request": [recorder]}) as http:
+        sender = sender_for(fx, http)
+        setattr(fx.faults, fault, 2)
+        result = await sender.execute(limit_order(9))
+        submitted = list(recorder.bodies)
+        # drop_response: the first copy executed; the re-send hears "too old", finds it by hash.
+        assert len(submitted) == (2 if fault == "node_drop_response" else 3)
+        assert len(set(submitted)) == 1  # the same bytes, never re-signed
+        assert [c[3][0] for c in fx.ledger.calls] == [9]
+        assert result.sequence_number == 0
+
+
+async def test_two_hundred_concurrent_orders_commit_exactly_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kana_async")
+    async with (
+        served_node() as fx,
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as http,
+    ):
+        sender = sender_for(fx, http)
+        fx.faults.node_submit_5xx = 5
+        fx.faults.node_drop_request = 2
+        fx.faults.node_drop_response = 2
+        fx.faults.node_submit_429 = 3
+        results: dict[int, Any] = {}
+
+        async def one(i: int) -> None:
+            results[i] = await sender.execute(limit_order(i))
+
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for i in range(200):
+                    tg.start_soon(one, i)
+        markets = [c[3][0] for c in fx.ledger.calls]
+        assert sorted(markets) == list(range(200))  # each exactly once
+        assert sorted(r.sequence_number for r in results.values()) == list(range(200))
+        assert fx.node.sequence_number(fx.account.address) == 200
+        assert fx.faults.node_drop_response == 0 and fx.faults.node_submit_5xx == 0
+    secret = fx.account.private_key_hex()[2:]
+    assert secret not in caplog.text
+    assert "submit" in caplog.text  # DEBUG logging was on and did log the re-sends
+
+
+async def test_in_flight_cap_limits_outstanding_numbers() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        node = NodeClient(http, fx.url, retry_backoff=0.001)
+        sender = TransactionSender(node, fx.account, chain_id=CHAIN_ID, max_in_flight=3)
+        sender.allocator._poll = 60  # only committed() can free a slot in this test
+        pendings = [await sender.submit(limit_order(i)) for i in range(3)]
+        blocked = asyncio.create_task(sender.submit(limit_order(3)))
+        await asyncio.sleep(0.05)
+        assert not blocked.done()  # three outstanding: the fourth waits
+        await pendings[0].wait()
+        with anyio.fail_after(5):
+            fourth = await blocked
+        assert fourth.sequence_number == 3
+
+
+async def test_answer_never_arrives_gives_outcome_unknown_with_findable_hash() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http, submit_retries=0)
+        fx.faults.node_drop_response = 1
+        with pytest.raises(OutcomeUnknownError) as info:
+            await sender.execute(limit_order(11))
+        tx_hash = info.value.hash
+        assert tx_hash and tx_hash in str(info.value)
+        found = await sender.node.transaction_by_hash(tx_hash)
+        assert found is not None and found["success"] is True
+        assert [c[3][0] for c in fx.ledger.calls] == [11]
+        # Slow answer: the node executes after our timeout.
+        slow = sender_for(fx, http, submit_retries=0, request_timeout=0.05)
+        fx.faults.node_submit_delay = 0.3
+        with pytest.raises(OutcomeUnknownError) as info2:
+            await slow.execute(limit_order(12))
+        fx.faults.node_submit_delay = 0
+        late = await slow.node.transaction_by_hash(info2.value.hash or "")
+        assert late is not None and late["hash"] == info2.value.hash
+        assert [c[3][0] for c in fx.ledger.calls] == [11, 12]
+
+
+async def test_wait_timeout_is_outcome_unknown() -> None:
+    async with served_node(long_poll=0.05) as fx, httpx.AsyncClient() as http:
+        node = NodeClient(http, fx.url)
+        spec = TransactionSpec(
+            fx.account.address,
+            5,
+            FN["collapse_position"],
+            (),
+            ("1",),
+            ("u64",),
+            2000,
+            100,
+            int(time.time()) + 30,
+            CHAIN_ID,
+        )
+        held = await sign_transaction(fx.account, spec)
+        assert await node.send(held) == "accepted"
+        with pytest.raises(OutcomeUnknownError) as info:
+            await node.wait(held.hash, timeout=0.2)
+        assert info.value.hash == held.hash and held.hash in str(info.value)
+
+
+# -- send() classification with a scripted transport -----------------------------------------------
+
+
+def scripted(*answers: Any) -> tuple[httpx.AsyncClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue = list(answers)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handle)), seen
+
+
+def err(status: int, message: str, code: str = "vm_error", vm: int | None = None) -> httpx.Response:
+    return httpx.Response(
+        status, json={"message": message, "error_code": code, "vm_error_code": vm}
+    )
+
+
+async def signed_tx() -> Any:
+    account = Account.generate()
+    spec = TransactionSpec(
+        account.address,
+        0,
+        FN["collapse_position"],
+        (),
+        ("1",),
+        ("u64",),
+        2000,
+        100,
+        2_000_000_000,
+        4,
+    )
+    return await sign_transaction(account, spec)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ([httpx.Response(202, json={})], "accepted"),
+        (
+            [err(400, "Invalid transaction: Type: Validation Code: SEQUENCE_NUMBER_TOO_OLD", vm=3)],
+            "stale",
+        ),
+        ([err(400, "x", vm=4)], "ahead"),
+        ([err(400, "in mempool", code="invalid_transaction_update")], "taken"),
+        (
+            [httpx.Response(429, headers={"retry-after": "0"}), httpx.Response(202, json={})],
+            "accepted",
+        ),
+        ([httpx.ReadTimeout("slow"), httpx.Response(202, json={})], "accepted"),
+        # our own earlier copy landed: too old, but the hash is there
+        (
+            [
+                httpx.ConnectError("reset"),
+                err(400, "SEQUENCE_NUMBER_TOO_OLD"),
+                httpx.Response(200, json={"type": "user_transaction"}),
+            ],
+            "accepted",
+        ),
+        (
+            [
+                httpx.Response(503),
+                err(400, "SEQUENCE_NUMBER_TOO_OLD"),
+                httpx.Response(404, json={}),
+            ],
+            "stale",
+        ),
+    ],
+)
+async def test_send_classifies_answers(answers: list[Any], expected: str) -> None:
+    http, seen = scripted(*answers)
+    async with http:
+        node = NodeClient(http, "http://node/v1", retry_backoff=0.001)
+        tx = await signed_tx()
+        assert await node.send(tx) == expected
+        posts = [r.content for r in seen if r.method == "POST"]
+        assert len(set(posts)) == 1 and posts[0] == tx.bytes
+
+
+async def test_send_other_refusal_and_exhausted_retries() -> None:
+    http, _ = scripted(
+        err(400, "Invalid transaction: Type: Validation Code: INVALID_AUTH_KEY", vm=2)
+    )
+    async with http:
+        with pytest.raises(TransactionRejectedError) as info:
+            await NodeClient(http, "http://node/v1").send(await signed_tx())
+        assert info.value.vm_status == "INVALID_AUTH_KEY"
+    http, seen = scripted(*[httpx.Response(500)] * 3)
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=2, retry_backoff=0.001)
+        tx = await signed_tx()
+        with pytest.raises(OutcomeUnknownError) as unknown:
+            await node.send(tx)
+        assert unknown.value.hash == tx.hash and len(seen) == 3
+    http, _ = scripted(
+        httpx.ConnectError("reset"), err(400, "SEQUENCE_NUMBER_TOO_OLD"), httpx.ConnectError("down")
+    )
+    async with http:
+        node = NodeClient(http, "http://node/v1", read_retries=0, retry_backoff=0.001)
+        with pytest.raises(OutcomeUnknownError, match="lookup failed"):
+            await node.send(await signed_tx())
+
+
+async def test_wait_expired_and_transient_errors() -> None:
+    http, _ = scripted(httpx.ConnectError("x"), httpx.Response(503), httpx.Response(404, json={}))
+    async with http:
+        node = NodeClient(http, "http://node/v1", retry_backoff=0.001)
+        with pytest.raises(TransactionRejectedError) as info:
+            await node.wait("0xab", timeout=5, expiration_timestamp_secs=int(time.time()) - 10)
+        assert info.value.vm_status == "TRANSACTION_EXPIRED" and info.value.hash == "0xab"
+
+
+async def test_read_errors_map_to_the_error_tree() -> None:
+    from kana_async._exceptions import (
+        ConnectError,
+        RequestTimeoutError,
+        ResponseDecodeError,
+        ServerError,
+    )
+
+    http, _ = scripted(httpx.ConnectError("refused"))
+    async with http:
+        with pytest.raises(ConnectError):
+            await NodeClient(http, "http://node/v1", read_retries=0).ledger_info()
+    http, _ = scripted(httpx.ReadTimeout("slow"))
+    async with http:
+        with pytest.raises(RequestTimeoutError):
+            await NodeClient(http, "http://node/v1", read_retries=0).ledger_info()
+    http, _ = scripted(httpx.Response(503), httpx.Response(503))
+    async with http:
+        with pytest.raises(ServerError):
+            await NodeClient(
+                http, "http://node/v1", read_retries=1, retry_backoff=0.001
+            ).ledger_info()
+    http, _ = scripted(httpx.Response(200, content=b"not json"))
+    async with http:
+        with pytest.raises(ResponseDecodeError):
+            await NodeClient(http, "http://node/v1").ledger_info()
+    http, _ = scripted(httpx.Response(404, json={}), httpx.Response(500, json={"message": "x"}))
+    async with http:
+        node = NodeClient(http, "http://node/v1", read_retries=0)
+        assert await node.sequence_number("0x1") == 0
+        with pytest.raises(ServerError):
+            await node.transaction_by_hash("0x1")
+    http, _ = scripted(httpx.Response(400, json={"message": "bad", "error_code": "invalid_input"}))
+    async with http:
+        with pytest.raises(TransactionRejectedError, match="simulation refused"):
+            await NodeClient(http, "http://node/v1").simulate(await signed_tx())
+
+
+# -- allocator -----------------------------------------------------------------------------------
+
+
+async def test_allocator_unique_reuse_and_resync() -> None:
+    chain = [0]
+    fetches = 0
+
+    async def fetch() -> int:
+        nonlocal fetches
+        fetches += 1
+        return chain[0]
+
+    alloc = SequenceAllocator(fetch, max_in_flight=100)
+    numbers = await asyncio.gather(*(alloc.allocate() for _ in range(50)))
+    assert sorted(numbers) == list(range(50)) and fetches == 1
+    alloc.release(7)
+    alloc.release(3)
+    alloc.release(3)
+    assert [await alloc.allocate(), await alloc.allocate(), await alloc.allocate()] == [3, 7, 50]
+    chain[0] = 60
+    alloc.release(10)
+    await alloc.resync()
+    assert await alloc.allocate() == 60  # 10 is below the chain now: dropped
+    chain[0] = 5
+    await alloc.resync(reset=True)
+    assert await alloc.allocate() == 5
+    # A number whose fate became unknown is a gap once the chain is below it: filled on resync.
+    numbers = [await alloc.allocate() for _ in range(3)]
+    assert numbers == [6, 7, 8] and alloc.outstanding >= {6, 7, 8}
+    alloc.forget(7)
+    await alloc.committed(6)
+    await alloc.resync()
+    assert await alloc.allocate() == 7
+    assert await alloc.allocate() == 9
+    with pytest.raises(InvalidArgumentError):
+        SequenceAllocator(fetch, max_in_flight=0)
+
+
+async def test_allocator_cap_polls_the_chain_when_full() -> None:
+    chain = [0]
+
+    async def fetch() -> int:
+        return chain[0]
+
+    alloc = SequenceAllocator(fetch, max_in_flight=2, poll=0.02)
+    assert [await alloc.allocate(), await alloc.allocate()] == [0, 1]
+    third = asyncio.create_task(alloc.allocate())
+    await asyncio.sleep(0.05)
+    assert not third.done()
+    chain[0] = 1  # seen on the next poll, without any committed() call
+    with anyio.fail_after(5):
+        assert await third == 2
+
+
+# -- result parsing ------------------------------------------------------------------------------
+
+
+def test_parse_move_abort_forms() -> None:
+    status = "Move abort in 0x1::perpetual_core: E_PAUSED(0x3ea): paused"
+    assert parse_move_abort(status) == (1002, "E_PAUSED")
+    assert parse_move_abort("Move abort in 0xabc::m: (0x10403)") == (0x10403, None)
+    assert parse_move_abort("Move abort in 0x1::m: E_X(0x103ee):") == (
+        0x103EE,
+        "E_INVALID_LEVERAGE",
+    )
+    assert parse_move_abort("ABORTED with code 1007") == (
+        1007,
+        "E_INSUFFICIENT_LIQUIDITY_IN_ORDERBOOK",
+    )
+    assert parse_move_abort("Move abort in 0x1::m: E_NEW(0x9999): new") == (0x9999, "E_NEW")
+    assert parse_move_abort("OUT_OF_GAS") is None
+    assert abort_code_name(1109) == "E_INSUFFICIENT_MARGIN" and abort_code_name(42) is None
+
+
+def test_result_from_json_failures() -> None:
+    with pytest.raises(TransactionRejectedError) as info:
+        result_from_json(
+            {"hash": "0x1", "success": False, "vm_status": "OUT_OF_GAS", "version": "3"}
+        )
+    assert not isinstance(info.value, MoveAbortError) and info.value.vm_status == "OUT_OF_GAS"
+    ok = result_from_json(
+        {"hash": "0x2", "success": True, "vm_status": "Executed successfully", "version": "4"}
+    )
+    assert ok.version == 4 and ok.gas_used == 0

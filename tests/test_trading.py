@@ -1,0 +1,306 @@
+"""``kana.trading`` end to end against the simulator, over real sockets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import anyio
+import pytest
+
+from kana_async._client import KanaClient
+from kana_async._exceptions import (
+    ArgumentTypeError,
+    ClientStateError,
+    InvalidArgumentError,
+    MoveAbortError,
+    OutcomeUnknownError,
+    PrecisionError,
+)
+from kana_async._signing import Account
+from kana_async.models.enums import Direction, Side
+from kana_async.models.markets import MarketInfo
+from kana_async.models.requests import OrderRequest
+from kana_async.models.transactions import PendingTransaction, TransactionResult
+from kana_async.resources.trading import Trading, snap
+from kana_async.sim.server import Simulator
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class Env:
+    sim: Simulator
+    kana: KanaClient
+    account: Account
+    market: int
+    info: MarketInfo
+
+
+@asynccontextmanager
+async def trading_env(*, deposit: Decimal | None = Decimal("2000")) -> AsyncIterator[Env]:
+    async with Simulator(seed=3, market_maker=True) as sim:
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("10000"))
+        account = Account.from_hex(funded.private_key_hex)
+        async with KanaClient(sim.network, account=account) as kana:
+            market = sim.network.market_id("APT-USD")
+            info = await kana.markets.info(market)
+            if deposit is not None:
+                await kana.trading.deposit(deposit)
+            yield Env(sim, kana, account, market, info)
+
+
+def far_bid(env: Env, i: int = 0) -> Decimal:
+    """A resting long price far below the market (never fills)."""
+    return Decimal(1) + env.info.tick * i
+
+
+async def test_deposit_limit_cancel_market_close_flow() -> None:
+    async with trading_env(deposit=None) as env:
+        kana, mid, size = env.kana, env.market, env.info.min_size
+        assert isinstance(kana.trading, Trading)
+        deposited = await kana.trading.deposit(Decimal("500"))
+        assert isinstance(deposited, TransactionResult) and deposited.success
+        assert await kana.portfolio.profile_balance() == Decimal("500")
+
+        placed = await kana.trading.place_limit_order(
+            mid, side=Side.LONG, size=size, price=far_bid(env), leverage=2
+        )
+        assert isinstance(placed, TransactionResult) and placed.sequence_number == 1
+        (order,) = await kana.portfolio.open_orders(market_id=mid)
+        assert order.price == far_bid(env) and order.remaining_size == size
+
+        await kana.trading.cancel_multiple_orders(mid, [(order.order_id, Side.LONG)])
+        assert await kana.portfolio.open_orders(market_id=mid) == []
+
+        await kana.trading.place_market_order(mid, side=Side.LONG, size=size, leverage=2)
+        (position,) = await kana.portfolio.positions(market_id=mid)
+        assert position.size == size and position.trade_side is True
+
+        closed = await kana.trading.place_market_order(
+            mid, side=Side.LONG, size=size, leverage=2, direction=Direction.CLOSE
+        )
+        assert isinstance(closed, TransactionResult) and closed.sequence_number == 4
+        assert await kana.portfolio.positions(market_id=mid) == []
+        history = await kana.history.orders(market_id=mid)
+        assert len(history) >= 3
+
+
+async def test_abort_surfaces_as_move_abort_with_code_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with trading_env() as env:
+        with pytest.raises(MoveAbortError) as info:
+            await env.kana.trading.place_limit_order(
+                env.market,
+                side=Side.LONG,
+                size=env.info.min_size,
+                price=far_bid(env),
+                leverage=env.info.max_leverage + 1,
+            )
+        err = info.value
+        assert err.code_name == "E_INVALID_LEVERAGE" and err.abort_code == 1006
+        assert err.hash and err.hash in str(err) and err.vm_status
+        secret = env.account.private_key_hex()[2:]
+        for text in (str(err), repr(err), repr(env.kana), repr(env.kana.trading), caplog.text):
+            assert secret not in text
+        assert "kana_async" in caplog.text  # DEBUG records were captured
+
+
+async def test_two_hundred_concurrent_orders_with_faults_commit_exactly_once() -> None:
+    async with trading_env() as env:
+        kana, sim = env.kana, env.sim
+        sim.faults.node_submit_5xx = 4
+        sim.faults.node_submit_429 = 2
+        sim.faults.node_drop_request = 1
+        sim.faults.node_drop_response = 1
+        results: list[object] = []
+
+        async def place(i: int) -> None:
+            results.append(
+                await kana.trading.place_limit_order(
+                    env.market,
+                    side=Side.LONG,
+                    size=env.info.min_size,
+                    price=far_bid(env, i),
+                    leverage=2,
+                )
+            )
+
+        with anyio.fail_after(90):
+            async with anyio.create_task_group() as tg:
+                for i in range(200):
+                    tg.start_soon(place, i)
+        assert len(results) == 200
+        log = sim.exchange.order_history(env.account.address, env.market)
+        ids = [o.order_id for o in log]
+        assert len(ids) == 200 and len(set(ids)) == 200  # no duplicates, none lost
+        prices = {o.price for o in log}
+        assert len(prices) == 200
+        assert sim.faults.node_drop_response == 0 and sim.faults.node_submit_5xx == 0
+        assert sim.node.sequence_number(env.account.address) == 201  # deposit + 200 orders
+
+
+async def test_lost_answer_is_outcome_unknown_and_found_by_hash() -> None:
+    async with trading_env() as env:
+        trading = env.kana.trading
+        trading.submit_retries = 0
+        env.sim.faults.node_drop_response = 1
+        with pytest.raises(OutcomeUnknownError) as info:
+            await trading.place_limit_order(
+                env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
+            )
+        tx_hash = info.value.hash
+        assert tx_hash
+        found = await trading.lookup(tx_hash)
+        assert isinstance(found, TransactionResult) and found.hash == tx_hash
+        assert len(await env.kana.portfolio.open_orders(market_id=env.market)) == 1
+        assert await trading.lookup("0x" + "00" * 32) is None
+
+
+async def test_pending_handle_and_dry_run() -> None:
+    async with trading_env() as env:
+        trading, mid = env.kana.trading, env.market
+        dry = await trading.place_limit_order(
+            mid,
+            side=Side.LONG,
+            size=env.info.min_size,
+            price=far_bid(env),
+            leverage=2,
+            dry_run=True,
+        )
+        assert isinstance(dry, TransactionResult) and dry.success
+        assert await env.kana.portfolio.open_orders(market_id=mid) == []
+        pending = await trading.place_limit_order(
+            mid, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2, wait=False
+        )
+        assert isinstance(pending, PendingTransaction)
+        result = await pending.wait(timeout=10)
+        assert result.hash == pending.hash
+        assert len(await env.kana.portfolio.open_orders(market_id=mid)) == 1
+
+
+async def test_precision_checks_and_rounding() -> None:
+    async with trading_env() as env:
+        trading, mid, info = env.kana.trading, env.market, env.info
+        off_tick = far_bid(env) + info.tick / 3
+        with pytest.raises(PrecisionError) as err:
+            await trading.place_limit_order(
+                mid, side=Side.LONG, size=info.min_size, price=off_tick, leverage=2
+            )
+        assert err.value.nearest == (far_bid(env), far_bid(env) + info.tick)
+        assert "nearest valid values" in str(err.value) and str(far_bid(env).normalize()) in str(
+            err.value
+        )
+        off_lot = info.min_size + info.lot / 2
+        with pytest.raises(PrecisionError) as lot_err:
+            await trading.place_market_order(mid, side=Side.LONG, size=off_lot, leverage=2)
+        assert lot_err.value.nearest == (info.min_size, info.min_size + info.lot)
+        with pytest.raises(InvalidArgumentError, match="limits"):
+            await trading.place_market_order(mid, side=Side.LONG, size=info.lot, leverage=2)
+        with pytest.raises(ArgumentTypeError):
+            await trading.place_limit_order(
+                mid, side=Side.LONG, size=0.5, price=far_bid(env), leverage=2
+            )  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError):
+            await trading.place_limit_order(
+                mid, side=Side.LONG, size=info.min_size, price=far_bid(env), leverage=0
+            )
+        with pytest.raises(PrecisionError):
+            await trading.update_take_profit(mid, Side.LONG, off_tick)
+        with pytest.raises(PrecisionError):
+            await trading.place_multiple_orders(
+                mid,
+                [OrderRequest.limit(side=Side.LONG, size=off_lot, price=far_bid(env), leverage=2)],
+            )
+        with pytest.raises(ArgumentTypeError, match="OrderRequest"):
+            await trading.place_multiple_orders(mid, [{"size": "1"}])  # type: ignore[list-item]
+        for call in (
+            trading.deposit(0.5),  # type: ignore[arg-type]
+            trading.withdraw(mid, 0.5),  # type: ignore[arg-type]
+            trading.add_margin(mid, Side.LONG, 0.5),  # type: ignore[arg-type]
+            trading.update_stop_loss(mid, Side.LONG, 0.5),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(ArgumentTypeError):
+                await call
+        assert env.sim.node.sequence_number(env.account.address) == 1  # nothing was submitted
+        assert await env.kana.portfolio.open_orders(market_id=mid) == []
+        # Explicit rounding places the order at the rounded values.
+        await trading.place_limit_order(
+            mid, side=Side.LONG, size=off_lot, price=off_tick, leverage=2, rounding=ROUND_DOWN
+        )
+        (order,) = await env.kana.portfolio.open_orders(market_id=mid)
+        assert order.price == far_bid(env) and order.total_size == info.min_size
+
+
+def test_snap() -> None:
+    step = Decimal("0.005")
+    assert snap(Decimal("1.005"), step, "p", None, "x") == Decimal("1.005")
+    assert snap(Decimal("1.0074"), step, "p", ROUND_HALF_UP, "x") == Decimal("1.005")
+    assert snap(Decimal("1.0076"), step, "p", ROUND_HALF_UP, "x") == Decimal("1.01")
+    assert snap(Decimal("7"), Decimal(0), "p", None, "x") == Decimal("7")
+    with pytest.raises(PrecisionError) as info:
+        snap(Decimal("1.0074"), step, "price", None, "the tick")
+    assert info.value.nearest == (Decimal("1.005"), Decimal("1.01"))
+
+
+async def test_every_trading_method() -> None:
+    async with trading_env() as env:
+        trading, mid, info, kana = env.kana.trading, env.market, env.info, env.kana
+        size = info.min_size
+        await trading.place_multiple_orders(
+            mid,
+            [
+                OrderRequest.limit(side=Side.LONG, size=size, price=far_bid(env, 1), leverage=2),
+                OrderRequest.limit(side=Side.LONG, size=size, price=far_bid(env, 2), leverage=2),
+            ],
+        )
+        orders = await kana.portfolio.open_orders(market_id=mid)
+        assert sorted(o.price for o in orders) == [far_bid(env, 1), far_bid(env, 2)]
+        await trading.cancel_and_place_multiple_orders(
+            mid,
+            [(orders[0].order_id, Side.LONG)],
+            [OrderRequest.limit(side=Side.LONG, size=size, price=far_bid(env, 3), leverage=2)],
+        )
+        prices = sorted(o.price for o in await kana.portfolio.open_orders(market_id=mid))
+        assert len(prices) == 2 and far_bid(env, 3) in prices
+        await trading.place_market_order(mid, side=Side.LONG, size=size, leverage=2)
+        (position,) = await kana.portfolio.positions(market_id=mid)
+        entry = position.entry_price
+        assert entry is not None
+        tp = (entry * 2).quantize(info.tick)
+        sl = (entry / 2).quantize(info.tick)
+        await trading.update_take_profit(mid, Side.LONG, tp)
+        await trading.update_stop_loss(mid, Side.LONG, sl)
+        margin_before = position.margin
+        await trading.add_margin(mid, Side.LONG, Decimal("5"))
+        (position,) = await kana.portfolio.positions(market_id=mid)
+        assert position.tp == tp and position.sl == sl
+        assert margin_before is not None and position.margin is not None
+        assert position.margin > margin_before
+        await trading.collapse_position(mid)
+        assert await kana.portfolio.positions(market_id=mid) == []
+        await trading.settle_pnl(mid)
+        before = await kana.portfolio.wallet_balance()
+        await trading.withdraw(mid, Decimal("10"))
+        assert await kana.portfolio.wallet_balance() == before + Decimal("10")
+
+
+async def test_trading_needs_an_open_client_with_an_account() -> None:
+    async with Simulator(seed=4, market_maker=False) as sim:
+        reader = KanaClient(sim.network)
+        with pytest.raises(ClientStateError):
+            await reader.trading.deposit(Decimal("1"))
+        async with reader:
+            with pytest.raises(InvalidArgumentError, match="needs an account"):
+                await reader.trading.deposit(Decimal("1"))
+        funded = sim.new_account()
+        kana = KanaClient(sim.network, account=Account.from_hex(funded.private_key_hex))
+        async with kana:
+            await kana.trading.deposit(Decimal("1"))
+        with pytest.raises(ClientStateError):
+            await kana.trading.deposit(Decimal("1"))
