@@ -1,1 +1,137 @@
-"""kana_async: the asyncio-native SDK for Kana Perps (perpetual futures on Aptos)."""
+"""kana_async: the asyncio-native SDK for Kana Perps (perpetual futures on Aptos).
+
+::
+
+    import kana_async
+
+    async with kana_async.KanaClient(kana_async.TESTNET, wallet_address="0x…") as kana:
+        price = await kana.markets.price(1338)
+
+Everything public is re-exported here; the modules themselves are private.
+"""
+
+from __future__ import annotations
+
+# Client and configuration
+from kana_async._address import is_address, normalize_address
+from kana_async._client import KanaClient
+from kana_async._config import MAINNET, TESTNET, Network
+
+# Errors
+from kana_async._exceptions import (
+    APIError,
+    APIStatusError,
+    ArgumentTypeError,
+    AuthenticationError,
+    BadRequestError,
+    ClientStateError,
+    ConnectError,
+    InvalidAddressError,
+    InvalidArgumentError,
+    KanaError,
+    MoveAbortError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    PrecisionError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseDecodeError,
+    ServerError,
+    SlowConsumerError,
+    StreamError,
+    SubscriptionClosedError,
+    TransactionError,
+    TransactionRejectedError,
+    TransportError,
+    UnknownMarketError,
+    UnsuccessfulResponseError,
+)
+from kana_async._http import SDK_VERSION as __version__
+from kana_async._pagination import PageIterator
+from kana_async._retry import NO_RETRY, RetryPolicy
+from kana_async._signer import Signer
+
+# Models
+from kana_async.models import (
+    BestPrice,
+    Direction,
+    FundingEntry,
+    FundingRate,
+    MarketInfo,
+    MarketPrice,
+    OpenOrder,
+    OrderBookLevel,
+    OrderHistoryEntry,
+    OrderStatus,
+    OrderStatusInfo,
+    OrderType,
+    Position,
+    Restriction,
+    Side,
+    Trade,
+    TransactionPayload,
+    Transfer,
+)
+from kana_async.models.requests import OrderRequest
+
+# Keep sorted; tests/test_public_api.py checks it is complete and sorted.
+__all__ = [
+    "MAINNET",
+    "NO_RETRY",
+    "TESTNET",
+    "APIError",
+    "APIStatusError",
+    "ArgumentTypeError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BestPrice",
+    "ClientStateError",
+    "ConnectError",
+    "Direction",
+    "FundingEntry",
+    "FundingRate",
+    "InvalidAddressError",
+    "InvalidArgumentError",
+    "KanaClient",
+    "KanaError",
+    "MarketInfo",
+    "MarketPrice",
+    "MoveAbortError",
+    "Network",
+    "NotFoundError",
+    "OpenOrder",
+    "OrderBookLevel",
+    "OrderHistoryEntry",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderStatusInfo",
+    "OrderType",
+    "OutcomeUnknownError",
+    "PageIterator",
+    "PermissionDeniedError",
+    "Position",
+    "PrecisionError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseDecodeError",
+    "Restriction",
+    "RetryPolicy",
+    "ServerError",
+    "Side",
+    "Signer",
+    "SlowConsumerError",
+    "StreamError",
+    "SubscriptionClosedError",
+    "Trade",
+    "TransactionError",
+    "TransactionPayload",
+    "TransactionRejectedError",
+    "Transfer",
+    "TransportError",
+    "UnknownMarketError",
+    "UnsuccessfulResponseError",
+    "__version__",
+    "is_address",
+    "normalize_address",
+]

@@ -1,0 +1,111 @@
+"""When and how long to wait before retrying a read request.
+
+Only read endpoints are retried, and only after a failure that left no effect on the server:
+a connection that could not be made or broke before an answer, HTTP 429 (waiting as long as the
+server's ``Retry-After`` asks) and HTTP 5xx. Delays grow exponentially with *full jitter*: each
+wait is uniform in ``[0, min(max_delay, base_delay * 2**attempt)]``, so many clients retrying at
+once spread out instead of hammering the server in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from time import time
+
+from kana_async._exceptions import (
+    ArgumentTypeError,
+    ConnectError,
+    InvalidArgumentError,
+    KanaError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["NO_RETRY", "RetryPolicy", "parse_retry_after"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How read requests are retried.
+
+    Args:
+        max_retries: retries after the first attempt (0 disables retrying).
+        base_delay: seconds; the first retry waits up to this long.
+        max_delay: seconds; no backoff wait is longer.
+        max_retry_after: the longest ``Retry-After`` (seconds) the client will wait for; a 429
+            asking for more is raised at once as :class:`~kana_async.RateLimitError`.
+        sleep: the coroutine used to wait (tests inject a fake one).
+        random: returns a float in ``[0, 1)`` for the jitter (tests inject a fixed one).
+    """
+
+    max_retries: int = 2
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+    random: Callable[[], float] = field(default=random.random, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise ArgumentTypeError("max_retries must be an int")
+        if self.max_retries < 0:
+            raise InvalidArgumentError("max_retries must be 0 or more")
+        if min(self.base_delay, self.max_delay, self.max_retry_after) < 0:
+            raise InvalidArgumentError("retry delays must be 0 or more")
+
+    def backoff(self, attempt: int) -> float:
+        """The jittered wait before retry number ``attempt + 1`` (``attempt`` counts from 0)."""
+        ceiling = min(self.max_delay, self.base_delay * (2.0**attempt))
+        return self.random() * ceiling
+
+    def delay_for(self, error: KanaError, attempt: int) -> float | None:
+        """Seconds to wait before retrying after ``error``, or ``None`` to give up now.
+
+        ``attempt`` is how many retries were already made.
+        """
+        if attempt >= self.max_retries or not is_retryable(error):
+            return None
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            if error.retry_after > self.max_retry_after:
+                return None
+            return max(0.0, error.retry_after)
+        return self.backoff(attempt)
+
+
+NO_RETRY = RetryPolicy(max_retries=0)
+"""A policy that never retries."""
+
+
+def is_retryable(error: KanaError) -> bool:
+    """Whether ``error`` is one a read request may safely be retried after."""
+    if isinstance(error, RequestTimeoutError):
+        return False
+    return isinstance(error, ConnectError | TransportError | RateLimitError | ServerError)
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], float] = time) -> float | None:
+    """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; ``None`` if unusable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return max(0.0, when.timestamp() - now())
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)

@@ -1,0 +1,235 @@
+"""Argument checks that run before any I/O, and the wire formatting of checked values.
+
+Every check either returns the value in the form the wire wants or raises an error whose message
+says what to pass instead: :class:`~kana_async.ArgumentTypeError` (a ``TypeError``) for a wrong
+type, :class:`~kana_async.InvalidArgumentError` (a ``ValueError``) for a wrong value and
+:class:`~kana_async.UnknownMarketError` for a market id the exchange does not list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Final, Literal
+
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, UnknownMarketError
+from kana_async.models.enums import Direction, OrderType, Restriction, Side
+
+__all__ = [
+    "MAX_U64",
+    "MAX_U128",
+    "bool_text",
+    "check_decimal",
+    "check_direction",
+    "check_int",
+    "check_iso_datetime",
+    "check_market_id",
+    "check_order_id",
+    "check_order_type",
+    "check_restriction",
+    "check_side",
+    "check_sort_order",
+    "check_unix_seconds",
+    "decimal_text",
+]
+
+MAX_U64: Final = 2**64 - 1
+MAX_U128: Final = 2**128 - 1
+# 10**11 seconds is the year 5138: anything larger is almost surely milliseconds.
+_MAX_PLAUSIBLE_SECONDS: Final = 10**11
+
+
+def bool_text(value: bool) -> str:
+    """``true`` / ``false``, as query strings spell booleans."""
+    return "true" if value else "false"
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal notation (``format(d, "f")``): never scientific, never a float repr."""
+    return format(value, "f")
+
+
+def check_decimal(
+    value: object,
+    name: str,
+    *,
+    allow_zero: bool = False,
+) -> Decimal:
+    """A finite, positive (or, with ``allow_zero``, non-negative) amount as ``Decimal``.
+
+    Accepts ``Decimal``, ``int`` and numeric ``str``. A ``float`` is refused: binary floats cannot
+    hold most prices exactly (``0.1 + 0.2 != 0.3``).
+    """
+    if isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be a Decimal or a string like '1.5', not a bool")
+    if isinstance(value, float):
+        raise ArgumentTypeError(
+            f"{name}={value!r} is a float; pass a Decimal or a string "
+            f"(e.g. Decimal({str(value)!r})) so that the amount is exact"
+        )
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidArgumentError(
+                f"{name}={value!r} is not a number; pass a Decimal or a string like '1.5'"
+            ) from None
+    else:
+        raise ArgumentTypeError(
+            f"{name} must be a Decimal or a string like '1.5', not {type(value).__name__}"
+        )
+    if not number.is_finite():
+        raise InvalidArgumentError(f"{name} must be a finite number, got {value!r}")
+    if number < 0 or (number == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "greater than zero"
+        raise InvalidArgumentError(f"{name} must be {bound}, got {value!r}")
+    return number if number else Decimal(0)  # "-0" and "0E-8" become plain 0
+
+
+def check_int(
+    value: object,
+    name: str,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+) -> int:
+    """An ``int`` within ``[minimum, maximum]``; ``bool`` and ``float`` are refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(f"{name} must be an int, not {type(value).__name__} ({value!r})")
+    if value < minimum:
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidArgumentError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def check_market_id(value: object, known: Collection[int] | None = None) -> int:
+    """A market id as ``int`` (``int`` or a string of digits); checked against ``known`` if given.
+
+    Raises:
+        UnknownMarketError: ``known`` is not empty and does not contain the id.
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(
+            f"market_id must be an int such as 1338, not {type(value).__name__} ({value!r})"
+        )
+    if value < 0 or value > MAX_U64:
+        raise InvalidArgumentError(f"market_id must be a non-negative u64, got {value}")
+    if known and value not in known:
+        ids = ", ".join(str(i) for i in sorted(known))
+        raise UnknownMarketError(
+            f"unknown market id {value}; the known markets are {ids} "
+            "(call kana.markets.all() to refresh the list)"
+        )
+    return value
+
+
+def check_order_id(value: object) -> str:
+    """A u128 order id as its exact decimal string (accepts ``int`` or a digit string)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ArgumentTypeError(
+            f"order_id must be an int or a decimal string, not {type(value).__name__}; "
+            "never pass order ids through float"
+        )
+    text = value.strip() if isinstance(value, str) else str(value)
+    if not text.isdigit() or not text.isascii():
+        raise InvalidArgumentError(f"order_id {value!r} is not a non-negative decimal integer")
+    number = int(text)
+    if number > MAX_U128:
+        raise InvalidArgumentError(f"order_id {value!r} does not fit in a u128")
+    return str(number)
+
+
+def check_side(value: object, name: str = "side") -> bool:
+    """``Side`` or ``bool`` (``True`` long) → the wire boolean."""
+    if isinstance(value, Side):
+        return value.value
+    if isinstance(value, bool):
+        return value
+    raise ArgumentTypeError(f"{name} must be Side.LONG / Side.SHORT (or a bool), got {value!r}")
+
+
+def check_direction(value: object) -> bool:
+    """``Direction`` or ``bool`` (``False`` open, ``True`` close) → the wire boolean."""
+    if isinstance(value, Direction):
+        return value.value
+    if isinstance(value, bool):
+        return value
+    raise ArgumentTypeError(
+        f"direction must be Direction.OPEN / Direction.CLOSE (or a bool), got {value!r}"
+    )
+
+
+def check_order_type(value: object) -> bool:
+    """``OrderType`` or ``bool`` (``True`` limit) → the wire boolean."""
+    if isinstance(value, OrderType):
+        return value.value
+    if isinstance(value, bool):
+        return value
+    raise ArgumentTypeError(
+        f"order_type must be OrderType.LIMIT / OrderType.MARKET (or a bool), got {value!r}"
+    )
+
+
+def check_restriction(value: object) -> int:
+    """``Restriction`` or one of its int values (0, 1, 3) → the wire int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(
+            f"restriction must be a Restriction (e.g. Restriction.POST_OR_ABORT), got {value!r}"
+        )
+    try:
+        return int(Restriction(value))
+    except ValueError:
+        allowed = ", ".join(f"{r.value} ({r.name})" for r in Restriction)
+        raise InvalidArgumentError(f"restriction must be one of {allowed}; got {value}") from None
+
+
+def check_sort_order(value: object) -> Literal["asc", "desc"]:
+    """``"asc"`` or ``"desc"``."""
+    if value == "asc":
+        return "asc"
+    if value == "desc":
+        return "desc"
+    raise InvalidArgumentError(f"order must be 'asc' or 'desc', got {value!r}")
+
+
+def check_unix_seconds(value: object, name: str) -> int:
+    """Unix time in whole seconds from an ``int`` or a timezone-aware ``datetime``.
+
+    Values that look like milliseconds are refused: the endpoints that take them want seconds.
+    """
+    if isinstance(value, datetime):
+        return int(_aware(value, name).timestamp())
+    seconds = check_int(value, name, minimum=0)
+    if seconds >= _MAX_PLAUSIBLE_SECONDS:
+        raise InvalidArgumentError(
+            f"{name}={seconds} looks like milliseconds; pass Unix time in seconds "
+            f"(e.g. {seconds // 1000})"
+        )
+    return seconds
+
+
+def check_iso_datetime(value: object, name: str) -> str:
+    """A timezone-aware ``datetime`` as ISO-8601 UTC text, e.g. ``2024-11-21T00:00:00Z``."""
+    if not isinstance(value, datetime):
+        raise ArgumentTypeError(
+            f"{name} must be a timezone-aware datetime, not {type(value).__name__}"
+        )
+    utc = _aware(value, name).astimezone(UTC)
+    text = utc.isoformat(timespec="milliseconds" if utc.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidArgumentError(
+            f"{name} is a naive datetime; attach a timezone, e.g. datetime.now(timezone.utc)"
+        )
+    return value

@@ -1,0 +1,95 @@
+"""What every resource shares: its client, the request helpers and argument checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from kana_async._validation import check_int, check_market_id, check_sort_order
+
+if TYPE_CHECKING:
+    from kana_async._client import KanaClient
+
+__all__ = ["Resource", "SingleFlightCache"]
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Resource:
+    """A group of endpoints on a :class:`~kana_async.KanaClient` (``kana.markets``...)."""
+
+    def __init__(self, client: KanaClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def _read(self, path: str, tp: type[T] | Any, params: dict[str, str] | None = None) -> T:
+        """A read endpoint: retried on transient failures."""
+        result: T = await self._client._http.get(path, tp, params=params, idempotent=True)
+        return result
+
+    def _market(self, market_id: object) -> int:
+        """A checked market id (against the known market list when there is one)."""
+        return check_market_id(market_id, self._client._known_market_ids())
+
+    def _user(self, user_address: str | None) -> str:
+        return self._client._user(user_address)
+
+
+def history_params(
+    user: str,
+    market_id: int | None,
+    offset: int | None,
+    limit: int | None,
+    order: str | None,
+) -> dict[str, str]:
+    """``userAddress`` plus the optional ``marketId``/``offset``/``limit``/``order`` filters."""
+    params = {"userAddress": user}
+    if market_id is not None:
+        params["marketId"] = str(market_id)
+    if offset is not None:
+        params["offset"] = str(check_int(offset, "offset", minimum=0))
+    if limit is not None:
+        params["limit"] = str(check_int(limit, "limit", minimum=1))
+    if order is not None:
+        params["order"] = check_sort_order(order)
+    return params
+
+
+class SingleFlightCache(Generic[K, V]):
+    """Caches ``load()`` results per key; concurrent callers for one key share a single load.
+
+    A failed (or cancelled) load is not cached: the next waiting caller tries again.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[K, V] = {}
+        self._locks: dict[K, asyncio.Lock] = {}
+
+    def get(self, key: K) -> V | None:
+        """The cached value, without loading."""
+        return self._values.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        """Store a value learnt some other way."""
+        self._values[key] = value
+
+    def clear(self) -> None:
+        """Forget every cached value."""
+        self._values.clear()
+
+    async def get_or_load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """The cached value, else the result of ``load()`` (shared with concurrent callers)."""
+        if key in self._values:
+            return self._values[key]
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key in self._values:
+                return self._values[key]
+            value = await load()
+            self._values[key] = value
+            return value

@@ -1,0 +1,436 @@
+"""The request path: status → exception, envelope, decoding, retries, limits, headers, logging."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email.utils import format_datetime
+
+import anyio
+import httpx
+import pytest
+
+from kana_async import (
+    NO_RETRY,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConnectError,
+    KanaError,
+    MarketPrice,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseDecodeError,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+    UnsuccessfulResponseError,
+)
+from kana_async._http import HttpClient, raise_for_status
+from kana_async._retry import parse_retry_after
+from tests.test_rest_support import (
+    API_KEY,
+    FAST_RETRY,
+    PAYLOAD,
+    Recorder,
+    envelope,
+    open_client,
+    reply,
+)
+
+PRICE = {"bestAskPrice": "5.5", "bestBidPrice": "5.4"}
+
+
+def status_reply(status: int, body: bytes = b"", **headers: str) -> httpx.Response:
+    return httpx.Response(status, content=body, headers=headers)
+
+
+# -- status mapping ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (418, APIStatusError),
+    ],
+)
+def test_raise_for_status_maps_every_status(status: int, error: type[APIStatusError]) -> None:
+    body = envelope(None, success=False, message=f"server says {status}")
+    with pytest.raises(error) as info:
+        raise_for_status(status, body, {}, "GET", "http://x/getMarketPrice")
+    assert type(info.value) is error
+    assert info.value.status_code == status
+    assert info.value.message == f"server says {status}"
+    assert info.value.body == body
+    assert f"HTTP {status}: server says {status}" in str(info.value)
+    assert "GET http://x/getMarketPrice" in str(info.value)
+
+
+def test_raise_for_status_passes_2xx_and_has_readable_defaults() -> None:
+    raise_for_status(200, b"", {}, "GET", "u")
+    raise_for_status(204, b"", {}, "GET", "u")
+    with pytest.raises(AuthenticationError, match="KANA_API_KEY"):
+        raise_for_status(401, b"", {}, "GET", "u")
+    with pytest.raises(ServerError, match="Bad Gateway from nginx"):
+        raise_for_status(502, b"Bad Gateway from nginx", {}, "GET", "u")
+    with pytest.raises(ServerError, match="HTTP status 500"):
+        raise_for_status(500, b"<html>oops</html>", {}, "GET", "u")
+
+
+def test_rate_limit_error_carries_retry_after() -> None:
+    with pytest.raises(RateLimitError) as info:
+        raise_for_status(429, b"", {"retry-after": "7"}, "GET", "u")
+    assert info.value.retry_after == 7.0
+
+
+def test_parse_retry_after_forms() -> None:
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("") is None
+    assert parse_retry_after("2.5") == 2.5
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("nan") is None
+    assert parse_retry_after("soon") is None
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    date = format_datetime(now + timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after(date, now=now.timestamp) == pytest.approx(30.0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 503])
+async def test_client_raises_typed_status_errors_with_server_message(status: int) -> None:
+    body = envelope(None, success=False, message="explained by server")
+    recorder = Recorder({"/getMarketPrice": lambda _: status_reply(status, body)})
+    async with open_client(recorder, retry=NO_RETRY) as kana:
+        with pytest.raises(APIStatusError) as info:
+            await kana.markets.price(1338)
+    assert info.value.status_code == status
+    assert info.value.message == "explained by server"
+    assert info.value.url == "http://kana.test/getMarketPrice"
+    assert info.value.method == "GET"
+    assert API_KEY not in str(info.value)
+
+
+# -- envelope and decoding --------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_success_false_raises_with_the_server_message() -> None:
+    recorder = Recorder(
+        {"/getMarketPrice": lambda _: reply(None, success=False, message="Market not found")}
+    )
+    async with open_client(recorder) as kana:
+        with pytest.raises(UnsuccessfulResponseError, match="Market not found") as info:
+            await kana.markets.price(1338)
+    assert info.value.message == "Market not found"
+    assert info.value.status_code is None
+    assert len(recorder.requests) == 1  # not retried
+
+
+@pytest.mark.anyio
+async def test_legacy_status_envelope_is_accepted() -> None:
+    legacy = b'{"status": true, "message": "ok", "data": {"bestAskPrice": 1, "bestBidPrice": 2}}'
+    failed = b'{"status": false, "message": "legacy failure", "data": null}'
+    answers = iter([legacy, failed])
+    recorder = Recorder({"/getMarketPrice": lambda _: httpx.Response(200, content=next(answers))})
+    async with open_client(recorder) as kana:
+        price = await kana.markets.price(1338)
+        assert price == MarketPrice(best_ask_price=Decimal(1), best_bid_price=Decimal(2))
+        with pytest.raises(UnsuccessfulResponseError, match="legacy failure"):
+            await kana.markets.price(1338)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (b"<html>not json</html>", "not a JSON envelope"),
+        (b'{"success": true, "message": "ok", "data": ', "not a JSON envelope"),
+        (b"[1, 2, 3]", "not a JSON envelope"),
+        (b'{"message": "no flag", "data": {}}', "neither a 'success' nor a 'status'"),
+        (b'{"success": true, "data": [1, 2]}', "unexpected response shape"),
+        (b'{"success": true, "data": {"bestAskPrice": "cheap"}}', "unexpected response shape"),
+        (b'{"success": true, "data": null}', "unexpected response shape"),
+    ],
+)
+async def test_malformed_or_wrong_shape_raises_decode_error(body: bytes, match: str) -> None:
+    recorder = Recorder({"/getMarketPrice": lambda _: httpx.Response(200, content=body)})
+    async with open_client(recorder) as kana:
+        with pytest.raises(ResponseDecodeError, match=match) as info:
+            await kana.markets.price(1338)
+    assert info.value.body == body
+    assert info.value.url.endswith("/getMarketPrice")
+    assert len(recorder.requests) == 1  # decoding problems are not retried
+
+
+# -- transport errors -------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_timeout_becomes_request_timeout_error_and_is_not_retried() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    recorder = Recorder({"/getMarketPrice": handler})
+    async with open_client(recorder) as kana:
+        with pytest.raises(RequestTimeoutError) as info:
+            await kana.markets.price(1338)
+    assert isinstance(info.value, TimeoutError)
+    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert len(recorder.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_connection_refused_is_connect_error_after_retries() -> None:
+    # A port nobody listens on: bind, learn the port, close.
+    with __import__("socket").socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    http = HttpClient(httpx.AsyncClient(), base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY)
+    async with http.httpx:
+        with anyio.fail_after(10), pytest.raises(ConnectError) as info:
+            await http.get("/getMarketPrice", MarketPrice, params={"marketId": "1338"})
+    assert isinstance(info.value, TransportError)
+    assert http.retries == 2
+
+
+@pytest.mark.anyio
+async def test_other_transport_errors_are_transport_errors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("server hung up", request=request)
+
+    async with open_client(Recorder({"/getMarketPrice": handler}), retry=NO_RETRY) as kana:
+        with pytest.raises(TransportError, match="server hung up"):
+            await kana.markets.price(1338)
+
+
+# -- retries ----------------------------------------------------------------------------------
+
+
+class Sleeps:
+    """A fake sleep that records what it was asked to wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def flaky(*failures: httpx.Response, then: object = PRICE) -> Recorder:
+    """A route that fails with ``failures`` in order, then answers ``then``."""
+    answers = iter(failures)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or reply(then)
+
+    return Recorder({"/getMarketPrice": handler, "/placeLimitOrder": handler})
+
+
+@pytest.mark.anyio
+async def test_reads_retry_5xx_and_429_then_succeed() -> None:
+    sleeps = Sleeps()
+    policy = RetryPolicy(
+        max_retries=3, base_delay=1.0, max_delay=10.0, sleep=sleeps, random=lambda: 1.0
+    )
+    recorder = flaky(status_reply(503), status_reply(500), status_reply(429))
+    async with open_client(recorder, retry=policy) as kana:
+        price = await kana.markets.price(1338)
+        assert kana._http.retries == 3
+    assert price.best_ask_price == Decimal("5.5")
+    assert len(recorder.requests) == 4
+    assert sleeps.waits == [1.0, 2.0, 4.0]  # exponential: base * 2**attempt (jitter fixed at 1)
+
+
+@pytest.mark.anyio
+async def test_backoff_is_capped_and_jittered() -> None:
+    policy = RetryPolicy(max_retries=10, base_delay=1.0, max_delay=3.0, random=lambda: 0.5)
+    assert [policy.backoff(a) for a in range(4)] == [0.5, 1.0, 1.5, 1.5]
+    zero = RetryPolicy(random=lambda: 0.0)
+    assert zero.backoff(5) == 0.0
+
+
+@pytest.mark.anyio
+async def test_retry_after_is_honoured() -> None:
+    sleeps = Sleeps()
+    policy = RetryPolicy(max_retries=2, sleep=sleeps, random=lambda: 0.0)
+    recorder = flaky(status_reply(429, **{"Retry-After": "3"}))
+    async with open_client(recorder, retry=policy) as kana:
+        await kana.markets.price(1338)
+    assert sleeps.waits == [3.0]
+
+
+@pytest.mark.anyio
+async def test_retry_after_beyond_the_cap_raises_at_once() -> None:
+    sleeps = Sleeps()
+    policy = RetryPolicy(max_retries=2, max_retry_after=5, sleep=sleeps)
+    recorder = flaky(status_reply(429, **{"Retry-After": "120"}))
+    async with open_client(recorder, retry=policy) as kana:
+        with pytest.raises(RateLimitError) as info:
+            await kana.markets.price(1338)
+    assert info.value.retry_after == 120
+    assert sleeps.waits == []
+    assert len(recorder.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_retries_give_up_after_max_retries() -> None:
+    sleeps = Sleeps()
+    policy = RetryPolicy(max_retries=2, sleep=sleeps)
+    recorder = flaky(*(status_reply(502) for _ in range(10)))
+    async with open_client(recorder, retry=policy) as kana:
+        with pytest.raises(ServerError):
+            await kana.markets.price(1338)
+        assert kana._http.retries == 2
+    assert len(recorder.requests) == 3
+    assert len(sleeps.waits) == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+async def test_client_errors_are_never_retried(status: int) -> None:
+    recorder = flaky(status_reply(status))
+    async with open_client(recorder) as kana:
+        with pytest.raises(APIStatusError):
+            await kana.markets.price(1338)
+        assert kana._http.retries == 0
+    assert len(recorder.requests) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("failure", [503, 429, "connect"])
+async def test_payload_endpoints_are_never_retried(failure: int | str) -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if failure == "connect":
+            raise httpx.ConnectError("refused", request=request)
+        assert isinstance(failure, int)
+        return status_reply(failure, **{"Retry-After": "0"})
+
+    policy = RetryPolicy(max_retries=5, sleep=Sleeps())
+    async with open_client(Recorder({"/placeLimitOrder": handler}), retry=policy) as kana:
+        with pytest.raises(KanaError):
+            await kana.payloads.place_limit_order(1338, side=True, size="1", price="5", leverage=1)
+        assert kana._http.retries == 0
+    assert calls == 1
+
+
+@pytest.mark.anyio
+async def test_post_payload_endpoints_are_never_retried() -> None:
+    recorder = Recorder({"/cancelMultipleOrders": lambda _: status_reply(500)})
+    async with open_client(recorder, retry=RetryPolicy(max_retries=5, sleep=Sleeps())) as kana:
+        with pytest.raises(ServerError):
+            await kana.payloads.cancel_multiple_orders(1338, [("1", True)])
+    assert len(recorder.requests) == 1
+
+
+def test_retry_policy_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=-1)
+    with pytest.raises(TypeError):
+        RetryPolicy(max_retries=True)
+    with pytest.raises(ValueError, match="delays"):
+        RetryPolicy(base_delay=-1)
+
+
+# -- headers, limits, logging -----------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_no_api_key_header_when_there_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KANA_API_KEY", raising=False)
+    recorder = Recorder({"/getMarketPrice": PRICE})
+    async with open_client(recorder, api_key=None) as kana:
+        await kana.markets.price(1338)
+    assert "x-api-key" not in recorder.last.headers
+
+
+@pytest.mark.anyio
+async def test_api_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KANA_API_KEY", "from-env")
+    recorder = Recorder({"/getMarketPrice": PRICE})
+    async with open_client(recorder, api_key=None) as kana:
+        await kana.markets.price(1338)
+    assert recorder.last.headers["x-api-key"] == "from-env"
+
+
+@pytest.mark.anyio
+async def test_debug_logging_never_shows_the_api_key(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="kana_async")
+    recorder = flaky(status_reply(500))
+    async with open_client(recorder) as kana:
+        await kana.markets.price(1338)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/getMarketPrice" in text
+    assert "retrying" in text
+    assert API_KEY not in text
+
+
+@pytest.mark.anyio
+async def test_in_flight_limit_caps_concurrent_requests() -> None:
+    in_flight = 0
+    peak = 0
+    gate = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await gate.wait()
+        in_flight -= 1
+        return reply(PRICE)
+
+    async with open_client(handler, max_in_flight=3) as kana:  # type: ignore[arg-type]
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(12):
+                    tg.start_soon(kana.markets.price, 1338)
+                await anyio.wait_all_tasks_blocked()
+                assert in_flight == 3
+                gate.set()
+    assert peak == 3
+
+
+@pytest.mark.anyio
+async def test_rate_limit_is_applied_before_sending() -> None:
+    recorder = Recorder({"/getMarketPrice": PRICE})
+    async with open_client(recorder, rate_limit=1000) as kana:
+        limiter = kana._http._limiter
+        assert limiter is not None
+        for _ in range(5):
+            await kana.markets.price(1338)
+        assert limiter.max_rate == 1000
+        assert not limiter.has_capacity(1000)  # five tokens spent from the shared bucket
+    assert len(recorder.requests) == 5
+
+
+def test_http_client_checks_its_limits() -> None:
+    client = httpx.AsyncClient()
+    with pytest.raises(ValueError, match="max_in_flight"):
+        HttpClient(client, base_url="http://x", max_in_flight=0)
+    with pytest.raises(ValueError, match="rate_limit"):
+        HttpClient(client, base_url="http://x", rate_limit=0)
+    slow = HttpClient(client, base_url="http://x/", rate_limit=0.5)
+    assert slow.base_url == "http://x"
+    assert slow._limiter is not None and slow._limiter.time_period == 2.0
+
+
+@pytest.mark.anyio
+async def test_payload_reply_decoding_is_exact() -> None:
+    async with open_client(Recorder({"/collapsePosition": PAYLOAD})) as kana:
+        payload = await kana.payloads.collapse_position(1338)
+    assert payload.module_name == "perpetual_scripts"
+    assert payload.module_address == "0xabc"
