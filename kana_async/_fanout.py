@@ -1,0 +1,338 @@
+"""Per-subscriber buffers and the :class:`Subscription` async iterator.
+
+The websocket reader hands every routed frame to each subscriber with :meth:`Subscription._push`,
+which never blocks and never awaits: a slow subscriber can only ever hurt itself. What happens when
+a subscriber's bounded buffer is full is its :class:`OverflowPolicy`:
+
+* ``KEEP_LATEST`` (snapshot topics: order book, funding, best price): the oldest snapshot is
+  replaced; counted in ``dropped``.
+* ``DROP_OLDEST`` (public trades): the oldest frame is dropped and the gap counted in ``dropped``.
+* ``FAIL`` (private event topics): the subscriber keeps what it has, sees it all, and then
+  :class:`~kana_async.SlowConsumerError` is raised from ``__anext__`` (``dropped`` = frames lost).
+
+What is buffered is a :class:`Batch`: one frame's still-undecoded ``data``, shared by all
+subscribers of the frame and decoded at most once, by the first subscriber that reaches it, so a
+frame nobody reads is never decoded. Notices (e.g.
+:class:`~kana_async.models.stream_events.Reconnected`) are buffered in order with the frames
+and never count against the bound.
+
+``__anext__`` is cancel-safe: an item leaves the buffer only in the same step in which it is
+returned, so cancelling a waiting ``__anext__`` loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
+
+__all__ = ["Batch", "OverflowPolicy", "Subscription", "SubscriptionStatistics"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+_UNDECODED: Any = object()
+
+
+class OverflowPolicy(enum.Enum):
+    """What a subscriber's full buffer does with one more frame."""
+
+    KEEP_LATEST = "keep_latest"
+    """Replace the oldest buffered snapshot with the new one (snapshot topics)."""
+    DROP_OLDEST = "drop_oldest"
+    """Drop the oldest buffered frame and count the gap (public trades)."""
+    FAIL = "fail"
+    """Stop, let the subscriber drain, then raise :class:`SlowConsumerError` (private events)."""
+
+
+class Batch(Generic[T_co]):
+    """One frame's payload, decoded lazily and at most once, shared by every subscriber.
+
+    ``decode`` turns the raw payload into the items subscribers see, or returns ``None`` when the
+    frame is unusable (the decoder counts and logs that); the outcome is cached either way.
+    """
+
+    __slots__ = ("_decode", "_items", "_raw")
+
+    def __init__(self, raw: Any, decode: Callable[[Any], Sequence[T_co] | None]) -> None:
+        self._raw = raw
+        self._decode = decode
+        self._items: Any = _UNDECODED
+
+    @classmethod
+    def of(cls, items: Sequence[T_co]) -> Batch[T_co]:
+        """A batch that is already decoded."""
+        batch: Batch[T_co] = cls(None, _no_decode)
+        batch._items = items
+        batch._raw = None
+        return batch
+
+    @property
+    def decoded(self) -> bool:
+        """Whether :meth:`items` has already run."""
+        return self._items is not _UNDECODED
+
+    def items(self) -> Sequence[T_co] | None:
+        """The decoded items (``None`` for an unusable frame); decodes on first call only."""
+        items = self._items
+        if items is _UNDECODED:
+            items = self._items = self._decode(self._raw)
+            self._raw = None
+        return items  # type: ignore[no-any-return]
+
+
+def _no_decode(raw: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStatistics:
+    """A snapshot of one subscription's counters.
+
+    Attributes:
+        topic: wire topic name.
+        key: routing key (market id, profile address or ``None``).
+        policy: the overflow policy.
+        buffer_size: the bound on buffered frames.
+        buffered: frames waiting to be read now.
+        delivered: items returned by the iterator so far.
+        dropped: frames lost to overflow (the gap counter).
+        reconnects: reconnects of the underlying connection while subscribed.
+        closed: whether the subscription no longer receives frames.
+    """
+
+    topic: str
+    key: int | str | None
+    policy: OverflowPolicy
+    buffer_size: int
+    buffered: int
+    delivered: int
+    dropped: int
+    reconnects: int
+    closed: bool
+
+
+class Subscription(Generic[T]):
+    """A typed async iterator over one topic (and key) of the shared websocket connection.
+
+    Use it as ``async with ... as sub: async for item in sub:``; leaving the block unsubscribes.
+    Iterating without ``async with`` starts it on the first ``__anext__``; then call
+    :meth:`aclose` (closing the client also closes it). Iteration ends (``StopAsyncIteration``)
+    once the subscription is closed by :meth:`aclose`; it raises
+    :class:`~kana_async.SubscriptionClosedError` if its client closes underneath it and
+    :class:`~kana_async.SlowConsumerError` after draining if its ``FAIL`` buffer overflowed.
+    """
+
+    def __init__(
+        self,
+        topic: str,
+        key: int | str | None,
+        *,
+        policy: OverflowPolicy,
+        buffer_size: int,
+        start: Callable[[Subscription[T]], Awaitable[None]] | None = None,
+        stop: Callable[[Subscription[T]], None] | None = None,
+    ) -> None:
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be at least 1, got {buffer_size}")
+        self.topic = topic
+        self.key = key
+        self.policy = policy
+        self.buffer_size = buffer_size
+        self._start = start
+        self._stop = stop
+        self._buffer: deque[Batch[T] | _Notice] = deque()
+        self._frames = 0  # Batches in _buffer (notices do not count against the bound)
+        self._current: Sequence[T] = ()
+        self._pos = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._started = False
+        self._closed = False
+        self._error: BaseException | None = None
+        self._overflowed = False
+        self._delivered = 0
+        self._dropped = 0
+        self._reconnects = 0
+
+    # -- producer side (the websocket reader; never blocks) ---------------------------------
+
+    def _push(self, batch: Batch[T]) -> None:
+        """Buffer one frame according to the policy."""
+        if self._closed:
+            return
+        if self._overflowed:
+            self._dropped += 1
+            return
+        if self._frames >= self.buffer_size:
+            if self.policy is OverflowPolicy.FAIL:
+                self._overflowed = True
+                self._dropped += 1
+                self._wake()
+                return
+            self._drop_oldest_frame()
+        self._buffer.append(batch)
+        self._frames += 1
+        self._wake()
+
+    def _notify(self, notice: object) -> None:
+        """Buffer a notice (never dropped, never counted against the bound)."""
+        if self._closed or self._overflowed:
+            return
+        self._buffer.append(_Notice(notice))
+        self._wake()
+
+    def _count_reconnect(self) -> None:
+        """Count one reconnect of the underlying connection."""
+        self._reconnects += 1
+
+    def _close(self, error: BaseException | None = None) -> None:
+        """Stop receiving; the iterator ends after the buffer drains (or raises ``error``)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._error = error
+        self._wake()
+
+    def _drop_oldest_frame(self) -> None:
+        buffer = self._buffer
+        for i, entry in enumerate(buffer):
+            if isinstance(entry, Batch):
+                del buffer[i]
+                self._frames -= 1
+                self._dropped += 1
+                return
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- consumer side -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Register with the connection (done by ``async with`` / the first ``__anext__``)."""
+        if self._started:
+            return
+        if self._closed:
+            raise SubscriptionClosedError(f"subscription to {self.topic} is closed")
+        self._started = True
+        if self._start is not None:
+            try:
+                await self._start(self)
+            except BaseException:
+                self._close()
+                raise
+
+    async def __aenter__(self) -> Subscription[T]:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> Subscription[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if not self._started:
+            await self.start()
+        while True:
+            current = self._current
+            pos = self._pos
+            if pos < len(current):
+                self._pos = pos + 1
+                self._delivered += 1
+                return current[pos]
+            buffer = self._buffer
+            if buffer:
+                entry = buffer.popleft()
+                if isinstance(entry, Batch):
+                    self._frames -= 1
+                    items = entry.items()
+                    self._current = items if items is not None else ()
+                    self._pos = 0
+                    continue
+                self._current = ()
+                self._delivered += 1
+                return entry.value  # type: ignore[return-value]
+            if self._overflowed:
+                self._finish()
+                raise SlowConsumerError(
+                    f"subscriber of {self.topic} ({self.key}) fell behind: its buffer of "
+                    f"{self.buffer_size} frames overflowed and {self._dropped} frame(s) were lost;"
+                    " resync over REST and subscribe again (or read faster / raise buffer_size)",
+                    dropped=self._dropped,
+                )
+            if self._closed:
+                if self._error is not None:
+                    raise self._error
+                raise StopAsyncIteration
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+
+    def _finish(self) -> None:
+        self._closed = True
+        if self._stop is not None:
+            stop, self._stop = self._stop, None
+            stop(self)
+
+    async def aclose(self) -> None:
+        """Unsubscribe; idempotent. Other subscribers of the same topic are not affected."""
+        self._buffer.clear()
+        self._frames = 0
+        self._current = ()
+        self._close()
+        self._finish()
+
+    # -- introspection -----------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription no longer receives frames."""
+        return self._closed or self._overflowed
+
+    @property
+    def dropped(self) -> int:
+        """Frames lost to overflow so far (the gap counter)."""
+        return self._dropped
+
+    def statistics(self) -> SubscriptionStatistics:
+        """Current counters: buffered, delivered, dropped, reconnects."""
+        return SubscriptionStatistics(
+            topic=self.topic,
+            key=self.key,
+            policy=self.policy,
+            buffer_size=self.buffer_size,
+            buffered=self._frames,
+            delivered=self._delivered,
+            dropped=self._dropped,
+            reconnects=self._reconnects,
+            closed=self.closed,
+        )
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("open" if self._started else "new")
+        return f"<Subscription {self.topic} key={self.key!r} {state}>"
+
+
+class _Notice:
+    """A buffered out-of-band item (e.g. ``Reconnected``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value

@@ -1,0 +1,229 @@
+"""The websocket topic table: one entry per topic of spec §5.4.
+
+Each :class:`Topic` says how to subscribe (wire name and subscribe frame), what a frame's rows
+decode to, how frames are routed (by ``market_id``, by profile ``address``, or not at all), the
+default overflow policy and buffer bound, whether subscribers are told about reconnects, and
+whether the staleness watchdog may expect steady traffic from it.
+
+Routing keys are canonical: market ids are ``int``; addresses are ``0x`` + 64 lowercase hex digits
+(the wire may drop leading zeros, spec §1.6).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import msgspec
+
+from kana_async._address import normalize_address as _normalize_address
+from kana_async._codec import decoder_for, encode
+from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
+from kana_async._fanout import OverflowPolicy
+from kana_async._validation import check_market_id
+from kana_async.models.account import Transfer
+from kana_async.models.market_data import BestPrice, FundingRate, OrderBookLevel
+from kana_async.models.orderbook import OrderBook
+from kana_async.models.orders import OpenOrder, OrderHistoryEntry
+from kana_async.models.positions import Position
+from kana_async.models.trades import Trade
+
+__all__ = [
+    "TOPICS",
+    "KeyKind",
+    "RoutingKey",
+    "Topic",
+    "normalize_address",
+    "topic_for_message",
+]
+
+#: A canonical routing key: market id, profile address, or ``None`` for unkeyed topics.
+RoutingKey = int | str | None
+
+_address_cache: dict[str, str] = {}
+
+
+def normalize_address(value: str) -> str:
+    """``0x`` + 64 lowercase hex digits (cached: the reader normalises the same few addresses).
+
+    Raises :class:`~kana_async.InvalidAddressError` (or ``ArgumentTypeError``) for non-addresses.
+    """
+    cached = _address_cache.get(value)
+    if cached is not None:
+        return cached
+    canonical = _normalize_address(value, what="address")
+    if len(_address_cache) < 4096:
+        _address_cache[value] = canonical
+    return canonical
+
+
+def normalize_market_id(value: object) -> int:
+    """A market id as ``int`` (accepts ``14`` or ``"14"``)."""
+    return check_market_id(value)
+
+
+class KeyKind(enum.Enum):
+    """How a topic's frames are routed to subscriptions."""
+
+    NONE = "none"
+    """One subscription per connection (``live_funding_rate``)."""
+    MARKET = "market_id"
+    """By the rows' ``market_id``."""
+    ADDRESS = "address"
+    """By the rows' (profile) ``address``."""
+
+
+class _MarketKey(msgspec.Struct, gc=False):
+    market_id: int | None = None
+
+
+class _AddressKey(msgspec.Struct, gc=False):
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One websocket topic.
+
+    Attributes:
+        name: the wire name, sent as ``topic`` and echoed as ``message``.
+        key: how frames are routed.
+        row_type: the model each row of ``data`` decodes to.
+        policy: default overflow policy of a subscriber.
+        buffer_size: default bound (frames) of a subscriber's buffer.
+        events: subscribers receive a :class:`~kana_async.models.stream_events.Reconnected`
+            notice after every reconnect (event topics, where a gap means lost events).
+        expect_traffic: a live subscription should produce frames steadily, so the staleness
+            watchdog may reconnect a connection that carries it and goes silent.
+        snapshot: each frame is one whole order book (yield one ``OrderBook`` per frame) instead
+            of rows (yield each row).
+        aliases: other ``message`` values the server has been seen to use for this topic.
+    """
+
+    name: str
+    key: KeyKind
+    row_type: type[Any]
+    policy: OverflowPolicy
+    buffer_size: int
+    events: bool
+    expect_traffic: bool = False
+    snapshot: bool = False
+    aliases: tuple[str, ...] = ()
+    _rows_decoder: Any = field(default=None, repr=False, compare=False)
+    _key_decoder: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rows_type: Any = list[self.row_type] | self.row_type  # type: ignore[name-defined]
+        object.__setattr__(self, "_rows_decoder", decoder_for(rows_type))
+        if self.key is KeyKind.MARKET:
+            object.__setattr__(self, "_key_decoder", decoder_for(list[_MarketKey] | _MarketKey))
+        elif self.key is KeyKind.ADDRESS:
+            object.__setattr__(self, "_key_decoder", decoder_for(list[_AddressKey] | _AddressKey))
+
+    def normalize_key(self, value: object) -> RoutingKey:
+        """Turn a user-supplied key into the canonical routing key; validates it."""
+        if self.key is KeyKind.NONE:
+            if value is not None:
+                raise InvalidArgumentError(f"topic {self.name} takes no market or address")
+            return None
+        if self.key is KeyKind.MARKET:
+            return normalize_market_id(value)
+        if not isinstance(value, str):
+            raise InvalidAddressError(f"{self.name} needs a profile address, got {value!r}")
+        return normalize_address(value)
+
+    def subscribe_frame(self, key: RoutingKey) -> bytes:
+        """The JSON subscribe message for ``key`` (spec §5.2; market ids are sent as strings)."""
+        if self.key is KeyKind.NONE:
+            return encode({"topic": self.name})
+        return encode({"topic": self.name, self.key.value: str(key)})
+
+    def route_key(self, data: msgspec.Raw) -> RoutingKey:
+        """Read the routing key from a frame's ``data``; ``None`` when no row carries one.
+
+        Raises ``msgspec.DecodeError`` when ``data`` is not rows of the expected shape.
+        """
+        decoded = self._key_decoder.decode(data)
+        rows = decoded if isinstance(decoded, list) else (decoded,)
+        if self.key is KeyKind.MARKET:
+            for row in rows:
+                if row.market_id is not None:
+                    return int(row.market_id)
+            return None
+        for row in rows:
+            if row.address:
+                try:
+                    return normalize_address(row.address)
+                except InvalidAddressError:
+                    return None
+        return None
+
+    def decode(self, data: msgspec.Raw, key: RoutingKey) -> Sequence[Any]:
+        """The items subscribers see for one frame: its rows, or one ``OrderBook``.
+
+        Raises ``msgspec.DecodeError`` when ``data`` does not have the documented shape.
+        """
+        decoded = self._rows_decoder.decode(data)
+        rows = decoded if isinstance(decoded, list) else [decoded]
+        if self.snapshot:
+            return (OrderBook.from_levels(rows, key if isinstance(key, int) else None),)
+        return rows
+
+
+def _account(name: str, row_type: type[Any]) -> Topic:
+    return Topic(name, KeyKind.ADDRESS, row_type, OverflowPolicy.FAIL, 1024, events=True)
+
+
+#: Every topic of spec §5.4, by wire name.
+TOPICS: Final[dict[str, Topic]] = {
+    t.name: t
+    for t in (
+        _account("positions", Position),
+        _account("trade_history", Trade),
+        _account("open_orders", OpenOrder),
+        _account("order_history", OrderHistoryEntry),
+        _account("deposit_withdraw_history", Transfer),
+        _account("live_order_history", OrderHistoryEntry),
+        _account("live_trade_history", Trade),
+        Topic(
+            "orderbook",
+            KeyKind.MARKET,
+            OrderBookLevel,
+            OverflowPolicy.KEEP_LATEST,
+            1,
+            events=False,
+            expect_traffic=True,
+            snapshot=True,
+        ),
+        Topic("recent_trades", KeyKind.MARKET, Trade, OverflowPolicy.DROP_OLDEST, 256, events=True),
+        Topic(
+            "live_funding_rate",
+            KeyKind.NONE,
+            FundingRate,
+            OverflowPolicy.KEEP_LATEST,
+            1,
+            events=False,
+        ),
+        Topic(
+            "best_price",
+            KeyKind.MARKET,
+            BestPrice,
+            OverflowPolicy.KEEP_LATEST,
+            1,
+            events=False,
+            expect_traffic=True,
+            aliases=("bestPrice",),
+        ),
+    )
+}
+
+_BY_MESSAGE: Final[dict[str, Topic]] = {
+    name: topic for topic in TOPICS.values() for name in (topic.name, *topic.aliases)
+}
+
+
+def topic_for_message(message: str) -> Topic | None:
+    """The topic a server frame's ``message`` names, or ``None`` if unknown."""
+    return _BY_MESSAGE.get(message)

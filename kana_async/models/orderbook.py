@@ -1,0 +1,130 @@
+"""A read-only order-book view built from one ``orderbook`` frame (spec §5.4.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from kana_async.models._base import Model
+from kana_async.models.market_data import OrderBookLevel
+
+__all__ = ["OrderBook"]
+
+
+class OrderBook(Model, frozen=True):
+    """Both sides of a market's book, best price first.
+
+    ``bids`` are sorted by price descending, ``asks`` ascending; levels at the same price are
+    merged (sizes added). All prices and sizes are :class:`~decimal.Decimal`.
+
+    Attributes:
+        market_id: the market, or ``None`` for an empty frame that named none.
+        bids: buy levels, highest price first.
+        asks: sell levels, lowest price first.
+    """
+
+    market_id: int | None
+    bids: tuple[OrderBookLevel, ...] = ()
+    asks: tuple[OrderBookLevel, ...] = ()
+
+    @classmethod
+    def from_levels(
+        cls, levels: Iterable[OrderBookLevel], market_id: int | None = None
+    ) -> OrderBook:
+        """Build the view from a frame's flat list of levels (both sides mixed, any order)."""
+        bids = [lv for lv in levels if not lv.is_ask]
+        asks = [lv for lv in levels if lv.is_ask]
+        bids.sort(key=_price, reverse=True)
+        asks.sort(key=_price)
+        if market_id is None and (bids or asks):
+            market_id = (bids or asks)[0].market_id
+        return cls(market_id=market_id, bids=_merged(bids), asks=_merged(asks))
+
+    @property
+    def last_updated(self) -> int | None:
+        """Newest ``last_updated`` (unix seconds) among the levels, if any level has one."""
+        return max(
+            (u for lv in (*self.bids, *self.asks) if (u := lv.last_updated) is not None),
+            default=None,
+        )
+
+    @property
+    def transaction_version(self) -> int | None:
+        """Newest ``transaction_version`` among the levels, if any level has one."""
+        return max(
+            (v for lv in (*self.bids, *self.asks) if (v := lv.transaction_version) is not None),
+            default=None,
+        )
+
+    @property
+    def best_bid(self) -> OrderBookLevel | None:
+        """The highest bid, or ``None`` when there are no bids."""
+        return self.bids[0] if self.bids else None
+
+    @property
+    def best_ask(self) -> OrderBookLevel | None:
+        """The lowest ask, or ``None`` when there are no asks."""
+        return self.asks[0] if self.asks else None
+
+    @property
+    def mid(self) -> Decimal | None:
+        """``(best bid + best ask) / 2``, or ``None`` unless both sides have a level."""
+        if not self.bids or not self.asks:
+            return None
+        return (self.bids[0].price + self.asks[0].price) / 2
+
+    @property
+    def spread(self) -> Decimal | None:
+        """``best ask - best bid`` (negative if crossed); ``None`` if a side is empty."""
+        if not self.bids or not self.asks:
+            return None
+        return self.asks[0].price - self.bids[0].price
+
+    @property
+    def is_empty(self) -> bool:
+        """True when neither side has a level."""
+        return not self.bids and not self.asks
+
+    def depth(self, levels: int | None = None) -> tuple[Decimal, Decimal]:
+        """Total ``(bid size, ask size)`` over the best ``levels`` of each side (None: all)."""
+        if levels is not None and levels < 0:
+            raise ValueError(f"levels must be >= 0, got {levels}")
+        bids = self.bids if levels is None else self.bids[:levels]
+        asks = self.asks if levels is None else self.asks[:levels]
+        return sum((lv.size for lv in bids), Decimal(0)), sum((lv.size for lv in asks), Decimal(0))
+
+
+def _price(level: OrderBookLevel) -> Decimal:
+    return level.price
+
+
+def _merged(levels: list[OrderBookLevel]) -> tuple[OrderBookLevel, ...]:
+    """``levels`` (sorted by price) with equal prices merged into one level."""
+    for i in range(1, len(levels)):
+        if levels[i].price == levels[i - 1].price:
+            break
+    else:
+        return tuple(levels)
+    out: list[OrderBookLevel] = []
+    for level in levels:
+        if out and out[-1].price == level.price:
+            last = out[-1]
+            out[-1] = OrderBookLevel(
+                market_id=level.market_id,
+                is_ask=level.is_ask,
+                price=level.price,
+                size=last.size + level.size,
+                last_updated=_newest(last.last_updated, level.last_updated),
+                transaction_version=_newest(last.transaction_version, level.transaction_version),
+            )
+        else:
+            out.append(level)
+    return tuple(out)
+
+
+def _newest(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a >= b else b
