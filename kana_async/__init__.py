@@ -47,12 +47,14 @@ from kana_async._exceptions import (
     UnknownMarketError,
     UnsuccessfulResponseError,
 )
+from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatistics
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
 from kana_async._signer import Signer
-
-# Models
+from kana_async._signing import Account
+from kana_async._streams import StreamStatistics
+from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.models import (
     BestPrice,
     Direction,
@@ -61,18 +63,24 @@ from kana_async.models import (
     MarketInfo,
     MarketPrice,
     OpenOrder,
+    OrderBook,
     OrderBookLevel,
     OrderHistoryEntry,
     OrderStatus,
     OrderStatusInfo,
     OrderType,
+    PendingTransaction,
     Position,
+    Reconnected,
     Restriction,
     Side,
     Trade,
     TransactionPayload,
+    TransactionResult,
     Transfer,
 )
+
+# Models
 from kana_async.models.requests import OrderRequest
 
 # Keep sorted; tests/test_public_api.py checks it is complete and sorted.
@@ -82,12 +90,14 @@ __all__ = [
     "TESTNET",
     "APIError",
     "APIStatusError",
+    "Account",
     "ArgumentTypeError",
     "AuthenticationError",
     "BadRequestError",
     "BestPrice",
     "ClientStateError",
     "ConnectError",
+    "ConnectionState",
     "Direction",
     "FundingEntry",
     "FundingRate",
@@ -101,6 +111,7 @@ __all__ = [
     "Network",
     "NotFoundError",
     "OpenOrder",
+    "OrderBook",
     "OrderBookLevel",
     "OrderHistoryEntry",
     "OrderRequest",
@@ -108,11 +119,14 @@ __all__ = [
     "OrderStatusInfo",
     "OrderType",
     "OutcomeUnknownError",
+    "OverflowPolicy",
     "PageIterator",
+    "PendingTransaction",
     "PermissionDeniedError",
     "Position",
     "PrecisionError",
     "RateLimitError",
+    "Reconnected",
     "RequestTimeoutError",
     "ResponseDecodeError",
     "Restriction",
@@ -122,11 +136,16 @@ __all__ = [
     "Signer",
     "SlowConsumerError",
     "StreamError",
+    "StreamOptions",
+    "StreamStatistics",
+    "Subscription",
     "SubscriptionClosedError",
+    "SubscriptionStatistics",
     "Trade",
     "TransactionError",
     "TransactionPayload",
     "TransactionRejectedError",
+    "TransactionResult",
     "Transfer",
     "TransportError",
     "UnknownMarketError",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
@@ -26,6 +25,7 @@ from kana_async.resources.payloads import Payloads
 from kana_async.resources.portfolio import Portfolio
 
 if TYPE_CHECKING:
+    from kana_async._ws import StreamOptions
     from kana_async.resources.streams import Streams
     from kana_async.resources.trading import Trading
 
@@ -72,6 +72,7 @@ class KanaClient:
         rate_limit: client-side limit in requests per second, shared by all tasks; ``None``
             for no limit.
         max_in_flight: most REST requests on the wire at once; more wait their turn.
+        stream_options: websocket tuning for :attr:`streams` (keepalive, watchdog, backoff).
 
     Resources: :attr:`markets`, :attr:`portfolio`, :attr:`orders`, :attr:`history`,
     :attr:`payloads`, :attr:`trading` and :attr:`streams`.
@@ -91,6 +92,7 @@ class KanaClient:
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        stream_options: StreamOptions | None = None,
     ) -> None:
         if not isinstance(network, Network):
             raise TypeError(f"network must be a kana_async.Network, not {type(network).__name__}")
@@ -116,6 +118,7 @@ class KanaClient:
         self._retry = retry if retry is not None else RetryPolicy()
         self._rate_limit = rate_limit
         self._max_in_flight = max_in_flight
+        self._stream_options = stream_options
         self._state = _State.NEW
         self._http_client: HttpClient | None = None
         self._closers: list[Closer] = []
@@ -268,13 +271,17 @@ class KanaClient:
 
     @cached_property
     def trading(self) -> Trading:
-        """Sign, submit and confirm transactions (``kana_async.resources.trading.Trading``)."""
-        return cast("Trading", _optional_class("kana_async.resources.trading", "Trading")(self))
+        """Signed transactions: :class:`~kana_async.resources.trading.Trading`."""
+        from kana_async.resources.trading import Trading
+
+        return Trading(self)
 
     @cached_property
     def streams(self) -> Streams:
-        """WebSocket subscriptions (``kana_async.resources.streams.Streams``)."""
-        return cast("Streams", _optional_class("kana_async.resources.streams", "Streams")(self))
+        """WebSocket subscriptions (:class:`~kana_async.resources.streams.Streams`)."""
+        from kana_async.resources.streams import Streams
+
+        return Streams(self, options=self._stream_options)
 
 
 def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None:
@@ -289,12 +296,3 @@ def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None
             f"wallet_address {wallet} differs from the account's address {own}; pass only one"
         )
     return own
-
-
-def _optional_class(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        raise NotImplementedError(f"{module} is not available in this build of kana_async") from exc

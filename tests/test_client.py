@@ -195,17 +195,15 @@ async def test_pool_limits_and_timeout_reach_httpx() -> None:
         assert pool._max_connections == 7
 
 
-def test_resources_exist_and_missing_optional_ones_fail_clearly() -> None:
+def test_resources_exist_and_are_built_once() -> None:
+    from kana_async.resources.streams import Streams
+    from kana_async.resources.trading import Trading
+
     kana = KanaClient(NETWORK)
-    for name in ("markets", "portfolio", "orders", "history", "payloads"):
+    for name in ("markets", "portfolio", "orders", "history", "payloads", "trading", "streams"):
         assert getattr(kana, name) is getattr(kana, name)
-    for name in ("trading", "streams"):
-        try:
-            resource = getattr(kana, name)
-        except NotImplementedError as exc:
-            assert name in str(exc)
-        else:  # written by now: built once and cached
-            assert getattr(kana, name) is resource
+    assert isinstance(kana.trading, Trading)
+    assert isinstance(kana.streams, Streams)
 
 
 def test_custom_network() -> None:

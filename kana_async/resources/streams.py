@@ -68,8 +68,7 @@ class Streams(Resource):
         client = self._client
         client._ensure_open()
         if self._manager is None:
-            options = self._options or getattr(client, "_stream_options", None)
-            manager = StreamManager(client.network.ws_url, options=options)
+            manager = StreamManager(client.network.ws_url, options=self._options)
             client._on_close(manager.aclose)
             self._manager = manager
         return self._manager
