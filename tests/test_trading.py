@@ -184,6 +184,28 @@ async def test_pending_handle_and_dry_run() -> None:
         assert len(await env.kana.portfolio.open_orders(market_id=mid)) == 1
 
 
+async def test_dry_run_reports_the_engines_abort_and_changes_nothing() -> None:
+    async with trading_env() as env:
+        trading, mid = env.kana.trading, env.market
+        with pytest.raises(MoveAbortError) as caught:
+            await trading.place_limit_order(
+                mid,
+                side=Side.LONG,
+                size=env.info.min_size,
+                price=far_bid(env),
+                leverage=env.info.max_leverage + 1,
+                dry_run=True,
+            )
+        assert caught.value.code_name == "E_INVALID_LEVERAGE"
+        # a dry run that would succeed leaves no order and no balance change behind
+        balance = await env.kana.portfolio.profile_balance()
+        await trading.place_market_order(
+            mid, side=Side.LONG, size=env.info.min_size, leverage=2, dry_run=True
+        )
+        assert await env.kana.portfolio.positions(market_id=mid) == []
+        assert await env.kana.portfolio.profile_balance() == balance
+
+
 async def test_precision_checks_and_rounding() -> None:
     async with trading_env() as env:
         trading, mid, info = env.kana.trading, env.market, env.info

@@ -66,7 +66,16 @@ SIM_ABORT_CODES: Final[dict[int, str]] = {
 }
 
 
-class MoveAbort(Exception):
+class ExecutionFailure(Exception):
+    """A transaction that reached execution but failed; the node reports :attr:`vm_status`."""
+
+    @property
+    def vm_status(self) -> str:
+        """The ``vm_status`` string a real Aptos node reports for this failure."""
+        raise NotImplementedError
+
+
+class MoveAbort(ExecutionFailure):
     """An entry function aborted; ``code`` is in :data:`ABORT_CODES` or :data:`SIM_ABORT_CODES`."""
 
     def __init__(self, code: int, detail: str = "") -> None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import contract
-from .contract import COLLATERAL_TYPE, MoveAbort
+from .contract import COLLATERAL_TYPE, ExecutionFailure, MoveAbort
 from .engine import Exchange, OrderRequest, normalize_address
 
 __all__ = ["DispatchError", "check_argument", "execute"]
@@ -38,13 +38,18 @@ __all__ = ["DispatchError", "check_argument", "execute"]
 _INT_BITS = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "u128": 128, "u256": 256}
 
 
-class DispatchError(Exception):
+class DispatchError(ExecutionFailure):
     """The call could not be executed at all (not a Move abort); see the module docstring."""
 
     def __init__(self, vm_status: str, detail: str = "") -> None:
-        self.vm_status = vm_status
+        self._vm_status = vm_status
         self.detail = detail
         super().__init__(f"{vm_status}: {detail}" if detail else vm_status)
+
+    @property
+    def vm_status(self) -> str:
+        """The Aptos VM status name, e.g. ``TYPE_MISMATCH``."""
+        return self._vm_status
 
 
 def check_argument(move_type: str, value: Any) -> Any:

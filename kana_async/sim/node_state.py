@@ -59,7 +59,8 @@ class Ledger(Protocol):
     """What the node executes committed transactions against (the simulator's exchange).
 
     ``execute`` applies an entry function for ``sender`` at ledger ``version`` or raises
-    :class:`kana_async.sim.contract.MoveAbort`; it must leave no change behind when it aborts.
+    :class:`kana_async.sim.contract.ExecutionFailure` (``MoveAbort`` or a dispatch error); it must
+    leave no change behind when it fails.
     A ledger may also offer ``simulate(sender, function_id, type_args, args) -> None`` (same
     contract, no effects) for ``/transactions/simulate``; without it, a simulation only checks
     the transaction and its arguments.
@@ -72,7 +73,7 @@ class Ledger(Protocol):
     def execute(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any], version: int
     ) -> None:
-        """Execute one entry function call; raise ``MoveAbort`` to fail it."""
+        """Execute one entry function call; raise ``ExecutionFailure`` to fail it."""
         ...
 
 
@@ -353,8 +354,8 @@ class NodeState:
             try:
                 self.ledger.execute(tx.sender, tx.function_id, tx.type_args, tx.args, version)
                 tx.success, tx.vm_status = True, "Executed successfully"
-            except contract.MoveAbort as abort:
-                tx.success, tx.vm_status = False, abort.vm_status
+            except contract.ExecutionFailure as failure:
+                tx.success, tx.vm_status = False, failure.vm_status
             except Exception:
                 log.exception("ledger failed executing %s", tx.hash)
                 tx.success, tx.vm_status = False, "UNKNOWN_INVARIANT_VIOLATION_ERROR"
@@ -379,8 +380,8 @@ class NodeState:
             if simulate is not None:
                 simulate(tx.sender, tx.function_id, tx.type_args, tx.args)
             tx.success, tx.vm_status = True, "Executed successfully"
-        except contract.MoveAbort as abort:
-            tx.success, tx.vm_status = False, abort.vm_status
+        except contract.ExecutionFailure as failure:
+            tx.success, tx.vm_status = False, failure.vm_status
         return tx
 
 

@@ -25,8 +25,7 @@ from aiohttp import web
 
 from kana_async._config import Network
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
-from kana_async.sim.contract import MoveAbort
-from kana_async.sim.dispatch import DispatchError, execute
+from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
 from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
@@ -49,18 +48,6 @@ _QUOTE_UNITS: Final = 10**6
 _SHUTDOWN_GRACE: Final = 2.0
 
 
-class _DispatchAbort(MoveAbort):
-    """A :class:`DispatchError` presented to the node as a failed transaction."""
-
-    def __init__(self, error: DispatchError) -> None:
-        super().__init__(0, error.detail)
-        self._status = error.vm_status
-
-    @property
-    def vm_status(self) -> str:
-        return self._status
-
-
 class ExchangeLedger:
     """The fake node's :class:`~kana_async.sim.node.Ledger` over the exchange and the dispatcher."""
 
@@ -74,11 +61,16 @@ class ExchangeLedger:
     def execute(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any], version: int
     ) -> None:
-        """Run the entry function; a dispatch failure becomes a failed transaction too."""
-        try:
-            execute(self.exchange, sender, function_id, type_args, args, version)
-        except DispatchError as exc:
-            raise _DispatchAbort(exc) from None
+        """Run the entry function (raises ``MoveAbort`` or ``DispatchError`` when it fails)."""
+        execute(self.exchange, sender, function_id, type_args, args, version)
+
+    def simulate(
+        self, sender: str, function_id: str, type_args: list[str], args: list[Any]
+    ) -> None:
+        """Run the entry function against the engine and undo it (``/transactions/simulate``)."""
+        exchange = self.exchange
+        version = exchange.current_version
+        exchange.simulate(lambda: execute(exchange, sender, function_id, type_args, args, version))
 
 
 class Simulator:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TypeVar
 
 from ..contract import MoveAbort
 from ..markets import DEFAULT_MARKETS, MarketSpec
@@ -33,6 +34,7 @@ from .views import ExchangeViews
 
 __all__ = ["Exchange"]
 
+T = TypeVar("T")
 _log = logging.getLogger("kana_async.sim")
 
 Listener = Callable[[Event], None]
@@ -65,6 +67,7 @@ class Exchange(ExchangeViews):
         )
         self._listeners: list[Listener] = []
         self._in_tx = False
+        self._dry_run = False
 
     # -- infrastructure -------------------------------------------------------------------------
     @property
@@ -105,6 +108,18 @@ class Exchange(ExchangeViews):
 
         return unsubscribe
 
+    def simulate(self, action: Callable[[], T]) -> T:
+        """Run ``action`` (calls on this exchange) and undo every change it made.
+
+        Aborts propagate exactly as they would for real; no event is emitted. Used by the fake
+        node's ``/transactions/simulate``.
+        """
+        self._dry_run = True
+        try:
+            return action()
+        finally:
+            self._dry_run = False
+
     @contextmanager
     def _tx(self, version: int | None) -> Iterator[EngineState]:
         s = self._s
@@ -120,8 +135,13 @@ class Exchange(ExchangeViews):
             s.discard_events()
             raise
         else:
-            s.journal.clear()
-            events = s.drain_events()
+            if self._dry_run:  # a simulation: undo everything that succeeded, tell no one
+                s.journal.rollback()
+                s.discard_events()
+                events = []
+            else:
+                s.journal.clear()
+                events = s.drain_events()
         finally:
             self._in_tx = False
         for event in events:
