@@ -5,6 +5,12 @@ in-flight limit (a semaphore; httpcore gets slow with many queued requests) → 
 retryable failure of a *read*, wait and go again → map the HTTP status to an exception
 (:func:`raise_for_status`, the one place that does it) → check the envelope's ``success`` flag →
 decode ``data`` into the endpoint's type.
+
+The Aptos node client (:mod:`kana_async._node`) shares the pool through the lower layer:
+:func:`send_raw` sends one request and translates httpx's exceptions into ours (keeping, for
+:func:`may_have_reached_server`, whether the request may have reached the server), and
+:class:`RawResponse` is what comes back; its status goes through the same
+:func:`raise_for_status`.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -42,8 +49,12 @@ __all__ = [
     "SDK_VERSION",
     "USER_AGENT",
     "HttpClient",
+    "Pool",
+    "RawResponse",
     "build_httpx_client",
+    "may_have_reached_server",
     "raise_for_status",
+    "send_raw",
 ]
 
 logger = logging.getLogger("kana_async")
@@ -64,6 +75,95 @@ USER_AGENT: Final = f"kana-async/{SDK_VERSION}"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
 
 _JSON_HEADERS: Final = {"content-type": "application/json"}
+
+Pool: TypeAlias = httpx.AsyncClient
+"""The shared connection pool every request goes through (an ``httpx.AsyncClient``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP answer of any status, as :func:`send_raw` returns it.
+
+    ``headers`` look-ups are case-insensitive. Nothing is checked or decoded yet: pass it to
+    :meth:`raise_for_status` to turn a non-2xx status into the typed error.
+    """
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def raise_for_status(self) -> None:
+        """Raise the typed :class:`~kana_async.APIStatusError` if the status is not 2xx."""
+        raise_for_status(self.status, self.body, self.headers, self.method, self.url)
+
+    def json(self) -> Any:
+        """The body decoded as JSON; :class:`~kana_async.ResponseDecodeError` if it is not."""
+        try:
+            return decode(self.body, Any)
+        except ResponseDecodeError as exc:
+            raise ResponseDecodeError(
+                f"the answer is not JSON: {exc.message}",
+                method=self.method,
+                url=self.url,
+                status_code=self.status,
+                body=self.body,
+            ) from None
+
+
+async def send_raw(
+    pool: Pool,
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+) -> RawResponse:
+    """Send one request over ``pool``; any status comes back as a :class:`RawResponse`.
+
+    ``timeout`` (seconds) overrides the pool's timeout for this request.
+
+    Raises:
+        RequestTimeoutError: no complete answer within the timeout.
+        ConnectError: no connection could be made (the request never left).
+        TransportError: the connection failed while the request or its answer was in transit.
+
+    :func:`may_have_reached_server` tells, for any of these, whether the server may have
+    received the request (everything except a connection that was never made).
+    """
+    per_request = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+    try:
+        response = await pool.request(
+            method, url, content=content, headers=headers, params=params, timeout=per_request
+        )
+    except httpx.TimeoutException as exc:
+        raise RequestTimeoutError(
+            f"no answer to {method} {url} within the timeout ({type(exc).__name__})"
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ConnectError(f"could not connect for {method} {url}: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{method} {url} failed before an answer arrived: {type(exc).__name__}: {exc}"
+        ) from exc
+    return RawResponse(method, url, response.status_code, response.headers, response.content)
+
+
+#: httpx failures that happen before a single byte of the request left this process.
+_NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def may_have_reached_server(error: BaseException) -> bool:
+    """Whether the request that failed with ``error`` may have reached the server.
+
+    ``False`` only when :func:`send_raw` knows the request never left (the connection could
+    not be made, or no pooled connection became free). Anything else, a read timeout or a
+    connection dropped mid-request, may mean the server got and executed it.
+    """
+    return not isinstance(error.__cause__, _NEVER_SENT)
 
 
 def build_httpx_client(
@@ -106,6 +206,11 @@ class HttpClient:
             # A bucket of one second's worth of requests (at least one): bursts up to that size.
             period = 1.0 if rate_limit >= 1 else 1.0 / rate_limit
             self._limiter = AsyncLimiter(max(rate_limit, 1.0), period)
+
+    @property
+    def pool(self) -> Pool:
+        """The shared connection pool (for the Aptos node client, which shares it)."""
+        return self.httpx
 
     async def get(
         self,
@@ -179,25 +284,12 @@ class HttpClient:
         headers = self._headers if content is None else {**self._headers, **_JSON_HEADERS}
         async with self._in_flight:
             logger.debug("%s %s %s", method, url, params or "")
-            try:
-                response = await self.httpx.request(
-                    method, url, params=params, content=content, headers=headers
-                )
-            except httpx.TimeoutException as exc:
-                raise RequestTimeoutError(
-                    f"no answer to {method} {url} within the timeout ({type(exc).__name__})"
-                ) from exc
-            except httpx.ConnectError as exc:
-                raise ConnectError(f"could not connect for {method} {url}: {exc}") from exc
-            except httpx.TransportError as exc:
-                raise TransportError(
-                    f"{method} {url} failed before an answer arrived: {type(exc).__name__}: {exc}"
-                ) from exc
-        logger.debug(
-            "%s %s -> %s (%s bytes)", method, url, response.status_code, len(response.content)
-        )
-        raise_for_status(response.status_code, response.content, response.headers, method, url)
-        return response.content
+            response = await send_raw(
+                self.httpx, method, url, params=params, content=content, headers=headers
+            )
+        logger.debug("%s %s -> %s (%s bytes)", method, url, response.status, len(response.body))
+        response.raise_for_status()
+        return response.body
 
 
 def raise_for_status(

@@ -12,24 +12,31 @@ import anyio
 import httpx
 import pytest
 
-from kana_async._aptos import (
-    NodeClient,
-    SendOptions,
-    SequenceAllocator,
-    TransactionSender,
-    _SingleFlight,
-    result_from_json,
-)
+from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
 from kana_async._exceptions import (
+    APIStatusError,
+    ConnectError,
     InvalidArgumentError,
     MoveAbortError,
     NotFoundError,
     OutcomeUnknownError,
+    RateLimitError,
     TransactionRejectedError,
 )
+from kana_async._http import RawResponse
+from kana_async._node import NodeClient
+from kana_async._node_errors import NodeRefusal
+from kana_async._sequence import SequenceAllocator
 from kana_async._signing import Account, TransactionSpec, sign_transaction
+from kana_async._singleflight import SingleFlight
+from kana_async._submit import SendOptions, TransactionSender, result_from_json
 from kana_async.models.payloads import TransactionPayload
-from kana_async.models.transactions import abort_code_name, parse_move_abort
+from kana_async.models.transactions import (
+    PendingTransaction,
+    TransactionResult,
+    abort_code_name,
+    parse_move_abort,
+)
 from kana_async.sim import contract
 from tests.test_aptos_support import CHAIN_ID, FN, NodeFixture, served_node
 
@@ -125,7 +132,7 @@ async def test_abi_errors_are_shared_then_retried() -> None:
 
 
 async def test_single_flight_survives_a_cancelled_fetcher() -> None:
-    flight = _SingleFlight()
+    flight = SingleFlight()
     gate = asyncio.Event()
     calls = 0
 
@@ -150,7 +157,7 @@ async def test_single_flight_survives_a_cancelled_fetcher() -> None:
 
 
 async def test_single_flight_ttl_expires() -> None:
-    flight = _SingleFlight()
+    flight = SingleFlight()
     values = iter([1, 2])
 
     async def fetch() -> int:
@@ -446,7 +453,19 @@ async def signed_tx() -> Any:
         # our own earlier copy landed: too old, but the hash is there
         (
             [
-                httpx.ConnectError("reset"),
+                httpx.ReadError("reset"),
+                err(400, "SEQUENCE_NUMBER_TOO_OLD"),
+                httpx.Response(200, json={"type": "user_transaction"}),
+            ],
+            "accepted",
+        ),
+        # the connection was never made: the copy cannot have landed, no lookup by hash
+        ([httpx.ConnectError("refused"), err(400, "SEQUENCE_NUMBER_TOO_OLD")], "stale"),
+        ([httpx.ConnectTimeout("slow"), err(400, "SEQUENCE_NUMBER_TOO_OLD")], "stale"),
+        # a read timeout after sending: it may have landed
+        (
+            [
+                httpx.ReadTimeout("slow"),
                 err(400, "SEQUENCE_NUMBER_TOO_OLD"),
                 httpx.Response(200, json={"type": "user_transaction"}),
             ],
@@ -488,7 +507,7 @@ async def test_send_other_refusal_and_exhausted_retries() -> None:
             await node.send(tx)
         assert unknown.value.hash == tx.hash and len(seen) == 3
     http, _ = scripted(
-        httpx.ConnectError("reset"), err(400, "SEQUENCE_NUMBER_TOO_OLD"), httpx.ConnectError("down")
+        httpx.ReadError("reset"), err(400, "SEQUENCE_NUMBER_TOO_OLD"), httpx.ConnectError("down")
     )
     async with http:
         node = NodeClient(http, "http://node/v1", read_retries=0, retry_backoff=0.001)
@@ -627,3 +646,91 @@ def test_result_from_json_failures() -> None:
         {"hash": "0x2", "success": True, "vm_status": "Executed successfully", "version": "4"}
     )
     assert ok.version == 4 and ok.gas_used == 0
+
+
+# -- node refusals, abort code tables, lookups ---------------------------------------------------
+
+
+def status_error(status: int, body: bytes) -> APIStatusError:
+    with pytest.raises(APIStatusError) as info:
+        RawResponse("POST", "http://node/v1/transactions", status, {}, body).raise_for_status()
+    return info.value
+
+
+def test_node_refusal_reads_the_node_error_body() -> None:
+    too_old = status_error(
+        400,
+        b'{"message": "Invalid transaction: Type: Validation Code: SEQUENCE_NUMBER_TOO_OLD",'
+        b' "error_code": "vm_error", "vm_error_code": 3}',
+    )
+    refusal = NodeRefusal.from_error(too_old)
+    assert refusal.status_code == 400 and refusal.error_code == "vm_error"
+    assert refusal.vm_error_code == 3 and refusal.vm_status == "SEQUENCE_NUMBER_TOO_OLD"
+    assert refusal.sequence_outcome == "stale"
+    by_number = NodeRefusal.from_error(status_error(400, b'{"message": "x", "vm_error_code": 4}'))
+    assert (
+        by_number.vm_status == "SEQUENCE_NUMBER_TOO_NEW" and by_number.sequence_outcome == "ahead"
+    )
+    taken = NodeRefusal.from_error(
+        status_error(400, b'{"message": "in mempool", "error_code": "invalid_transaction_update"}')
+    )
+    assert taken.sequence_outcome == "taken" and taken.vm_status is None
+    for body in (b"", b"<html>bad gateway</html>", b"[1, 2]", b'{"vm_error_code": true}'):
+        plain = NodeRefusal.from_error(status_error(400, body))
+        assert plain.message == "HTTP 400"
+        assert plain.vm_error_code is None and plain.sequence_outcome is None
+
+
+def test_abort_code_tables_are_one_source() -> None:
+    assert contract.ABORT_CODES is KANA_ABORT_CODES
+    assert contract.SIM_ABORT_CODES is SIMULATOR_ABORT_CODES
+    assert set(KANA_ABORT_CODES) == set(range(1001, 1015))
+    assert set(SIMULATOR_ABORT_CODES) == set(range(1101, 1110))
+    assert not set(KANA_ABORT_CODES.values()) & set(SIMULATOR_ABORT_CODES.values())
+    assert abort_code_name(1006) == "E_INVALID_LEVERAGE" == contract.abort_name(1006)
+    assert abort_code_name(0x10000 | 1104) == "E_FILL_OR_ABORT_NOT_FILLED"
+    assert contract.MoveAbort(1107).vm_status.find("E_INVALID_RESTRICTION(0x453)") > 0
+    with pytest.raises(TypeError):
+        KANA_ABORT_CODES[1001] = "E_CHANGED"  # type: ignore[index]
+
+
+async def test_lookup_finds_committed_parked_and_unknown_transactions() -> None:
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        done = await sender.execute(limit_order(1))
+        found = await sender.lookup(done.hash)
+        assert isinstance(found, TransactionResult) and found.hash == done.hash
+        assert await sender.lookup("0x" + "00" * 32) is None
+        gap = await sender.allocator.allocate()  # a number that never gets used...
+        sender.allocator.forget(gap)
+        parked = await sender.submit(limit_order(2))  # ...so this one waits behind the gap
+        handle = await sender.lookup(parked.hash)
+        assert isinstance(handle, PendingTransaction) and handle.hash == parked.hash
+        assert handle.sequence_number == parked.sequence_number == gap + 1
+        assert handle.expiration_timestamp_secs == parked.expiration_timestamp_secs
+        with pytest.raises(OutcomeUnknownError) as info:
+            await handle.wait(timeout=0.2)
+        assert info.value.hash == parked.hash
+
+
+async def test_send_that_never_reached_the_node_raises_the_plain_error() -> None:
+    http, seen = scripted(*[httpx.ConnectError("refused")] * 3)
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=2, retry_backoff=0.001)
+        with pytest.raises(ConnectError) as refused:
+            await node.send(await signed_tx())
+        assert not isinstance(refused.value, OutcomeUnknownError) and len(seen) == 3
+    http, seen = scripted(*[httpx.Response(429, headers={"retry-after": "0"})] * 2)
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=1, retry_backoff=0.001)
+        with pytest.raises(RateLimitError):
+            await node.send(await signed_tx())
+        assert len(seen) == 2
+    # One attempt may have landed (a 5xx): the outcome is unknown, whatever came after.
+    http, seen = scripted(httpx.Response(502), httpx.ConnectError("refused"))
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=1, retry_backoff=0.001)
+        tx = await signed_tx()
+        with pytest.raises(OutcomeUnknownError) as unknown:
+            await node.send(tx)
+        assert unknown.value.hash == tx.hash and len(seen) == 2

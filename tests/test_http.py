@@ -29,7 +29,13 @@ from kana_async import (
     TransportError,
     UnsuccessfulResponseError,
 )
-from kana_async._http import HttpClient, raise_for_status
+from kana_async._http import (
+    HttpClient,
+    RawResponse,
+    may_have_reached_server,
+    raise_for_status,
+    send_raw,
+)
 from kana_async._retry import parse_retry_after
 from tests.test_rest_support import (
     API_KEY,
@@ -434,3 +440,136 @@ async def test_payload_reply_decoding_is_exact() -> None:
         payload = await kana.payloads.collapse_position(1338)
     assert payload.module_name == "perpetual_scripts"
     assert payload.module_address == "0xabc"
+
+
+# -- the raw transport the node client shares --------------------------------------------------
+
+
+def raising(exc: Exception) -> httpx.AsyncClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("failure", "error", "reached"),
+    [
+        (httpx.ConnectError("refused"), ConnectError, False),
+        (httpx.ConnectTimeout("no syn-ack"), RequestTimeoutError, False),
+        (httpx.PoolTimeout("pool full"), RequestTimeoutError, False),
+        (httpx.ReadTimeout("slow"), RequestTimeoutError, True),
+        (httpx.WriteTimeout("slow write"), RequestTimeoutError, True),
+        (httpx.ReadError("reset by peer"), TransportError, True),
+        (httpx.RemoteProtocolError("hung up"), TransportError, True),
+    ],
+)
+async def test_send_raw_translates_transport_errors_and_may_have_landed(
+    failure: Exception, error: type[KanaError], reached: bool
+) -> None:
+    async with raising(failure) as pool:
+        with pytest.raises(error) as info:
+            await send_raw(pool, "POST", "http://node/v1/transactions", content=b"tx")
+    assert type(info.value) is error
+    assert "POST http://node/v1/transactions" in str(info.value)
+    assert info.value.__cause__ is failure
+    assert may_have_reached_server(info.value) is reached
+
+
+def test_may_have_reached_server_is_conservative_for_foreign_errors() -> None:
+    assert may_have_reached_server(TransportError("no cause known")) is True
+    assert may_have_reached_server(ValueError("x")) is True
+
+
+@pytest.mark.anyio
+async def test_send_raw_returns_any_status_with_headers_and_body() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            429, json={"message": "slow down", "error_code": "x"}, headers={"Retry-After": "2"}
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as pool:
+        raw = await send_raw(
+            pool,
+            "GET",
+            "http://node/v1/x",
+            params={"a": "1"},
+            headers={"x-test": "yes"},
+            timeout=3.0,
+        )
+    assert (raw.method, raw.url, raw.status) == ("GET", "http://node/v1/x", 429)
+    assert raw.headers["retry-after"] == "2"  # case-insensitive
+    assert raw.json() == {"message": "slow down", "error_code": "x"}
+    assert seen[0].url.params["a"] == "1" and seen[0].headers["x-test"] == "yes"
+    assert seen[0].extensions["timeout"]["read"] == 3.0
+    with pytest.raises(RateLimitError) as info:
+        raw.raise_for_status()
+    assert info.value.retry_after == 2.0 and info.value.message == "slow down"
+    assert info.value.body == raw.body and info.value.url == "http://node/v1/x"
+
+
+def test_raw_response_json_errors_are_decode_errors() -> None:
+    raw = RawResponse("GET", "http://node/v1", 200, {}, b"not json")
+    with pytest.raises(ResponseDecodeError, match="not JSON") as info:
+        raw.json()
+    assert info.value.status_code == 200 and info.value.body == b"not json"
+    RawResponse("GET", "http://node/v1", 204, {}, b"").raise_for_status()  # 2xx: no error
+
+
+def test_node_error_bodies_go_through_the_same_status_mapping() -> None:
+    body = b'{"message":"Invalid transaction: SEQUENCE_NUMBER_TOO_OLD","error_code":"vm_error"}'
+    with pytest.raises(BadRequestError, match="SEQUENCE_NUMBER_TOO_OLD") as info:
+        RawResponse("POST", "http://node/v1/transactions", 400, {}, body).raise_for_status()
+    assert info.value.status_code == 400 and info.value.body == body
+
+
+@pytest.mark.anyio
+async def test_send_raw_over_a_real_socket_refused_and_dropped() -> None:
+    import asyncio
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with httpx.AsyncClient() as pool:
+        with anyio.fail_after(10), pytest.raises(ConnectError) as refused:
+            await send_raw(pool, "POST", f"http://127.0.0.1:{port}/v1/transactions", content=b"x")
+        assert may_have_reached_server(refused.value) is False
+
+        async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")  # the request arrived...
+            writer.close()  # ...and the connection drops before any answer
+            await writer.wait_closed()
+
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        async with server:
+            url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/transactions"
+            with anyio.fail_after(10), pytest.raises(TransportError) as dropped:
+                await send_raw(pool, "POST", url, content=b"x")
+        assert not isinstance(dropped.value, ConnectError)
+        assert may_have_reached_server(dropped.value) is True
+
+
+@pytest.mark.anyio
+async def test_http_client_exposes_its_pool() -> None:
+    async with httpx.AsyncClient() as pool:
+        assert HttpClient(pool, base_url="http://x").pool is pool
+
+
+def test_only_the_http_module_imports_httpx() -> None:
+    import pathlib
+
+    import kana_async
+
+    package = pathlib.Path(kana_async.__file__).parent
+    importers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "import httpx" in path.read_text(encoding="utf-8")
+    )
+    # _client.py names httpx only as the type of a caller-injected pool.
+    assert importers == ["_client.py", "_http.py"]

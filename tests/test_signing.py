@@ -40,8 +40,9 @@ USDT = contract.COLLATERAL_TYPE
 
 def test_importing_kana_async_does_not_import_aptos_sdk() -> None:
     code = (
-        "import sys, kana_async, kana_async._signing, kana_async._aptos, kana_async._movetypes\n"
+        "import sys, kana_async, kana_async._signing, kana_async._movetypes\n"
         "import kana_async.models.transactions, kana_async.resources.trading\n"
+        "import kana_async._node, kana_async._sequence, kana_async._submit\n"
         "import kana_async.sim.node\n"
         "assert 'aptos_sdk' not in sys.modules, 'aptos_sdk imported eagerly'\n"
         "a = kana_async._signing.Account.generate()\n"

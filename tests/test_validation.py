@@ -320,3 +320,37 @@ async def test_iterators_check_arguments_when_created() -> None:
             kana.history.iter_fills(to_timestamp=10**13)
         with pytest.raises(ValueError):
             kana.history.iter_funding(order="up")
+
+
+# -- checks shared by kana.payloads and kana.trading ------------------------------------------
+
+
+def test_shared_order_list_checks() -> None:
+    from kana_async.models.enums import Side
+    from kana_async.models.requests import OrderRequest
+    from kana_async.resources._checks import cancel_pairs, optional_price, order_requests
+
+    order = OrderRequest.market(side=Side.LONG, size=Decimal("1"), leverage=2)
+    assert order_requests((order,), allow_empty=False) == [order]
+    assert order_requests([], allow_empty=True) == []
+    with pytest.raises(InvalidArgumentError, match="at least one"):
+        order_requests([], allow_empty=False)
+    with pytest.raises(ArgumentTypeError, match="must be a list"):
+        order_requests("orders", allow_empty=True)
+    with pytest.raises(ArgumentTypeError, match=r"orders\[1\] must be an OrderRequest"):
+        order_requests([order, {"size": "1"}], allow_empty=True)
+    assert cancel_pairs([(7, Side.SHORT), ["8", True]], allow_empty=False) == (
+        ["7", "8"],
+        [False, True],
+    )
+    assert cancel_pairs([], allow_empty=True) == ([], [])
+    with pytest.raises(InvalidArgumentError, match="at least one"):
+        cancel_pairs([], allow_empty=False)
+    with pytest.raises(ArgumentTypeError, match="pair"):
+        cancel_pairs([(7,)], allow_empty=True)
+    with pytest.raises(ArgumentTypeError, match="list of"):
+        cancel_pairs(b"7", allow_empty=True)
+    assert optional_price(None, "take_profit") is None
+    assert optional_price("0", "take_profit") == Decimal(0)
+    with pytest.raises(ArgumentTypeError, match="stop_loss"):
+        optional_price(1.5, "stop_loss")  # type: ignore[arg-type]

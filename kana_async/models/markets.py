@@ -52,12 +52,12 @@ class MarketInfo(Model, frozen=True):
     @property
     def tick(self) -> Decimal:
         """Smallest price increment in quote currency, e.g. ``0.001``."""
-        return Decimal(self.tick_size) / 10**self.quote_precision
+        return Decimal(self.tick_size) / Decimal(10) ** self.quote_precision
 
     @property
     def lot(self) -> Decimal:
         """Smallest size increment in base asset, e.g. ``0.001`` APT."""
-        return Decimal(self.lot_size) / 10**self.base_decimals
+        return Decimal(self.lot_size) / Decimal(10) ** self.base_decimals
 
     @property
     def min_size(self) -> Decimal:

@@ -13,42 +13,17 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES, abort_code_name
 from kana_async.models._base import Model
 
 __all__ = [
     "KANA_ABORT_CODES",
+    "SIMULATOR_ABORT_CODES",
     "PendingTransaction",
     "TransactionResult",
     "abort_code_name",
     "parse_move_abort",
 ]
-
-#: Kana perps abort codes (spec §2.4), plus the simulator's documented extras (1101+).
-KANA_ABORT_CODES: Final[dict[int, str]] = {
-    1001: "E_NOT_KANA",
-    1002: "E_PAUSED",
-    1003: "E_MARKET_NOT_FOUND",
-    1004: "E_LEVERAGE_MISMATCH_CLOSE_POSITION",
-    1005: "E_LEVERAGE_MISMATCH_INCREASE_POSITION",
-    1006: "E_INVALID_LEVERAGE",
-    1007: "E_INSUFFICIENT_LIQUIDITY_IN_ORDERBOOK",
-    1008: "E_INSUFFICIENT_BALANCE_TO_EXIT_POSITION",
-    1009: "E_INSUFFICIENT_BALANCE_IN_TRADING_ACCOUNT_TO_WITHDRAW",
-    1010: "E_INSUFFICIENT_FUND_IN_USER_DEPOSITS",
-    1011: "E_TRADE_SIZE_EXCEEDS_EXISTING_FILLED",
-    1012: "E_LOSS_GREATER_THAN_COLLATERAL",
-    1013: "E_INVALID_MAINTENANCE_MARGIN",
-    1014: "E_INVALID_INITIAL_MARGIN",
-    1101: "E_INVALID_ORDER_SIZE",
-    1102: "E_INVALID_PRICE",
-    1103: "E_ORDER_NOT_FOUND",
-    1104: "E_FILL_OR_ABORT_NOT_FILLED",
-    1105: "E_POST_OR_ABORT_WOULD_TAKE",
-    1106: "E_NO_POSITION",
-    1107: "E_INVALID_RESTRICTION",
-    1108: "E_VECTOR_LENGTH_MISMATCH",
-    1109: "E_INSUFFICIENT_MARGIN",
-}
 
 # "Move abort in 0x1::module: E_NAME(0x3ee): detail" (Aptos' format) or "... code 1006 ..."
 _NAMED_ABORT: Final = re.compile(
@@ -56,11 +31,6 @@ _NAMED_ABORT: Final = re.compile(
     r"\((?P<code>0x[0-9a-fA-F]+|\d+)\)"
 )
 _BARE_ABORT: Final = re.compile(r"(?:ABORTED|abort)\D*?(?P<code>0x[0-9a-fA-F]+|\d+)", re.IGNORECASE)
-
-
-def abort_code_name(code: int) -> str | None:
-    """Kana's constant for an abort code; the category bits Move adds (``0x10000``...) ignored."""
-    return KANA_ABORT_CODES.get(code) or KANA_ABORT_CODES.get(code & 0xFFFF)
 
 
 def parse_move_abort(vm_status: str) -> tuple[int, str | None] | None:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from kana_async._codec import Raw
-from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
+from kana_async._exceptions import InvalidArgumentError
 from kana_async._validation import (
     bool_text,
     check_decimal,
     check_direction,
     check_int,
-    check_order_id,
     check_restriction,
     check_side,
     decimal_text,
@@ -32,11 +31,9 @@ from kana_async.models.enums import Direction, Restriction, Side
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.requests import OrderRequest
 from kana_async.resources._base import Resource
+from kana_async.resources._checks import CancelSpec, cancel_pairs, optional_price, order_requests
 
-__all__ = ["Payloads"]
-
-CancelSpec = tuple[int | str, Side | bool]
-"""``(order_id, side)`` of an order to cancel."""
+__all__ = ["CancelSpec", "Payloads"]
 
 
 class Payloads(Resource):
@@ -172,23 +169,27 @@ class Payloads(Resource):
         self, market_id: int, side: Side | bool, price: Decimal | str
     ) -> TransactionPayload:
         """Set the take-profit price of a position — ``GET /updateTakeProfit`` (#17)."""
-        params = {
-            "marketId": str(self._market(market_id)),
-            "tradeSide": bool_text(check_side(side)),
-            "newTakeProfitPrice": decimal_text(check_decimal(price, "price", allow_zero=True)),
-        }
-        return await self._payload("/updateTakeProfit", params)
+        return await self._exit_price("TakeProfit", market_id, side, price)
 
     async def update_stop_loss(
         self, market_id: int, side: Side | bool, price: Decimal | str
     ) -> TransactionPayload:
         """Set the stop-loss price of a position — ``GET /updateStopLoss`` (#19)."""
+        return await self._exit_price("StopLoss", market_id, side, price)
+
+    async def _exit_price(
+        self,
+        kind: Literal["TakeProfit", "StopLoss"],
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+    ) -> TransactionPayload:
         params = {
             "marketId": str(self._market(market_id)),
             "tradeSide": bool_text(check_side(side)),
-            "newStopLossPrice": decimal_text(check_decimal(price, "price", allow_zero=True)),
+            f"new{kind}Price": decimal_text(check_decimal(price, "price", allow_zero=True)),
         }
-        return await self._payload("/updateStopLoss", params)
+        return await self._payload(f"/update{kind}", params)
 
     async def collapse_position(self, market_id: int) -> TransactionPayload:
         """Close the position(s) in a market — ``GET /collapsePosition`` (#21)."""
@@ -219,12 +220,11 @@ class Payloads(Resource):
 def _add_tp_sl(
     params: dict[str, str], take_profit: Decimal | str | None, stop_loss: Decimal | str | None
 ) -> None:
-    if take_profit is not None:
-        params["takeProfit"] = decimal_text(
-            check_decimal(take_profit, "take_profit", allow_zero=True)
-        )
-    if stop_loss is not None:
-        params["stopLoss"] = decimal_text(check_decimal(stop_loss, "stop_loss", allow_zero=True))
+    exits = (("takeProfit", "take_profit", take_profit), ("stopLoss", "stop_loss", stop_loss))
+    for key, name, value in exits:
+        checked = optional_price(value, name)
+        if checked is not None:
+            params[key] = decimal_text(checked)
 
 
 def _number(value: Decimal) -> Raw:
@@ -232,36 +232,13 @@ def _number(value: Decimal) -> Raw:
     return Raw(decimal_text(value).encode())
 
 
-def _is_list(value: object) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
-
-
 def _cancel_arrays(orders: Sequence[CancelSpec], *, allow_empty: bool) -> dict[str, list[Any]]:
-    if not _is_list(orders):
-        raise ArgumentTypeError("orders to cancel must be a list of (order_id, side) pairs")
-    if not orders and not allow_empty:
-        raise InvalidArgumentError("pass at least one (order_id, side) pair to cancel")
-    ids: list[str] = []
-    sides: list[bool] = []
-    for i, pair in enumerate(orders):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise ArgumentTypeError(f"orders[{i}] must be an (order_id, side) pair, got {pair!r}")
-        ids.append(check_order_id(pair[0]))
-        sides.append(check_side(pair[1], f"orders[{i}] side"))
+    ids, sides = cancel_pairs(orders, allow_empty=allow_empty)
     return {"cancelOrderIds": ids, "orderSides": sides}
 
 
 def _order_arrays(orders: Sequence[OrderRequest], *, allow_empty: bool) -> dict[str, list[Any]]:
-    if not _is_list(orders):
-        raise ArgumentTypeError("orders must be a list of OrderRequest")
-    if not orders and not allow_empty:
-        raise InvalidArgumentError("pass at least one OrderRequest")
-    for i, order in enumerate(orders):
-        if not isinstance(order, OrderRequest):
-            raise ArgumentTypeError(
-                f"orders[{i}] must be an OrderRequest (e.g. OrderRequest.limit(...)), "
-                f"not {type(order).__name__}"
-            )
+    orders = order_requests(orders, allow_empty=allow_empty)
     zero = Decimal(0)
     return {
         "orderTypes": [o.order_type.value for o in orders],

@@ -12,6 +12,14 @@ submits the signed bytes to the Aptos node and waits for the outcome:
 * ``dry_run=True`` runs the transaction through the node's simulate endpoint instead: nothing is
   submitted, the result (or the abort) is what would happen now.
 
+The return types follow these keywords for a type checker too: every method is overloaded so
+that the default and ``dry_run=True`` give ``TransactionResult``, ``wait=False`` gives
+``PendingTransaction``, and a ``wait`` only known at run time gives :data:`TradeOutcome`.
+
+The class is assembled from :class:`~kana_async.resources._trade_base.TradingBase` (settings,
+:meth:`~Trading.execute`, :meth:`~Trading.lookup`), the order methods
+(:mod:`kana_async.resources._trade_orders`) and the collateral and position methods here.
+
 Prices and sizes are ``Decimal`` in human units. A value off the market's grid raises
 :class:`~kana_async.PrecisionError` naming the nearest valid values, unless ``rounding=`` (a
 :mod:`decimal` rounding mode such as ``decimal.ROUND_DOWN``) asks to round it.
@@ -19,33 +27,22 @@ Prices and sizes are ``Decimal`` in human units. A value off the market's grid r
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from collections.abc import Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Unpack, overload
 
-from kana_async._aptos import NodeClient, SendOptions, TransactionSender, result_from_json
-from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, PrecisionError
-from kana_async._validation import check_decimal, check_int
-from kana_async.models.enums import Direction, OrderType, Restriction, Side
-from kana_async.models.markets import MarketInfo
+from kana_async._validation import check_decimal
+from kana_async.models.enums import Side
 from kana_async.models.payloads import TransactionPayload
-from kana_async.models.requests import OrderRequest
 from kana_async.models.transactions import PendingTransaction, TransactionResult
+from kana_async.resources._checks import CancelSpec, price_on_tick, snap
+from kana_async.resources._outcomes import Confirmed, DryRun, NoWait, TradeOutcome, WaitOptions
+from kana_async.resources._trade_orders import OrderMethods
 
-if TYPE_CHECKING:
-    from kana_async._client import KanaClient
-
-__all__ = ["TradeOutcome", "Trading"]
-
-#: What a trading call returns: the committed result, or the pending handle with ``wait=False``.
-TradeOutcome = TransactionResult | PendingTransaction
-
-CancelSpec = tuple[int | str, Side | bool]
+__all__ = ["CancelSpec", "TradeOutcome", "Trading", "snap"]
 
 
-class Trading:
+class Trading(OrderMethods):
     """Signed transactions for the client's account (``kana.trading``).
 
     Settings (change them on the instance): :attr:`options` holds ``max_gas_amount``,
@@ -55,100 +52,20 @@ class Trading:
     ``max_in_flight`` (fixed at the first transaction) caps transactions outstanding per account.
     """
 
-    def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
-        self._client = client
-        self.options = SendOptions()
-        self.submit_retries = 5
-        self.request_timeout = 10.0
-        self.max_in_flight = max_in_flight
-        self._sender: TransactionSender | None = None
-        self._sender_http: object = None
-
-    def __repr__(self) -> str:
-        return f"<Trading of {self._client!r}>"
-
-    # -- plumbing ------------------------------------------------------------------------------
-
-    def _tx_sender(self) -> TransactionSender:
-        client = self._client
-        client._ensure_open()
-        account = client.account
-        if account is None:
-            raise InvalidArgumentError(
-                "trading needs an account: KanaClient(..., account=Account.from_env())"
-            )
-        http = client._http.httpx
-        if self._sender is None or self._sender_http is not http:
-            node = NodeClient(
-                http,
-                client.network.node_url,
-                max_in_flight=getattr(client, "_max_in_flight", 10),
-            )
-            self._sender = TransactionSender(
-                node,
-                account,
-                chain_id=client.network.chain_id,
-                options=self.options,
-                max_in_flight=self.max_in_flight,
-            )
-            self._sender_http = http
-        self._sender.options = self.options
-        self._sender.node.submit_retries = self.submit_retries
-        self._sender.node.request_timeout = self.request_timeout
-        return self._sender
-
-    async def execute(
-        self,
-        payload: TransactionPayload,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109 - a deadline, ends in OutcomeUnknownError
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Sign and submit any entry-function payload (e.g. one from ``kana.payloads``)."""
-        sender = self._tx_sender()
-        if dry_run:
-            return await sender.simulate(payload)
-        pending = await sender.submit(payload)
-        if not wait:
-            return pending
-        return await pending.wait(timeout)
-
-    async def lookup(self, tx_hash: str) -> TradeOutcome | None:
-        """A transaction by hash: its result, a pending handle, or ``None`` if the node has none.
-
-        Use it after :class:`~kana_async.OutcomeUnknownError`. Raises the typed failure when the
-        transaction was committed but failed.
-        """
-        sender = self._tx_sender()
-        body = await sender.node.transaction_by_hash(tx_hash)
-        if body is None:
-            return None
-        if body.get("type") == "pending_transaction":
-            expiry = int(body.get("expiration_timestamp_secs") or time.time())
-
-            async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
-                limit = sender.options.confirm_timeout if timeout is None else timeout
-                done = await sender.node.wait(
-                    tx_hash, timeout=limit, expiration_timestamp_secs=expiry
-                )
-                return result_from_json(done)
-
-            return PendingTransaction(
-                hash=tx_hash,
-                sender=str(body.get("sender", "")),
-                sequence_number=int(body.get("sequence_number") or 0),
-                expiration_timestamp_secs=expiry,
-                waiter=waiter,
-            )
-        return result_from_json(body)
-
-    async def _market_info(self, market_id: int) -> MarketInfo:
-        info: MarketInfo = await self._client.markets.info(market_id)
-        return info
-
     # -- collateral ----------------------------------------------------------------------------
 
+    @overload
+    async def deposit(
+        self, amount: Decimal | str, **opts: Unpack[Confirmed]
+    ) -> TransactionResult: ...
+    @overload
+    async def deposit(self, amount: Decimal | str, **opts: Unpack[DryRun]) -> TransactionResult: ...
+    @overload
+    async def deposit(
+        self, amount: Decimal | str, **opts: Unpack[NoWait]
+    ) -> PendingTransaction: ...
+    @overload
+    async def deposit(self, amount: Decimal | str, **opts: Unpack[WaitOptions]) -> TradeOutcome: ...
     async def deposit(
         self,
         amount: Decimal | str,
@@ -159,10 +76,26 @@ class Trading:
     ) -> TradeOutcome:
         """Move collateral (quote asset, human units) from the wallet into trading (#4)."""
         check_decimal(amount, "amount")
-        self._tx_sender()
-        payload = await self._client.payloads.deposit(amount)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+        return await self._trade(
+            lambda: self._client.payloads.deposit(amount), wait, timeout, dry_run
+        )
 
+    @overload
+    async def withdraw(
+        self, market_id: int, amount: Decimal | str, **opts: Unpack[Confirmed]
+    ) -> TransactionResult: ...
+    @overload
+    async def withdraw(
+        self, market_id: int, amount: Decimal | str, **opts: Unpack[DryRun]
+    ) -> TransactionResult: ...
+    @overload
+    async def withdraw(
+        self, market_id: int, amount: Decimal | str, **opts: Unpack[NoWait]
+    ) -> PendingTransaction: ...
+    @overload
+    async def withdraw(
+        self, market_id: int, amount: Decimal | str, **opts: Unpack[WaitOptions]
+    ) -> TradeOutcome: ...
     async def withdraw(
         self,
         market_id: int,
@@ -174,10 +107,26 @@ class Trading:
     ) -> TradeOutcome:
         """Withdraw collateral from a market back to the wallet (#5)."""
         check_decimal(amount, "amount")
-        self._tx_sender()
-        payload = await self._client.payloads.withdraw(market_id, amount)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+        return await self._trade(
+            lambda: self._client.payloads.withdraw(market_id, amount), wait, timeout, dry_run
+        )
 
+    @overload
+    async def add_margin(
+        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[Confirmed]
+    ) -> TransactionResult: ...
+    @overload
+    async def add_margin(
+        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[DryRun]
+    ) -> TransactionResult: ...
+    @overload
+    async def add_margin(
+        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[NoWait]
+    ) -> PendingTransaction: ...
+    @overload
+    async def add_margin(
+        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[WaitOptions]
+    ) -> TradeOutcome: ...
     async def add_margin(
         self,
         market_id: int,
@@ -190,137 +139,55 @@ class Trading:
     ) -> TradeOutcome:
         """Add collateral to the position on ``side`` (#25)."""
         check_decimal(amount, "amount")
-        self._tx_sender()
-        payload = await self._client.payloads.add_margin(market_id, side, amount)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-    # -- orders --------------------------------------------------------------------------------
-
-    async def place_limit_order(
-        self,
-        market_id: int,
-        *,
-        side: Side | bool,
-        size: Decimal | str,
-        price: Decimal | str,
-        leverage: int,
-        direction: Direction | bool = Direction.OPEN,
-        restriction: Restriction | int = Restriction.NO_RESTRICTION,
-        take_profit: Decimal | str | None = None,
-        stop_loss: Decimal | str | None = None,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Place a limit order (#6); size and price must sit on the market's lot and tick."""
-        size_d = check_decimal(size, "size")
-        price_d = check_decimal(price, "price")
-        check_int(leverage, "leverage", minimum=1)
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        size_d = _size(info, size_d, rounding)
-        price_d = _price(info, price_d, "price", rounding)
-        tp, sl = _tp_sl(info, take_profit, stop_loss, rounding)
-        payload = await self._client.payloads.place_limit_order(
-            market_id,
-            side=side,
-            size=size_d,
-            price=price_d,
-            leverage=leverage,
-            direction=direction,
-            restriction=restriction,
-            take_profit=tp,
-            stop_loss=sl,
+        return await self._trade(
+            lambda: self._client.payloads.add_margin(market_id, side, amount),
+            wait,
+            timeout,
+            dry_run,
         )
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-    async def place_market_order(
-        self,
-        market_id: int,
-        *,
-        side: Side | bool,
-        size: Decimal | str,
-        leverage: int,
-        direction: Direction | bool = Direction.OPEN,
-        take_profit: Decimal | str | None = None,
-        stop_loss: Decimal | str | None = None,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Place a market order (#7); aborts on chain if the book cannot fill it (1007)."""
-        size_d = check_decimal(size, "size")
-        check_int(leverage, "leverage", minimum=1)
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        size_d = _size(info, size_d, rounding)
-        tp, sl = _tp_sl(info, take_profit, stop_loss, rounding)
-        payload = await self._client.payloads.place_market_order(
-            market_id,
-            side=side,
-            size=size_d,
-            leverage=leverage,
-            direction=direction,
-            take_profit=tp,
-            stop_loss=sl,
-        )
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-    async def place_multiple_orders(
-        self,
-        market_id: int,
-        orders: Sequence[OrderRequest],
-        *,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Place several orders in one transaction (#8b)."""
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        checked = [_order(info, o, rounding, i) for i, o in enumerate(orders)]
-        payload = await self._client.payloads.place_multiple_orders(market_id, checked)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-    async def cancel_multiple_orders(
-        self,
-        market_id: int,
-        orders: Sequence[CancelSpec],
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Cancel orders given as ``(order_id, side)`` pairs (#8)."""
-        self._tx_sender()
-        payload = await self._client.payloads.cancel_multiple_orders(market_id, orders)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-    async def cancel_and_place_multiple_orders(
-        self,
-        market_id: int,
-        cancel: Sequence[CancelSpec],
-        place: Sequence[OrderRequest],
-        *,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Cancel some orders and place others atomically (#9)."""
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        checked = [_order(info, o, rounding, i) for i, o in enumerate(place)]
-        payload = await self._client.payloads.cancel_and_place_multiple_orders(
-            market_id, cancel, checked
-        )
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
 
     # -- positions -----------------------------------------------------------------------------
 
+    @overload
+    async def update_take_profit(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[Confirmed],
+    ) -> TransactionResult: ...
+    @overload
+    async def update_take_profit(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[DryRun],
+    ) -> TransactionResult: ...
+    @overload
+    async def update_take_profit(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[NoWait],
+    ) -> PendingTransaction: ...
+    @overload
+    async def update_take_profit(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[WaitOptions],
+    ) -> TradeOutcome: ...
     async def update_take_profit(
         self,
         market_id: int,
@@ -333,13 +200,51 @@ class Trading:
         dry_run: bool = False,
     ) -> TradeOutcome:
         """Set the take-profit price of the position on ``side`` (#17; 0 clears it)."""
-        price_d = check_decimal(price, "price", allow_zero=True)
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        price_d = _price(info, price_d, "price", rounding)
-        payload = await self._client.payloads.update_take_profit(market_id, side, price_d)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+        update = self._client.payloads.update_take_profit
+        return await self._exit_price(
+            update, market_id, side, price, rounding, wait, timeout, dry_run
+        )
 
+    @overload
+    async def update_stop_loss(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[Confirmed],
+    ) -> TransactionResult: ...
+    @overload
+    async def update_stop_loss(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[DryRun],
+    ) -> TransactionResult: ...
+    @overload
+    async def update_stop_loss(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[NoWait],
+    ) -> PendingTransaction: ...
+    @overload
+    async def update_stop_loss(
+        self,
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        *,
+        rounding: str | None = None,
+        **opts: Unpack[WaitOptions],
+    ) -> TradeOutcome: ...
     async def update_stop_loss(
         self,
         market_id: int,
@@ -352,13 +257,27 @@ class Trading:
         dry_run: bool = False,
     ) -> TradeOutcome:
         """Set the stop-loss price of the position on ``side`` (#19; 0 clears it)."""
-        price_d = check_decimal(price, "price", allow_zero=True)
-        self._tx_sender()
-        info = await self._market_info(market_id)
-        price_d = _price(info, price_d, "price", rounding)
-        payload = await self._client.payloads.update_stop_loss(market_id, side, price_d)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+        update = self._client.payloads.update_stop_loss
+        return await self._exit_price(
+            update, market_id, side, price, rounding, wait, timeout, dry_run
+        )
 
+    @overload
+    async def collapse_position(
+        self, market_id: int, **opts: Unpack[Confirmed]
+    ) -> TransactionResult: ...
+    @overload
+    async def collapse_position(
+        self, market_id: int, **opts: Unpack[DryRun]
+    ) -> TransactionResult: ...
+    @overload
+    async def collapse_position(
+        self, market_id: int, **opts: Unpack[NoWait]
+    ) -> PendingTransaction: ...
+    @overload
+    async def collapse_position(
+        self, market_id: int, **opts: Unpack[WaitOptions]
+    ) -> TradeOutcome: ...
     async def collapse_position(
         self,
         market_id: int,
@@ -368,10 +287,18 @@ class Trading:
         dry_run: bool = False,
     ) -> TradeOutcome:
         """Close the position(s) in a market (#21)."""
-        self._tx_sender()
-        payload = await self._client.payloads.collapse_position(market_id)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+        return await self._trade(
+            lambda: self._client.payloads.collapse_position(market_id), wait, timeout, dry_run
+        )
 
+    @overload
+    async def settle_pnl(self, market_id: int, **opts: Unpack[Confirmed]) -> TransactionResult: ...
+    @overload
+    async def settle_pnl(self, market_id: int, **opts: Unpack[DryRun]) -> TransactionResult: ...
+    @overload
+    async def settle_pnl(self, market_id: int, **opts: Unpack[NoWait]) -> PendingTransaction: ...
+    @overload
+    async def settle_pnl(self, market_id: int, **opts: Unpack[WaitOptions]) -> TradeOutcome: ...
     async def settle_pnl(
         self,
         market_id: int,
@@ -381,87 +308,26 @@ class Trading:
         dry_run: bool = False,
     ) -> TradeOutcome:
         """Settle the unreleased PnL of the position(s) in a market (#27)."""
-        self._tx_sender()
-        payload = await self._client.payloads.settle_pnl(market_id)
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
-
-
-# -- grid checks ---------------------------------------------------------------------------------
-
-
-def snap(value: Decimal, step: Decimal, what: str, rounding: str | None, where: str) -> Decimal:
-    """``value`` if it is a multiple of ``step``; rounded with ``rounding``; else PrecisionError."""
-    if step <= 0:
-        return value
-    units = value / step
-    if units == units.to_integral_value():
-        return value
-    if rounding is not None:
-        return (units.quantize(Decimal(1), rounding=rounding) * step).normalize()
-    lower = (units.quantize(Decimal(1), rounding=ROUND_FLOOR) * step).normalize()
-    upper = (units.quantize(Decimal(1), rounding=ROUND_CEILING) * step).normalize()
-    raise PrecisionError(
-        f"{what} {value} is not a multiple of {_fmt(step)} ({where}); nearest valid values: "
-        f"{_fmt(lower)} and {_fmt(upper)} (or pass rounding=decimal.ROUND_DOWN etc. to round)",
-        nearest=(lower, upper),
-    )
-
-
-def _fmt(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def _where(info: MarketInfo, grid: str) -> str:
-    return f"the {grid} of market {info.market_id} {info.symbol}"
-
-
-def _price(info: MarketInfo, price: Decimal, what: str, rounding: str | None) -> Decimal:
-    snapped = snap(price, info.tick, what, rounding, _where(info, "tick"))
-    if snapped == 0 and price != 0:
-        raise InvalidArgumentError(f"{what} {price} rounds to 0 on a tick of {_fmt(info.tick)}")
-    return snapped
-
-
-def _size(info: MarketInfo, size: Decimal, rounding: str | None) -> Decimal:
-    snapped = snap(size, info.lot, "size", rounding, _where(info, "lot size"))
-    lots = snapped / info.lot if info.lot > 0 else Decimal(0)
-    too_small = lots < max(info.min_lots, 1)
-    too_big = info.max_lots is not None and lots > info.max_lots
-    if too_small or too_big:
-        most = _fmt(info.max_size) if info.max_size is not None else "no limit"
-        raise InvalidArgumentError(
-            f"size {_fmt(snapped)} is outside market {info.market_id} {info.symbol}'s limits: "
-            f"at least {_fmt(max(info.min_size, info.lot))}, at most {most} "
-            f"(lot {_fmt(info.lot)})"
+        return await self._trade(
+            lambda: self._client.payloads.settle_pnl(market_id), wait, timeout, dry_run
         )
-    return snapped
 
+    async def _exit_price(
+        self,
+        update: Callable[[int, Side | bool, Decimal], Awaitable[TransactionPayload]],
+        market_id: int,
+        side: Side | bool,
+        price: Decimal | str,
+        rounding: str | None,
+        wait: bool,
+        timeout: float | None,  # noqa: ASYNC109
+        dry_run: bool,
+    ) -> TradeOutcome:
+        """Put a take-profit / stop-loss price (0 clears it) on the tick, then ``update``."""
+        price_d = check_decimal(price, "price", allow_zero=True)
 
-def _tp_sl(
-    info: MarketInfo,
-    take_profit: Decimal | str | None,
-    stop_loss: Decimal | str | None,
-    rounding: str | None,
-) -> tuple[Decimal | None, Decimal | None]:
-    out: list[Decimal | None] = []
-    for name, value in (("take_profit", take_profit), ("stop_loss", stop_loss)):
-        if value is None:
-            out.append(None)
-            continue
-        number = check_decimal(value, name, allow_zero=True)
-        out.append(_price(info, number, name, rounding))
-    return out[0], out[1]
+        async def build() -> TransactionPayload:
+            info = await self._market_info(market_id)
+            return await update(market_id, side, price_on_tick(info, price_d, "price", rounding))
 
-
-def _order(info: MarketInfo, order: Any, rounding: str | None, index: int) -> OrderRequest:
-    if not isinstance(order, OrderRequest):
-        raise ArgumentTypeError(
-            f"orders[{index}] must be an OrderRequest (e.g. OrderRequest.limit(...)), "
-            f"not {type(order).__name__}"
-        )
-    changes: dict[str, Any] = {"size": _size(info, order.size, rounding)}
-    if order.order_type is OrderType.LIMIT and order.price is not None:
-        changes["price"] = _price(info, order.price, f"orders[{index}] price", rounding)
-    tp, sl = _tp_sl(info, order.take_profit, order.stop_loss, rounding)
-    changes["take_profit"], changes["stop_loss"] = tp, sl
-    return dataclasses.replace(order, **changes)
+        return await self._trade(build, wait, timeout, dry_run)

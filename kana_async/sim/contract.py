@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+
 #: Package address of the simulated Kana contract.
 KANA_PACKAGE: Final = "0x6b616e615f73696d5f7065727073000000000000000000000000000000000001"
 #: Module holding every trading entry function.
@@ -34,36 +36,11 @@ COLLATERAL_TYPE: Final = f"{KANA_PACKAGE}::{COIN_MODULE}::USDT"
 #: Module-level abort location used in ``vm_status`` strings.
 ABORT_MODULE: Final = "perpetual_core"
 
-#: Kana perps abort codes (spec §2.4).
-ABORT_CODES: Final[dict[int, str]] = {
-    1001: "E_NOT_KANA",
-    1002: "E_PAUSED",
-    1003: "E_MARKET_NOT_FOUND",
-    1004: "E_LEVERAGE_MISMATCH_CLOSE_POSITION",
-    1005: "E_LEVERAGE_MISMATCH_INCREASE_POSITION",
-    1006: "E_INVALID_LEVERAGE",
-    1007: "E_INSUFFICIENT_LIQUIDITY_IN_ORDERBOOK",
-    1008: "E_INSUFFICIENT_BALANCE_TO_EXIT_POSITION",
-    1009: "E_INSUFFICIENT_BALANCE_IN_TRADING_ACCOUNT_TO_WITHDRAW",
-    1010: "E_INSUFFICIENT_FUND_IN_USER_DEPOSITS",
-    1011: "E_TRADE_SIZE_EXCEEDS_EXISTING_FILLED",
-    1012: "E_LOSS_GREATER_THAN_COLLATERAL",
-    1013: "E_INVALID_MAINTENANCE_MARGIN",
-    1014: "E_INVALID_INITIAL_MARGIN",
-}
+#: Kana perps abort codes (spec §2.4); the SDK's table.
+ABORT_CODES: Final = KANA_ABORT_CODES
 
-#: Simulator-only abort codes, above Kana's published range. Documented so the SDK can name them.
-SIM_ABORT_CODES: Final[dict[int, str]] = {
-    1101: "E_INVALID_ORDER_SIZE",  # size 0, below min_lots, above max_lots
-    1102: "E_INVALID_PRICE",  # price 0 for a limit order
-    1103: "E_ORDER_NOT_FOUND",  # cancel of an unknown / not-owned / already closed order
-    1104: "E_FILL_OR_ABORT_NOT_FILLED",  # FILL_OR_ABORT order would rest
-    1105: "E_POST_OR_ABORT_WOULD_TAKE",  # POST_OR_ABORT order would cross
-    1106: "E_NO_POSITION",  # tp/sl/add margin/collapse without a position
-    1107: "E_INVALID_RESTRICTION",  # restriction not in {0, 1, 3}
-    1108: "E_VECTOR_LENGTH_MISMATCH",  # parallel vectors of different lengths
-    1109: "E_INSUFFICIENT_MARGIN",  # not enough trading balance for the initial margin
-}
+#: Simulator-only abort codes, above Kana's published range; named in the SDK's table too.
+SIM_ABORT_CODES: Final = SIMULATOR_ABORT_CODES
 
 
 class ExecutionFailure(Exception):

@@ -1,0 +1,337 @@
+"""Aptos fullnode calls over the client's shared connection pool.
+
+:class:`NodeClient` reads (ledger info, sequence numbers, module ABIs, the gas price estimate,
+transactions by hash), simulates, submits signed bytes and waits for them. Every request goes
+through :func:`kana_async._http.send_raw` and every non-2xx status through the one status mapping,
+:func:`kana_async._http.raise_for_status`. This module adds only what is specific to the node:
+which failures are retried, and what a refused submission means
+(:class:`~kana_async._node_errors.NodeRefusal`).
+
+Reads are retried on transport errors, 429 and 5xx. Module ABIs are cached per module and fetched
+once however many callers ask at the same time; the gas price estimate is cached briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from kana_async import _signing
+from kana_async._exceptions import (
+    APIError,
+    APIStatusError,
+    InvalidArgumentError,
+    KanaError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    TransactionRejectedError,
+    TransportError,
+)
+from kana_async._http import Pool, RawResponse, may_have_reached_server, send_raw
+from kana_async._movetypes import normalize_address
+from kana_async._node_errors import NodeRefusal, SendOutcome, json_object
+from kana_async._singleflight import SingleFlight
+
+__all__ = ["BCS_CONTENT_TYPE", "NodeClient", "backoff"]
+
+log = logging.getLogger("kana_async")
+
+#: Content type of a BCS signed transaction body.
+BCS_CONTENT_TYPE: Final = "application/x.aptos.signed_transaction+bcs"
+_BCS_HEADERS: Final = {"content-type": BCS_CONTENT_TYPE}
+
+#: Failures after which the same request may be sent again.
+_TRANSIENT: Final = (TransportError, RateLimitError, ServerError)
+#: The longest ``Retry-After`` the node client honours, in seconds.
+_MAX_RETRY_AFTER: Final = 5.0
+
+
+def backoff(attempt: int, base: float, cap: float = 2.0) -> float:
+    """Seconds before retry ``attempt + 1``: ``base * 2**attempt`` capped, jittered by ±25%."""
+    return float(min(cap, base * (2**attempt)) * (0.5 + random.random() / 2))
+
+
+async def _honour_retry_after(error: Exception) -> None:
+    if isinstance(error, RateLimitError) and error.retry_after:
+        await asyncio.sleep(min(error.retry_after, _MAX_RETRY_AFTER))
+
+
+class NodeClient:
+    """Aptos fullnode calls over a shared connection pool.
+
+    Args:
+        http: the client's connection pool.
+        node_url: the node's base URL including ``/v1``.
+        read_retries: extra attempts for reads on transport errors, 429 and 5xx.
+        submit_retries: extra re-sends of the same signed bytes on timeout, 429 or 5xx.
+        retry_backoff: first backoff in seconds (doubles, with jitter, capped at 2 s).
+        request_timeout: per-request timeout in seconds.
+        gas_price_ttl: seconds the gas price estimate is cached.
+        max_in_flight: node requests on the wire at once (the pool slows down sharply when many
+            requests queue on it); ``wait_by_hash`` long polls get half as many slots, so waiting
+            never starves submissions.
+        clock: unix seconds, to tell when a transaction has expired.
+    """
+
+    def __init__(
+        self,
+        http: Pool,
+        node_url: str,
+        *,
+        read_retries: int = 3,
+        submit_retries: int = 5,
+        retry_backoff: float = 0.05,
+        request_timeout: float = 10.0,
+        gas_price_ttl: float = 10.0,
+        max_in_flight: int = 10,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_in_flight < 1:
+            raise InvalidArgumentError("max_in_flight must be at least 1")
+        self.http = http
+        self.node_url = node_url.rstrip("/")
+        self.read_retries = read_retries
+        self.submit_retries = submit_retries
+        self.retry_backoff = retry_backoff
+        self.request_timeout = request_timeout
+        self.gas_price_ttl = gas_price_ttl
+        self.clock = clock
+        self._cache = SingleFlight()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._wait_slots = asyncio.Semaphore(max(1, max_in_flight // 2))
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the transport's per-request timeout
+        slots: asyncio.Semaphore | None = None,
+    ) -> RawResponse:
+        """One request, status unchecked (within the in-flight cap)."""
+        async with slots or self._slots:
+            return await send_raw(
+                self.http,
+                method,
+                self.node_url + path,
+                content=content,
+                headers=None if content is None else _BCS_HEADERS,
+                timeout=self.request_timeout if timeout is None else timeout,
+            )
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def _get(self, path: str) -> RawResponse:
+        """GET with retries on transport errors, 429 and 5xx; a 2xx answer or the status error."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._request("GET", path)
+                response.raise_for_status()
+                return response
+            except _TRANSIENT as exc:
+                if attempt >= self.read_retries:
+                    raise
+                await _honour_retry_after(exc)
+            await asyncio.sleep(backoff(attempt, self.retry_backoff))
+            attempt += 1
+
+    async def _get_json(self, path: str) -> Any:
+        return (await self._get(path)).json()
+
+    async def ledger_info(self) -> dict[str, Any]:
+        """``GET /`` (chain id, ledger version and timestamp)."""
+        info: dict[str, Any] = await self._get_json("")
+        return info
+
+    async def sequence_number(self, address: str) -> int:
+        """The account's sequence number on chain (0 for an account that does not exist yet)."""
+        try:
+            body = await self._get_json(f"/accounts/{address}")
+        except NotFoundError:
+            return 0
+        return int(body["sequence_number"])
+
+    async def module_abi(self, address: str, module: str) -> dict[str, Any]:
+        """A module's ABI document; fetched once per module and shared by concurrent callers."""
+        address = normalize_address(address)
+
+        async def fetch() -> dict[str, Any]:
+            log.debug("fetching ABI of %s::%s", address, module)
+            doc: dict[str, Any] = await self._get_json(f"/accounts/{address}/module/{module}")
+            return doc
+
+        return await self._cache.get(("abi", address, module), fetch)
+
+    async def entry_function_types(self, function_id: str) -> tuple[tuple[str, ...], int]:
+        """``(parameter types without signers, number of type parameters)`` from the ABI."""
+        parts = function_id.split("::")
+        if len(parts) != 3:
+            raise InvalidArgumentError(f"function must be 0xADDR::module::name: {function_id!r}")
+        abi = await self.module_abi(parts[0], parts[1])
+        return _signing.entry_param_types(abi, parts[2])
+
+    async def gas_unit_price(self) -> int:
+        """The node's gas price estimate (octas per gas unit), cached for ``gas_price_ttl``."""
+
+        async def fetch() -> int:
+            body = await self._get_json("/estimate_gas_price")
+            return int(body["gas_estimate"])
+
+        return await self._cache.get("gas", fetch, ttl=self.gas_price_ttl)
+
+    async def transaction_by_hash(self, tx_hash: str) -> dict[str, Any] | None:
+        """A transaction (pending or committed) by hash, or ``None`` if the node has none."""
+        try:
+            body: dict[str, Any] = await self._get_json(f"/transactions/by_hash/{tx_hash}")
+        except NotFoundError:
+            return None
+        return body
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def simulate(self, signed: _signing.SignedTransaction) -> dict[str, Any]:
+        """``POST /transactions/simulate`` for bytes signed with ``simulate=True``."""
+        response = await self._request("POST", "/transactions/simulate", content=signed.bytes)
+        try:
+            response.raise_for_status()
+        except APIStatusError as exc:
+            refusal = NodeRefusal.from_error(exc)
+            raise TransactionRejectedError(
+                f"simulation refused: {refusal.message}",
+                error_code=refusal.error_code,
+                vm_status=refusal.vm_status,
+            ) from None
+        result = response.json()
+        first: dict[str, Any] = result[0] if isinstance(result, list) else result
+        return first
+
+    async def send(self, signed: _signing.SignedTransaction) -> SendOutcome:
+        """Submit the signed bytes, re-sending the *same bytes* on timeout, 429 or 5xx.
+
+        Returns ``"accepted"``, or ``"stale"`` / ``"ahead"`` / ``"taken"`` when the node refused
+        the sequence number (the transaction certainly did not go in). Raises
+        :class:`TransactionRejectedError` for any other refusal and
+        :class:`OutcomeUnknownError` when no usable answer came back. When no attempt can have
+        reached the node (every one failed to connect or was turned away with 429), the last
+        error itself is raised (:class:`ConnectError`, :class:`RateLimitError`...): the
+        transaction certainly did not go in.
+        """
+        may_have_landed = False
+        attempt = 0
+        while True:
+            try:
+                response = await self._request("POST", "/transactions", content=signed.bytes)
+                response.raise_for_status()
+            except TransportError as exc:
+                may_have_landed = may_have_landed or may_have_reached_server(exc)
+                failure: KanaError = exc
+                why = f"{type(exc).__name__}: {exc}"
+            except (RateLimitError, ServerError) as exc:
+                may_have_landed = may_have_landed or isinstance(exc, ServerError)
+                failure = exc
+                why = f"HTTP {exc.status_code}"
+                await _honour_retry_after(exc)
+            except APIStatusError as exc:
+                return await self._refused(signed, NodeRefusal.from_error(exc), may_have_landed)
+            else:
+                landed = str(json_object(response.body).get("hash", signed.hash))
+                if landed != signed.hash:
+                    log.warning("node reports hash %s for %s", landed, signed.hash)
+                return "accepted"
+            log.debug("submit %s: %s, attempt %d", signed.hash, why, attempt)
+            if attempt >= self.submit_retries:
+                if not may_have_landed:
+                    raise failure
+                raise OutcomeUnknownError(
+                    f"transaction {signed.hash} was sent but no acceptance came back ({why}); "
+                    "look it up by hash before sending it again",
+                    hash=signed.hash,
+                )
+            await asyncio.sleep(backoff(attempt, self.retry_backoff))
+            attempt += 1
+
+    async def _refused(
+        self, signed: _signing.SignedTransaction, refusal: NodeRefusal, may_have_landed: bool
+    ) -> SendOutcome:
+        outcome = refusal.sequence_outcome
+        if outcome == "stale" and may_have_landed:
+            # Our own earlier copy may be what used the number: ask for it by hash.
+            try:
+                found = await self.transaction_by_hash(signed.hash)
+            except (TransportError, APIError) as exc:
+                raise OutcomeUnknownError(
+                    f"transaction {signed.hash} may have been executed; lookup failed: {exc}",
+                    hash=signed.hash,
+                ) from exc
+            if found is not None:
+                return "accepted"
+        if outcome is not None:
+            return outcome
+        raise TransactionRejectedError(
+            f"the node refused transaction {signed.hash}: {refusal.message}",
+            hash=signed.hash,
+            vm_status=refusal.vm_status,
+            error_code=refusal.error_code,
+        )
+
+    async def wait(
+        self,
+        tx_hash: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - a deadline that ends in OutcomeUnknownError
+        expiration_timestamp_secs: int | None = None,
+    ) -> dict[str, Any]:
+        """Long-poll ``wait_by_hash`` until the transaction is committed; its JSON.
+
+        Raises :class:`OutcomeUnknownError` when ``timeout`` passes first and
+        :class:`TransactionRejectedError` once the node no longer knows it after its expiry.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        attempt = 0
+        last = "no answer yet"
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise OutcomeUnknownError(
+                    f"transaction {tx_hash} not confirmed within {timeout:g}s ({last}); "
+                    "look it up by hash before sending it again",
+                    hash=tx_hash,
+                )
+            try:
+                response = await self._request(
+                    "GET",
+                    f"/transactions/wait_by_hash/{tx_hash}",
+                    timeout=max(0.05, min(left, self.request_timeout)),
+                    slots=self._wait_slots,
+                )
+                response.raise_for_status()
+                body = json_object(response.body)
+            except TransportError as exc:
+                last = type(exc).__name__
+            except NotFoundError:
+                last = "unknown to the node"
+                expiry = expiration_timestamp_secs
+                if expiry is not None and self.clock() > expiry + 1:
+                    raise TransactionRejectedError(
+                        f"transaction {tx_hash} expired without being executed",
+                        hash=tx_hash,
+                        vm_status="TRANSACTION_EXPIRED",
+                    ) from None
+            except APIStatusError as exc:
+                last = f"HTTP {exc.status_code}"
+            else:
+                if body and body.get("type") not in (None, "pending_transaction"):
+                    return body
+                last = "still pending" if body else "unreadable answer"
+                attempt = 0
+            await asyncio.sleep(min(backoff(attempt, self.retry_backoff, cap=0.5), left))
+            attempt += 1

@@ -1,0 +1,127 @@
+"""Sequence numbers for one account: unique, gap-filling, resynchronising, capped.
+
+See :class:`SequenceAllocator`; :class:`~kana_async._submit.TransactionSender` keeps one per
+signer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+from collections.abc import Awaitable, Callable
+
+from kana_async._exceptions import InvalidArgumentError
+
+__all__ = ["SequenceAllocator"]
+
+log = logging.getLogger("kana_async")
+
+
+class SequenceAllocator:
+    """Sequence numbers for one account: unique, gap-filling, resynchronising, capped.
+
+    ``fetch`` returns the account's on-chain sequence number. ``max_in_flight`` bounds how far
+    the numbers handed out may run ahead of the last number known to be used on chain (Aptos
+    parks at most about 100 per account); when full, :meth:`allocate` waits for
+    :meth:`committed` calls and re-reads the chain every ``poll`` seconds.
+
+    Every number handed out is *outstanding* until :meth:`committed` (it is on chain),
+    :meth:`release` (it certainly or possibly did not get in: hand it out again first) or
+    :meth:`forget` (its fate is unknown). A resync turns any number between the chain's and the
+    next fresh one that is not outstanding into a free number, so a transaction that never
+    landed cannot leave a gap that parks every later one.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[int]],
+        *,
+        max_in_flight: int = 100,
+        poll: float = 0.5,
+    ) -> None:
+        if max_in_flight < 1:
+            raise InvalidArgumentError("max_in_flight must be at least 1")
+        self._fetch = fetch
+        self._max = max_in_flight
+        self._poll = poll
+        self._next: int | None = None
+        self._floor = 0
+        self._free: list[int] = []
+        self._outstanding: set[int] = set()
+        self._cond = asyncio.Condition()
+
+    @property
+    def next_number(self) -> int | None:
+        """The next fresh number (``None`` before the first sync)."""
+        return self._next
+
+    @property
+    def outstanding(self) -> frozenset[int]:
+        """Numbers handed out whose transactions are not known to be resolved."""
+        return frozenset(self._outstanding)
+
+    async def allocate(self) -> int:
+        """A sequence number no other pending transaction of this allocator holds."""
+        async with self._cond:
+            if self._next is None:
+                await self._sync_locked(reset=True)
+            assert self._next is not None
+            while True:
+                while self._free and self._free[0] < self._floor:
+                    heapq.heappop(self._free)
+                if self._free:
+                    number = heapq.heappop(self._free)
+                    break
+                if self._next - self._floor < self._max:
+                    number = self._next
+                    self._next += 1
+                    break
+                try:
+                    await asyncio.wait_for(self._cond.wait(), self._poll)
+                except TimeoutError:
+                    await self._sync_locked(reset=False)
+            self._outstanding.add(number)
+            return number
+
+    def release(self, number: int) -> None:
+        """``number`` was not (or may not have been) used: hand it out again first."""
+        self._outstanding.discard(number)
+        if number >= self._floor and number not in self._free:
+            heapq.heappush(self._free, number)
+
+    def forget(self, number: int) -> None:
+        """``number``'s transaction has an unknown fate; a later resync decides about it."""
+        self._outstanding.discard(number)
+
+    async def committed(self, number: int) -> None:
+        """The transaction with ``number`` is on chain: everything below is used."""
+        async with self._cond:
+            self._outstanding.discard(number)
+            if number + 1 > self._floor:
+                self._floor = number + 1
+                if self._next is not None and self._next < self._floor:
+                    self._next = self._floor
+                self._cond.notify_all()
+
+    async def resync(self, *, reset: bool = False) -> None:
+        """Re-read the chain's number and fill gaps. ``reset`` also forgets every number above."""
+        async with self._cond:
+            await self._sync_locked(reset=reset)
+
+    async def _sync_locked(self, *, reset: bool) -> None:
+        on_chain = await self._fetch()
+        log.debug("sequence number on chain: %d (reset=%s)", on_chain, reset)
+        if reset or self._next is None:
+            self._floor = on_chain
+            self._next = on_chain
+            self._free = []
+            self._outstanding.clear()
+        else:
+            self._floor = max(self._floor, on_chain)
+            self._next = max(self._next, self._floor)
+            self._outstanding = {n for n in self._outstanding if n >= self._floor}
+            free = {n for n in self._free if n >= self._floor}
+            free.update(n for n in range(self._floor, self._next) if n not in self._outstanding)
+            self._free = sorted(free)
+        self._cond.notify_all()

@@ -1,0 +1,67 @@
+"""A keyed cache where concurrent misses share one fetch (module ABIs, the gas price)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+__all__ = ["SingleFlight"]
+
+_T = TypeVar("_T")
+
+
+class _Retry(Exception):
+    """The fetcher was cancelled; a waiter should fetch itself."""
+
+
+class SingleFlight:
+    """A keyed cache where concurrent misses share one fetch.
+
+    A failed fetch is shared with the callers waiting for it and not cached, so the next call
+    fetches again. A cancelled fetcher hands the fetch to one of its waiters.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, tuple[float | None, Any]] = {}
+        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def invalidate(self, key: Hashable) -> None:
+        """Drop the cached value of ``key`` (the next :meth:`get` fetches)."""
+        self._values.pop(key, None)
+
+    async def get(
+        self, key: Hashable, fetch: Callable[[], Awaitable[_T]], ttl: float | None = None
+    ) -> _T:
+        """The cached value of ``key``, or ``await fetch()`` shared by every concurrent caller.
+
+        ``ttl`` (seconds) bounds how long the value is kept; ``None`` keeps it for good.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            hit = self._values.get(key)
+            if hit is not None and (hit[0] is None or hit[0] > loop.time()):
+                value: _T = hit[1]
+                return value
+            shared = self._inflight.get(key)
+            if shared is None:
+                break
+            try:
+                result: _T = await asyncio.shield(shared)
+                return result
+            except _Retry:
+                continue
+        future: asyncio.Future[Any] = loop.create_future()
+        self._inflight[key] = future
+        try:
+            fetched = await fetch()
+        except BaseException as exc:
+            del self._inflight[key]
+            shared_exc = exc if isinstance(exc, Exception) else _Retry()
+            future.set_exception(shared_exc)
+            future.exception()  # retrieved: no "never retrieved" noise when nobody waited
+            raise
+        del self._inflight[key]
+        self._values[key] = (None if ttl is None else loop.time() + ttl, fetched)
+        future.set_result(fetched)
+        return fetched
