@@ -11,6 +11,19 @@
 
 Standalone: ``python -m kana_async.sim --port 8080``. The names below are imported lazily, so
 importing a submodule (e.g. ``kana_async.sim.contract``) does not start pulling in aiohttp.
+
+Layout::
+
+    server.py        Simulator: serves everything below on 127.0.0.1, hands out accounts
+    engine/          the exchange: order books, matching, positions, risk, funding (pure)
+    markets.py       market parameters and exact unit conversions
+    maker.py         the seeded house market maker; liquidity.py drives it (+ firehose)
+    wire/            engine records <-> JSON rows (format, rows, request parsing)
+    rest/            the REST API (app, read endpoints, payload endpoints, parameters)
+    ws/              the websocket hub (connections, topics, hub)
+    node/            the fake Aptos fullnode (app, state, BCS decoding, transactions)
+    dispatch.py      entry-function calls from the node -> engine
+    contract.py      entry functions, Move types, abort codes; faults.py, accounts.py
 """
 
 from __future__ import annotations

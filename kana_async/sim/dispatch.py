@@ -128,50 +128,31 @@ def _cancel_and_place(ex: Exchange, sender: str, kw: dict[str, Any], v: int | No
     )
 
 
+def _signer_call(method: str) -> Handler:
+    """``exchange.<method>(signer, *arguments in contract order, version=v)``."""
+
+    def handler(ex: Exchange, sender: str, kw: dict[str, Any], v: int | None) -> Any:
+        return getattr(ex, method)(sender, *kw.values(), version=v)
+
+    return handler
+
+
+#: Entry function name → engine call. Functions whose parameters map one-to-one (in order)
+#: onto the engine method after the signer use :func:`_signer_call`.
 _HANDLERS: dict[str, Handler] = {
     "deposit": lambda ex, s, kw, v: ex.deposit(s, kw["amount"], beneficiary=kw["user"], version=v),
     "withdraw_specific_market": _withdraw,
-    "place_limit_order": lambda ex, s, kw, v: ex.place_limit_order(
-        s,
-        kw["market_id"],
-        kw["trade_side"],
-        kw["direction"],
-        kw["size"],
-        kw["price"],
-        kw["leverage"],
-        kw["restriction"],
-        kw["take_profit"],
-        kw["stop_loss"],
-        version=v,
-    ),
-    "place_market_order": lambda ex, s, kw, v: ex.place_market_order(
-        s,
-        kw["market_id"],
-        kw["trade_side"],
-        kw["direction"],
-        kw["size"],
-        kw["leverage"],
-        kw["take_profit"],
-        kw["stop_loss"],
-        version=v,
-    ),
-    "cancel_multiple_orders": lambda ex, s, kw, v: ex.cancel_orders(
-        s, kw["market_id"], kw["order_ids"], kw["order_sides"], version=v
-    ),
+    "place_limit_order": _signer_call("place_limit_order"),
+    "place_market_order": _signer_call("place_market_order"),
+    "cancel_multiple_orders": _signer_call("cancel_orders"),
     "place_multiple_orders": lambda ex, s, kw, v: ex.place_orders(
         s, kw["market_id"], _orders(kw), version=v
     ),
     "cancel_and_place_multiple_orders": _cancel_and_place,
-    "update_take_profit": lambda ex, s, kw, v: ex.update_take_profit(
-        s, kw["market_id"], kw["trade_side"], kw["new_take_profit_price"], version=v
-    ),
-    "update_stop_loss": lambda ex, s, kw, v: ex.update_stop_loss(
-        s, kw["market_id"], kw["trade_side"], kw["new_stop_loss_price"], version=v
-    ),
-    "collapse_position": lambda ex, s, kw, v: ex.collapse_position(s, kw["market_id"], version=v),
-    "add_margin": lambda ex, s, kw, v: ex.add_margin(
-        s, kw["market_id"], kw["trade_side"], kw["amount"], version=v
-    ),
+    "update_take_profit": _signer_call("update_take_profit"),
+    "update_stop_loss": _signer_call("update_stop_loss"),
+    "collapse_position": _signer_call("collapse_position"),
+    "add_margin": _signer_call("add_margin"),
     "settle_pnl": lambda ex, s, kw, v: ex.settle_pnl(kw["user"], kw["market_id"], version=v),
     "faucet_to_address": lambda ex, s, kw, v: ex.faucet(kw["recipient"], kw["amount"], version=v),
 }

@@ -21,7 +21,7 @@ from typing import Final, Literal
 from kana_async.sim import wire
 from kana_async.sim.engine import Exchange, PublicTrade
 from kana_async.sim.maker import MarketMaker
-from kana_async.sim.ws_hub import WsHub
+from kana_async.sim.ws import WsHub
 
 __all__ = ["Firehose", "FirehoseTopic", "LiquidityDriver"]
 

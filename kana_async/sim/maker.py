@@ -6,7 +6,8 @@ trades happen. It is pure (no I/O, no clock of its own): the REST / WS server dr
 :meth:`MarketMaker.step` from an asyncio task (and calls :meth:`Exchange.tick` itself).
 
 Both house wallets start with effectively unlimited collateral, trade at leverage 1 and close
-existing positions before opening new ones, so their positions stay small.
+existing positions before opening new ones, so their positions stay small; the maker's opening
+quotes never add up past the market's ``max_position_value``.
 """
 
 from __future__ import annotations
@@ -127,11 +128,17 @@ class MarketMaker:
         live = {o.order_id for o in own}
         stale = [(oid, side) for oid, side in self._quotes[spec.market_id] if oid in live]
         # Closing capacity once the stale quotes are cancelled, per position side.
+        positions = self.exchange.positions(self.wallet, spec.market_id)
         closable = {
             p.trade_side: p.available_order_size
             + sum(o.remaining_size for o in own if o.direction and o.trade_side == p.trade_side)
-            for p in self.exchange.positions(self.wallet, spec.market_id)
+            for p in positions
         }
+        # Opening quotes stay within max_position_value even if all of them fill.
+        cap = spec.max_position_value
+        room = {side: cap for side in (True, False)}
+        for p in positions:
+            room[p.trade_side] -= p.value
         orders: list[OrderRequest] = []
         for i in range(cfg.levels):
             bid = mid - half - i * step
@@ -147,8 +154,19 @@ class MarketMaker:
                 if closable.get(close_side, 0) >= size:
                     closable[close_side] -= size
                     orders.append(OrderRequest(True, close_side, True, size, price, _LEVERAGE))
-                else:
+                    continue
+                if cap:  # shrink an opening quote to the room left under the cap
+                    value = spec.notional_units(size, price)
+                    if value > room[is_buy]:
+                        size = max(0, size * room[is_buy] // value)
+                        size -= size % spec.min_lots
+                        value = spec.notional_units(size, price)
+                    room[is_buy] -= value
+                if size:
                     orders.append(OrderRequest(True, is_buy, False, size, price, _LEVERAGE))
+                elif closable.get(close_side, 0):  # no room to open: close what is left
+                    size, closable[close_side] = closable[close_side], 0
+                    orders.append(OrderRequest(True, close_side, True, size, price, _LEVERAGE))
         _, placed = self.exchange.cancel_and_place_orders(
             self.wallet,
             spec.market_id,
@@ -160,8 +178,24 @@ class MarketMaker:
             (o.order_id, o.trade_side) for o in placed if o.remaining_size and o.status != "Filled"
         ]
 
+    def _buy_probability(self, spec: MarketSpec) -> float:
+        """0.5, leaning against the maker's exposure as it nears ``max_position_value``.
+
+        A house buy hits the maker's asks (the maker sells), so when the maker holds more short
+        than long value the house taker sells more often, and vice versa: the maker never sits
+        at the cap on one side with nothing left to quote there.
+        """
+        cap = spec.max_position_value
+        if not cap:
+            return 0.5
+        held = {True: 0, False: 0}
+        for p in self.exchange.positions(self.wallet, spec.market_id):
+            held[p.trade_side] += p.value
+        imbalance = max(-1.0, min(1.0, 2 * (held[False] - held[True]) / cap))
+        return 0.5 - 0.5 * imbalance
+
     def _cross(self, spec: MarketSpec) -> None:
-        is_buy = self._rng.random() < 0.5
+        is_buy = self._rng.random() < self._buy_probability(spec)
         size = self._sizes(spec)
         close_side = not is_buy
         for p in self.exchange.positions(self.taker, spec.market_id):

@@ -38,10 +38,20 @@ def _fmt(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _whole(value: Decimal, what: str) -> Decimal:
+def _on_grid(value: Decimal, what: str, exponent: int, step: int) -> tuple[int | None, int]:
+    """``value × 10**exponent`` counted in ``step`` units.
+
+    Returns ``(steps, steps_below)``: ``steps`` is None when the value is off the grid,
+    ``steps_below`` is the count rounded down. ``ValueError`` when ``value`` is not finite.
+    """
+    value = Decimal(value)
     if not value.is_finite():
         raise ValueError(f"{what} must be a finite number, got {value}")
-    return value
+    raw = value.scaleb(exponent)
+    below = int(raw // step)
+    if raw != raw.to_integral_value() or int(raw) % step:
+        return None, below
+    return int(raw) // step, below
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +93,15 @@ class MarketSpec:
     # -- prices ---------------------------------------------------------------------------------
     def price_to_ticks(self, price: Decimal) -> int:
         """Price (quote per base) → ticks; ``ValueError`` naming the nearest valid prices."""
-        raw = _whole(Decimal(price), "price") * (Decimal(10) ** self.quote_precision)
-        if raw != raw.to_integral_value() or int(raw) % self.tick_size:
-            below = (raw // self.tick_size) * self.tick_size
-            lower = self.ticks_to_price(int(below))
-            upper = self.ticks_to_price(int(below) + self.tick_size)
+        steps, below = _on_grid(price, "price", self.quote_precision, self.tick_size)
+        if steps is None:
+            tick = self.tick_size
             raise ValueError(
                 f"price {price} is not on the {self.base_name} tick "
-                f"({self.ticks_to_price(self.tick_size)}); nearest valid prices: {lower} or {upper}"
+                f"({self.ticks_to_price(tick)}); nearest valid prices: "
+                f"{self.ticks_to_price(below * tick)} or {self.ticks_to_price((below + 1) * tick)}"
             )
-        return int(raw)
+        return steps * self.tick_size
 
     def ticks_to_price(self, ticks: int) -> Decimal:
         """Ticks → price (quote per base), exact."""
@@ -101,16 +110,14 @@ class MarketSpec:
     # -- sizes ----------------------------------------------------------------------------------
     def size_to_lots(self, size: Decimal) -> int:
         """Size (base asset) → lots; ``ValueError`` naming the nearest valid sizes if not whole."""
-        base_units = _whole(Decimal(size), "size") * (Decimal(10) ** self.base_decimals)
-        lots, rest = divmod(base_units, self.lot_size)
-        if rest or base_units != base_units.to_integral_value():
-            lower = _fmt(self.lots_to_size(int(lots)))
-            upper = _fmt(self.lots_to_size(int(lots) + 1))
+        lots, below = _on_grid(size, "size", self.base_decimals, self.lot_size)
+        if lots is None:
             raise ValueError(
                 f"size {size} is not a whole number of {self.base_name} lots "
-                f"({_fmt(self.lots_to_size(1))}); nearest valid sizes: {lower} or {upper}"
+                f"({_fmt(self.lots_to_size(1))}); nearest valid sizes: "
+                f"{_fmt(self.lots_to_size(below))} or {_fmt(self.lots_to_size(below + 1))}"
             )
-        return int(lots)
+        return lots
 
     def lots_to_size(self, lots: int) -> Decimal:
         """Lots → size (base asset), exact."""
@@ -119,14 +126,14 @@ class MarketSpec:
     # -- quote amounts --------------------------------------------------------------------------
     def amount_to_units(self, amount: Decimal) -> int:
         """Amount (quote asset) → quote units; ``ValueError`` if finer than one unit."""
-        raw = _whole(Decimal(amount), "amount") * (Decimal(10) ** self.quote_decimals)
-        if raw != raw.to_integral_value():
-            lower = self.units_to_amount(int(raw // 1))
+        units, below = _on_grid(amount, "amount", self.quote_decimals, 1)
+        if units is None:
             raise ValueError(
                 f"amount {amount} has more than {self.quote_decimals} decimals; "
-                f"nearest valid amounts: {lower} or {self.units_to_amount(int(raw // 1) + 1)}"
+                f"nearest valid amounts: {self.units_to_amount(below)} or "
+                f"{self.units_to_amount(below + 1)}"
             )
-        return int(raw)
+        return units
 
     def units_to_amount(self, units: int) -> Decimal:
         """Quote units → amount (quote asset), exact."""
@@ -154,85 +161,52 @@ class MarketSpec:
         return raw - raw % self.tick_size
 
 
-def _addr(tag: int) -> str:
-    return "0x" + f"{tag:x}".rjust(64, "0")
+def _market(
+    market_id: int,
+    base_name: str,
+    quote_precision: int,
+    lot_size: int,
+    min_lots: int,
+    max_lots: int,
+    max_leverage: int,
+    maintenance_margin: int,
+    max_position_value: int,
+    initial_price: str,
+    custodian_id: int,
+) -> MarketSpec:
+    """A simulated testnet market: 8 base decimals, 6 quote decimals, tick size 1."""
+    return MarketSpec(
+        market_id=market_id,
+        base_name=base_name,
+        base_decimals=8,
+        quote_decimals=6,
+        quote_precision=quote_precision,
+        lot_size=lot_size,
+        tick_size=1,
+        min_lots=min_lots,
+        max_lots=max_lots,
+        max_leverage=max_leverage,
+        maintenance_margin=maintenance_margin,
+        max_position_value=max_position_value,
+        market_address="0x" + f"a{market_id}".rjust(64, "0"),
+        initial_price=Decimal(initial_price),
+        custodian_id=custodian_id,
+    )
 
 
 #: The simulated testnet markets (ids as on Kana testnet). Every default market has
 #: ``notional_units(lots, ticks) == lots * ticks`` exactly.
 DEFAULT_MARKETS: Final[tuple[MarketSpec, ...]] = (
+    # id, name, quote precision, lot size, min / max lots, max leverage, maintenance (bps),
+    # max position value, initial price, custodian id
     # APT: lot 0.001 APT, tick $0.001, min 0.5 APT.
-    MarketSpec(
-        market_id=1338,
-        base_name="APT/USDC",
-        base_decimals=8,
-        quote_decimals=6,
-        quote_precision=3,
-        lot_size=100_000,
-        tick_size=1,
-        min_lots=500,
-        max_lots=150_000_000,
-        max_leverage=20,
-        maintenance_margin=250,
-        max_position_value=125_000_000,
-        market_address=_addr(0xA1338),
-        initial_price=Decimal("5.750"),
-        custodian_id=75,
-    ),
+    _market(1338, "APT/USDC", 3, 100_000, 500, 150_000_000, 20, 250, 125_000_000, "5.750", 75),
     # BTC: lot 0.00001 BTC, tick $0.1, min 0.0001 BTC, max 100 BTC.
-    MarketSpec(
-        market_id=1339,
-        base_name="BTC/USDC",
-        base_decimals=8,
-        quote_decimals=6,
-        quote_precision=1,
-        lot_size=1_000,
-        tick_size=1,
-        min_lots=10,
-        max_lots=10_000_000,
-        max_leverage=50,
-        maintenance_margin=100,
-        max_position_value=125_000_000_000,
-        market_address=_addr(0xA1339),
-        initial_price=Decimal("100000.0"),
-        custodian_id=76,
-    ),
+    _market(1339, "BTC/USDC", 1, 1_000, 10, 10_000_000, 50, 100, 125 * 10**9, "100000.0", 76),
     # ETH: lot 0.0001 ETH, tick $0.01, min 0.003 ETH, max 1000 ETH.
-    MarketSpec(
-        market_id=1340,
-        base_name="ETH/USDC",
-        base_decimals=8,
-        quote_decimals=6,
-        quote_precision=2,
-        lot_size=10_000,
-        tick_size=1,
-        min_lots=30,
-        max_lots=10_000_000,
-        max_leverage=50,
-        maintenance_margin=100,
-        max_position_value=125_000_000_000,
-        market_address=_addr(0xA1340),
-        initial_price=Decimal("3500.00"),
-        custodian_id=77,
-    ),
+    _market(1340, "ETH/USDC", 2, 10_000, 30, 10_000_000, 50, 100, 125 * 10**9, "3500.00", 77),
     # SOL: lot 0.001 SOL, tick $0.001, min 0.1 SOL, max 100k SOL.
-    MarketSpec(
-        market_id=2387,
-        base_name="SOL-USD",
-        base_decimals=8,
-        quote_decimals=6,
-        quote_precision=3,
-        lot_size=100_000,
-        tick_size=1,
-        min_lots=100,
-        max_lots=100_000_000,
-        max_leverage=20,
-        maintenance_margin=250,
-        max_position_value=125_000_000_000,
-        market_address=_addr(0xA2387),
-        initial_price=Decimal("150.000"),
-        custodian_id=78,
-    ),
+    _market(2387, "SOL-USD", 3, 100_000, 100, 100_000_000, 20, 250, 125 * 10**9, "150.000", 78),
 )
 
 

@@ -32,9 +32,9 @@ from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
 from kana_async.sim.maker import MarketMaker
 from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
-from kana_async.sim.rest_app import build_rest_app
+from kana_async.sim.rest import build_rest_app
 from kana_async.sim.wire import symbol_of
-from kana_async.sim.ws_hub import WsHub
+from kana_async.sim.ws import WsHub
 
 __all__ = ["SIM_CHAIN_ID", "ExchangeLedger", "Simulator"]
 

@@ -11,10 +11,11 @@ from kana_async.sim.contract import COLLATERAL_TYPE, ENTRY_FUNCTIONS, KANA_PACKA
 from kana_async.sim.dispatch import DispatchError, check_argument, execute
 from kana_async.sim.engine import Exchange, OrderRecord, PositionRecord, normalize_address
 
+from .helpers import funded_exchange
+
 A = normalize_address("0xa")
 B = normalize_address("0xb")
 M = 1338
-NOW = 1_700_000_000
 
 
 def fid(name: str) -> str:
@@ -22,11 +23,7 @@ def fid(name: str) -> str:
 
 
 def make() -> Exchange:
-    ex = Exchange(clock=lambda: NOW)
-    for w in (A, B):
-        ex.faucet(w, 10**11)
-        ex.deposit(w, 10**10)
-    return ex
+    return funded_exchange((A, B), faucet=10**11, deposit=10**10)
 
 
 def call(ex: Exchange, name: str, *args: Any, sender: str = A, type_args: Any = None) -> Any:

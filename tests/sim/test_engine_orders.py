@@ -10,18 +10,15 @@ from kana_async.sim.contract import MoveAbort
 from kana_async.sim.engine import Event, Exchange, OrderRequest
 from kana_async.sim.markets import DEFAULT_MARKETS
 
+from .helpers import NOW, funded_exchange
+
 A, B, C = "0xa", "0xb", "0xc"
 M = 1338  # APT: notional units == lots × ticks, min 500 lots
-NOW = 1_700_000_000
 FUNDS = 100_000_000_000  # $100k in the trading account
 
 
 def make() -> Exchange:
-    ex = Exchange(clock=lambda: NOW)
-    for w in (A, B, C):
-        ex.faucet(w, 2 * FUNDS)
-        ex.deposit(w, FUNDS)
-    return ex
+    return funded_exchange((A, B, C), faucet=2 * FUNDS, deposit=FUNDS)
 
 
 def abort_code(exc: pytest.ExceptionInfo[MoveAbort]) -> int:
@@ -122,28 +119,29 @@ def test_market_order_is_immediate_or_cancel() -> None:
     assert ex.total_collateral() == ex.minted()
 
 
-def test_fill_or_abort() -> None:
+@pytest.mark.parametrize(
+    ("restriction", "aborting", "code", "passing", "status"),
+    [
+        (1, (1000, 5760), 1104, (500, 5760), "Filled"),  # fill or abort
+        (3, (500, 5750), 1105, (500, 5749), "Open"),  # post or abort
+    ],
+)
+def test_fill_or_abort_and_post_or_abort(
+    restriction: int,
+    aborting: tuple[int, int],
+    code: int,
+    passing: tuple[int, int],
+    status: str,
+) -> None:
     ex = make()
     ex.place_limit_order(A, M, False, False, 500, 5750, 10)
     before = snapshot(ex)
     with pytest.raises(MoveAbort) as exc:
-        ex.place_limit_order(B, M, True, False, 1000, 5760, 10, restriction=1)
-    assert abort_code(exc) == 1104
+        ex.place_limit_order(B, M, True, False, *aborting, 10, restriction=restriction)
+    assert abort_code(exc) == code
     assert snapshot(ex) == before
-    o = ex.place_limit_order(B, M, True, False, 500, 5760, 10, restriction=1)
-    assert o.status == "Filled"
-
-
-def test_post_or_abort() -> None:
-    ex = make()
-    ex.place_limit_order(A, M, False, False, 500, 5750, 10)
-    before = snapshot(ex)
-    with pytest.raises(MoveAbort) as exc:
-        ex.place_limit_order(B, M, True, False, 500, 5750, 10, restriction=3)
-    assert abort_code(exc) == 1105
-    assert snapshot(ex) == before
-    o = ex.place_limit_order(B, M, True, False, 500, 5749, 10, restriction=3)
-    assert o.status == "Open" and o.restriction == 3
+    o = ex.place_limit_order(B, M, True, False, *passing, 10, restriction=restriction)
+    assert o.status == status and o.restriction == restriction
 
 
 def test_no_restriction_takes_then_rests() -> None:
@@ -297,10 +295,18 @@ def test_batch_is_atomic() -> None:
         ex.place_orders(A, M, [good, bad])
     assert abort_code(exc) == 1005
     assert snapshot(ex) == before and events == []
-    placed = ex.place_orders(A, M, [good, OrderRequest(False, False, False, 500, 0, 10)])
-    # A's market sell hits its own bid (hedge mode: A is now long and short)
-    assert [p.status for p in placed] == ["Filled", "Filled"]
-    assert [p.trade_side for p in ex.positions(A)] == [True, False]
+    sell = OrderRequest(False, False, False, 500, 0, 10)
+    # A's own bid is no liquidity for A's market sell (self-trade prevention): 1007, no change
+    with pytest.raises(MoveAbort) as exc:
+        ex.place_orders(A, M, [good, sell])
+    assert abort_code(exc) == 1007
+    assert snapshot(ex) == before and events == []
+    ex.place_limit_order(B, M, True, False, 500, 5740, 10)
+    placed = ex.place_orders(A, M, [good, sell])
+    # the sell cancels A's own bid at 5750 and fills against B's bid at 5740
+    assert [p.status for p in placed] == ["Cancelled", "Filled"]
+    assert [p.trade_side for p in ex.positions(A)] == [False]
+    assert [t.price for t in ex.market_trades(M)] == [5740]
 
 
 def test_cancel_and_place_replaces_atomically() -> None:

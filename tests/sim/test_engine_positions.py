@@ -16,18 +16,15 @@ from kana_async.sim.engine import (
 )
 from kana_async.sim.markets import FEE_ADDRESS
 
+from .helpers import NOW, funded_exchange
+
 A, B, C = "0xa", "0xb", "0xc"
 M = 1338
-NOW = 1_700_000_000
 FUNDS = 100_000_000_000
 
 
 def make() -> Exchange:
-    ex = Exchange(clock=lambda: NOW, funding_interval=3600)
-    for w in (A, B, C):
-        ex.faucet(w, 2 * FUNDS)
-        ex.deposit(w, FUNDS)
-    return ex
+    return funded_exchange((A, B, C), faucet=2 * FUNDS, deposit=FUNDS, funding_interval=3600)
 
 
 def open_long_a(ex: Exchange, leverage: int = 10, size: int = 1000, **kw: int) -> None:
@@ -301,3 +298,27 @@ def test_funding_negative_rate_shorts_pay() -> None:
     assert ex.funding_history(B)[0].amount < 0 < ex.funding_history(A)[0].amount
     with pytest.raises(ValueError):
         ex.set_index_price(M, 0)
+
+
+def test_max_position_value_caps_opening_orders_in_quote_units() -> None:
+    ex = make()
+    cap = ex.market(M).max_position_value
+    assert cap == 125_000_000  # APT: $125 in quote units (spec example "125000000")
+    ex.place_limit_order(C, M, False, False, 20_000, 5750, 10)
+    ex.place_limit_order(C, M, False, False, 10_000, 5760, 10)  # resting orders are not counted
+    # 20 APT at 5.75 = $115: fine; 3 more APT would make the position worth $132.25
+    ex.place_market_order(A, M, True, False, 20_000, 10)
+    assert ex.positions(A)[0].value == 115_000_000
+    before = (ex.book(M), ex.trading_balance(A))
+    assert code_of(ex.place_market_order, A, M, True, False, 3_000, 10) == 1101
+    assert code_of(ex.place_limit_order, A, M, True, False, 3_000, 5000, 10) == 1101
+    assert (ex.book(M), ex.trading_balance(A)) == before
+    ex.place_limit_order(A, M, True, False, 1_000, 5000, 10)  # $5 more: still within the cap
+    # the cap applies per position: the short side and other wallets are not affected
+    ex.place_limit_order(B, M, True, False, 20_000, 5700, 10)
+    ex.place_market_order(A, M, False, False, 20_000, 10)
+    assert [p.value for p in ex.positions(A)] == [115_000_000, 114_000_000]
+    # closing is never limited, and after closing the room is back
+    ex.place_limit_order(C, M, True, False, 20_000, 5700, 10)
+    ex.place_market_order(A, M, True, True, 20_000, 10)
+    assert ex.place_market_order(A, M, True, False, 3_000, 10).status == "Filled"

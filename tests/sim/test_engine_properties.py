@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from kana_async.sim.contract import MoveAbort
 from kana_async.sim.engine import Exchange, OrderRequest
+
+from .helpers import funded_exchange
 
 WALLETS = ("0x1", "0x2", "0x3")
 M = 1338
@@ -98,6 +101,8 @@ def check_invariants(ex: Exchange) -> None:
         assert bids[0][0] < asks[0][0], "crossed book"
     assert all(size > 0 for _, size in bids + asks)
     assert ex.total_collateral() == ex.minted()
+    # Self-trade prevention: no trade has the same wallet on both sides.
+    assert all(t.maker_address != t.taker_address for t in ex.market_trades(M, 10_000))
     long_basis = short_basis = 0
     resting: dict[tuple[bool, int], int] = {}
     for w in WALLETS:
@@ -147,10 +152,12 @@ def check_invariants(ex: Exchange) -> None:
 @settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=ops_st)
 def test_random_order_flow_keeps_invariants(ops: list[tuple[Any, ...]]) -> None:
-    ex = Exchange(clock=lambda: 1_700_000_000)
-    for w in WALLETS:
-        ex.faucet(w, FUNDS)
-        ex.deposit(w, FUNDS)
+    play(ops)
+
+
+def play(ops: Iterable[tuple[Any, ...]]) -> Exchange:
+    """Run ``ops`` on a fresh exchange, checking atomicity and the invariants after each."""
+    ex = funded_exchange(WALLETS, faucet=FUNDS, deposit=FUNDS)
     for op in ops:
         before = snapshot(ex)
         try:
@@ -158,6 +165,7 @@ def test_random_order_flow_keeps_invariants(ops: list[tuple[Any, ...]]) -> None:
         except MoveAbort:
             assert snapshot(ex) == before, "an aborted transaction changed state"
         check_invariants(ex)
+    return ex
 
 
 def random_op(rng: random.Random) -> tuple[Any, ...]:
@@ -178,16 +186,5 @@ def random_op(rng: random.Random) -> tuple[Any, ...]:
 @given(seed=st.integers(0, 2**32 - 1))
 def test_long_random_sessions_keep_invariants(seed: int) -> None:
     rng = random.Random(seed)
-    ex = Exchange(clock=lambda: 1_700_000_000)
-    for w in WALLETS:
-        ex.faucet(w, FUNDS)
-        ex.deposit(w, FUNDS)
-    for _ in range(100):
-        op = random_op(rng)
-        before = snapshot(ex)
-        try:
-            run(ex, op)
-        except MoveAbort:
-            assert snapshot(ex) == before, "an aborted transaction changed state"
-        check_invariants(ex)
+    ex = play(random_op(rng) for _ in range(100))
     assert ex.market_trades(M)  # the session really traded

@@ -8,7 +8,6 @@ older docs generation, the simulator is compared with the newest shape the spec 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -183,12 +182,6 @@ def jtype(value: Any) -> str:
 
 def shape(value: dict[str, Any]) -> dict[str, str]:
     return {key: jtype(v) for key, v in value.items()}
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(seed=11, market_maker=False, tick_interval=60) as s:
-        yield s
 
 
 def trade(sim: Simulator) -> tuple[FundedAccount, FundedAccount]:

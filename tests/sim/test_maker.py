@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kana_async.sim.contract import MoveAbort
@@ -91,3 +93,28 @@ def test_maker_survives_aborts(caplog: pytest.LogCaptureFixture) -> None:
 def test_unknown_market_is_rejected() -> None:
     with pytest.raises(MoveAbort):
         MarketMaker(Exchange(), markets=[1])
+
+
+def test_maker_quotes_stay_within_max_position_value() -> None:
+    # A tiny cap: the maker's position plus its resting opening quotes never exceed it (so no
+    # requote aborts), and it quotes both sides at every step and trades.
+    cap = 60_000_000  # $60 of APT
+    ex = Exchange(clock=lambda: NOW)
+    ex.markets[1338] = dataclasses.replace(ex.markets[1338], max_position_value=cap)
+    spec = ex.markets[1338]
+    mm = MarketMaker(ex, 9, markets=[1338], config=MakerConfig(cross_probability=1.0))
+    for i in range(150):
+        mm.step(NOW + i)
+        ex.tick(NOW + i)
+        opening = [o for o in ex.open_orders(HOUSE_WALLET, 1338) if not o.direction]
+        for side in (True, False):
+            held = sum(p.value for p in ex.positions(HOUSE_WALLET, 1338) if p.trade_side == side)
+            quoted = sum(
+                spec.notional_units(o.remaining_size, o.price)
+                for o in opening
+                if o.trade_side == side
+            )
+            assert held + quoted <= cap
+        bids, asks = ex.book(1338)
+        assert bids and asks, f"one-sided book after step {i}"  # the house taker leans back
+    assert ex.trades(HOUSE_WALLET, 1338)  # the maker really traded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -15,18 +14,6 @@ from kana_async.sim.server import Simulator
 pytestmark = pytest.mark.anyio
 
 APT = 1338
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(seed=3, market_maker=False, tick_interval=60) as s:
-        yield s
-
-
-@pytest.fixture
-async def http(sim: Simulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=sim.network.rest_url, timeout=10) as client:
-        yield client
 
 
 def scenario(sim: Simulator) -> tuple[FundedAccount, FundedAccount]:

@@ -134,117 +134,38 @@ async def test_position_management(http: httpx.AsyncClient) -> None:
     assert data["functionArguments"] == ["0x" + WALLET[2:10].rjust(64, "0"), "1338"]
 
 
+#: A valid ``placeLimitOrder`` query; each bad case changes one parameter.
+LIMIT = {
+    "marketId": "1338",
+    "tradeSide": "true",
+    "direction": "false",
+    "size": "1",
+    "price": "5",
+    "leverage": "2",
+}
+_BAD_LIMIT: list[tuple[dict[str, str | None], str]] = [
+    ({"marketId": None}, "marketId"),
+    ({"tradeSide": "yes"}, "tradeSide"),
+    ({"size": "1.0001"}, "size"),
+    ({"price": "5.0005"}, "price"),
+    ({"size": "-1"}, "size"),
+    ({"price": "NaN"}, "price"),
+    ({"leverage": "2.5"}, "leverage"),
+    ({"restriction": "300"}, "restriction"),
+    ({"takeProfit": "6.0001"}, "takeProfit"),
+]
+
+
+def _with(base: dict[str, str], change: dict[str, str | None]) -> dict[str, str]:
+    merged = {**base, **change}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
 @pytest.mark.parametrize(
     ("path", "params", "named"),
     [
-        (
-            "/placeLimitOrder",
-            {"tradeSide": "true", "direction": "false", "size": "1", "price": "5", "leverage": "2"},
-            "marketId",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "yes",
-                "direction": "false",
-                "size": "1",
-                "price": "5",
-                "leverage": "2",
-            },
-            "tradeSide",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1.0001",
-                "price": "5",
-                "leverage": "2",
-            },
-            "size",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1",
-                "price": "5.0005",
-                "leverage": "2",
-            },
-            "price",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "-1",
-                "price": "5",
-                "leverage": "2",
-            },
-            "size",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1",
-                "price": "NaN",
-                "leverage": "2",
-            },
-            "price",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1",
-                "price": "5",
-                "leverage": "2.5",
-            },
-            "leverage",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1",
-                "price": "5",
-                "leverage": "2",
-                "restriction": "300",
-            },
-            "restriction",
-        ),
-        (
-            "/placeLimitOrder",
-            {
-                "marketId": "1338",
-                "tradeSide": "true",
-                "direction": "false",
-                "size": "1",
-                "price": "5",
-                "leverage": "2",
-                "takeProfit": "6.0001",
-            },
-            "takeProfit",
-        ),
-        (
-            "/placeMarketOrder",
-            {"marketId": "1338", "tradeSide": "true", "direction": "false", "leverage": "2"},
-            "size",
-        ),
+        *[("/placeLimitOrder", _with(LIMIT, change), named) for change, named in _BAD_LIMIT],
+        ("/placeMarketOrder", _with(LIMIT, {"size": None, "price": None}), "size"),
         ("/deposit", {"userAddress": WALLET, "amount": "1.0000001"}, "amount"),
         ("/deposit", {"amount": "1"}, "userAddress"),
         ("/withdrawSpecifiMarket", {"userAddress": WALLET, "amount": "1"}, "marketId"),
@@ -261,17 +182,7 @@ async def test_bad_write_parameters(
 
 
 async def test_off_tick_message_names_the_nearest_prices(http: httpx.AsyncClient) -> None:
-    response = await http.get(
-        "/placeLimitOrder",
-        params={
-            "marketId": 1338,
-            "tradeSide": "true",
-            "direction": "false",
-            "size": "1",
-            "price": "5.7505",
-            "leverage": 2,
-        },
-    )
+    response = await http.get("/placeLimitOrder", params=_with(LIMIT, {"price": "5.7505"}))
     assert response.status_code == 400
     assert "5.75" in response.json()["message"] and "5.751" in response.json()["message"]
 

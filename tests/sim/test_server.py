@@ -27,7 +27,7 @@ from kana_async.sim.faults import Faults
 from kana_async.sim.liquidity import LiquidityDriver
 from kana_async.sim.maker import MarketMaker
 from kana_async.sim.server import SIM_CHAIN_ID, Simulator
-from kana_async.sim.ws_hub import WsHub
+from kana_async.sim.ws import WsHub
 
 pytestmark = pytest.mark.anyio
 

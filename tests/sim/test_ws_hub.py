@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -16,18 +16,6 @@ from kana_async.sim.server import Simulator
 pytestmark = pytest.mark.anyio
 
 APT = 1338
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(seed=5, market_maker=False, tick_interval=60) as s:
-        yield s
-
-
-@pytest.fixture
-async def ws(sim: Simulator) -> AsyncIterator[ClientConnection]:
-    async with connect(sim.network.ws_url, ping_interval=None) as conn:
-        yield conn
 
 
 async def recv(ws: ClientConnection) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import cast
 
 import anyio
@@ -13,25 +13,13 @@ from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 
-from kana_async.sim import ws_hub
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
 from kana_async.sim.server import Simulator
-from kana_async.sim.ws_hub import WsHub, _Conn
+from kana_async.sim.ws import WsHub, connections
+from kana_async.sim.ws.connections import Conn
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(seed=7, market_maker=False, tick_interval=60) as s:
-        yield s
-
-
-@pytest.fixture
-async def ws(sim: Simulator) -> AsyncIterator[ClientConnection]:
-    async with connect(sim.network.ws_url, ping_interval=None) as conn:
-        yield conn
 
 
 async def recv_text(ws: ClientConnection) -> str:
@@ -157,11 +145,11 @@ async def test_a_consumer_that_falls_too_far_behind_is_aborted(
 ) -> None:
     hub = WsHub(Exchange(), Faults())
     transport = _FakeTransport()
-    conn = _Conn(cast(web.WebSocketResponse, None), cast(asyncio.Transport, transport))
-    monkeypatch.setattr(ws_hub, "MAX_BACKLOG", 3)
+    conn = Conn(cast(web.WebSocketResponse, None), cast(asyncio.Transport, transport))
+    monkeypatch.setattr(connections, "MAX_BACKLOG", 3)
     for _ in range(3):
-        hub._enqueue(conn, "frame")
+        hub.enqueue(conn, "frame")
     assert len(conn.frames) == 3 and transport.calls == []
-    hub._enqueue(conn, "frame")
+    hub.enqueue(conn, "frame")
     assert transport.calls == ["abort"]
     assert not conn.frames

@@ -101,10 +101,13 @@ class OrderBook:
             return self._asks[self._ask_prices[0]][0] if self._ask_prices else None
         return self._bids[self._bid_prices[-1]][0] if self._bid_prices else None
 
-    def plan(self, is_buy: bool, limit: int | None, lots: int) -> list[tuple[int, int]]:
+    def plan(
+        self, is_buy: bool, limit: int | None, lots: int, wallet: str | None = None
+    ) -> list[tuple[int, int]]:
         """``(price, lots)`` a taker would fill, best first, without changing anything.
 
-        ``limit`` None walks the whole opposite side (market order).
+        ``limit`` None walks the whole opposite side (market order). Resting orders of
+        ``wallet`` (the taker's own) are not counted: self-trade prevention cancels them.
         """
         out: list[tuple[int, int]] = []
         left = lots
@@ -115,7 +118,9 @@ class OrderBook:
                 break
             if limit is not None and (price > limit if is_buy else price < limit):
                 break
-            available = sum(o.remaining for o in levels[price])
+            available = sum(o.remaining for o in levels[price] if o.wallet != wallet)
+            if not available:
+                continue
             take = min(available, left)
             out.append((price, take))
             left -= take

@@ -6,8 +6,13 @@ Rules (documented in :mod:`kana_async.sim.engine`):
   trading balance when placed (limit: at its limit price; market: at the prices it will fill);
   each fill moves its share into the position's margin, minus the fee actually charged;
 * a closing order reserves position size (``available_order_size``) instead of collateral;
+* an opening order aborts 1101 when the position's value plus the order's notional would exceed
+  the market's ``max_position_value`` (quote units; resting orders are not counted);
 * a market order fills what the book offers and cancels the rest (immediate-or-cancel); it
   aborts with 1007 only when nothing at all can fill;
+* self-trade prevention: a taker never matches a resting order of its own wallet; each such
+  order it meets (in price-time order, within its limit) is cancelled and matching goes on with
+  the next one. The wallet's own orders never count as liquidity (1007 / 1104 / 1105 checks);
 * closing a position pays back the released margin plus PnL minus the fee; a loss is taken at
   once, a profit above the released margin is booked as *unsettled* until ``settle_pnl``.
 """
@@ -83,6 +88,25 @@ def _pending_open_leverage(s: EngineState, wallet: str, spec: MarketSpec, side: 
     return found[0] if found is not None else None
 
 
+def _check_position_value(
+    s: EngineState, spec: MarketSpec, key: tuple[str, int, bool], notional: int
+) -> None:
+    """Abort 1101 when an opening order would take the position past ``max_position_value``.
+
+    The unit is quote units (like a position's ``value``): the position's current value (its
+    entry notional) plus this order's notional must not exceed it. Resting opening orders are
+    not counted, so fills of several resting orders may still take a position past the cap.
+    """
+    cap = spec.max_position_value
+    pos = s.positions.get(key)
+    value = (pos.basis if pos is not None else 0) + notional
+    if cap and value > cap:
+        raise MoveAbort(
+            1101,
+            f"position value {value} would exceed max_position_value {cap} (quote units)",
+        )
+
+
 def _rest(s: EngineState, order: LiveOrder) -> None:
     """Put ``order`` on the book and in the open-order indexes."""
     s.journal.key(s.open, order.order_id)
@@ -119,7 +143,7 @@ def place_order(
     _validate(s, wallet, spec, req)
     is_buy = req.trade_side != req.direction
     book = s.books[spec.market_id]
-    plan = book.plan(is_buy, req.price if req.is_limit else None, req.size)
+    plan = book.plan(is_buy, req.price if req.is_limit else None, req.size, wallet)
     matchable = sum(lots for _, lots in plan)
     if req.is_limit:
         if req.restriction == POST_OR_ABORT and matchable:
@@ -135,6 +159,7 @@ def place_order(
             notional = spec.notional_units(req.size, req.price)
         else:
             notional = sum(spec.notional_units(lots, price) for price, lots in plan)
+        _check_position_value(s, spec, key, notional)
         reserve = _ceil_div(notional, req.leverage) + _ceil_div(notional * s.fees.taker_bps, 10_000)
         s.accounts.debit_trading(wallet, reserve, 1109, "initial margin")
         s.balance_changed(wallet)
@@ -165,9 +190,7 @@ def place_order(
         reserve_lots=0 if req.direction else (req.size if req.is_limit else matchable),
         status="Open",
         trade_id=None,
-        timestamp=s.now,
-        last_updated=s.now,
-        version=s.version,
+        **s.live_stamp(),
     )
     s.journal.key(s.orders, order_id)
     s.orders[order_id] = order
@@ -193,6 +216,10 @@ def _match(s: EngineState, spec: MarketSpec, taker: LiveOrder) -> None:
         price = maker.price
         if not taker.is_market and (price > taker.price if taker.is_buy else price < taker.price):
             break
+        if maker.wallet == taker.wallet:
+            # Self-trade prevention: the wallet's own resting order is cancelled, not matched.
+            cancel_order(s, maker)
+            continue
         lots = min(maker.remaining, taker.remaining)
         trade_id = s.next_id("trade", spec.market_id)
         maker_fill = _fill(s, spec, maker, lots, price, True, trade_id)
@@ -214,9 +241,7 @@ def _match(s: EngineState, spec: MarketSpec, taker: LiveOrder) -> None:
             maker_order_id=maker.order_id,
             taker_address=s.profile(taker.wallet),
             maker_address=s.profile(maker.wallet),
-            timestamp=s.now,
-            last_updated=s.now,
-            transaction_version=s.version,
+            **s.stamp(),
         )
         s.append(s.market_trades, spec.market_id, trade)
         s.events.append(TradeEvent(trade=trade, maker=maker_fill, taker=taker_fill))
@@ -258,9 +283,7 @@ def _fill(
                 take_profit=0,
                 stop_loss=0,
                 trade_id=trade_id,
-                timestamp=s.now,
-                last_updated=s.now,
-                version=s.version,
+                **s.live_stamp(),
             )
             s.journal.key(s.positions, key)
             s.positions[key] = pos
@@ -289,8 +312,7 @@ def _fill(
         pos.pending_close -= lots
         pay_out(s, spec, order.wallet, margin_part, pnl, fee)
     pos.trade_id = trade_id
-    pos.last_updated = s.now
-    pos.version = s.version
+    s.touch(pos)
     if not pos.size:
         s.journal.key(s.positions, key)
         del s.positions[key]
@@ -299,8 +321,7 @@ def _fill(
     order.filled += lots
     order.filled_value += value
     order.trade_id = trade_id
-    order.last_updated = s.now
-    order.version = s.version
+    s.touch(order)
     order.status = "Filled" if not order.remaining else "Partially Filled"
     record = FillRecord(
         address=s.profile(order.wallet),
@@ -320,9 +341,7 @@ def _fill(
         fee=fee,
         entry_price=entry,
         leverage=order.leverage,
-        timestamp=s.now,
-        last_updated=s.now,
-        transaction_version=s.version,
+        **s.stamp(),
     )
     s.append(s.fills, order.wallet, record)
     s.balance_changed(order.wallet)
@@ -372,6 +391,5 @@ def cancel_order(s: EngineState, order: LiveOrder) -> None:
     _unrest(s, order)
     _release(s, order)
     order.status = "Cancelled"
-    order.last_updated = s.now
-    order.version = s.version
+    s.touch(order)
     s.order_changed(order)

@@ -27,6 +27,7 @@ __all__ = [
     "due_liquidations",
     "due_triggers",
     "liquidate",
+    "premium_ticks",
 ]
 
 _RATE_QUANTUM = Decimal("1e-8")
@@ -58,8 +59,7 @@ def liquidate(s: EngineState, pos: LivePosition) -> None:
     trade_id = s.next_id("trade", spec.market_id)
     pos.size = pos.basis = pos.margin = 0
     pos.trade_id = trade_id
-    pos.last_updated = s.now
-    pos.version = s.version
+    s.touch(pos)
     s.journal.key(s.positions, (pos.wallet, pos.market_id, pos.trade_side))
     del s.positions[(pos.wallet, pos.market_id, pos.trade_side)]
     s.accounts.clearing_pay(pnl)
@@ -91,9 +91,7 @@ def liquidate(s: EngineState, pos: LivePosition) -> None:
             fee=0,
             entry_price=entry,
             leverage=pos.leverage,
-            timestamp=s.now,
-            last_updated=s.now,
-            transaction_version=s.version,
+            **s.stamp(),
         ),
     )
 
@@ -146,12 +144,29 @@ def due_triggers(s: EngineState) -> list[tuple[LivePosition, int]]:
     return out
 
 
+def premium_ticks(s: EngineState, spec: MarketSpec) -> int:
+    """How far (in ticks) the market trades away from the index price.
+
+    With a book, the premium is how far the best bid sits above the index or the best ask below
+    it (0 while the index lies inside the spread, like an impact-price premium index); a
+    one-sided book uses its one side; an empty book falls back to ``mark - index``.
+    """
+    index = s.index_price[spec.market_id]
+    book = s.books[spec.market_id]
+    bid, ask = book.best_bid(), book.best_ask()
+    if bid is None and ask is None:
+        return s.mark(spec.market_id) - index
+    above = max(0, bid - index) if bid is not None else 0
+    below = max(0, index - ask) if ask is not None else 0
+    return above - below
+
+
 def current_funding_rate(s: EngineState, spec: MarketSpec) -> Decimal:
-    """``clamp((mark - index) / index, ±max_funding_rate)``, quantised to 1e-8."""
+    """``clamp(premium / index, ±max_funding_rate)`` (see :func:`premium_ticks`), to 1e-8."""
     index = s.index_price[spec.market_id]
     if index <= 0:
         return Decimal(0)
-    premium = Decimal(s.mark(spec.market_id) - index) / Decimal(index)
+    premium = Decimal(premium_ticks(s, spec)) / Decimal(index)
     bound = s.max_funding_rate
     return max(-bound, min(bound, premium)).quantize(_RATE_QUANTUM, rounding=ROUND_DOWN)
 
@@ -164,9 +179,7 @@ def funding_rate_record(s: EngineState, spec: MarketSpec, next_time: int) -> Fun
         mark_price=s.mark(spec.market_id),
         index_price=s.index_price[spec.market_id],
         next_funding_time=next_time,
-        timestamp=s.now,
-        last_updated=s.now,
-        transaction_version=s.version,
+        **s.stamp(),
     )
 
 
@@ -196,8 +209,7 @@ def apply_funding(s: EngineState, spec: MarketSpec, next_time: int) -> FundingRa
             pos.margin += amount
             s.accounts.clearing_pay(amount)
             signed = amount
-        pos.last_updated = s.now
-        pos.version = s.version
+        s.touch(pos)
         payment = FundingPaymentRecord(
             address=s.profile(pos.wallet),
             wallet=pos.wallet,
@@ -207,9 +219,7 @@ def apply_funding(s: EngineState, spec: MarketSpec, next_time: int) -> FundingRa
             rate=rate,
             amount=signed,
             mark_price=mark,
-            timestamp=s.now,
-            last_updated=s.now,
-            transaction_version=s.version,
+            **s.stamp(),
         )
         s.append(s.funding_payments, pos.wallet, payment)
         payments.append(payment)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypedDict, TypeVar
 
 from ..contract import MoveAbort
 from ..markets import MarketSpec
@@ -29,7 +29,14 @@ from .records import (
     TransferRecord,
 )
 
-__all__ = ["EngineState", "FeeSchedule", "normalize_address", "profile_address"]
+__all__ = [
+    "EngineState",
+    "FeeSchedule",
+    "LiveStamp",
+    "Stamp",
+    "normalize_address",
+    "profile_address",
+]
 
 PosKey = tuple[str, int, bool]
 _K = TypeVar("_K")
@@ -50,6 +57,27 @@ def profile_address(wallet: str) -> str:
     """Deterministic profile address of a wallet: sha3-256(b"kana-profile" + address bytes)."""
     raw = bytes.fromhex(normalize_address(wallet)[2:])
     return "0x" + hashlib.sha3_256(b"kana-profile" + raw).hexdigest()
+
+
+class Stamp(TypedDict):
+    """The time / version fields every record carries (``**s.stamp()`` fills them)."""
+
+    timestamp: int
+    last_updated: int
+    transaction_version: int
+
+
+class LiveStamp(TypedDict):
+    """The time / version fields of a live order or position (``**s.live_stamp()``)."""
+
+    timestamp: int
+    last_updated: int
+    version: int
+
+
+class _Touchable(Protocol):
+    last_updated: int
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +155,25 @@ class EngineState:
         if bid is not None and ask is not None:
             return (bid + ask) // 2
         return self.index_price[market_id]
+
+    # -- time stamps ----------------------------------------------------------------------------
+    def stamp(self) -> Stamp:
+        """``timestamp`` / ``last_updated`` = now and this transaction's version, for a record."""
+        return {
+            "timestamp": self.now,
+            "last_updated": self.now,
+            "transaction_version": self.version,
+        }
+
+    def live_stamp(self) -> LiveStamp:
+        """``timestamp`` / ``last_updated`` = now and this transaction's version, for a live
+        order or position."""
+        return {"timestamp": self.now, "last_updated": self.now, "version": self.version}
+
+    def touch(self, live: _Touchable) -> None:
+        """Mark a live order / position as changed now, in this transaction (not journaled)."""
+        live.last_updated = self.now
+        live.version = self.version
 
     # -- ids ------------------------------------------------------------------------------------
     def next_id(self, kind: str, market_id: int) -> int:

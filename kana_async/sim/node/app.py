@@ -36,16 +36,11 @@ from aiohttp import web
 
 from kana_async.sim import contract
 from kana_async.sim.faults import Faults
-from kana_async.sim.node_state import (
-    MIN_GAS_UNIT_PRICE,
-    Ledger,
-    NodeError,
-    NodeState,
-    Transaction,
-    norm,
-)
 
-__all__ = ["BCS_CONTENT_TYPE", "FakeNode", "Ledger"]
+from .state import MIN_GAS_UNIT_PRICE, Ledger, NodeState
+from .transactions import NodeError, Transaction, norm
+
+__all__ = ["BCS_CONTENT_TYPE", "FakeNode"]
 
 log = logging.getLogger("kana_async.sim")
 

@@ -9,7 +9,7 @@ multi-order POST bodies; :func:`page` applies ``offset`` / ``limit`` / ``order``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -41,9 +41,15 @@ Row = dict[str, Any]
 class Params:
     """Request parameters (query string or JSON body) with typed, 400-raising accessors."""
 
-    def __init__(self, values: Mapping[str, Any], markets: Mapping[int, MarketSpec]) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        markets: Mapping[int, MarketSpec],
+        remember: Callable[[str], object] | None = None,
+    ) -> None:
         self.values = values
         self.markets = markets
+        self._remember = remember
 
     def raw(self, name: str) -> Any:
         """The value of a required parameter; 400 when it is missing or empty."""
@@ -67,6 +73,18 @@ class Params:
         except ValueError as exc:
             raise bad(name, str(exc)) from None
 
+    def user(self) -> str:
+        """The required ``userAddress``, normalised and remembered in the profile directory."""
+        wallet = self.wallet()
+        if self._remember is not None:
+            self._remember(wallet)
+        return wallet
+
+    def market_id(self) -> int | None:
+        """The optional ``marketId`` as an int (None when absent)."""
+        spec = self.optional_market()
+        return spec.market_id if spec is not None else None
+
     def market(self, name: str = "marketId") -> MarketSpec:
         """The required market (404 when unknown)."""
         return wire.market_of(self.markets, self.raw(name), name)
@@ -87,10 +105,7 @@ class Params:
 
     def u8(self, name: str, default: int) -> int:
         """A ``u8`` (0..255)."""
-        value = self.integer(name, default)
-        if value > 255:
-            raise bad(name, f"must fit in a u8 (0..255), got {value}")
-        return value
+        return _fit_u8(name, self.integer(name, default))
 
     def ticks(self, spec: MarketSpec, name: str, default: int | None = None) -> int:
         """A human price → ticks (optional with ``default``)."""
@@ -167,7 +182,10 @@ def order_vectors(p: Params, spec: MarketSpec) -> list[Any]:
 
 
 def _u8(name: str, raw: object) -> int:
-    value = wire.parse_int(name, raw)
+    return _fit_u8(name, wire.parse_int(name, raw))
+
+
+def _fit_u8(name: str, value: int) -> int:
     if value > 255:
         raise bad(name, f"must fit in a u8 (0..255), got {value}")
     return value

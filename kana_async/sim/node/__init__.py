@@ -1,0 +1,15 @@
+"""The simulator's fake Aptos fullnode.
+
+* :mod:`.app`: :class:`FakeNode`, the node REST API under ``/v1`` (aiohttp);
+* :mod:`.state`: :class:`NodeState`, accounts, mempool and execution (pure, synchronous);
+* :mod:`.bcs`: decoding and verifying BCS signed transactions (aptos-sdk, imported lazily);
+* :mod:`.transactions`: transaction records, accounts and the node's error answers.
+"""
+
+from __future__ import annotations
+
+from .app import BCS_CONTENT_TYPE, FakeNode
+from .state import Ledger, NodeState
+from .transactions import NodeError, Transaction
+
+__all__ = ["BCS_CONTENT_TYPE", "FakeNode", "Ledger", "NodeError", "NodeState", "Transaction"]
