@@ -24,13 +24,12 @@ import asyncio
 import json
 import multiprocessing as mp
 import random
-import statistics
 import sys
-import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from _common import Sample, machine, markdown_table, median, rotated, spread, timed
 
 MARKETS = (1338, 1339, 1340, 2387)
 
@@ -141,16 +140,9 @@ CLIENTS: dict[str, Runner] = {
 BASELINE = "httpx gather, unbounded"
 
 
-@dataclass
-class Sample:
-    wall: float
-    cpu: float
-
-
 def measure(runner: Runner, base: str, n: int) -> Sample:
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    asyncio.run(runner(base, n))
-    return Sample(time.perf_counter() - wall0, time.process_time() - cpu0)
+    """One run of ``runner`` in a fresh event loop."""
+    return timed(lambda: asyncio.run(runner(base, n)))[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         samples: dict[str, list[Sample]] = {name: [] for name in CLIENTS}
         names = list(CLIENTS)
         for round_ in range(args.rounds):
-            order = names[round_ % len(names) :] + names[: round_ % len(names)]
+            order = rotated(names, round_)
             for name in order:
                 samples[name].append(measure(CLIENTS[name], base, args.requests))
     finally:
@@ -188,23 +180,26 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{n} concurrent GET /getMarketPrice (4 markets mixed), server latency "
         f"{args.min_ms:g}-{args.max_ms:g} ms, {args.rounds} rounds, medians; server in its own "
-        "process\n"
+        f"process; {machine()}\n"
     )
-    header = (
-        f"| {'client':<30} | {'wall s':>7} | {'min-max s':>13} | {'req/s':>7} | "
-        f"{'CPU ms/req':>10} | {'x ' + BASELINE + ' (req/s)':>34} |"
-    )
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    base_wall = statistics.median(s.wall for s in samples[BASELINE])
+    base_wall = median([s.wall for s in samples[BASELINE]])
+    rows = []
     for name in names:
         walls = [s.wall for s in samples[name]]
-        wall = statistics.median(walls)
-        cpu = statistics.median(s.cpu for s in samples[name]) / n * 1000
-        print(
-            f"| {name:<30} | {wall:>7.3f} | {min(walls):>6.3f}-{max(walls):<6.3f} | "
-            f"{n / wall:>7.0f} | {cpu:>10.2f} | {base_wall / wall:>33.2f}x |"
+        wall = median(walls)
+        cpu_ms = median([s.cpu for s in samples[name]]) / n * 1000
+        rows.append(
+            [
+                name,
+                f"{wall:.3f}",
+                spread(walls),
+                f"{n / wall:.0f}",
+                f"{cpu_ms:.2f}",
+                f"{base_wall / wall:.2f}x",
+            ]
         )
+    headers = ["client", "wall s", "min-max s", "req/s", "CPU ms/req", f"x {BASELINE} (req/s)"]
+    print(markdown_table(headers, rows))
     return 0
 
 
