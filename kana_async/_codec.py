@@ -7,24 +7,50 @@ become :class:`~kana_async.ResponseDecodeError`.
 
 REST replies are decoded in two stages: the thin :class:`Envelope` first, keeping ``data`` as raw
 bytes (``msgspec.Raw``), then ``data`` with the endpoint's own type.
+
+Websocket frames (``{"message": topic, "data": ...}``) are read without an envelope pass on the hot
+path: :func:`peek_message` reads the leading ``message`` member with one anchored regex match, and
+:func:`field_decoder` decodes just the ``data`` member of the whole frame later, once, when a
+subscriber needs it. :data:`DecodeError` is what every decoder here raises for bad input, and
+:func:`decode_error_kind` tells malformed JSON from valid JSON of the wrong shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import re
+from collections.abc import Callable, Hashable
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar, cast
+from operator import attrgetter
+from typing import Any, Final, TypeVar, cast
 
 import msgspec
 
 from kana_async._exceptions import ResponseDecodeError
 
-__all__ = ["Envelope", "Raw", "decode", "decode_envelope", "decoder_for", "encode"]
+__all__ = [
+    "DecodeError",
+    "Envelope",
+    "Raw",
+    "decode",
+    "decode_envelope",
+    "decode_error_kind",
+    "decoder_for",
+    "encode",
+    "field_decoder",
+    "peek_message",
+]
 
 T = TypeVar("T")
 
 Raw = msgspec.Raw
+
+#: What the decoders of this module (:func:`decoder_for`, :func:`field_decoder`) raise for input
+#: that is not JSON or not of the expected shape; see :func:`decode_error_kind`.
+DecodeError = msgspec.DecodeError
+
+MALFORMED_JSON: Final = "malformed_json"
+UNEXPECTED_SHAPE: Final = "unexpected_shape"
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -45,6 +71,45 @@ class Envelope(msgspec.Struct, frozen=True):
 def decoder_for(tp: Any) -> msgspec.json.Decoder[Any]:
     """The shared lax decoder for ``tp`` (built on first use)."""
     return msgspec.json.Decoder(tp, strict=False, float_hook=Decimal)
+
+
+def decode_error_kind(exc: BaseException) -> str:
+    """``"unexpected_shape"`` for valid JSON of the wrong shape, else ``"malformed_json"``."""
+    return UNEXPECTED_SHAPE if isinstance(exc, msgspec.ValidationError) else MALFORMED_JSON
+
+
+@cache
+def field_decoder(name: str, tp: Any) -> Callable[[bytes], Any]:
+    """A function decoding member ``name`` of a JSON object as ``tp`` (lax, as :func:`decoder_for`).
+
+    The other members are skipped but still checked to be valid JSON. The function raises
+    :data:`DecodeError` for malformed JSON, a missing member or a value of the wrong shape.
+    Built once per ``(name, tp)``.
+    """
+    holder = msgspec.defstruct(f"_Member_{name}", [(name, tp)], gc=False)
+    decode_holder = decoder_for(holder).decode
+    get = attrgetter(name)
+
+    def decode_member(data: bytes) -> Any:
+        return get(decode_holder(data))
+
+    decode_member.__doc__ = f"Decode member {name!r} of a JSON object."
+    return decode_member
+
+
+# `{"message": "<topic>", ...`: the frames Kana (and the simulator) send start this way.
+_LEADING_MESSAGE = re.compile(rb'\s*\{\s*"message"\s*:\s*"([A-Za-z0-9_.\-]{1,64})"\s*[,}]')
+
+
+def peek_message(frame: bytes) -> str | None:
+    """The ``message`` of a frame that *starts* with ``{"message": "<name>"``, else ``None``.
+
+    A cheap look at the first bytes only: it does not check that the rest is valid JSON (the
+    decoders do that later). ``None`` means "decode the frame to find out" (another member order,
+    an escaped or unusual name, not JSON at all).
+    """
+    match = _LEADING_MESSAGE.match(frame)
+    return match[1].decode("ascii") if match is not None else None
 
 
 _envelope_decoder = msgspec.json.Decoder(Envelope)

@@ -178,7 +178,9 @@ class Subscription(Generic[T]):
             self._drop_oldest_frame()
         self._buffer.append(batch)
         self._frames += 1
-        self._wake()
+        waiter = self._waiter  # inlined _wake(): this runs for every frame
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _notify(self, notice: object) -> None:
         """Buffer a notice (never dropped, never counted against the bound)."""
@@ -225,8 +227,9 @@ class Subscription(Generic[T]):
         if self._start is not None:
             try:
                 await self._start(self)
-            except BaseException:
+            except BaseException:  # failed or cancelled half-way: leave no registration behind
                 self._close()
+                self._finish()
                 raise
 
     async def __aenter__(self) -> Subscription[T]:
@@ -247,6 +250,7 @@ class Subscription(Generic[T]):
     async def __anext__(self) -> T:
         if not self._started:
             await self.start()
+        buffer = self._buffer
         while True:
             current = self._current
             pos = self._pos
@@ -254,13 +258,19 @@ class Subscription(Generic[T]):
                 self._pos = pos + 1
                 self._delivered += 1
                 return current[pos]
-            buffer = self._buffer
             if buffer:
                 entry = buffer.popleft()
                 if isinstance(entry, Batch):
                     self._frames -= 1
                     items = entry.items()
-                    self._current = items if items is not None else ()
+                    if items is None:  # an unusable frame: skipped
+                        self._current = ()
+                        continue
+                    if len(items) == 1:  # a snapshot frame (or a single row): the common case
+                        self._current = ()
+                        self._delivered += 1
+                        return items[0]
+                    self._current = items
                     self._pos = 0
                     continue
                 self._current = ()

@@ -1,25 +1,33 @@
 """StreamManager: every subscription of a client multiplexed over ONE websocket per URL.
 
-Frame path (the reader task, per message; nothing here awaits):
+Frame path (the reader task, per message; nothing here awaits, nothing is formatted or logged):
 
-1. decode the thin envelope ``{"message", "data"}`` with ``data`` kept raw;
-2. find the topic; find the wire subscription (topic, key). The key is read from the rows
-   (``market_id`` / ``address``) only when this connection has subscribed the topic with more
-   than one key; with a single key every frame of the topic is that key's;
-3. wrap ``data`` in one lazy :class:`~kana_async._fanout.Batch` and push it to each subscriber.
-   The batch is decoded by the first subscriber that reads it, once, whatever the number of
-   subscribers; frames that nobody reads (dropped snapshots, unsubscribed keys) are never decoded.
+1. read the topic from the frame's leading ``{"message": "<topic>"`` bytes
+   (:func:`~kana_async._codec.peek_message`); only a frame that does not start that way is decoded
+   to find its ``message`` (which also classifies malformed JSON and wrong shapes);
+2. find the wire subscription (topic, key). The key is read from the rows (``market_id`` /
+   ``address``) only when this connection has subscribed the topic with more than one key; with a
+   single key every frame of the topic is that key's (that answer is cached per topic until the
+   subscriptions change);
+3. wrap the frame in one lazy :class:`~kana_async._fanout.Batch` and push it to each subscriber.
+   The batch is decoded by the first subscriber that reads it, once, in one pass over the frame's
+   bytes, whatever the number of subscribers; frames that nobody reads (dropped snapshots,
+   unsubscribed keys) are never decoded, and a bad frame that nobody reads is never counted.
 
 Identical subscriptions (same topic and key) share one wire subscription. The protocol has no
-unsubscribe: when the last subscriber leaves, its frames are ignored and it is not replayed on the
-next connection. Re-subscribing a key the current connection already subscribed does not send a
-second subscribe frame (the server would otherwise deliver duplicates).
+unsubscribe: when the last subscriber of a key leaves, its frames are ignored and it is not
+replayed on the next connection. When the last subscription of all leaves, the connection is
+closed after ``StreamOptions.idle_linger`` seconds (unless a subscription arrives first); the next
+subscription opens a new one (a fresh connection, not a reconnect: nobody was subscribed).
+Re-subscribing a key the current connection already subscribed does not send a second subscribe
+frame (the server would otherwise deliver duplicates).
 
 Frames that cannot be used are skipped, counted in :meth:`StreamManager.statistics` under a kind,
 and logged once per kind (at WARNING; later ones at DEBUG):
 
-* ``malformed_json``: not JSON; ``unexpected_shape``: not ``{"message": str, "data": ...}`` or rows
-  of the wrong shape; ``unknown_topic``: a ``message`` that is no known topic;
+* ``malformed_json``: not JSON; ``unexpected_shape``: not ``{"message": str, "data": ...}``, rows
+  of the wrong shape, or values that cannot be used (a ``NaN`` price); ``unknown_topic``: a
+  ``message`` that is no known topic;
 * ``server_error``: an ``{"message": "error"}`` frame (the server refused a subscription); logged
   at WARNING every time, since it answers something this client sent;
 * ``unroutable``: a keyed topic carried by several keys on this connection sent a frame whose rows
@@ -29,14 +37,13 @@ and logged once per kind (at WARNING; later ones at DEBUG):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-
-from kana_async._codec import decoder_for
+from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
 from kana_async._exceptions import ClientStateError, SubscriptionClosedError
 from kana_async._fanout import Batch, OverflowPolicy, Subscription
 from kana_async._topics import TOPICS, RoutingKey, Topic, topic_for_message
@@ -48,12 +55,8 @@ __all__ = ["StreamManager", "StreamStatistics"]
 logger = logging.getLogger("kana_async")
 
 
-class _Envelope(msgspec.Struct, gc=False):
-    message: str
-    data: msgspec.Raw
-
-
-_envelope_decoder = decoder_for(_Envelope)
+#: The slow path: the ``message`` of a frame that does not start with it.
+_message_of = field_decoder("message", str)
 
 KeySource = RoutingKey | Callable[[], Awaitable[RoutingKey]]
 
@@ -89,15 +92,37 @@ class StreamStatistics:
     last_error: str
 
 
-@dataclass(eq=False)
 class _Wire:
     """One (topic, key) subscription on the wire and its subscribers."""
 
-    topic: Topic
-    key: RoutingKey
-    frame: bytes
-    subscribers: list[Subscription[Any]] = field(default_factory=list)
-    last: Batch[Any] | None = None  # latest frame of a keep-latest topic, for late joiners
+    __slots__ = ("decode", "frame", "keep_latest", "key", "last", "subscribers", "topic")
+
+    def __init__(self, manager: StreamManager, topic: Topic, key: RoutingKey) -> None:
+        self.topic = topic
+        self.key = key
+        self.frame = topic.subscribe_frame(key)
+        self.subscribers: list[Subscription[Any]] = []
+        self.keep_latest = topic.policy is OverflowPolicy.KEEP_LATEST
+        self.last: Batch[Any] | None = None  # latest frame of a keep-latest topic, for late joiners
+        decode = manager._decode
+
+        def decode_frame(frame: bytes) -> Sequence[Any] | None:
+            return decode(topic, frame, key, frame)
+
+        self.decode: Callable[[bytes], Sequence[Any] | None] = decode_frame
+
+
+class _Counters:
+    """Counters of the connections an idle close retired (added to the current one's)."""
+
+    __slots__ = ("connects", "failed_attempts", "frames", "last_error", "reconnects")
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.connects = 0
+        self.reconnects = 0
+        self.failed_attempts = 0
+        self.last_error = ""
 
 
 class StreamManager:
@@ -115,8 +140,14 @@ class StreamManager:
         self._routes: dict[str, dict[RoutingKey, _Wire]] = {}
         # keys subscribed on the current connection (server keeps sending them until it ends)
         self._sent: dict[str, set[RoutingKey]] = {}
+        # message name -> its wire, for topics whose frames need no key lookup (see _route)
+        self._fast: dict[str, _Wire] = {}
         self._conn: WSConnection | None = None
         self._closed = False
+        # idle close: the pending timer, the close in progress, counters of closed connections
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._idle_close: asyncio.Task[None] | None = None
+        self._retired = _Counters()
         self._delivered = 0
         self._ignored = 0
         self._bad: dict[str, int] = {}
@@ -168,26 +199,34 @@ class StreamManager:
         return self._conn.state
 
     async def wait_for_state(self, *states: ConnectionState) -> ConnectionState:
-        """Wait until the connection is in one of ``states`` (it must have been started)."""
+        """Wait until the connection is in one of ``states``.
+
+        Without a connection (none started yet, or closed for being idle) it returns at once if
+        the current state (``IDLE`` / ``CLOSED``) is wanted, and raises
+        :class:`~kana_async.ClientStateError` otherwise: nothing would ever change it.
+        """
         if self._conn is None:
+            if self.state in states:
+                return self.state
             raise ClientStateError("no subscription has started the connection yet")
         return await self._conn.wait_for_state(*states)
 
     def statistics(self) -> StreamStatistics:
-        """Counters: frames, bad frames by kind, reconnects, subscriptions."""
+        """Counters: frames, bad frames by kind, reconnects, subscriptions (all connections)."""
         conn = self._conn
+        old = self._retired
         return StreamStatistics(
             state=self.state,
-            frames=conn.frames if conn else 0,
+            frames=old.frames + (conn.frames if conn else 0),
             delivered_frames=self._delivered,
             ignored=self._ignored,
             bad_frames=dict(self._bad),
-            connects=conn.connects if conn else 0,
-            reconnects=conn.reconnects if conn else 0,
-            failed_attempts=conn.failed_attempts if conn else 0,
+            connects=old.connects + (conn.connects if conn else 0),
+            reconnects=old.reconnects + (conn.reconnects if conn else 0),
+            failed_attempts=old.failed_attempts + (conn.failed_attempts if conn else 0),
             wire_subscriptions=len(self._wires),
             subscribers=sum(len(w.subscribers) for w in self._wires.values()),
-            last_error=conn.last_error if conn else "",
+            last_error=conn.last_error if conn else old.last_error,
         )
 
     def reconnect(self, reason: str = "reconnect requested") -> None:
@@ -200,6 +239,7 @@ class StreamManager:
         if self._closed:
             return
         self._closed = True
+        self._cancel_idle_timer()
         conn, self._conn = self._conn, None
         error = SubscriptionClosedError("the stream was closed (its client closed)")
         for wire in list(self._wires.values()):
@@ -207,20 +247,27 @@ class StreamManager:
                 sub._close(error)
         self._wires.clear()
         self._routes.clear()
+        self._fast = {}
         if conn is not None:
             await conn.aclose()
+        if self._idle_close is not None:
+            await self._idle_close
 
     # -- subscriptions -----------------------------------------------------------------------
 
     async def _attach(self, sub: Subscription[Any], topic: Topic) -> None:
+        self._cancel_idle_timer()
+        if self._idle_close is not None:  # an idle connection is closing: let it finish first
+            await asyncio.shield(self._idle_close)
         if self._closed:
             raise SubscriptionClosedError("the stream was closed (its client closed)")
         key = sub.key
         wire = self._wires.get((topic.name, key))
         if wire is None:
-            wire = _Wire(topic, key, topic.subscribe_frame(key))
+            wire = _Wire(self, topic, key)
             self._wires[(topic.name, key)] = wire
             self._routes.setdefault(topic.name, {})[key] = wire
+            self._fast = {}
         elif wire.last is not None:
             sub._push(wire.last)
         wire.subscribers.append(sub)
@@ -228,6 +275,7 @@ class StreamManager:
         sent = self._sent.setdefault(topic.name, set())
         if conn.state is ConnectionState.CONNECTED and key not in sent:
             sent.add(key)
+            self._fast = {}
             await conn.send(wire.frame)
 
     def _detach(self, sub: Subscription[Any]) -> None:
@@ -236,12 +284,57 @@ class StreamManager:
             return
         wire.subscribers.remove(sub)
         if not wire.subscribers:
+            self._fast = {}
             del self._wires[(sub.topic, sub.key)]
             routes = self._routes.get(sub.topic)
             if routes is not None:
                 routes.pop(sub.key, None)
                 if not routes:
                     del self._routes[sub.topic]
+            if not self._wires:
+                self._schedule_idle_close()
+
+    # -- idle connection ---------------------------------------------------------------------
+
+    def _schedule_idle_close(self) -> None:
+        linger = self.options.idle_linger
+        if linger is None or self._conn is None or self._closed or self._idle_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # left outside the event loop: keep the connection
+            return
+        self._idle_timer = loop.call_later(linger, self._close_if_idle)
+
+    def _cancel_idle_timer(self) -> None:
+        timer, self._idle_timer = self._idle_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _close_if_idle(self) -> None:
+        self._idle_timer = None
+        conn = self._conn
+        if self._wires or conn is None or self._closed:
+            return
+        logger.debug("websocket %s: no subscription left; closing the connection", self.url)
+        self._conn = None
+        self._sent = {}
+        self._fast = {}
+        self._idle_close = asyncio.get_running_loop().create_task(
+            self._retire(conn), name=f"kana-ws-idle-close {self.url}"
+        )
+
+    async def _retire(self, conn: WSConnection) -> None:
+        try:
+            await conn.aclose()
+        finally:
+            old = self._retired
+            old.frames += conn.frames
+            old.connects += conn.connects
+            old.reconnects += conn.reconnects
+            old.failed_attempts += conn.failed_attempts
+            old.last_error = conn.last_error or "closed: no subscription left"
+            self._idle_close = None
 
     def _connection(self) -> WSConnection:
         conn = self._conn
@@ -261,6 +354,7 @@ class StreamManager:
 
     def _subscribe_frames(self) -> Sequence[bytes]:
         self._sent = {}
+        self._fast = {}
         frames = []
         for wire in self._wires.values():
             self._sent.setdefault(wire.topic.name, set()).add(wire.key)
@@ -282,58 +376,55 @@ class StreamManager:
         return any(w.topic.expect_traffic for w in self._wires.values())
 
     def _on_frame(self, data: bytes) -> None:
-        try:
-            envelope = _envelope_decoder.decode(data)
-        except msgspec.ValidationError as exc:
-            self._bad_frame("unexpected_shape", exc, data)
-            return
-        except msgspec.DecodeError as exc:
-            self._bad_frame("malformed_json", exc, data)
-            return
-        routes = self._routes.get(envelope.message)
-        if routes is None:
-            topic = topic_for_message(envelope.message)
-            if topic is None:
-                if envelope.message == "error":
-                    self._server_error(data)
-                else:
-                    self._bad_frame("unknown_topic", None, data)
+        name = peek_message(data)
+        wire = self._fast.get(name) if name is not None else None
+        if wire is None:
+            if name is None:
+                try:
+                    name = _message_of(data)
+                except DecodeError as exc:
+                    self._bad_frame(decode_error_kind(exc), exc, data)
+                    return
+            wire = self._route(name, data)
+            if wire is None:
                 return
-            routes = self._routes.get(topic.name)
-            if routes is None:
-                self._ignored += 1
-                return
-        found = routes.get(None) if len(routes) == 1 else None
-        if found is None:
-            found = self._route(routes, envelope, data)
-            if found is None:
-                return
-        wire = found
-        raw = envelope.data
-        topic, key = wire.topic, wire.key
-        batch: Batch[Any] = Batch(raw, lambda raw: self._decode(topic, raw, key, data))
-        if topic.policy is OverflowPolicy.KEEP_LATEST:
+        batch: Batch[Any] = Batch(data, wire.decode)
+        if wire.keep_latest:
             wire.last = batch
         self._delivered += 1
         for sub in wire.subscribers:
             sub._push(batch)
 
-    def _route(
-        self, routes: dict[RoutingKey, _Wire], envelope: _Envelope, data: bytes
-    ) -> _Wire | None:
+    def _route(self, name: str, data: bytes) -> _Wire | None:
+        """The wire a frame of topic ``name`` belongs to; ``None`` if none (counted)."""
+        routes = self._routes.get(name)
+        if routes is None:
+            topic = topic_for_message(name)
+            if topic is None:
+                if name == "error":
+                    self._server_error(data)
+                else:
+                    self._bad_frame("unknown_topic", None, data)
+                return None
+            routes = self._routes.get(topic.name)
+            if routes is None:
+                self._ignored += 1
+                return None
         wire = next(iter(routes.values()))
-        sent = self._sent.get(wire.topic.name, ())
+        topic = wire.topic
+        sent = self._sent.get(topic.name, ())
         if len(sent) <= 1:
-            # only one key on this connection: every frame of the topic is that key's
-            only = next(iter(sent), wire.key)
-            found = routes.get(only)
+            # at most one key on this connection: every frame of the topic is that key's
+            found = routes.get(next(iter(sent), wire.key))
             if found is None:
                 self._ignored += 1
+            else:
+                self._fast[name] = found
             return found
         try:
-            key = wire.topic.route_key(envelope.data)
-        except msgspec.DecodeError as exc:
-            self._bad_frame("unexpected_shape", exc, data)
+            key = topic.frame_route_key(data)
+        except DecodeError as exc:
+            self._bad_frame(decode_error_kind(exc), exc, data)
             return None
         if key is None:
             self._bad_frame("unroutable", None, data)
@@ -344,13 +435,16 @@ class StreamManager:
         return found
 
     def _decode(
-        self, topic: Topic, raw: msgspec.Raw, key: RoutingKey, data: bytes
+        self, topic: Topic, raw: bytes, key: RoutingKey, data: bytes
     ) -> Sequence[Any] | None:
+        """Decode one whole frame ``raw`` for ``key``; ``None`` (counted, logged) if unusable."""
         try:
-            return topic.decode(raw, key)
-        except msgspec.DecodeError as exc:
+            return topic.decode_frame(raw, key)
+        except DecodeError as exc:
+            self._bad_frame(decode_error_kind(exc), exc, data)
+        except ArithmeticError as exc:  # e.g. a "NaN" price: the book cannot be ordered
             self._bad_frame("unexpected_shape", exc, data)
-            return None
+        return None
 
     def _server_error(self, data: bytes) -> None:
         """``{"message": "error", "data": [...]}``: the server refused something we sent."""

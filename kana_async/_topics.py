@@ -19,7 +19,7 @@ from typing import Any, Final
 import msgspec
 
 from kana_async._address import normalize_address as _normalize_address
-from kana_async._codec import decoder_for, encode
+from kana_async._codec import decoder_for, encode, field_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
 from kana_async._fanout import OverflowPolicy
 from kana_async._validation import check_market_id
@@ -113,14 +113,21 @@ class Topic:
     aliases: tuple[str, ...] = ()
     _rows_decoder: Any = field(default=None, repr=False, compare=False)
     _key_decoder: Any = field(default=None, repr=False, compare=False)
+    _frame_rows: Any = field(default=None, repr=False, compare=False)
+    _frame_keys: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rows_type: Any = list[self.row_type] | self.row_type  # type: ignore[name-defined]
-        object.__setattr__(self, "_rows_decoder", decoder_for(rows_type))
+        object.__setattr__(self, "_rows_decoder", decoder_for(rows_type).decode)
+        object.__setattr__(self, "_frame_rows", field_decoder("data", rows_type))
+        keys_type: Any = None
         if self.key is KeyKind.MARKET:
-            object.__setattr__(self, "_key_decoder", decoder_for(list[_MarketKey] | _MarketKey))
+            keys_type = list[_MarketKey] | _MarketKey
         elif self.key is KeyKind.ADDRESS:
-            object.__setattr__(self, "_key_decoder", decoder_for(list[_AddressKey] | _AddressKey))
+            keys_type = list[_AddressKey] | _AddressKey
+        if keys_type is not None:
+            object.__setattr__(self, "_key_decoder", decoder_for(keys_type).decode)
+            object.__setattr__(self, "_frame_keys", field_decoder("data", keys_type))
 
     def normalize_key(self, value: object) -> RoutingKey:
         """Turn a user-supplied key into the canonical routing key; validates it."""
@@ -140,12 +147,19 @@ class Topic:
             return encode({"topic": self.name})
         return encode({"topic": self.name, self.key.value: str(key)})
 
-    def route_key(self, data: msgspec.Raw) -> RoutingKey:
-        """Read the routing key from a frame's ``data``; ``None`` when no row carries one.
+    def route_key(self, data: bytes) -> RoutingKey:
+        """Read the routing key from a frame's ``data`` member; ``None`` when no row carries one.
 
-        Raises ``msgspec.DecodeError`` when ``data`` is not rows of the expected shape.
+        Raises :data:`~kana_async._codec.DecodeError` when ``data`` is not rows of the expected
+        shape.
         """
-        decoded = self._key_decoder.decode(data)
+        return self._key_of(self._key_decoder(data))
+
+    def frame_route_key(self, frame: bytes) -> RoutingKey:
+        """:meth:`route_key` of a whole ``{"message", "data"}`` frame."""
+        return self._key_of(self._frame_keys(frame))
+
+    def _key_of(self, decoded: Any) -> RoutingKey:
         rows = decoded if isinstance(decoded, list) else (decoded,)
         if self.key is KeyKind.MARKET:
             for row in rows:
@@ -160,15 +174,22 @@ class Topic:
                     return None
         return None
 
-    def decode(self, data: msgspec.Raw, key: RoutingKey) -> Sequence[Any]:
-        """The items subscribers see for one frame: its rows, or one ``OrderBook``.
+    def decode(self, data: bytes, key: RoutingKey) -> Sequence[Any]:
+        """The items subscribers see for a frame's ``data`` member: its rows, or one ``OrderBook``.
 
-        Raises ``msgspec.DecodeError`` when ``data`` does not have the documented shape.
+        Raises :data:`~kana_async._codec.DecodeError` when ``data`` does not have the documented
+        shape.
         """
-        decoded = self._rows_decoder.decode(data)
-        rows = decoded if isinstance(decoded, list) else [decoded]
+        return self._items(self._rows_decoder(data), key)
+
+    def decode_frame(self, frame: bytes, key: RoutingKey) -> Sequence[Any]:
+        """:meth:`decode` of a whole ``{"message", "data"}`` frame (one pass over its bytes)."""
+        return self._items(self._frame_rows(frame), key)
+
+    def _items(self, decoded: Any, key: RoutingKey) -> Sequence[Any]:
+        rows = decoded if type(decoded) is list else [decoded]
         if self.snapshot:
-            return (OrderBook.from_levels(rows, key if isinstance(key, int) else None),)
+            return (OrderBook.from_levels(rows, key if type(key) is int else None),)
         return rows
 
 

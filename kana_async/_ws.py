@@ -66,6 +66,8 @@ class StreamOptions:
         jitter: fraction (0..1) by which each delay is randomly shortened.
         max_size: largest accepted message in bytes.
         compression: ``"deflate"`` to offer permessage-deflate, ``None`` to decline it.
+        idle_linger: seconds the connection stays open after its last subscription left; then
+            it is closed and the next subscription opens a new one (``None``: never close it).
     """
 
     ping_interval: float | None = 20.0
@@ -79,6 +81,7 @@ class StreamOptions:
     jitter: float = 0.5
     max_size: int | None = 16 * 1024 * 1024
     compression: str | None = "deflate"
+    idle_linger: float | None = 5.0
 
     def __post_init__(self) -> None:
         if self.backoff_initial < 0 or self.backoff_max < self.backoff_initial:
@@ -89,6 +92,8 @@ class StreamOptions:
             raise ValueError("jitter must be between 0 and 1")
         if self.stale_timeout is not None and self.stale_timeout <= 0:
             raise ValueError("stale_timeout must be positive or None")
+        if self.idle_linger is not None and self.idle_linger < 0:
+            raise ValueError("idle_linger must be >= 0 or None")
 
     def backoff(self, failures: int) -> float:
         """The delay before attempt number ``failures + 1`` (``failures >= 1``)."""

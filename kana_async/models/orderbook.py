@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import attrgetter
 
 from kana_async.models._base import Model
 from kana_async.models.market_data import OrderBookLevel
@@ -31,9 +32,19 @@ class OrderBook(Model, frozen=True):
     def from_levels(
         cls, levels: Iterable[OrderBookLevel], market_id: int | None = None
     ) -> OrderBook:
-        """Build the view from a frame's flat list of levels (both sides mixed, any order)."""
-        bids = [lv for lv in levels if not lv.is_ask]
-        asks = [lv for lv in levels if lv.is_ask]
+        """Build the view from a frame's flat list of levels (both sides mixed, any order).
+
+        One pass splits the sides, each side is sorted once (already-sorted input costs one
+        comparison per level) and merged only when two levels share a price.
+        """
+        bids: list[OrderBookLevel] = []
+        asks: list[OrderBookLevel] = []
+        add_bid, add_ask = bids.append, asks.append
+        for level in levels:
+            if level.is_ask:
+                add_ask(level)
+            else:
+                add_bid(level)
         bids.sort(key=_price, reverse=True)
         asks.sort(key=_price)
         if market_id is None and (bids or asks):
@@ -94,15 +105,17 @@ class OrderBook(Model, frozen=True):
         return sum((lv.size for lv in bids), Decimal(0)), sum((lv.size for lv in asks), Decimal(0))
 
 
-def _price(level: OrderBookLevel) -> Decimal:
-    return level.price
+_price = attrgetter("price")
 
 
 def _merged(levels: list[OrderBookLevel]) -> tuple[OrderBookLevel, ...]:
     """``levels`` (sorted by price) with equal prices merged into one level."""
-    for i in range(1, len(levels)):
-        if levels[i].price == levels[i - 1].price:
+    previous = None
+    for level in levels:
+        price = level.price
+        if price == previous:
             break
+        previous = price
     else:
         return tuple(levels)
     out: list[OrderBookLevel] = []

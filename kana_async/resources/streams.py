@@ -21,6 +21,9 @@ buffer after an overflow. ``policy=`` and ``buffer_size=`` override these defaul
 
 Account topics are keyed by the **profile** address (spec §1.6): by default the client's own,
 looked up once via ``kana.portfolio.profile_address()`` when the subscription starts.
+
+The connection opens with the first subscription and closes ``StreamOptions.idle_linger``
+seconds (default 5) after the last one left; the next subscription opens a new one.
 """
 
 from __future__ import annotations

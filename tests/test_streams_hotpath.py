@@ -1,0 +1,334 @@
+"""The frame hot path: topic peek, the codec helpers, the route cache, lazy errors, idle close."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import pytest
+
+from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
+from kana_async._streams import StreamManager
+from kana_async._topics import TOPICS
+from kana_async._ws import ConnectionState, StreamOptions
+from kana_async.models.orderbook import OrderBook
+from kana_async.models.stream_events import Reconnected
+from kana_async.models.trades import Trade
+from tests.test_ws_support import ADDR, FakeKana, book, level, order, trade
+
+FAST = StreamOptions(
+    ping_interval=None,
+    ping_timeout=None,
+    stale_timeout=None,
+    backoff_initial=0.005,
+    backoff_max=0.02,
+    close_timeout=0.5,
+)
+LINGER = StreamOptions(
+    ping_interval=None,
+    ping_timeout=None,
+    stale_timeout=None,
+    backoff_initial=0.005,
+    backoff_max=0.02,
+    close_timeout=0.5,
+    idle_linger=0.05,
+)
+
+
+def _our_tasks() -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
+
+
+async def _until(predicate: Callable[[], bool]) -> None:
+    while not predicate():  # noqa: ASYNC110 - polls state owned by another task
+        await asyncio.sleep(0.005)
+
+
+# -- codec helpers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (b'{"message":"orderbook","data":[]}', "orderbook"),
+        (b'{"message": "best_price", "data": {}}', "best_price"),
+        (b' \n{ "message" : "bestPrice" }', "bestPrice"),
+        (b'{"data": [], "message": "orderbook"}', None),  # another member order: decode
+        (b'{"message": "a\\u0062", "data": []}', None),  # an escape: decode
+        (b'{"message": 42, "data": []}', None),
+        (b'{"message": "orderbook"', None),  # no member separator after the name
+        (b"{not json", None),
+        (b"", None),
+    ],
+)
+def test_peek_message_reads_only_a_leading_plain_message(
+    frame: bytes, expected: str | None
+) -> None:
+    assert peek_message(frame) == expected
+
+
+def test_field_decoder_decodes_one_member_and_classifies_errors() -> None:
+    rows = field_decoder("data", list[int])
+    assert rows(b'{"message": "x", "data": [1, "2"], "extra": {"a": [1]}}') == [1, 2]
+    assert field_decoder("data", list[int]) is rows  # built once
+    price = field_decoder("price", Decimal)
+    assert price(b'{"price": 0.1000000000000000055}') == Decimal("0.1000000000000000055")
+    cases = {
+        b'{"data": [1, 2': "malformed_json",
+        b'{"data": [1], "other": [}': "malformed_json",  # skipped members are still checked
+        b'{"data": ["x"]}': "unexpected_shape",
+        b'{"other": 1}': "unexpected_shape",  # missing member
+        b"[1, 2]": "unexpected_shape",
+    }
+    for data, kind in cases.items():
+        with pytest.raises(DecodeError) as info:
+            rows(data)
+        assert decode_error_kind(info.value) == kind, data
+    assert decode_error_kind(ValueError("not a decode error")) == "malformed_json"
+
+
+def test_topic_decodes_whole_frames_like_their_data_member() -> None:
+    topic = TOPICS["orderbook"]
+    data = [level(14, True, "5.8", "1"), level(14, False, "5.7", "2")]
+    frame = json.dumps({"message": "orderbook", "data": data}).encode()
+    (whole,) = topic.decode_frame(frame, 14)
+    (part,) = topic.decode(json.dumps(data).encode(), 14)
+    assert isinstance(whole, OrderBook) and whole == part
+    assert topic.frame_route_key(frame) == topic.route_key(json.dumps(data).encode()) == 14
+    single = json.dumps({"message": "recent_trades", "data": trade(14, 3)}).encode()
+    (row,) = TOPICS["recent_trades"].decode_frame(single, 14)
+    assert isinstance(row, Trade) and row.trade_id == "3"
+    with pytest.raises(DecodeError):
+        topic.decode_frame(b'{"message": "orderbook"}', 14)
+
+
+# -- frames over a real socket ---------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_frames_in_any_member_order_are_routed_and_delivered() -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14) as trades:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.send_raw(json.dumps({"data": [trade(14, 1)], "message": "recent_trades"}))
+                await srv.send_raw('{ "message" : "recent_trades" , "data" : [] }')
+                await srv.push("recent_trades", [trade(14, 2), trade(14, 3)])
+                got = [(await trades.__anext__()).trade_id for _ in range(3)]
+                assert got == ["1", "2", "3"]
+                stats = mgr.statistics()
+                assert stats.bad_frames == {} and stats.delivered_frames == 3
+            await mgr.aclose()
+
+
+@pytest.mark.anyio
+async def test_bad_frames_that_start_well_are_counted_when_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="kana_async")
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with (
+                mgr.subscribe("recent_trades", 14) as trades,
+                mgr.subscribe("orderbook", 14) as books,
+            ):
+                await srv.wait_for(lambda: srv.subscribed(2))
+                await srv.send_raw('{"message": "recent_trades", "data": [{"market_id": "14",')
+                await srv.send_raw('{"message": "recent_trades", "data": "nope"}')
+                await srv.push("recent_trades", [trade(14, 9)])
+                assert (await trades.__anext__()).trade_id == "9"  # the bad two were skipped
+                # a NaN price cannot be ordered: counted and skipped, never raised to the reader
+                await srv.push(
+                    "orderbook",
+                    [level(14, False, "5", "1"), {**level(14, False, "5", "1"), "price": "NaN"}],
+                )
+                await srv.push("recent_trades", [trade(14, 10)])
+                assert (await trades.__anext__()).trade_id == "10"
+                await srv.push("orderbook", book(14, 5))
+                await _until(lambda: books.dropped == 1)  # the NaN one was replaced
+                latest = await books.__anext__()
+                assert latest.transaction_version == 5
+                stats = mgr.statistics()
+            await mgr.aclose()
+    # the NaN snapshot was replaced by the next one before anyone read it: never decoded
+    assert stats.bad_frames == {"malformed_json": 1, "unexpected_shape": 1}
+    assert stats.reconnects == 0
+    assert len([r for r in caplog.records if "skipped a frame" in r.getMessage()]) == 2
+
+
+@pytest.mark.anyio
+async def test_a_nan_price_in_a_read_snapshot_is_counted_not_raised() -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("orderbook", 14) as books:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                bad = [level(14, False, "5", "1"), {**level(14, False, "5", "1"), "price": "NaN"}]
+                await srv.push("orderbook", bad)
+                await _until(lambda: mgr.statistics().delivered_frames == 1)
+                waiter = asyncio.ensure_future(books.__anext__())
+                await _until(lambda: mgr.statistics().bad_frames != {})
+                assert not waiter.done()  # skipped, still waiting for a usable snapshot
+                await srv.push("orderbook", book(14, 6))
+                assert (await waiter).transaction_version == 6
+                assert mgr.statistics().bad_frames == {"unexpected_shape": 1}
+            await mgr.aclose()
+
+
+@pytest.mark.anyio
+async def test_route_cache_follows_keys_joining_and_leaving() -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            b14 = mgr.subscribe("orderbook", 14)
+            await b14.start()
+            await srv.wait_for(lambda: srv.subscribed(1))
+            await srv.push("orderbook", book(14, 1))  # one key: routed without reading rows
+            assert (await b14.__anext__()).transaction_version == 1
+            b15 = mgr.subscribe("orderbook", 15)
+            await b15.start()
+            await srv.wait_for(lambda: srv.subscribed(2))
+            await srv.push("orderbook", book(15, 2))  # two keys now: routed by the rows
+            await srv.push("orderbook", book(14, 3))
+            assert (await b15.__anext__()).transaction_version == 2
+            assert (await b14.__anext__()).transaction_version == 3
+            await b15.aclose()
+            await srv.push("orderbook", book(15, 4))  # still sent by the server: ignored
+            await srv.push("orderbook", book(14, 5))
+            assert (await b14.__anext__()).transaction_version == 5
+            assert mgr.statistics().ignored == 1
+            await srv.drop(abrupt=True)  # the new connection carries only 14 again
+            await srv.wait_for(lambda: srv.subscribed(1))
+            await _until(lambda: mgr.statistics().reconnects == 1)
+            await srv.push("orderbook", book(15, 6))  # whatever the server says: 14's only key
+            assert (await b14.__anext__()).market_id == 14
+            await b14.aclose()
+            await mgr.aclose()
+
+
+# -- idle connection ---------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_idle_connection_closes_after_the_linger_and_reopens_fresh() -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=LINGER)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("order_history", ADDR) as orders:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("order_history", [order(1)])
+                assert (await orders.__anext__()).order_id == "1"
+            await srv.wait_for(lambda: not srv.live)  # closed by the client after the linger
+            assert mgr.state is ConnectionState.IDLE
+            assert await mgr.wait_for_state(ConnectionState.IDLE) is ConnectionState.IDLE
+            with pytest.raises(Exception, match="no subscription"):
+                await mgr.wait_for_state(ConnectionState.CONNECTED)
+            await _until(lambda: not _our_tasks())
+            stats = mgr.statistics()
+            assert (stats.frames, stats.connects, stats.reconnects) == (1, 1, 0)
+            assert stats.last_error
+            async with mgr.subscribe("order_history", ADDR) as again:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                assert len(srv.conns) == 2
+                await srv.push("order_history", [order(2)])
+                item = await again.__anext__()
+                assert not isinstance(item, Reconnected)  # a fresh connection, not a gap
+                assert item.order_id == "2"
+                stats = mgr.statistics()
+                assert (stats.frames, stats.connects, stats.reconnects) == (2, 2, 0)
+                assert mgr.state is ConnectionState.CONNECTED
+            await mgr.aclose()
+        assert mgr.state is ConnectionState.CLOSED
+    assert not _our_tasks()
+
+
+@pytest.mark.anyio
+async def test_a_subscription_within_the_linger_keeps_the_connection() -> None:
+    options = StreamOptions(ping_interval=None, stale_timeout=None, idle_linger=0.3)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=options)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+            async with mgr.subscribe("recent_trades", 14) as trades:
+                await srv.push("recent_trades", [trade(14, 1)])
+                assert (await trades.__anext__()).trade_id == "1"
+                await asyncio.sleep(0.4)  # past the linger: the timer was cancelled
+                assert len(srv.conns) == 1 and srv.live
+                assert len(srv.live[0].subs) == 1  # not subscribed twice
+            await mgr.aclose()
+    assert not _our_tasks()
+
+
+@pytest.mark.anyio
+async def test_idle_linger_none_keeps_the_connection_and_close_during_idle_close() -> None:
+    options = StreamOptions(ping_interval=None, stale_timeout=None, idle_linger=None)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=options)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+            await asyncio.sleep(0.05)
+            assert srv.live and mgr.state is ConnectionState.CONNECTED
+            await mgr.aclose()
+        mgr = StreamManager(srv.url, options=StreamOptions(ping_interval=None, idle_linger=0))
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14):
+                await srv.wait_for(lambda: len(srv.live) == 1)
+            await _until(lambda: mgr.state is ConnectionState.IDLE)  # the close has begun
+            await mgr.aclose()  # waits for it
+            assert mgr.state is ConnectionState.CLOSED
+    assert not _our_tasks()
+
+
+@pytest.mark.anyio
+async def test_subscribing_while_the_idle_connection_closes_waits_for_it() -> None:
+    options = StreamOptions(ping_interval=None, stale_timeout=None, idle_linger=0)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=options)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+            await _until(lambda: mgr.state is ConnectionState.IDLE)
+            async with mgr.subscribe("recent_trades", 14) as trades:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("recent_trades", [trade(14, 4)])
+                assert (await trades.__anext__()).trade_id == "4"
+                assert len(srv.conns) == 2
+            await mgr.aclose()
+    assert not _our_tasks()
+
+
+def test_idle_linger_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="idle_linger"):
+        StreamOptions(idle_linger=-1)
+
+
+@pytest.mark.anyio
+async def test_a_failed_start_leaves_no_subscriber_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("orderbook", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def broken_send(self: Any, frame: bytes) -> bool:
+                    raise RuntimeError("boom")
+
+                monkeypatch.setattr("kana_async._ws.WSConnection.send", broken_send)
+                failing = mgr.subscribe("orderbook", 15)
+                with pytest.raises(RuntimeError, match="boom"):
+                    await failing.start()
+                assert failing.closed
+                stats = mgr.statistics()
+                assert (stats.subscribers, stats.wire_subscriptions) == (1, 1)
+                monkeypatch.undo()
+            assert mgr.statistics().subscribers == 0
+            await mgr.aclose()
