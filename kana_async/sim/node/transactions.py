@@ -5,20 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from kana_async._node_errors import VM_STATUS_CODES
+
 __all__ = ["VM_CODES", "Account", "NodeError", "Transaction", "norm", "vm_error"]
 
-# Aptos StatusCode values for validation failures (vm_error_code).
-VM_CODES: Final[dict[str, int]] = {
-    "INVALID_SIGNATURE": 1,
-    "INVALID_AUTH_KEY": 2,
-    "SEQUENCE_NUMBER_TOO_OLD": 3,
-    "SEQUENCE_NUMBER_TOO_NEW": 4,
-    "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE": 5,
-    "TRANSACTION_EXPIRED": 6,
-    "SENDING_ACCOUNT_DOES_NOT_EXIST": 7,
-    "GAS_UNIT_PRICE_BELOW_MIN_BOUND": 15,
-    "BAD_CHAIN_ID": 18,
-}
+# Aptos StatusCode values for validation failures (vm_error_code): the same table the SDK reads.
+VM_CODES: Final = VM_STATUS_CODES
 
 
 class NodeError(Exception):
