@@ -15,7 +15,7 @@ import httpx
 from kana_async._address import normalize_address
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._exceptions import ClientStateError, InvalidArgumentError
-from kana_async._http import DEFAULT_TIMEOUT, HttpClient, build_httpx_client
+from kana_async._http import DEFAULT_TIMEOUT, HttpClient, InFlightGate, build_httpx_client
 from kana_async._retry import RetryPolicy
 from kana_async._signer import Signer
 from kana_async.resources.history import History
@@ -71,7 +71,9 @@ class KanaClient:
         retry: how read requests are retried (:class:`~kana_async.RetryPolicy`).
         rate_limit: client-side limit in requests per second, shared by all tasks; ``None``
             for no limit.
-        max_in_flight: most REST requests on the wire at once; more wait their turn.
+        max_in_flight: most HTTP requests on the wire at once, REST and Aptos node calls
+            together (never more than the pool's ``max_connections`` when the client creates
+            the pool); more wait their turn.
         stream_options: websocket tuning for :attr:`streams` (keepalive, watchdog, backoff).
 
     Resources: :attr:`markets`, :attr:`portfolio`, :attr:`orders`, :attr:`history`,
@@ -176,10 +178,23 @@ class KanaClient:
             retry=self._retry,
             rate_limit=self._rate_limit,
             max_in_flight=self._max_in_flight,
+            gate=InFlightGate(self._gate_limit()),
         )
         self._state = _State.OPEN
         logger.debug("KanaClient opened for %s (%s)", self.network.name, self.network.rest_url)
         return self
+
+    def _gate_limit(self) -> int:
+        """Slots of the pool's :class:`InFlightGate`: ``max_in_flight``, within the pool's size.
+
+        More requests in flight than the pool has connections would only queue inside httpcore
+        (slowly) and close kept-alive connections to one host to open connections to the other.
+        The size of an ``http_client`` passed in is not known, so ``max_in_flight`` applies.
+        """
+        pool_size = None if self._injected_http is not None else self._limits.max_connections
+        if pool_size is None:
+            return self._max_in_flight
+        return max(1, min(self._max_in_flight, pool_size))
 
     async def aclose(self) -> None:
         """Run registered cleanups (newest first), then close the HTTP pool. Idempotent.

@@ -33,7 +33,7 @@ from kana_async._exceptions import (
     TransactionRejectedError,
     TransportError,
 )
-from kana_async._http import Pool, RawResponse, may_have_reached_server, send_raw
+from kana_async._http import InFlightGate, Pool, RawResponse, may_have_reached_server, send_raw
 from kana_async._movetypes import normalize_address
 from kana_async._node_errors import NodeRefusal, SendOutcome, json_object
 from kana_async._singleflight import SingleFlight
@@ -73,9 +73,14 @@ class NodeClient:
         retry_backoff: first backoff in seconds (doubles, with jitter, capped at 2 s).
         request_timeout: per-request timeout in seconds.
         gas_price_ttl: seconds the gas price estimate is cached.
-        max_in_flight: node requests on the wire at once (the pool slows down sharply when many
-            requests queue on it); ``wait_by_hash`` long polls get half as many slots, so waiting
-            never starves submissions.
+        max_in_flight: node requests on the wire at once when there is no ``gate``.
+        gate: the pool's :class:`~kana_async._http.InFlightGate`, shared with the REST client,
+            so that REST and node requests together stay within the pool's connections (the
+            pool slows down sharply when requests queue on it, and churns connections between
+            the two hosts when it is full). ``wait_by_hash`` long polls go through its
+            :meth:`~kana_async._http.InFlightGate.long_poll` share, so waiting never takes every
+            slot from submissions. Without one, the node client makes its own of
+            ``max_in_flight`` slots.
         clock: unix seconds, to tell when a transaction has expired.
     """
 
@@ -90,6 +95,7 @@ class NodeClient:
         request_timeout: float = 10.0,
         gas_price_ttl: float = 10.0,
         max_in_flight: int = 10,
+        gate: InFlightGate | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if max_in_flight < 1:
@@ -103,8 +109,7 @@ class NodeClient:
         self.gas_price_ttl = gas_price_ttl
         self.clock = clock
         self._cache = SingleFlight()
-        self._slots = asyncio.Semaphore(max_in_flight)
-        self._wait_slots = asyncio.Semaphore(max(1, max_in_flight // 2))
+        self.gate = gate if gate is not None else InFlightGate(max_in_flight)
 
     async def _request(
         self,
@@ -113,10 +118,10 @@ class NodeClient:
         *,
         content: bytes | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - the transport's per-request timeout
-        slots: asyncio.Semaphore | None = None,
+        long_poll: bool = False,
     ) -> RawResponse:
-        """One request, status unchecked (within the in-flight cap)."""
-        async with slots or self._slots:
+        """One request, status unchecked (within the gate's in-flight cap)."""
+        async with self.gate.long_poll() if long_poll else self.gate.slot():
             return await send_raw(
                 self.http,
                 method,
@@ -311,7 +316,7 @@ class NodeClient:
                     "GET",
                     f"/transactions/wait_by_hash/{tx_hash}",
                     timeout=max(0.05, min(left, self.request_timeout)),
-                    slots=self._wait_slots,
+                    long_poll=True,
                 )
                 response.raise_for_status()
                 body = json_object(response.body)

@@ -24,7 +24,9 @@ class SequenceAllocator:
     ``fetch`` returns the account's on-chain sequence number. ``max_in_flight`` bounds how far
     the numbers handed out may run ahead of the last number known to be used on chain (Aptos
     parks at most about 100 per account); when full, :meth:`allocate` waits for
-    :meth:`committed` calls and re-reads the chain every ``poll`` seconds.
+    :meth:`committed` calls and re-reads the chain every ``poll`` seconds (one read per period
+    however many callers are waiting: a waiter whose wait ran out just after another one
+    re-read the chain uses that reading instead of queueing up a read of its own).
 
     Every number handed out is *outstanding* until :meth:`committed` (it is on chain),
     :meth:`release` (it certainly or possibly did not get in: hand it out again first) or
@@ -50,6 +52,7 @@ class SequenceAllocator:
         self._free: list[int] = []
         self._outstanding: set[int] = set()
         self._cond = asyncio.Condition()
+        self._synced_at = float("-inf")  # loop time of the last chain read
 
     @property
     def next_number(self) -> int | None:
@@ -78,9 +81,15 @@ class SequenceAllocator:
                     self._next += 1
                     break
                 try:
-                    await asyncio.wait_for(self._cond.wait(), self._poll)
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                    # that arrives as the wait ends (the caller could not be cancelled then).
+                    async with asyncio.timeout(self._poll):
+                        await self._cond.wait()
                 except TimeoutError:
-                    await self._sync_locked(reset=False)
+                    # Many waiters time out together; the first re-reads the chain, the rest
+                    # (queued on the lock meanwhile) find that reading fresh and go on.
+                    if asyncio.get_running_loop().time() - self._synced_at >= self._poll / 2:
+                        await self._sync_locked(reset=False)
             self._outstanding.add(number)
             return number
 
@@ -111,6 +120,7 @@ class SequenceAllocator:
 
     async def _sync_locked(self, *, reset: bool) -> None:
         on_chain = await self._fetch()
+        self._synced_at = asyncio.get_running_loop().time()
         log.debug("sequence number on chain: %d (reset=%s)", on_chain, reset)
         if reset or self._next is None:
             self._floor = on_chain

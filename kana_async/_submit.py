@@ -109,7 +109,8 @@ class TransactionSender:
     async def submit(self, payload: PayloadLike) -> PendingTransaction:
         """Sign and submit ``payload``; returns once the node accepted it."""
         # Encode once before taking a number: bad arguments fail without touching the account.
-        await _signing.sign_transaction(self.signer, await self._spec(payload, 0), simulate=True)
+        # (Only the BCS message: signing and serialising it would be wasted work.)
+        _signing.signing_message(await self._spec(payload, 0))
         for _ in range(self.options.max_resign):
             number = await self.allocator.allocate()
             try:

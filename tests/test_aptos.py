@@ -616,6 +616,48 @@ async def test_allocator_cap_polls_the_chain_when_full() -> None:
         assert await third == 2
 
 
+async def test_waiters_that_time_out_together_read_the_chain_once() -> None:
+    """No convoy: 20 waiters whose polls run out together make one chain read, not 20."""
+    chain = [0]
+    fetches = 0
+    reading = asyncio.Event()
+    answer = asyncio.Event()
+    got: list[int] = []
+    allocated = asyncio.Event()
+
+    async def fetch() -> int:
+        nonlocal fetches
+        fetches += 1
+        if fetches > 1:  # the first poll: held until every waiter's poll has run out
+            reading.set()
+            await answer.wait()
+        return chain[0]
+
+    alloc = SequenceAllocator(fetch, max_in_flight=1, poll=0.5)
+    assert await alloc.allocate() == 0
+
+    async def waiter() -> None:
+        got.append(await alloc.allocate())
+        allocated.set()
+
+    tasks = [asyncio.create_task(waiter()) for _ in range(20)]
+    try:
+        with anyio.fail_after(10):
+            await reading.wait()  # one waiter's poll ran out and it is reading the chain
+            await asyncio.sleep(0.2)  # the other polls (same 0.5 s) run out meanwhile
+            chain[0] = 1  # number 0 is on chain: one more number fits
+            answer.set()
+            await allocated.wait()
+            for _ in range(50):  # let the queued waiters take the lock in turn
+                await asyncio.sleep(0)
+        assert got == [1]
+        assert fetches == 2  # the initial read and ONE poll, not one per waiter
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 # -- result parsing ------------------------------------------------------------------------------
 
 

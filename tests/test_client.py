@@ -217,3 +217,16 @@ def test_custom_network() -> None:
     assert local.rest_url == "http://127.0.0.1:1"
     kana = KanaClient(local)
     assert kana._known_market_ids() is None  # no market list: ids are not checked
+
+
+@pytest.mark.anyio
+async def test_in_flight_gate_fits_the_pool_it_guards() -> None:
+    async with KanaClient(NETWORK, max_connections=4, max_in_flight=10) as kana:
+        assert kana._http.gate.limit == 4  # more would only queue inside httpcore
+    async with KanaClient(NETWORK, max_in_flight=3) as kana:
+        assert kana._http.gate.limit == 3
+    limits = httpx.Limits(max_connections=None)
+    async with KanaClient(NETWORK, limits=limits, max_in_flight=7) as kana:
+        assert kana._http.gate.limit == 7
+    async with httpx.AsyncClient() as http, KanaClient(NETWORK, http_client=http) as kana:
+        assert kana._http.gate.limit == 10  # a pool passed in: its size is not known

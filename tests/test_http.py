@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
 
 import anyio
+import httpcore
 import httpx
 import pytest
 
@@ -573,3 +575,181 @@ def test_only_the_http_module_imports_httpx() -> None:
     )
     # _client.py names httpx only as the type of a caller-injected pool.
     assert importers == ["_client.py", "_http.py"]
+
+
+# -- the in-flight gate ---------------------------------------------------------------------------
+
+
+def test_in_flight_gate_checks_its_limits() -> None:
+    from kana_async._http import InFlightGate
+
+    for bad in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="at least 1"):
+            InFlightGate(bad)  # type: ignore[arg-type]
+    for bad_long in (0, 5):
+        with pytest.raises(ValueError, match="long_poll_limit"):
+            InFlightGate(4, long_poll_limit=bad_long)
+    gate = InFlightGate(5)
+    assert (gate.limit, gate.long_poll_limit) == (5, 2)
+    assert InFlightGate(1).long_poll_limit == 1
+    assert "0/5" in repr(gate)
+
+
+@pytest.mark.anyio
+async def test_in_flight_gate_caps_requests_and_long_polls() -> None:
+    from kana_async._http import InFlightGate
+
+    gate = InFlightGate(3)  # long polls: at most 1 of the 3 slots
+    release = anyio.Event()
+    polls_now = polls_peak = 0
+
+    async def request() -> None:
+        async with gate.slot():
+            await release.wait()
+
+    async def long_poll() -> None:
+        nonlocal polls_now, polls_peak
+        async with gate.long_poll():
+            polls_now += 1
+            polls_peak = max(polls_peak, polls_now)
+            await release.wait()
+            polls_now -= 1
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(long_poll)
+            await anyio.wait_all_tasks_blocked()
+            assert (gate.in_flight, polls_now) == (1, 1)  # one poll; two slots stay free
+            for _ in range(4):
+                tg.start_soon(request)
+            await anyio.wait_all_tasks_blocked()
+            assert gate.in_flight == 3
+            release.set()
+    assert (gate.in_flight, gate.peak, polls_peak) == (0, 3, 1)
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_long_poll_gives_back_its_share() -> None:
+    from kana_async._http import InFlightGate
+
+    gate = InFlightGate(1, long_poll_limit=1)
+    with anyio.fail_after(10):
+        # The only slot is taken: the poll waits for it while holding its long-poll share.
+        async with anyio.create_task_group() as tg, gate.slot():
+            scope = anyio.CancelScope()
+
+            async def poll() -> None:
+                with scope:
+                    async with gate.long_poll():
+                        pytest.fail("the slot was free")  # pragma: no cover
+
+            tg.start_soon(poll)
+            await anyio.wait_all_tasks_blocked()
+            scope.cancel()
+        async with gate.long_poll():  # the share was given back: this does not hang
+            assert gate.in_flight == 1
+    assert gate.in_flight == 0
+
+
+# -- the probe-caching network backend ------------------------------------------------------------
+
+
+class ClosingServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 that answers once per connection, then hangs up."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.closed = anyio.Event()
+        self.port = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
+            writer.write(b"content-length: 2\r\n\r\n{}")  # keep-alive (no "connection: close")
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()  # ... and then the server closes the kept-alive connection anyway
+        await writer.wait_closed()
+        self.closed.set()
+
+
+@pytest.mark.anyio
+async def test_probe_caching_backend_sees_a_server_hang_up() -> None:
+    from kana_async._http import ProbeCachingBackend
+
+    server = ClosingServer()
+    tcp = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = tcp.sockets[0].getsockname()[1]
+    try:
+        backend = ProbeCachingBackend(httpcore.AnyIOBackend())
+        stream = await backend.connect_tcp("127.0.0.1", port)
+        assert stream.get_extra_info("is_readable") is False  # open and quiet
+        assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)  # passed through
+        await stream.write(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        with anyio.fail_after(10):
+            await server.closed.wait()  # answered and hung up (on loopback: already here)
+        assert stream.get_extra_info("is_readable") is True
+        assert (await stream.read(4096)).startswith(b"HTTP/1.1 200")
+        await stream.aclose()
+        assert stream.get_extra_info("is_readable") is True  # closed: reads as the end
+        await backend.sleep(0)
+    finally:
+        tcp.close()
+        await tcp.wait_closed()
+
+
+@pytest.mark.anyio
+async def test_pool_drops_a_connection_the_server_closed() -> None:
+    from kana_async._http import ProbeCachingBackend, build_httpx_client
+
+    server = ClosingServer()
+    tcp = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    port = tcp.sockets[0].getsockname()[1]
+    try:
+        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+        async with build_httpx_client(timeout=5.0, limits=limits) as client:
+            pool = client._transport._pool  # type: ignore[attr-defined]
+            assert isinstance(pool._network_backend, ProbeCachingBackend)
+            with anyio.fail_after(10):
+                first = await send_raw(client, "GET", f"http://127.0.0.1:{port}/a")
+                await server.closed.wait()
+                # The kept-alive connection is dead: the probe must say so, so that the pool
+                # opens a new one instead of sending on the closed one.
+                second = await send_raw(client, "GET", f"http://127.0.0.1:{port}/b")
+        assert (first.status, second.status) == (200, 200)
+        assert server.connections == 2
+    finally:
+        tcp.close()
+        await tcp.wait_closed()
+
+
+@pytest.mark.anyio
+async def test_probe_caching_backend_passes_other_streams_through() -> None:
+    from kana_async._http import ProbeCachingBackend
+
+    backend = ProbeCachingBackend(httpcore.AsyncMockBackend([b"data"]))
+    stream = await backend.connect_unix_socket("/nowhere")
+    assert stream.get_extra_info("is_readable") is None  # no socket: the inner answer
+    tls = await stream.start_tls(ssl_context=None)  # type: ignore[arg-type]
+    assert type(tls) is type(stream)
+    assert tls.get_extra_info("ssl_object") is not None
+    assert await tls.read(10) == b"data"
+    await tls.write(b"x")
+    await tls.aclose()
+
+
+def test_probe_caching_backend_is_only_put_where_it_fits() -> None:
+    from kana_async._http import ProbeCachingBackend, use_probe_caching_backend
+
+    mocked = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    assert use_probe_caching_backend(mocked) is False  # not an httpcore pool: left alone
+    plain = httpx.AsyncClient()
+    assert use_probe_caching_backend(plain) is True
+    assert use_probe_caching_backend(plain) is True  # idempotent: wrapped once
+    backend = plain._transport._pool._network_backend  # type: ignore[attr-defined]
+    assert isinstance(backend, ProbeCachingBackend)
+    assert not isinstance(backend.inner, ProbeCachingBackend)

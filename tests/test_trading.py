@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -326,3 +327,112 @@ async def test_trading_needs_an_open_client_with_an_account() -> None:
             await kana.trading.deposit(Decimal("1"))
         with pytest.raises(ClientStateError):
             await kana.trading.deposit(Decimal("1"))
+
+
+# -- one in-flight gate for REST and node calls --------------------------------------------------
+
+
+@dataclass
+class Counting:
+    """Requests inside the two loopback servers now, the most at once, and long polls too."""
+
+    now: int = 0
+    peak: int = 0
+    polls_now: int = 0
+    polls_peak: int = 0
+    answered: int = 0
+
+
+@pytest.mark.parametrize(
+    "limits", [{"max_in_flight": 4}, {"max_in_flight": 10, "max_connections": 4}]
+)
+async def test_rest_and_node_requests_share_one_in_flight_limit(limits: dict[str, int]) -> None:
+    from aiohttp import web
+
+    from kana_async._config import Network
+    from tests.test_rest_support import envelope
+
+    count = Counting()
+    release = anyio.Event()
+    tx_hash = "0x" + "ab" * 32
+
+    async def handle(request: web.Request) -> web.Response:
+        poll = "/wait_by_hash/" in request.path
+        count.now += 1
+        count.peak = max(count.peak, count.now)
+        count.polls_now += poll
+        count.polls_peak = max(count.polls_peak, count.polls_now)
+        try:
+            await release.wait()
+        finally:
+            count.now -= 1
+            count.polls_now -= poll
+        count.answered += 1
+        if request.path == "/getMarketPrice":
+            body = envelope({"bestAskPrice": "5.5", "bestBidPrice": "5.4"})
+        elif poll:
+            body = b'{"type": "user_transaction", "hash": "%s", "success": true}' % tx_hash.encode()
+        else:
+            body = b'{"chain_id": 4, "ledger_version": "1"}'
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, shutdown_timeout=1.0)
+    await runner.setup()
+    for _ in range(2):  # two ports: the REST API and the node are different origins
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+    rest_port, node_port = (address[1] for address in runner.addresses)
+    network = Network(
+        name="loopback",
+        rest_url=f"http://127.0.0.1:{rest_port}",
+        ws_url="ws://127.0.0.1:1/ws/",
+        node_url=f"http://127.0.0.1:{node_port}/v1",
+        chain_id=4,
+        markets={"APT-USD": 1338},
+    )
+    try:
+        async with KanaClient(network, account=Account.generate(), **limits) as kana:
+            node = kana.trading._tx_sender().node
+            assert node.gate is kana._http.gate
+            assert (kana._http.gate.limit, kana._http.gate.long_poll_limit) == (4, 2)
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(8):
+                        tg.start_soon(kana.markets.price, 1338)
+                        tg.start_soon(node.ledger_info)
+                        tg.start_soon(lambda: node.wait(tx_hash, timeout=30))
+                    await anyio.wait_all_tasks_blocked()
+                    assert count.now == 4  # the rest wait in the gate, not in httpcore
+                    assert kana._http.gate.in_flight == 4
+                    release.set()
+            assert kana._http.gate.in_flight == 0
+            assert kana._http.gate.peak == 4
+    finally:
+        await runner.cleanup()
+    assert count.answered == 24
+    assert count.peak == 4
+    assert 1 <= count.polls_peak <= 2
+
+
+async def test_gather_of_orders_stays_within_the_gate() -> None:
+    """Many orders at once: each lands once, never more requests in flight than the gate allows."""
+    async with trading_env() as env:
+        gate = env.kana._http.gate
+        assert gate.limit == 10  # the default: max_in_flight 10 within a pool of 10
+        assert env.kana.trading._tx_sender().node.gate is gate
+
+        async def place(i: int) -> TransactionResult:
+            return await env.kana.trading.place_limit_order(
+                env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, i),
+                leverage=2,
+            )  # fmt: skip
+
+        with anyio.fail_after(30):
+            results = await asyncio.gather(*(place(i) for i in range(30)))
+        assert len({r.hash for r in results}) == 30
+        assert all(r.success for r in results)
+        assert 1 <= gate.peak <= gate.limit
+        assert gate.in_flight == 0
+        prices = {o.price for o in await env.kana.portfolio.open_orders(market_id=env.market)}
+        assert {far_bid(env, i) for i in range(30)} <= prices

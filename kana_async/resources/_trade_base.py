@@ -59,13 +59,11 @@ class TradingBase:
             raise InvalidArgumentError(
                 "trading needs an account: KanaClient(..., account=Account.from_env())"
             )
-        pool = client._http.pool
+        http = client._http
+        pool = http.pool
         if self._sender is None or self._sender_pool is not pool:
-            node = NodeClient(
-                pool,
-                client.network.node_url,
-                max_in_flight=getattr(client, "_max_in_flight", 10),
-            )
+            # The REST client's gate: REST and node requests share the pool's slots.
+            node = NodeClient(pool, client.network.node_url, gate=http.gate)
             self._sender = TransactionSender(
                 node,
                 account,
