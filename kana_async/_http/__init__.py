@@ -1,0 +1,53 @@
+"""The single request path to the Kana REST API, and the only module that knows httpx's errors.
+
+Every call goes: build the request → client-side rate limit (optional, shared by all tasks) →
+in-flight limit (the pool's :class:`InFlightGate`; httpcore gets slow with many queued
+requests) → send → on a
+retryable failure of a *read*, wait and go again → map the HTTP status to an exception
+(:func:`raise_for_status`, the one place that does it) → check the envelope's ``success`` flag →
+decode ``data`` into the endpoint's type.
+
+The Aptos node client (:mod:`kana_async._node`) shares the pool through the lower layer:
+:func:`send_raw` sends one request and translates httpx's exceptions into ours (keeping, for
+:func:`may_have_reached_server`, whether the request may have reached the server), and
+:class:`RawResponse` is what comes back; its status goes through the same
+:func:`raise_for_status`. Both clients take their turn at the same :class:`InFlightGate`, so the
+REST calls and the node calls *together* never put more requests on the pool than it has
+connections: requests never queue inside httpcore (whose pool rescans every connection for every
+queued request) and a request for one host never has to close a kept-alive connection to the
+other host to get a connection of its own.
+"""
+
+from kana_async._http.client import HttpClient
+from kana_async._http.gate import InFlightGate
+from kana_async._http.probe import (
+    ProbeCachingBackend,
+    build_httpx_client,
+    use_probe_caching_backend,
+)
+from kana_async._http.transport import (
+    DEFAULT_TIMEOUT,
+    SDK_VERSION,
+    USER_AGENT,
+    Pool,
+    RawResponse,
+    may_have_reached_server,
+    raise_for_status,
+    send_raw,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "SDK_VERSION",
+    "USER_AGENT",
+    "HttpClient",
+    "InFlightGate",
+    "Pool",
+    "ProbeCachingBackend",
+    "RawResponse",
+    "build_httpx_client",
+    "may_have_reached_server",
+    "raise_for_status",
+    "send_raw",
+    "use_probe_caching_backend",
+]

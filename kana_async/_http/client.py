@@ -1,0 +1,166 @@
+"""The REST request path: rate limit, in-flight gate, send, retry, status, envelope, decode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import httpx
+from aiolimiter import AsyncLimiter
+
+from kana_async._codec import decode, decode_envelope, encode
+from kana_async._exceptions import (
+    APIError,
+    KanaError,
+    ResponseDecodeError,
+    UnsuccessfulResponseError,
+)
+from kana_async._http.gate import InFlightGate
+from kana_async._http.transport import JSON_HEADERS, USER_AGENT, Pool, send_raw
+from kana_async._retry import RetryPolicy
+
+logger = logging.getLogger("kana_async")
+
+T = TypeVar("T")
+
+
+class HttpClient:
+    """Sends requests to one REST base URL through a shared ``httpx.AsyncClient``.
+
+    ``gate`` is the pool's :class:`InFlightGate`, shared with every other client of the pool
+    (the Aptos node client takes it from :attr:`gate`); without one, the client makes its own
+    of ``max_in_flight`` slots. ``retries`` counts every retry made, for statistics and tests.
+    """
+
+    def __init__(
+        self,
+        httpx_client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_key: str | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        max_in_flight: int = 10,
+        gate: InFlightGate | None = None,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self.httpx = httpx_client
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.retries = 0
+        self._headers: dict[str, str] = {"user-agent": USER_AGENT, "accept": "application/json"}
+        if api_key:
+            self._headers["x-api-key"] = api_key
+        self.gate = gate if gate is not None else InFlightGate(max_in_flight)
+        self._limiter: AsyncLimiter | None = None
+        if rate_limit is not None:
+            if rate_limit <= 0:
+                raise ValueError("rate_limit must be a positive number of requests per second")
+            # A bucket of one second's worth of requests (at least one): bursts up to that size.
+            period = 1.0 if rate_limit >= 1 else 1.0 / rate_limit
+            self._limiter = AsyncLimiter(max(rate_limit, 1.0), period)
+
+    @property
+    def pool(self) -> Pool:
+        """The shared connection pool (for the Aptos node client, which shares it)."""
+        return self.httpx
+
+    async def get(
+        self,
+        path: str,
+        tp: type[T] | Any,
+        *,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> T:
+        """``GET path?params`` and decode ``data`` as ``tp``; retried only if ``idempotent``."""
+        return await self.request("GET", path, tp, params=params, idempotent=idempotent)
+
+    async def post(self, path: str, tp: type[T] | Any, *, body: Any, idempotent: bool) -> T:
+        """``POST path`` with a JSON ``body`` (Decimals as exact numbers), decode ``data``."""
+        return await self.request("POST", path, tp, body=body, idempotent=idempotent)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        tp: type[T] | Any,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        idempotent: bool,
+    ) -> T:
+        """Send one API call, retrying a read after a retryable failure; return decoded ``data``.
+
+        Args:
+            method: ``GET`` or ``POST``.
+            path: endpoint path starting with ``/``.
+            tp: the type ``data`` decodes into.
+            params: query parameters, already formatted as text.
+            body: JSON body for POST (encoded with Decimals as exact numbers).
+            idempotent: ``True`` for reads. Payload endpoints pass ``False`` and are never retried.
+        """
+        url = self.base_url + path
+        content = None if body is None else encode(body)
+        attempt = 0
+        while True:
+            try:
+                raw = await self._send(method, url, params, content)
+                result: T = _unwrap(raw, tp, method, url)
+                return result
+            except KanaError as exc:
+                delay = self.retry.delay_for(exc, attempt) if idempotent else None
+                if delay is None:
+                    raise
+                attempt += 1
+                self.retries += 1
+                logger.debug(
+                    "retrying %s %s in %.3fs (retry %s of %s) after: %s",
+                    method,
+                    path,
+                    delay,
+                    attempt,
+                    self.retry.max_retries,
+                    exc,
+                )
+                await self.retry.sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+    ) -> bytes:
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        headers = self._headers if content is None else {**self._headers, **JSON_HEADERS}
+        async with self.gate.slot():
+            logger.debug("%s %s %s", method, url, params or "")
+            response = await send_raw(
+                self.httpx, method, url, params=params, content=content, headers=headers
+            )
+        logger.debug("%s %s -> %s (%s bytes)", method, url, response.status, len(response.body))
+        response.raise_for_status()
+        return response.body
+
+
+def _unwrap(body: bytes, tp: Any, method: str, url: str) -> Any:
+    kw: dict[str, Any] = {"method": method, "url": url, "body": body}
+    try:
+        envelope = decode_envelope(body)
+    except APIError as exc:
+        raise ResponseDecodeError(exc.message, **kw) from None
+    ok = envelope.ok
+    if ok is False:
+        raise UnsuccessfulResponseError(
+            envelope.message or "the server answered success: false without a reason", **kw
+        )
+    if ok is None:
+        raise ResponseDecodeError("the reply has neither a 'success' nor a 'status' flag", **kw)
+    try:
+        return decode(envelope.data, tp)
+    except APIError as exc:
+        raise ResponseDecodeError(exc.message, **kw) from None

@@ -1,0 +1,185 @@
+"""One HTTP exchange: send a request on the shared pool, translate httpx errors, map statuses.
+
+The lower layer both the REST client and the Aptos node client use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final, TypeAlias
+
+import httpx
+
+from kana_async._codec import decode, decode_envelope
+from kana_async._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConnectError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseDecodeError,
+    ServerError,
+    TransportError,
+)
+from kana_async._retry import parse_retry_after
+
+
+def _sdk_version() -> str:
+    try:
+        return version("kana-async")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+        return "0+unknown"
+
+
+SDK_VERSION: Final = _sdk_version()
+
+USER_AGENT: Final = f"kana-async/{SDK_VERSION}"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+
+JSON_HEADERS: Final = {"content-type": "application/json"}
+
+Pool: TypeAlias = httpx.AsyncClient
+"""The shared connection pool every request goes through (an ``httpx.AsyncClient``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """An HTTP answer of any status, as :func:`send_raw` returns it.
+
+    ``headers`` look-ups are case-insensitive. Nothing is checked or decoded yet: pass it to
+    :meth:`raise_for_status` to turn a non-2xx status into the typed error.
+    """
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def raise_for_status(self) -> None:
+        """Raise the typed :class:`~kana_async.APIStatusError` if the status is not 2xx."""
+        raise_for_status(self.status, self.body, self.headers, self.method, self.url)
+
+    def json(self) -> Any:
+        """The body decoded as JSON; :class:`~kana_async.ResponseDecodeError` if it is not."""
+        try:
+            return decode(self.body, Any)
+        except ResponseDecodeError as exc:
+            raise ResponseDecodeError(
+                f"the answer is not JSON: {exc.message}",
+                method=self.method,
+                url=self.url,
+                status_code=self.status,
+                body=self.body,
+            ) from None
+
+
+async def send_raw(
+    pool: Pool,
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+) -> RawResponse:
+    """Send one request over ``pool``; any status comes back as a :class:`RawResponse`.
+
+    ``timeout`` (seconds) overrides the pool's timeout for this request.
+
+    Raises:
+        RequestTimeoutError: no complete answer within the timeout.
+        ConnectError: no connection could be made (the request never left).
+        TransportError: the connection failed while the request or its answer was in transit.
+
+    :func:`may_have_reached_server` tells, for any of these, whether the server may have
+    received the request (everything except a connection that was never made).
+    """
+    per_request = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+    try:
+        response = await pool.request(
+            method, url, content=content, headers=headers, params=params, timeout=per_request
+        )
+    except httpx.TimeoutException as exc:
+        raise RequestTimeoutError(
+            f"no answer to {method} {url} within the timeout ({type(exc).__name__})"
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ConnectError(f"could not connect for {method} {url}: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{method} {url} failed before an answer arrived: {type(exc).__name__}: {exc}"
+        ) from exc
+    return RawResponse(method, url, response.status_code, response.headers, response.content)
+
+
+#: httpx failures that happen before a single byte of the request left this process.
+_NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def may_have_reached_server(error: BaseException) -> bool:
+    """Whether the request that failed with ``error`` may have reached the server.
+
+    ``False`` only when :func:`send_raw` knows the request never left (the connection could
+    not be made, or no pooled connection became free). Anything else, a read timeout or a
+    connection dropped mid-request, may mean the server got and executed it.
+    """
+    return not isinstance(error.__cause__, _NEVER_SENT)
+
+
+def raise_for_status(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    method: str,
+    url: str,
+) -> None:
+    """Raise the :class:`~kana_async.APIStatusError` subclass for a non-2xx ``status``.
+
+    The message is the server's own ``message`` when the body is a JSON envelope carrying one,
+    otherwise a short default for the status.
+    """
+    if 200 <= status < 300:
+        return
+    message = _server_message(body) or _DEFAULT_MESSAGES.get(status) or f"HTTP status {status}"
+    kw: dict[str, Any] = {"method": method, "url": url, "status_code": status, "body": body}
+    if status == 429:
+        raise RateLimitError(
+            message, retry_after=parse_retry_after(headers.get("retry-after")), **kw
+        )
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    raise cls(message, **kw)
+
+
+_STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
+
+_DEFAULT_MESSAGES: Final = {
+    400: "bad request: the server rejected a parameter",
+    401: "missing or invalid API key (pass api_key= or set KANA_API_KEY)",
+    403: "this API key may not call this endpoint",
+    404: "not found",
+    429: "too many requests",
+}
+
+
+def _server_message(body: bytes) -> str:
+    if not body:
+        return ""
+    try:
+        return decode_envelope(body).message.strip()
+    except ResponseDecodeError:
+        text = body[:200].decode("utf-8", "replace").strip()
+        return text if text and not text.startswith("<") else ""
