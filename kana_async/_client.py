@@ -14,7 +14,7 @@ import httpx
 
 from kana_async._address import normalize_address
 from kana_async._config import API_KEY_ENV, TESTNET, Network
-from kana_async._exceptions import ClientStateError, InvalidArgumentError
+from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._http import DEFAULT_TIMEOUT, HttpClient, InFlightGate, build_httpx_client
 from kana_async._retry import RetryPolicy
 from kana_async._signer import Signer
@@ -97,9 +97,11 @@ class KanaClient:
         stream_options: StreamOptions | None = None,
     ) -> None:
         if not isinstance(network, Network):
-            raise TypeError(f"network must be a kana_async.Network, not {type(network).__name__}")
+            raise ArgumentTypeError(
+                f"network must be a kana_async.Network, not {type(network).__name__}"
+            )
         if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int):
-            raise TypeError("max_in_flight must be an int")
+            raise ArgumentTypeError("max_in_flight must be an int")
         if max_in_flight < 1:
             raise InvalidArgumentError("max_in_flight must be at least 1")
         if limits is None and max_connections < 1:
@@ -304,7 +306,7 @@ def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None
     if account is None:
         return wallet
     if not isinstance(account, Signer):
-        raise TypeError("account must provide address, public_key and async sign(message)")
+        raise ArgumentTypeError("account must provide address, public_key and async sign(message)")
     own = normalize_address(account.address, what="account.address")
     if wallet is not None and wallet != own:
         raise InvalidArgumentError(

@@ -38,7 +38,7 @@ from kana_async.models.transactions import (
     parse_move_abort,
 )
 from kana_async.sim import contract
-from tests.test_aptos_support import CHAIN_ID, FN, NodeFixture, served_node
+from tests.aptos_support import CHAIN_ID, FN, NodeFixture, served_node
 
 pytestmark = pytest.mark.anyio
 

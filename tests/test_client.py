@@ -14,7 +14,7 @@ from kana_async import (
     KanaClient,
     Network,
 )
-from tests.test_rest_support import NETWORK, WALLET, Recorder, refuse
+from tests.rest_support import NETWORK, WALLET, Recorder, refuse
 
 PRICE = {"bestAskPrice": "1", "bestBidPrice": "1"}
 

@@ -39,7 +39,7 @@ from kana_async._http import (
     send_raw,
 )
 from kana_async._retry import parse_retry_after
-from tests.test_rest_support import (
+from tests.rest_support import (
     API_KEY,
     FAST_RETRY,
     PAYLOAD,

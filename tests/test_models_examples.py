@@ -11,7 +11,7 @@ import pytest
 
 from kana_async import KanaClient, MarketInfo, Network, OrderHistoryEntry, OrderStatus, Transfer
 from kana_async._codec import decode
-from tests.test_rest_support import WALLET
+from tests.rest_support import WALLET
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
 REST = EXAMPLES / "rest"

@@ -33,7 +33,7 @@ from kana_async import (
     TransactionPayload,
     Transfer,
 )
-from tests.test_rest_support import (
+from tests.rest_support import (
     API_KEY,
     BIG_ID,
     FUNDING_ROW,

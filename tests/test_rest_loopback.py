@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 
 from kana_async import KanaClient, Network, RequestTimeoutError, ServerError
+from tests.rest_support import API_KEY, FAST_RETRY, WALLET, envelope
 from tests.test_rest_endpoints import PAYLOADS, READS
-from tests.test_rest_support import API_KEY, FAST_RETRY, WALLET, envelope
 
 
 @dataclass

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from kana_async import PageIterator, Trade
-from tests.test_rest_support import (
+from tests.rest_support import (
     ORDER_HISTORY_ROW,
     TRADE_ROW,
     WALLET,

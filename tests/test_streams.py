@@ -24,7 +24,7 @@ from kana_async.models.orderbook import OrderBook
 from kana_async.models.orders import OrderHistoryEntry
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.test_ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, book, order, trade
+from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, book, order, trade
 
 FAST = StreamOptions(
     ping_interval=None,

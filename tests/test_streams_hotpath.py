@@ -19,7 +19,7 @@ from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.test_ws_support import ADDR, FakeKana, book, level, order, trade
+from tests.ws_support import ADDR, FakeKana, book, level, order, trade
 
 FAST = StreamOptions(
     ping_interval=None,

@@ -13,7 +13,7 @@ from kana_async._exceptions import ClientStateError, InvalidArgumentError
 from kana_async._fanout import OverflowPolicy
 from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.resources.streams import Streams
-from tests.test_ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, order
+from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, order
 
 FAST = StreamOptions(ping_interval=None, stale_timeout=None, backoff_initial=0.01)
 

@@ -350,7 +350,7 @@ async def test_rest_and_node_requests_share_one_in_flight_limit(limits: dict[str
     from aiohttp import web
 
     from kana_async._config import Network
-    from tests.test_rest_support import envelope
+    from tests.rest_support import envelope
 
     count = Counting()
     release = anyio.Event()

@@ -34,7 +34,7 @@ from kana_async._validation import (
     check_unix_seconds,
     decimal_text,
 )
-from tests.test_rest_support import open_client, refuse
+from tests.rest_support import open_client, refuse
 
 # -- the checks themselves --------------------------------------------------------------------
 

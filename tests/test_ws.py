@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from kana_async._ws import ConnectionState, StreamOptions, WSConnection
-from tests.test_ws_support import FakeKana
+from tests.ws_support import FakeKana
 
 FAST = StreamOptions(
     ping_interval=None,

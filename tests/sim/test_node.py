@@ -13,7 +13,7 @@ import pytest
 from kana_async._signing import Account, SignedTransaction, TransactionSpec, sign_transaction
 from kana_async.sim import contract
 from kana_async.sim.node import BCS_CONTENT_TYPE
-from tests.test_aptos_support import CHAIN_ID, FN, NodeFixture, served_node
+from tests.aptos_support import CHAIN_ID, FN, NodeFixture, served_node
 
 pytestmark = pytest.mark.anyio
 BCS = {"content-type": BCS_CONTENT_TYPE}
