@@ -7,7 +7,6 @@ import contextlib
 import gc
 import json
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,25 +23,18 @@ from kana_async.models.orderbook import OrderBook
 from kana_async.models.orders import OrderHistoryEntry
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, book, order, trade
-
-FAST = StreamOptions(
-    ping_interval=None,
-    ping_timeout=None,
-    stale_timeout=None,
-    backoff_initial=0.005,
-    backoff_max=0.02,
-    close_timeout=0.5,
+from tests.ws_support import (
+    ADDR,
+    FAST,
+    SHORT,
+    SHORT_FULL,
+    FakeKana,
+    book,
+    order,
+    our_tasks,
+    trade,
+    until,
 )
-
-
-def _our_tasks() -> list[asyncio.Task[Any]]:
-    return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    while not predicate():  # noqa: ASYNC110 - polls state owned by another task
-        await asyncio.sleep(0.005)
 
 
 @pytest.mark.anyio
@@ -65,7 +57,7 @@ async def test_identical_subscriptions_share_one_wire_subscription_and_one_decod
             assert mgr.statistics().subscribers == 0
             await mgr.aclose()
         assert mgr.state is ConnectionState.CLOSED
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -183,10 +175,10 @@ async def test_thirty_forced_disconnects_heal_and_every_subscriber_keeps_receivi
                     await srv.push("orderbook", book(14, i))
                     await srv.push("recent_trades", [trade(14, i)])
                     await srv.push("order_history", [order(i)])
-                    await _until(lambda i=i: all(s and s[-1] == i for s in seen.values()))
+                    await until(lambda i=i: all(s and s[-1] == i for s in seen.values()))
                     if i < rounds:
                         await srv.drop(abrupt=i % 2 == 1)
-                        await _until(lambda i=i: mgr.statistics().reconnects == i + 1)
+                        await until(lambda i=i: mgr.statistics().reconnects == i + 1)
                 for sub in subs.values():
                     await sub.aclose()
             stats = mgr.statistics()
@@ -200,7 +192,7 @@ async def test_thirty_forced_disconnects_heal_and_every_subscriber_keeps_receivi
         assert seen[name][-1] == rounds
     assert all(sub.statistics().reconnects == rounds for sub in subs.values())
     gc.collect()  # unclosed sockets would surface as ResourceWarning (an error here)
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -239,7 +231,7 @@ async def test_watchdog_heals_a_silent_order_book_connection() -> None:
         with anyio.fail_after(10):
             async with mgr.subscribe("orderbook", 14) as books:
                 await srv.wait_for(lambda: srv.subscribed(1))
-                await _until(lambda: mgr.statistics().reconnects >= 1)
+                await until(lambda: mgr.statistics().reconnects >= 1)
                 assert "stale" in mgr.statistics().last_error
                 got = None
                 while got is None:  # a busy server keeps the new connection fresh
@@ -380,15 +372,15 @@ async def test_cancelling_one_subscriber_never_disturbs_another() -> None:
             keeper = asyncio.ensure_future(reader(mgr.subscribe("recent_trades", 14), got))
             victim = asyncio.ensure_future(reader(mgr.subscribe("recent_trades", 14), victim_got))
             await srv.wait_for(lambda: srv.subscribed(1))
-            await _until(lambda: mgr.statistics().subscribers == 2)
+            await until(lambda: mgr.statistics().subscribers == 2)
             await srv.push("recent_trades", [trade(14, 1)])
-            await _until(lambda: got == ["1"] and victim_got == ["1"])
+            await until(lambda: got == ["1"] and victim_got == ["1"])
             victim.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await victim
             assert mgr.statistics().subscribers == 1  # the victim's ``async with`` cleaned up
             await srv.push("recent_trades", [trade(14, 2)])
-            await _until(lambda: got == ["1", "2"])
+            await until(lambda: got == ["1", "2"])
             assert not keeper.done()
             keeper.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -413,7 +405,7 @@ async def test_closing_the_manager_ends_every_subscription() -> None:
             with pytest.raises(Exception, match="closed"):
                 mgr.subscribe("positions", ADDR)
         assert mgr.state is ConnectionState.CLOSED
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -464,7 +456,7 @@ async def test_unkeyed_topic_and_reconnect_request() -> None:
                 await srv.push("live_funding_rate", [row])
                 assert (await rates.__anext__()).funding_rate == Decimal("0.0001")
                 mgr.reconnect("test")
-                await _until(lambda: mgr.statistics().reconnects == 1)
+                await until(lambda: mgr.statistics().reconnects == 1)
                 await mgr.wait_for_state(ConnectionState.CONNECTED)
             await mgr.aclose()
 

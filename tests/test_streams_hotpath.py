@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,16 +18,8 @@ from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.ws_support import ADDR, FakeKana, book, level, order, trade
+from tests.ws_support import ADDR, FAST, FakeKana, book, level, order, our_tasks, trade, until
 
-FAST = StreamOptions(
-    ping_interval=None,
-    ping_timeout=None,
-    stale_timeout=None,
-    backoff_initial=0.005,
-    backoff_max=0.02,
-    close_timeout=0.5,
-)
 LINGER = StreamOptions(
     ping_interval=None,
     ping_timeout=None,
@@ -38,15 +29,6 @@ LINGER = StreamOptions(
     close_timeout=0.5,
     idle_linger=0.05,
 )
-
-
-def _our_tasks() -> list[asyncio.Task[Any]]:
-    return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    while not predicate():  # noqa: ASYNC110 - polls state owned by another task
-        await asyncio.sleep(0.005)
 
 
 # -- codec helpers -----------------------------------------------------------------------------
@@ -152,7 +134,7 @@ async def test_bad_frames_that_start_well_are_counted_when_read(
                 await srv.push("recent_trades", [trade(14, 10)])
                 assert (await trades.__anext__()).trade_id == "10"
                 await srv.push("orderbook", book(14, 5))
-                await _until(lambda: books.dropped == 1)  # the NaN one was replaced
+                await until(lambda: books.dropped == 1)  # the NaN one was replaced
                 latest = await books.__anext__()
                 assert latest.transaction_version == 5
                 stats = mgr.statistics()
@@ -172,9 +154,9 @@ async def test_a_nan_price_in_a_read_snapshot_is_counted_not_raised() -> None:
                 await srv.wait_for(lambda: srv.subscribed(1))
                 bad = [level(14, False, "5", "1"), {**level(14, False, "5", "1"), "price": "NaN"}]
                 await srv.push("orderbook", bad)
-                await _until(lambda: mgr.statistics().delivered_frames == 1)
+                await until(lambda: mgr.statistics().delivered_frames == 1)
                 waiter = asyncio.ensure_future(books.__anext__())
-                await _until(lambda: mgr.statistics().bad_frames != {})
+                await until(lambda: mgr.statistics().bad_frames != {})
                 assert not waiter.done()  # skipped, still waiting for a usable snapshot
                 await srv.push("orderbook", book(14, 6))
                 assert (await waiter).transaction_version == 6
@@ -206,7 +188,7 @@ async def test_route_cache_follows_keys_joining_and_leaving() -> None:
             assert mgr.statistics().ignored == 1
             await srv.drop(abrupt=True)  # the new connection carries only 14 again
             await srv.wait_for(lambda: srv.subscribed(1))
-            await _until(lambda: mgr.statistics().reconnects == 1)
+            await until(lambda: mgr.statistics().reconnects == 1)
             await srv.push("orderbook", book(15, 6))  # whatever the server says: 14's only key
             assert (await b14.__anext__()).market_id == 14
             await b14.aclose()
@@ -230,7 +212,7 @@ async def test_idle_connection_closes_after_the_linger_and_reopens_fresh() -> No
             assert await mgr.wait_for_state(ConnectionState.IDLE) is ConnectionState.IDLE
             with pytest.raises(Exception, match="no subscription"):
                 await mgr.wait_for_state(ConnectionState.CONNECTED)
-            await _until(lambda: not _our_tasks())
+            await until(lambda: not our_tasks())
             stats = mgr.statistics()
             assert (stats.frames, stats.connects, stats.reconnects) == (1, 1, 0)
             assert stats.last_error
@@ -246,7 +228,7 @@ async def test_idle_connection_closes_after_the_linger_and_reopens_fresh() -> No
                 assert mgr.state is ConnectionState.CONNECTED
             await mgr.aclose()
         assert mgr.state is ConnectionState.CLOSED
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -264,7 +246,7 @@ async def test_a_subscription_within_the_linger_keeps_the_connection() -> None:
                 assert len(srv.conns) == 1 and srv.live
                 assert len(srv.live[0].subs) == 1  # not subscribed twice
             await mgr.aclose()
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -282,10 +264,10 @@ async def test_idle_linger_none_keeps_the_connection_and_close_during_idle_close
         with anyio.fail_after(10):
             async with mgr.subscribe("recent_trades", 14):
                 await srv.wait_for(lambda: len(srv.live) == 1)
-            await _until(lambda: mgr.state is ConnectionState.IDLE)  # the close has begun
+            await until(lambda: mgr.state is ConnectionState.IDLE)  # the close has begun
             await mgr.aclose()  # waits for it
             assert mgr.state is ConnectionState.CLOSED
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 @pytest.mark.anyio
@@ -296,14 +278,14 @@ async def test_subscribing_while_the_idle_connection_closes_waits_for_it() -> No
         with anyio.fail_after(10):
             async with mgr.subscribe("recent_trades", 14):
                 await srv.wait_for(lambda: srv.subscribed(1))
-            await _until(lambda: mgr.state is ConnectionState.IDLE)
+            await until(lambda: mgr.state is ConnectionState.IDLE)
             async with mgr.subscribe("recent_trades", 14) as trades:
                 await srv.wait_for(lambda: srv.subscribed(1))
                 await srv.push("recent_trades", [trade(14, 4)])
                 assert (await trades.__anext__()).trade_id == "4"
                 assert len(srv.conns) == 2
             await mgr.aclose()
-    assert not _our_tasks()
+    assert not our_tasks()
 
 
 def test_idle_linger_must_not_be_negative() -> None:

@@ -16,6 +16,8 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from kana_async._ws import StreamOptions
+
 ADDR = "0x51f531abefc697845eabae4ba20c7cc26b1f849561bb016c4d90707c4ede1912"
 # a profile address whose leading zero the wire dropped (63 hex digits, spec §1.6)
 SHORT = "0x3C78886A" + "0" * 49 + "6efc1e"
@@ -170,3 +172,27 @@ def order(order_id: int, address: str = ADDR, market_id: int = 14) -> dict[str, 
         "status": "Filled",
         "timestamp": 1747075649,
     }
+
+
+# -- shared by the stream tests ------------------------------------------------------------------
+
+#: Stream options for tests: no keepalive or watchdog, reconnects within a few milliseconds.
+FAST = StreamOptions(
+    ping_interval=None,
+    ping_timeout=None,
+    stale_timeout=None,
+    backoff_initial=0.005,
+    backoff_max=0.02,
+    close_timeout=0.5,
+)
+
+
+def our_tasks() -> list[asyncio.Task[Any]]:
+    """The SDK's websocket tasks still alive (they are all named ``kana-ws …``)."""
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
+
+
+async def until(predicate: Callable[[], bool], interval: float = 0.005) -> None:
+    """Wait until ``predicate()`` holds (bounded by the caller's ``fail_after``)."""
+    while not predicate():  # noqa: ASYNC110 - polls state owned by another task
+        await asyncio.sleep(interval)
