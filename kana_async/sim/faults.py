@@ -30,7 +30,9 @@ class Faults:
     ws_stall: bool = False
 
     # -- fake Aptos node ---------------------------------------------------------------------
-    #: Seconds to sleep before answering ``POST /v1/transactions``.
+    #: Seconds to hold back the answer to ``POST /v1/transactions``. The transaction is
+    #: accepted and executed at once; only the answer is late (so a client that times out can
+    #: still find it by hash).
     node_submit_delay: float = 0.0
     #: Answer the next N submissions with HTTP 503 *without* accepting them.
     node_submit_5xx: int = 0
@@ -53,5 +55,6 @@ class Faults:
 
     def reset(self) -> None:
         """Switch every fault off."""
+        defaults = type(self)()
         for name in self.__dataclass_fields__:
-            setattr(self, name, type(self)().__getattribute__(name))
+            setattr(self, name, getattr(defaults, name))
