@@ -13,9 +13,8 @@ from kana_async import KanaClient, MarketInfo, Network, OrderHistoryEntry, Order
 from kana_async._codec import decode
 from tests.rest_support import WALLET
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+EXAMPLES = Path(__file__).parent / "data" / "spec_examples"
 REST = EXAMPLES / "rest"
-pytestmark = pytest.mark.skipif(not REST.is_dir(), reason=f"spec examples not found at {REST}")
 
 NO_MARKET_LIST = Network(
     name="examples",

@@ -1,8 +1,7 @@
 """Fidelity: the simulator answers like the documented examples (same keys, same JSON types).
 
-``/work/shared/spec/examples`` is the ground truth when it is present; the essential example
-documents are also embedded below so the test runs on any checkout. Where an example is from an
-older docs generation, the simulator is compared with the newest shape the spec documents.
+``tests/data/spec_examples`` (a copy of the spec's example files) is the ground truth. Where an
+example is from an older docs generation, the simulator is compared with the newest shape the spec documents.
 """
 
 from __future__ import annotations
@@ -21,125 +20,7 @@ from kana_async.sim.server import Simulator
 
 pytestmark = pytest.mark.anyio
 
-EXAMPLES = Path("/work/shared/spec/examples")
-
-# Copies of the current-format examples (spec §7.3), used when the spec folder is not present.
-EMBEDDED: dict[str, Any] = {
-    "rest/getMarketInfo.testnet_1338_partial.json": {
-        "success": True,
-        "message": "Market information fetched successfully",
-        "data": [
-            {
-                "__variant__": "V1",
-                "base_decimals": 8,
-                "base_name": "APT/USDC",
-                "counter": "0",
-                "creator": "0xb61d7b57333abf8ac036e752f19d0ba0c4baa5404db1cbf868c57dac3628f2bf",
-                "custodian_id": "75",
-                "fee_address": "0x7724a4a23b25b460abc2a5d9fe1fe3c47e2a0e10a156dd713a221f129579c388",
-                "is_recognised": False,
-                "lot_size": "100000",
-                "maintenance_margin": "250",
-                "market_address": "0xcfa0086c26787035de6b4a312875c7a70b2f9a29fa880d0cf633ef3dd0acd2c3",  # noqa: E501
-                "market_id": "1338",
-                "market_status": 1,
-                "max_leverage": "20",
-                "max_lots": "150000000",
-                "max_position_value": "125000000",
-                "min_lots": "500",
-                "quote_decimals": 6,
-                "quote_precision": 3,
-                "tick_size": "1",
-            }
-        ],
-    },
-    "rest/getMarketInfo.json": {
-        "success": True,
-        "message": "Market information fetched successfully",
-        "data": [
-            {
-                "__variant__": "V1",
-                "base_decimals": 8,
-                "base_name": "APT/USDC",
-                "counter": "17",
-                "creator": "0xb61d7b57333abf8ac036e752f19d0ba0c4baa5404db1cbf868c57dac3628f2bf",
-                "lot_size": "100000",
-                "maintenance_margin": "250",
-                "market_address": "0xfd8d58fdd05dd9d0442a9d555a4f8ed310112eb7d1c297307038a650136e207b",  # noqa: E501
-                "market_id": "501",
-                "max_leverage": "20",
-                "max_lots": "150000000",
-                "min_lots": "500",
-                "quote_decimals": 6,
-                "quote_precision": 3,
-                "tick_size": "1",
-            }
-        ],
-    },
-    "rest/getProfileAddress.json": {
-        "success": True,
-        "message": "Profile address fetched successfully",
-        "data": "0x3c78886aa67752706b3502b12959edf92e68d85ae64b24226783d26ce6efc1e",
-    },
-    "rest/getWalletAccountBalance.legacy.json": {
-        "success": True,
-        "message": "Fetched wallet account balance successfully",
-        "data": 611899,
-    },
-    "ws/order_history.json": {
-        "message": "order_history",
-        "data": [
-            {
-                "address": "0x51f531abefc697845eabae4ba20c7cc26b1f849561bb016c4d90707c4ede1912",
-                "order_id": "11905620858892513160724480",
-                "market_id": "14",
-                "order_type": 9,
-                "is_market_order": True,
-                "size": "10",
-                "price": "5.75789140",
-                "order_value": "57.57891400",
-                "leverage": 20,
-                "status": "Filled",
-                "timestamp": 1747075649,
-                "last_updated": 1747075650,
-                "trade_id": "737648402019497550020622",
-                "transaction_version": 2713317408,
-            }
-        ],
-    },
-    "ws/deposit_withdraw_history.json": {
-        "message": "deposit_withdraw_history",
-        "data": [
-            {
-                "address": "0x51f531abefc697845eabae4ba20c7cc26b1f849561bb016c4d90707c4ede1912",
-                "amount": "10",
-                "is_deposit": True,
-                "timestamp": 1745995346,
-                "last_updated": 1746027625,
-                "transaction_version": 2665483307,
-            }
-        ],
-    },
-    "ws/positions.subscribe.json": {
-        "topic": "positions",
-        "address": "0x4d6dc68e391e86991e58ab4d548b7e92872430d1f51bc666fe0c206bad7ff770",
-    },
-    "ws/subscribe_messages.json": {
-        "order_history": {"topic": "order_history", "address": "{{user_address}}"},
-        "deposit_withdraw_history": {
-            "topic": "deposit_withdraw_history",
-            "address": "{{user_address}}",
-        },
-        "trade_history": {"topic": "trade_history", "address": "{{user_address}}"},
-        "positions": {"topic": "positions", "address": "{{user_address}}"},
-        "open_orders": {"topic": "open_orders", "address": "{{user_address}}"},
-        "orderbook": {"topic": "orderbook", "market_id": "{{market_id}}"},
-        "recent_trades": {"topic": "recent_trades", "market_id": "{{market_id}}"},
-        "live_funding_rate": {"topic": "live_funding_rate"},
-        "live_order_history": {"topic": "live_order_history", "address": "{{user_address}}"},
-        "live_trade_history": {"topic": "live_trade_history", "address": "{{user_address}}"},
-    },
-}
+EXAMPLES = Path(__file__).parents[1] / "data" / "spec_examples"
 
 #: The newest documented position row (spec §3 #12); the only positions push example is legacy.
 POSITION_FIELDS = {
@@ -162,10 +43,7 @@ POSITION_FIELDS = {
 
 
 def example(name: str) -> Any:
-    path = EXAMPLES / name
-    if path.exists():
-        return json.loads(path.read_text())
-    return EMBEDDED[name]
+    return json.loads((EXAMPLES / name).read_text())
 
 
 def jtype(value: Any) -> str:
