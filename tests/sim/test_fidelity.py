@@ -1,7 +1,8 @@
 """Fidelity: the simulator answers like the documented examples (same keys, same JSON types).
 
 ``tests/data/spec_examples`` (a copy of the spec's example files) is the ground truth. Where an
-example is from an older docs generation, the simulator is compared with the newest shape the spec documents.
+example is from an older docs generation, the simulator is compared with the newest shape the
+spec documents.
 """
 
 from __future__ import annotations
