@@ -1,4 +1,4 @@
-"""Market metadata and prices (spec §3 #1, #14b, #15, #22, #24, #24b)."""
+"""``kana.markets``: market parameters, prices and public trades (read-only REST endpoints)."""
 
 from __future__ import annotations
 
@@ -17,19 +17,47 @@ __all__ = ["Markets"]
 
 
 class Markets(Resource):
-    """``kana.markets``: what is traded and at what price. No wallet needed."""
+    """``kana.markets``: what is traded and at what price. No wallet or API rights needed.
+
+    Prices and sizes in the answers are human units as ``Decimal`` (quote currency per unit of
+    base asset, e.g. USD per APT; sizes in the base asset), never ``float``. Market parameters
+    (:class:`~kana_async.MarketInfo`) are on-chain integers with human-unit helpers.
+
+    Args:
+        client: the :class:`~kana_async.KanaClient` the requests go through.
+    """
 
     def __init__(self, client: KanaClient) -> None:
         super().__init__(client)
         self._info = SingleFlightCache[int, MarketInfo]()
 
     async def info(self, market_id: int, *, refresh: bool = False) -> MarketInfo:
-        """One market's parameters — ``GET /getMarketInfo?marketId=`` (#1).
+        """One market's parameters. Calls ``GET /getMarketInfo`` (``marketId``).
 
-        Cached per client (market parameters rarely change); ``refresh=True`` fetches again.
+        The answer is cached for the client's life (market parameters rarely change) and shared
+        by concurrent callers; :meth:`all` fills the same cache.
+
+        Args:
+            market_id: the market, e.g. ``1338`` (testnet APT-USD) or ``14`` (mainnet APT-USD);
+                an ``int`` or a string of digits.
+            refresh: ``True`` to forget every cached market and ask the server again.
+
+        Returns:
+            The market's :class:`~kana_async.MarketInfo`: integer on-chain parameters
+            (``lot_size``, ``tick_size``, ``min_lots``...) with human-unit helpers (``tick``,
+            ``lot``, ``min_size``).
 
         Raises:
-            UnknownMarketError: the id is not a known market, or the exchange returned none.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets, or the
+                server's answer holds several markets but not this one.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         mid = self._market(market_id)
         if refresh:
@@ -50,13 +78,35 @@ class Markets(Resource):
         return await self._info.get_or_load(mid, load)
 
     def cached(self, market_id: int) -> MarketInfo | None:
-        """The market's info if :meth:`info` or :meth:`all` already loaded it (no I/O)."""
+        """The market's info if :meth:`info` or :meth:`all` already loaded it; no I/O.
+
+        Never raises.
+
+        Args:
+            market_id: the market, e.g. ``1338``, as an ``int``.
+
+        Returns:
+            The cached :class:`~kana_async.MarketInfo`, or ``None`` if it was not loaded yet.
+        """
         return self._info.get(market_id)
 
     async def all(self) -> list[MarketInfo]:
-        """Every market — ``GET /getPerpetualAssetsInfo/allMarkets`` (#24b).
+        """Every market of the exchange. Calls ``GET /getPerpetualAssetsInfo/allMarkets``.
 
-        Also fills the :meth:`info` cache and becomes the list market ids are checked against.
+        Also fills the :meth:`info` cache, and the ids it returns become the list every later
+        ``market_id`` argument of this client is checked against (instead of the network's
+        built-in table).
+
+        Returns:
+            One :class:`~kana_async.MarketInfo` per market, in the server's order.
+
+        Raises:
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         infos: list[MarketInfo] = await self._read(
             "/getPerpetualAssetsInfo/allMarkets", list[MarketInfo]
@@ -69,10 +119,30 @@ class Markets(Resource):
     async def asset_info(
         self, *, market_id: int | None = None, base_name: str | None = None
     ) -> list[MarketInfo]:
-        """Markets by id and/or base asset — ``GET /getPerpetualAssetsInfo`` (#24).
+        """Markets by id and/or base asset. Calls ``GET /getPerpetualAssetsInfo``.
 
-        Pass ``market_id`` (e.g. ``1338``) or ``base_name`` (e.g. ``"APT"``), or both. The server
-        may answer with one object or a list; this always returns a list.
+        Sends ``marketId`` and/or ``baseName``; at least one of them is required. The server may
+        answer with one object or a list; this always returns a list. Nothing is cached.
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            base_name: the base asset, e.g. ``"APT"`` or ``"BTC"`` (surrounding spaces are
+                stripped).
+
+        Returns:
+            The matching markets' :class:`~kana_async.MarketInfo`.
+
+        Raises:
+            InvalidArgumentError: neither argument was given, or ``base_name`` is empty or not
+                a string.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer (e.g.
+                ``NotFoundError`` for a base asset it does not list, ``BadRequestError``,
+                ``RateLimitError``, ``ServerError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         params: dict[str, str] = {}
         if market_id is not None:
@@ -89,22 +159,78 @@ class Markets(Resource):
         return rows if isinstance(rows, list) else [rows]
 
     async def price(self, market_id: int) -> MarketPrice:
-        """Best bid and ask — ``GET /getMarketPrice?marketId=`` (#14b)."""
+        """The best bid and ask of a market's book. Calls ``GET /getMarketPrice`` (``marketId``).
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+
+        Returns:
+            A :class:`~kana_async.MarketPrice`: ``best_bid_price`` and ``best_ask_price`` as
+            ``Decimal`` in quote currency (e.g. USD per APT), each ``None`` when that side of
+            the book is empty; ``mid`` is their midpoint.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         params = {"marketId": str(self._market(market_id))}
         result: MarketPrice = await self._read("/getMarketPrice", MarketPrice, params)
         return result
 
     async def last_price(self, market_id: int) -> Decimal | None:
-        """Last execution price — ``GET /getLastPlacedPrice?marketId=`` (#15).
+        """The price of a market's last trade. Calls ``GET /getLastPlacedPrice`` (``marketId``).
 
-        ``None`` when the server has no trade to report.
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+
+        Returns:
+            The price as ``Decimal`` in quote currency (e.g. USD per APT), or ``None`` when the
+            server answers ``null`` (no trade to report). The simulator answers its mark price
+            until the market's first trade.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         params = {"marketId": str(self._market(market_id))}
         result: Decimal | None = await self._read("/getLastPlacedPrice", Decimal | None, params)
         return result
 
     async def all_trades(self, market_id: int) -> list[Trade]:
-        """Recent public trades of a market — ``GET /getAllTrades?marketId=`` (#22)."""
+        """A market's recent public trades. Calls ``GET /getAllTrades`` (``marketId``).
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+
+        Returns:
+            One :class:`~kana_async.Trade` per trade (price in quote currency, size in base
+            asset, both ``Decimal``), in the server's order (newest first on the simulator).
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         params = {"marketId": str(self._market(market_id))}
         result: list[Trade] = await self._read("/getAllTrades", list[Trade], params)
         return result

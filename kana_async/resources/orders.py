@@ -1,4 +1,4 @@
-"""Order status by id (spec §3 #13, #30)."""
+"""``kana.orders``: an order's status by id (read-only REST endpoints)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,77 @@ __all__ = ["Orders"]
 
 
 class Orders(Resource):
-    """``kana.orders``: look an order up by id. Placing orders lives in ``kana.payloads``
-    (unsigned payloads) and ``kana.trading`` (signed and submitted)."""
+    """``kana.orders``: look an order up by id.
+
+    Placing and cancelling orders lives in ``kana.payloads`` (unsigned payloads) and
+    ``kana.trading`` (signed and submitted).
+
+    Args:
+        client: the :class:`~kana_async.KanaClient` the requests go through.
+    """
 
     async def status(self, market_id: int, order_id: int | str) -> OrderStatusInfo:
-        """An order's current state — ``GET /fetchOrderStatusById`` (#30, the preferred path).
+        """An order's current state, by id.
 
-        ``order_id`` is the u128 id as ``int`` or decimal string.
+        Calls ``GET /fetchOrderStatusById`` with ``marketId`` and ``orderId``.
+
+        This is the preferred path; :meth:`status_by_order_id` asks the same on the older one.
+
+        Args:
+            market_id: the order's market, e.g. ``1338``; an ``int`` or a string of digits.
+            order_id: the u128 order id as an ``int`` or a decimal string (never a ``float``),
+                e.g. ``"11905620858892513160724480"``.
+
+        Returns:
+            An :class:`~kana_async.OrderStatusInfo`: ``status`` (``Open``, ``Partially
+            Filled``, ``Filled`` or ``Cancelled``), price in quote currency and sizes in base
+            asset as ``Decimal``, where the server sends them.
+
+        Raises:
+            NotFoundError: the server knows no such order in that market (HTTP 404).
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``order_id`` is not a non-negative decimal integer that fits
+                in a u128, or ``market_id`` is out of range.
+            ArgumentTypeError: ``order_id`` is not an ``int`` or ``str``, or ``market_id`` not
+                an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``RateLimitError``, ``ServerError``, ``UnsuccessfulResponseError``,
+                ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         return await self._status("/fetchOrderStatusById", market_id, order_id)
 
     async def status_by_order_id(self, market_id: int, order_id: int | str) -> OrderStatusInfo:
-        """The same lookup on the older path — ``GET /getOrderStatusByOrderId`` (#13)."""
+        """An order's current state, by id, on the older path (prefer :meth:`status`).
+
+        Calls ``GET /getOrderStatusByOrderId`` with ``marketId`` and ``orderId``.
+
+        Args:
+            market_id: the order's market, e.g. ``1338``; an ``int`` or a string of digits.
+            order_id: the u128 order id as an ``int`` or a decimal string (never a ``float``),
+                e.g. ``"11905620858892513160724480"``.
+
+        Returns:
+            An :class:`~kana_async.OrderStatusInfo`: ``status`` (``Open``, ``Partially
+            Filled``, ``Filled`` or ``Cancelled``), price in quote currency and sizes in base
+            asset as ``Decimal``, where the server sends them.
+
+        Raises:
+            NotFoundError: the server knows no such order in that market (HTTP 404).
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``order_id`` is not a non-negative decimal integer that fits
+                in a u128, or ``market_id`` is out of range.
+            ArgumentTypeError: ``order_id`` is not an ``int`` or ``str``, or ``market_id`` not
+                an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``RateLimitError``, ``ServerError``, ``UnsuccessfulResponseError``,
+                ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._status("/getOrderStatusByOrderId", market_id, order_id)
 
     async def _status(self, path: str, market_id: int, order_id: int | str) -> OrderStatusInfo:

@@ -1,7 +1,6 @@
-"""A wallet's balances, profile address, open orders and positions (spec §3 #2, #3, #10, #12,
-#16, #18/#23, #20, #26, #32, #33).
+"""``kana.portfolio``: a wallet's balances, profile address, open orders and positions.
 
-Every method reads for the client's wallet unless ``user_address=`` names another one.
+Every method reads for the client's wallet unless ``user_address=`` names another wallet.
 """
 
 from __future__ import annotations
@@ -23,7 +22,15 @@ T = TypeVar("T")
 
 
 class Portfolio(Resource):
-    """``kana.portfolio``: what a wallet holds and has open."""
+    """``kana.portfolio``: what a wallet holds and has open (read-only REST endpoints).
+
+    Every method takes the **wallet** address (``userAddress`` on the wire; the server finds the
+    profile from it) and defaults to the client's own wallet. Amounts are ``Decimal`` exactly as
+    the server sends them, never ``float``.
+
+    Args:
+        client: the :class:`~kana_async.KanaClient` the requests go through.
+    """
 
     def __init__(self, client: KanaClient) -> None:
         super().__init__(client)
@@ -40,28 +47,137 @@ class Portfolio(Resource):
         return result
 
     async def wallet_balance(self, *, user_address: str | None = None) -> Decimal:
-        """Collateral in the wallet, not yet deposited — ``GET /getWalletAccountBalance`` (#2)."""
+        """Collateral held in the wallet, not yet deposited for trading.
+
+        Calls ``GET /getWalletAccountBalance`` with ``userAddress``.
+
+        Args:
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The amount in the collateral stablecoin (human units, e.g. ``Decimal("1250.5")``
+            USDT on the simulator).
+
+        Raises:
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._number("/getWalletAccountBalance", user_address)
 
     async def profile_balance(self, *, user_address: str | None = None) -> Decimal:
-        """Collateral available in the trading account —
-        ``GET /getProfileBalanceSnapshot`` (#3)."""
+        """Collateral available in the trading (profile) account.
+
+        Calls ``GET /getProfileBalanceSnapshot`` with ``userAddress``.
+
+        Kana answers with an error for a wallet that never deposited (it has no profile yet).
+
+        Args:
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The amount in the collateral stablecoin (human units, e.g. ``Decimal("980.25")``).
+
+        Raises:
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._number("/getProfileBalanceSnapshot", user_address)
 
     async def net_profile_balance(self, *, user_address: str | None = None) -> Decimal:
-        """Trading-account balance plus unsettled PnL of closed positions —
-        ``GET /getNetProfileBalance`` (#26). Accepts a number or a numeric string on the wire."""
+        """Trading-account balance plus the unsettled PnL of closed positions.
+
+        Calls ``GET /getNetProfileBalance`` with ``userAddress``.
+
+        Args:
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The amount in the collateral stablecoin (human units), summed over all markets; the
+            server may send it as a number or a numeric string, both are accepted.
+
+        Raises:
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._number("/getNetProfileBalance", user_address)
 
     async def apt_balance(self, *, user_address: str | None = None) -> Decimal:
-        """APT (gas) balance of the wallet — ``GET /getAccountAptBalance`` (#18, #23)."""
+        """The wallet's APT balance, which pays for gas.
+
+        Calls ``GET /getAccountAptBalance`` with ``userAddress``.
+
+        Args:
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The balance as the server sends it (in APT, not octas, on the simulator).
+
+        Raises:
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._number("/getAccountAptBalance", user_address)
 
     async def profile_address(self, user_address: str | None = None) -> str:
-        """The wallet's on-chain profile address — ``GET /getProfileAddress`` (#20).
+        """The wallet's on-chain profile address.
 
-        Looked up once per wallet and cached for the client's life; concurrent callers share one
-        request. Returned normalised (``0x`` + 64 lowercase hex digits).
+        Calls ``GET /getProfileAddress`` with ``userAddress``.
+
+        Kana keys all trading state (orders, positions, fills) and every websocket account topic
+        by this address. Looked up once per wallet and cached for the client's life; concurrent
+        callers share one request.
+
+        Args:
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The profile address, normalised to ``0x`` + 64 lowercase hex digits (the server may
+            drop leading zeros).
+
+        Raises:
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address``, or the server's answer, is not an Aptos
+                address.
+            ArgumentTypeError: ``user_address`` is not a string.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
         """
         user = self._user(user_address)
 
@@ -74,13 +190,63 @@ class Portfolio(Resource):
     async def open_orders(
         self, market_id: int | None = None, *, user_address: str | None = None
     ) -> list[OpenOrder]:
-        """Resting orders (indexer view) — ``GET /getOpenOrders`` (#10)."""
+        """The wallet's resting orders, as Kana's indexer sees them.
+
+        Calls ``GET /getOpenOrders`` with ``userAddress`` (and ``marketId`` when given).
+
+        The indexer lags the chain by a moment; :meth:`open_orders_from_contract` reads chain
+        state instead.
+
+        Args:
+            market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            One :class:`~kana_async.OpenOrder` per resting order (``price`` in quote currency,
+            sizes in base asset, ``order_id`` as an exact decimal string).
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string, or ``market_id`` not an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._rows("/getOpenOrders", list[OpenOrder], user_address, market_id)
 
     async def open_order_ids(
         self, market_id: int | None = None, *, user_address: str | None = None
     ) -> list[str]:
-        """Ids of resting orders, as exact decimal strings — ``GET /getAllOpenOrderIds`` (#16)."""
+        """The ids of the wallet's resting orders.
+
+        Calls ``GET /getAllOpenOrderIds`` with ``userAddress`` (and ``marketId`` when given).
+
+        Args:
+            market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            The u128 order ids as exact decimal strings (never through ``float``).
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string, or ``market_id`` not an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         ids: list[int | str] = await self._rows(
             "/getAllOpenOrderIds", list[int | str], user_address, market_id
         )
@@ -89,14 +255,65 @@ class Portfolio(Resource):
     async def positions(
         self, market_id: int | None = None, *, user_address: str | None = None
     ) -> list[Position]:
-        """Open positions, one per market and side (indexer view) — ``GET /getPositions`` (#12)."""
+        """The wallet's open positions, as Kana's indexer sees them.
+
+        Calls ``GET /getPositions`` with ``userAddress`` (and ``marketId`` when given).
+
+        The indexer lags the chain by a moment; :meth:`positions_from_contract` reads chain
+        state instead.
+
+        Args:
+            market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            One :class:`~kana_async.Position` per market and side (a long and a short may
+            coexist in one market): size in base asset, prices in quote currency, ``margin``
+            and ``value`` in collateral, all ``Decimal``.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string, or ``market_id`` not an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._rows("/getPositions", list[Position], user_address, market_id)
 
     async def positions_from_contract(
         self, market_id: int | None = None, *, user_address: str | None = None
     ) -> list[Position]:
-        """Open positions read from chain state (no indexer lag) —
-        ``GET /getPositionsFromContract`` (#32)."""
+        """The wallet's open positions, read from chain state (no indexer lag).
+
+        Calls ``GET /getPositionsFromContract`` with ``userAddress`` (and ``marketId`` when given).
+
+        Args:
+            market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            One :class:`~kana_async.Position` per market and side, as :meth:`positions`;
+            indexer-only fields such as ``transaction_version`` may be ``None``.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string, or ``market_id`` not an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._rows(
             "/getPositionsFromContract", list[Position], user_address, market_id
         )
@@ -104,7 +321,30 @@ class Portfolio(Resource):
     async def open_orders_from_contract(
         self, market_id: int | None = None, *, user_address: str | None = None
     ) -> list[OpenOrder]:
-        """Resting orders read from chain state — ``GET /getOpenOrdersFromContract`` (#33)."""
+        """The wallet's resting orders, read from chain state (no indexer lag).
+
+        Calls ``GET /getOpenOrdersFromContract`` with ``userAddress`` (and ``marketId`` when given).
+
+        Args:
+            market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
+            user_address: the **wallet** address to read for (not the profile address);
+                defaults to the client's wallet.
+
+        Returns:
+            One :class:`~kana_async.OpenOrder` per resting order, as :meth:`open_orders`.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: no ``user_address`` was given and the client has no wallet.
+            InvalidAddressError: ``user_address`` is not an Aptos address.
+            ArgumentTypeError: ``user_address`` is not a string, or ``market_id`` not an ``int``.
+            ClientStateError: the client is not open.
+            APIError: the server refused the request or sent an unusable answer
+                (``NotFoundError``, ``RateLimitError``, ``ServerError``,
+                ``UnsuccessfulResponseError``, ``ResponseDecodeError``...).
+            TransportError: no answer arrived, even after the client's retries
+                (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self._rows(
             "/getOpenOrdersFromContract", list[OpenOrder], user_address, market_id
         )

@@ -1,4 +1,4 @@
-"""``kana.streams``: typed websocket subscriptions (spec §5), all over one shared connection.
+"""``kana.streams``: typed websocket subscriptions, all over one shared connection.
 
 Every method returns a :class:`~kana_async._fanout.Subscription`; use it as::
 
@@ -19,8 +19,9 @@ trades (``recent_trades``) drop the oldest frames when the reader lags (``statis
 Private account topics raise :class:`~kana_async.SlowConsumerError` once the reader has drained its
 buffer after an overflow. ``policy=`` and ``buffer_size=`` override these defaults per call.
 
-Account topics are keyed by the **profile** address (spec §1.6): by default the client's own,
-looked up once via ``kana.portfolio.profile_address()`` when the subscription starts.
+Account topics are keyed by the **profile** address (not the wallet address): by default the
+client's own, looked up once via ``kana.portfolio.profile_address()`` when the subscription
+starts.
 
 The connection opens with the first subscription and closes ``StreamOptions.idle_linger``
 seconds (default 5) after the last one left; the next subscription opens a new one.
@@ -51,11 +52,16 @@ __all__ = ["Streams"]
 
 
 class Streams(Resource):
-    """WebSocket subscriptions of a client; one connection carries all of them.
+    """``kana.streams``: websocket subscriptions of a client; one connection carries them all.
+
+    Each method returns a :class:`~kana_async.Subscription` at once, without I/O; the
+    subscription registers on the wire when it starts (``async with`` or its first
+    ``__anext__``). The connection opens with the first subscription, reconnects and resubscribes
+    on its own, and closes ``idle_linger`` seconds after the last subscription left.
 
     Args:
-        client: the owning, open :class:`~kana_async.KanaClient`.
-        options: connection tuning (:class:`~kana_async._ws.StreamOptions`); defaults suit Kana.
+        client: the owning :class:`~kana_async.KanaClient`.
+        options: connection tuning (:class:`~kana_async.StreamOptions`); the defaults suit Kana.
     """
 
     def __init__(self, client: KanaClient, *, options: StreamOptions | None = None) -> None:
@@ -67,7 +73,10 @@ class Streams(Resource):
 
     @property
     def manager(self) -> StreamManager:
-        """The client's :class:`StreamManager` (created on first use, closed with the client)."""
+        """The client's ``StreamManager``, created on first use and closed with the client.
+
+        Raises :class:`~kana_async.ClientStateError` when the client is not open.
+        """
         client = self._client
         client._ensure_open()
         if self._manager is None:
@@ -78,17 +87,37 @@ class Streams(Resource):
 
     @property
     def state(self) -> ConnectionState:
-        """The websocket's :class:`~kana_async._ws.ConnectionState` (``IDLE`` before any use)."""
+        """The websocket's :class:`~kana_async.ConnectionState` (``IDLE`` before any use)."""
         if self._manager is None:
             return ConnectionState.IDLE
         return self._manager.state
 
     async def wait_for_state(self, *states: ConnectionState) -> ConnectionState:
-        """Wait until the websocket is in one of ``states``."""
+        """Wait until the websocket is in one of ``states``.
+
+        Args:
+            *states: the :class:`~kana_async.ConnectionState` values to wait for.
+
+        Returns:
+            The state reached (at once if it is already one of ``states``).
+
+        Raises:
+            ClientStateError: the client is not open, or no subscription has started a
+                connection and the wanted states are not ``IDLE`` / ``CLOSED`` (nothing would
+                ever change the state).
+        """
         return await self.manager.wait_for_state(*states)
 
     def statistics(self) -> StreamStatistics:
-        """Connection counters: frames, bad frames by kind, reconnects, subscriptions."""
+        """Counters of the client's websocket connections, over every connection it opened.
+
+        Returns:
+            A :class:`~kana_async.StreamStatistics`: frames received and delivered, skipped bad
+            frames by kind, connects and reconnects, active subscriptions.
+
+        Raises:
+            ClientStateError: the client is not open.
+        """
         return self.manager.statistics()
 
     # -- market topics -----------------------------------------------------------------------
@@ -96,7 +125,28 @@ class Streams(Resource):
     def orderbook(
         self, market_id: int, *, buffer_size: int | None = None
     ) -> Subscription[OrderBook]:
-        """The market's order book, one :class:`OrderBook` per frame (keep-latest)."""
+        """A market's order book, one whole :class:`~kana_async.OrderBook` per frame.
+
+        Subscribes to the websocket topic ``orderbook`` (``market_id``). A slow reader only
+        ever sees the latest book (older snapshots are replaced, counted in ``dropped``) and
+        never receives :class:`~kana_async.Reconnected`: the next frame replaces what was missed.
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            buffer_size: how many frames may wait for a slow reader (default 1: only the
+                latest snapshot is kept).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.OrderBook`
+            snapshots (prices in quote currency, sizes in base asset, ``Decimal``).
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._sub("orderbook", self._market(market_id), None, buffer_size)
 
     def recent_trades(
@@ -106,17 +156,78 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Trade | Reconnected]:
-        """Public trades of a market, one :class:`Trade` per row (drop-oldest with gap count)."""
+        """A market's public trades as they happen.
+
+        Subscribes to the websocket topic ``recent_trades`` (``market_id``).
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.DROP_OLDEST
+                <kana_async.OverflowPolicy.DROP_OLDEST>`: the oldest frame is dropped and
+                counted in the subscription's ``dropped``).
+            buffer_size: how many frames may wait for a slow reader (default 256).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding one :class:`~kana_async.Trade` per
+            trade (price in quote currency, size in base asset, ``Decimal``), and a
+            :class:`~kana_async.Reconnected` notice after each reconnect.
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._sub("recent_trades", self._market(market_id), policy, buffer_size)
 
     def best_price(
         self, market_id: int, *, buffer_size: int | None = None
     ) -> Subscription[BestPrice]:
-        """Best bid/ask of a market (keep-latest; topic shape unverified upstream)."""
+        """A market's best bid and ask as they change.
+
+        Subscribes to the websocket topic ``best_price`` (``market_id``; frames named
+        ``bestPrice`` are accepted too). Kana does not document this topic's rows, so every
+        field of :class:`~kana_async.BestPrice` may be ``None``. Keeps only the latest frame
+        for a slow reader, and never yields :class:`~kana_async.Reconnected`.
+
+        Args:
+            market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            buffer_size: how many frames may wait for a slow reader (default 1: only the
+                latest snapshot is kept).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.BestPrice` rows
+            (prices in quote currency, ``Decimal``).
+
+        Raises:
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            InvalidArgumentError: ``market_id`` is negative or larger than a u64.
+            ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._sub("best_price", self._market(market_id), None, buffer_size)
 
     def live_funding_rate(self, *, buffer_size: int | None = None) -> Subscription[FundingRate]:
-        """Funding rates, one :class:`FundingRate` per row of the latest frame (keep-latest)."""
+        """Every market's current funding rate as it changes.
+
+        Subscribes to the websocket topic ``live_funding_rate`` (no key). Keeps only the latest
+        frame for a slow reader, and never yields :class:`~kana_async.Reconnected`.
+
+        Args:
+            buffer_size: how many frames may wait for a slow reader (default 1: only the
+                latest snapshot is kept).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding one :class:`~kana_async.FundingRate`
+            per market in each frame (the rate as a ``Decimal`` fraction, as the server sends
+            it).
+
+        Raises:
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._sub("live_funding_rate", None, None, buffer_size)
 
     # -- account topics (profile address) ----------------------------------------------------
@@ -128,7 +239,31 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Position | Reconnected]:
-        """Position updates of a profile (default: the client's), one row at a time."""
+        """A profile's positions as they change.
+
+        Subscribes to the websocket topic ``positions`` for a **profile** address.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.Position` rows, and a
+            :class:`~kana_async.Reconnected` notice after each reconnect (rows sent while
+            disconnected are lost: resync over REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("positions", address, policy, buffer_size)
 
     def trade_history(
@@ -138,7 +273,31 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Trade | Reconnected]:
-        """The profile's fills."""
+        """A profile's fills (its trades) as they happen.
+
+        Subscribes to the websocket topic ``trade_history`` for a **profile** address.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.Trade` rows, and a
+            :class:`~kana_async.Reconnected` notice after each reconnect (rows sent while
+            disconnected are lost: resync over REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("trade_history", address, policy, buffer_size)
 
     def open_orders(
@@ -148,7 +307,31 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[OpenOrder | Reconnected]:
-        """The profile's resting orders as they change."""
+        """A profile's resting orders as they change.
+
+        Subscribes to the websocket topic ``open_orders`` for a **profile** address.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.OpenOrder` rows, and a
+            :class:`~kana_async.Reconnected` notice after each reconnect (rows sent while
+            disconnected are lost: resync over REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("open_orders", address, policy, buffer_size)
 
     def order_history(
@@ -158,7 +341,32 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[OrderHistoryEntry | Reconnected]:
-        """The profile's orders (a first batch of existing ones, then changes)."""
+        """A profile's orders: first a batch of existing ones, then every change.
+
+        Subscribes to the websocket topic ``order_history`` for a **profile** address.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding
+            :class:`~kana_async.OrderHistoryEntry` rows, and a :class:`~kana_async.Reconnected`
+            notice after each reconnect (rows sent while disconnected are lost: resync over
+            REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("order_history", address, policy, buffer_size)
 
     def deposit_withdraw_history(
@@ -168,7 +376,32 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Transfer | Reconnected]:
-        """The profile's deposits and withdrawals."""
+        """A profile's deposits and withdrawals of collateral.
+
+        Subscribes to the websocket topic ``deposit_withdraw_history`` for a **profile** address.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.Transfer` rows
+            (amounts in the collateral stablecoin), and a :class:`~kana_async.Reconnected`
+            notice after each reconnect (rows sent while disconnected are lost: resync over
+            REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("deposit_withdraw_history", address, policy, buffer_size)
 
     def live_order_history(
@@ -178,7 +411,33 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[OrderHistoryEntry | Reconnected]:
-        """Only the latest order-history row of the profile, as it happens."""
+        """A profile's latest order change, one row each time.
+
+        Subscribes to the websocket topic ``live_order_history`` for a **profile** address. Unlike
+        :meth:`order_history` there is no first batch: only the most recent row is pushed.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding
+            :class:`~kana_async.OrderHistoryEntry` rows, and a :class:`~kana_async.Reconnected`
+            notice after each reconnect (rows sent while disconnected are lost: resync over
+            REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("live_order_history", address, policy, buffer_size)
 
     def live_trade_history(
@@ -188,7 +447,32 @@ class Streams(Resource):
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Trade | Reconnected]:
-        """Only the latest trade of the profile, as it happens."""
+        """A profile's latest fill, one row each time.
+
+        Subscribes to the websocket topic ``live_trade_history`` for a **profile** address. Unlike
+        :meth:`trade_history` only the most recent row is pushed.
+        Rows arrive in human units (``Decimal`` sizes and prices) as the indexer sends them.
+
+        Args:
+            address: the profile address to follow; ``None`` (the default) for the client's
+                own, looked up with ``GET /getProfileAddress`` when the subscription starts.
+            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
+                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
+                :class:`~kana_async.SlowConsumerError` is raised).
+            buffer_size: how many frames may wait for the reader (default 1024).
+
+        Returns:
+            A :class:`~kana_async.Subscription` yielding :class:`~kana_async.Trade` rows, and a
+            :class:`~kana_async.Reconnected` notice after each reconnect (rows sent while
+            disconnected are lost: resync over REST).
+
+        Raises:
+            InvalidArgumentError: ``address`` is ``None`` and the client has no wallet.
+            InvalidAddressError: ``address`` is not an Aptos address.
+            ArgumentTypeError: ``address`` is not a string.
+            ClientStateError: the client is not open.
+            ValueError: ``buffer_size`` is negative.
+        """
         return self._account("live_trade_history", address, policy, buffer_size)
 
     # -- helpers -----------------------------------------------------------------------------
