@@ -1,4 +1,4 @@
-"""The transaction payload every "write" endpoint returns (spec §3.0)."""
+"""The unsigned transaction payload every "write" endpoint of Kana returns."""
 
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ __all__ = ["TransactionPayload"]
 class TransactionPayload(Model, frozen=True):
     """An Aptos entry-function call, ready to be built into a transaction and signed.
 
-    ``function`` is ``0xADDR::module::name``. ``function_arguments`` are exactly as the server
-    sent them: strings for GET endpoints (``"true"``, ``"1000"``), JSON numbers (decoded to
-    ``int``, or ``Decimal`` for fractions, never float) or lists for POST endpoints. Big integers
-    such as u128 order ids stay exact.
+    Kana's write endpoints (placing and cancelling orders, deposits, withdrawals...) execute
+    nothing: they return this, and the caller signs and submits it to an Aptos node.
+
+    Attributes:
+        function: the entry function, ``0x<package address>::<module>::<function>``.
+        type_arguments: the Move type arguments (``typeArguments`` on the wire).
+        function_arguments: the arguments exactly as the server sent them
+            (``functionArguments`` on the wire), in on-chain integer units (lots, ticks,
+            collateral units): strings for GET endpoints (``"true"``, ``"1000"``); JSON
+            numbers (decoded to ``int``, or ``Decimal`` for fractions, never ``float``), bools
+            or lists for POST endpoints. Big integers such as u128 order ids stay exact.
     """
 
     function: str
@@ -26,15 +33,15 @@ class TransactionPayload(Model, frozen=True):
 
     @property
     def module_address(self) -> str:
-        """The ``0x…`` address of the module being called."""
+        """The ``0x…`` address of the package whose module is called."""
         return self.function.split("::", 1)[0]
 
     @property
     def module_name(self) -> str:
-        """The module name, e.g. ``perpetual_scripts``."""
+        """The module's name, e.g. ``perpetual_scripts``."""
         return self.function.split("::")[1]
 
     @property
     def function_name(self) -> str:
-        """The entry function's name."""
+        """The entry function's name, e.g. ``place_limit_order``."""
         return self.function.rsplit("::", 1)[-1]

@@ -1,4 +1,4 @@
-"""Request records: one order of a multi-order request (spec §3 #8b, #9)."""
+"""Request records: one order of a multi-order request."""
 
 from __future__ import annotations
 
@@ -21,16 +21,43 @@ __all__ = ["OrderRequest"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderRequest:
-    """One new order inside ``placeMultipleOrders`` / ``cancelAndPlaceMultipleOrders``.
+    """One new order inside a multi-order request (``POST /placeMultipleOrders``,
+    ``POST /cancelAndPlaceMultipleOrders``).
 
     Values are checked when the record is built, so a bad order fails before any request.
     Build one with :meth:`limit` or :meth:`market`, or directly::
 
         OrderRequest(side=Side.LONG, size=Decimal("1"), price=Decimal("5.5"), leverage=2)
 
-    Sizes and prices are human units (``Decimal``, or a numeric string, converted on creation;
-    ``float`` is refused). ``price`` is required for a limit order and must be ``None`` (sent as
-    0) for a market order. ``take_profit`` / ``stop_loss`` of ``None`` mean "none" (sent as 0).
+    Sizes and prices are human units (``Decimal``, an ``int`` or a numeric string, converted on
+    creation; ``float`` is refused). Whether they sit on the market's lot and tick grid is
+    checked later, against the market's info, when the request is sent.
+
+    Attributes:
+        side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT`` (or the wire boolean:
+            ``True`` long).
+        size: the order size in base asset, above zero (e.g. ``Decimal("1.5")`` APT).
+        leverage: the leverage, an ``int`` of at least 1 (the market's ``max_leverage`` is
+            the upper bound; when adding to or closing a position it must equal the
+            position's leverage).
+        price: the limit price in quote currency; required for a limit order, and ``None``
+            (sent as 0) for a market order.
+        order_type: :attr:`OrderType.LIMIT <kana_async.OrderType.LIMIT>` (default) or
+            ``MARKET`` (or the wire boolean: ``True`` limit).
+        direction: :attr:`Direction.OPEN <kana_async.Direction.OPEN>` (default) to open or
+            increase a position, ``CLOSE`` to close or reduce one (or the wire boolean:
+            ``False`` open).
+        restriction: a :class:`~kana_async.Restriction` (``0`` no restriction, the default;
+            ``1`` fill or abort; ``3`` post or abort).
+        take_profit: a take-profit price in quote currency; ``None`` (sent as 0) for none.
+        stop_loss: a stop-loss price in quote currency; ``None`` (sent as 0) for none.
+
+    Raises:
+        InvalidArgumentError: a limit order without a price, a market order with one, or a
+            value out of range (``size`` not above zero, ``leverage`` below 1, an unknown
+            ``restriction``, a negative ``take_profit`` / ``stop_loss``).
+        ArgumentTypeError: a value has the wrong type (e.g. a ``float`` amount, or a side
+            that is neither a ``Side`` nor a ``bool``).
     """
 
     side: Side
@@ -77,7 +104,28 @@ class OrderRequest:
         take_profit: Decimal | str | None = None,
         stop_loss: Decimal | str | None = None,
     ) -> OrderRequest:
-        """A limit order."""
+        """A limit order: it takes what it can at ``price`` or better and rests the rest.
+
+        Args:
+            side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT``, or ``True`` for long.
+            size: the order size in base asset, above zero (``Decimal`` or numeric string).
+            price: the limit price in quote currency (``Decimal`` or numeric string).
+            leverage: the leverage, an ``int`` of at least 1.
+            direction: ``Direction.OPEN`` (default) or ``Direction.CLOSE``, or ``False`` for
+                open.
+            restriction: a :class:`~kana_async.Restriction`; default ``NO_RESTRICTION``.
+            take_profit: a take-profit price in quote currency, or ``None`` for none.
+            stop_loss: a stop-loss price in quote currency, or ``None`` for none.
+
+        Returns:
+            The checked :class:`OrderRequest` with ``order_type=OrderType.LIMIT``.
+
+        Raises:
+            InvalidArgumentError: a value is out of range: ``size`` not above zero,
+                ``leverage`` below 1, a negative ``take_profit`` / ``stop_loss``, or a
+                non-numeric string.
+            ArgumentTypeError: a value has the wrong type (e.g. a ``float`` amount).
+        """
         return cls(
             side=side,  # type: ignore[arg-type]  # normalised in __post_init__
             size=size,  # type: ignore[arg-type]
@@ -101,7 +149,26 @@ class OrderRequest:
         take_profit: Decimal | str | None = None,
         stop_loss: Decimal | str | None = None,
     ) -> OrderRequest:
-        """A market order (sent with price 0)."""
+        """A market order: it fills against the book at once (sent with price 0).
+
+        Args:
+            side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT``, or ``True`` for long.
+            size: the order size in base asset, above zero (``Decimal`` or numeric string).
+            leverage: the leverage, an ``int`` of at least 1.
+            direction: ``Direction.OPEN`` (default) or ``Direction.CLOSE``, or ``False`` for
+                open.
+            take_profit: a take-profit price in quote currency, or ``None`` for none.
+            stop_loss: a stop-loss price in quote currency, or ``None`` for none.
+
+        Returns:
+            The checked :class:`OrderRequest` with ``order_type=OrderType.MARKET`` and no price.
+
+        Raises:
+            InvalidArgumentError: a value is out of range: ``size`` not above zero,
+                ``leverage`` below 1, a negative ``take_profit`` / ``stop_loss``, or a
+                non-numeric string.
+            ArgumentTypeError: a value has the wrong type (e.g. a ``float`` amount).
+        """
         return cls(
             side=side,  # type: ignore[arg-type]
             size=size,  # type: ignore[arg-type]
@@ -114,5 +181,5 @@ class OrderRequest:
 
     @property
     def wire_price(self) -> Decimal:
-        """The price as sent: the limit price, or 0 for a market order."""
+        """The price as sent, in quote currency: the limit price, or 0 for a market order."""
         return self.price if self.price is not None else Decimal(0)

@@ -1,4 +1,4 @@
-"""Trades and fills (spec §3 #14, #22, #28, #31; WS ``trade_history``, ``recent_trades``)."""
+"""Trades and fills: a user's fills and a market's public trades."""
 
 from __future__ import annotations
 
@@ -10,9 +10,29 @@ __all__ = ["Trade"]
 
 
 class Trade(HotModel, frozen=True):
-    """One fill: a user's trade-history row or a public recent trade.
+    """One fill: a user's trade-history row, or one of a market's public trades.
 
-    ``pnl`` is the realised PnL of the fill and ``fee`` its fee, both in quote currency.
+    Rows of ``GET /getTradeHistory``, ``GET /getFills``, ``GET /getFillsForGivenTimestamp``,
+    ``GET /getAllTrades`` and of the websocket topics ``trade_history``, ``live_trade_history``
+    and ``recent_trades``. Public trades carry no user's leverage, PnL or fee (the simulator
+    sends ``0``).
+
+    Attributes:
+        market_id: the market, e.g. ``1338``.
+        size: the size filled, in base asset (``Decimal``).
+        price: the fill price in quote currency (``Decimal``).
+        trade_id: the exchange's trade id as a decimal string.
+        address: the profile address of the user (of the taker, for a public trade).
+        leverage: the order's leverage (``0`` when not sent).
+        order_type: Kana's raw integer order-type code (undocumented; kept as sent).
+        order_value: ``size × price`` in quote currency, as the server sends it.
+        pnl: the PnL the fill realised, in the collateral stablecoin.
+        fee: the fee of the fill, in the collateral stablecoin.
+        entry_price: the position's entry price in quote currency, when sent.
+        order_id: the u128 id of the order that filled, as a decimal string, when sent.
+        timestamp: when the fill happened, Unix time in seconds.
+        last_updated: when the indexer last updated the row, Unix time in seconds.
+        transaction_version: the Aptos ledger version of the fill.
     """
 
     market_id: int

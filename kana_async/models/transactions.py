@@ -34,7 +34,19 @@ _BARE_ABORT: Final = re.compile(r"(?:ABORTED|abort)\D*?(?P<code>0x[0-9a-fA-F]+|\
 
 
 def parse_move_abort(vm_status: str) -> tuple[int, str | None] | None:
-    """``(code, name)`` of a Move abort in a ``vm_status`` string, or ``None`` if it is not one."""
+    """Read the Move abort code out of a node's ``vm_status`` string. Never raises.
+
+    Understands Aptos' ``Move abort in 0x1::module: E_NAME(0x3ee): ...`` and the bare
+    ``ABORTED ... 1006`` forms; hexadecimal and decimal codes are both read.
+
+    Args:
+        vm_status: the ``vm_status`` of a committed or simulated transaction.
+
+    Returns:
+        ``(code, name)``: the numeric abort code and Kana's constant for it (e.g.
+        ``"E_INVALID_LEVERAGE"`` for 1006), else the name the status carried, else ``None``;
+        or ``None`` when the status is not a Move abort.
+    """
     match = _NAMED_ABORT.search(vm_status) or _BARE_ABORT.search(vm_status)
     if match is None:
         return None
@@ -46,10 +58,20 @@ def parse_move_abort(vm_status: str) -> tuple[int, str | None] | None:
 
 
 class TransactionResult(Model, frozen=True):
-    """A committed, successful transaction.
+    """A committed, successful Aptos transaction.
 
-    ``gas_used`` is in gas units; the fee paid is ``gas_used * gas_unit_price`` octas of APT.
-    ``timestamp_usec`` is the block timestamp in microseconds.
+    Attributes:
+        hash: the transaction hash, ``0x`` + 64 hex digits.
+        version: the ledger version it was committed at.
+        success: always ``True`` here (a failed transaction raises instead).
+        vm_status: the node's status text, e.g. ``"Executed successfully"``.
+        gas_used: gas units consumed; the fee paid is ``gas_used × gas_unit_price`` octas
+            (10⁻⁸ APT).
+        gas_unit_price: octas paid per gas unit.
+        sender: the sending account's address.
+        sequence_number: the sender's sequence number the transaction used.
+        timestamp_usec: the block timestamp, Unix time in **microseconds**.
+        function: the entry function called, ``0x…::module::function``.
     """
 
     hash: str
@@ -65,13 +87,26 @@ class TransactionResult(Model, frozen=True):
 
 
 class PendingTransaction:
-    """A transaction the node accepted; call :meth:`wait` for its outcome.
+    """A transaction the node accepted but that may not be committed yet.
+
+    Returned by the trading calls asked not to wait; call :meth:`wait` for its outcome.
+    The SDK builds these; users do not construct them.
+
+    Args:
+        hash: the transaction hash (look it up on any explorer or node).
+        sender: the sending account's address.
+        sequence_number: the sender's sequence number it used.
+        expiration_timestamp_secs: Unix time in seconds after which it can no longer be
+            executed.
+        waiter: the coroutine function :meth:`wait` delegates to; it takes the timeout in
+            seconds (``None`` for the default).
 
     Attributes:
-        hash: the transaction hash (look it up on any explorer or node).
-        sender: the sending account.
-        sequence_number: its sequence number.
-        expiration_timestamp_secs: after this time it can no longer be executed.
+        hash: the transaction hash.
+        sender: the sending account's address.
+        sequence_number: the sender's sequence number it used.
+        expiration_timestamp_secs: Unix time in seconds after which it can no longer be
+            executed.
     """
 
     __slots__ = ("_waiter", "expiration_timestamp_secs", "hash", "sender", "sequence_number")
@@ -92,11 +127,23 @@ class PendingTransaction:
         self._waiter = waiter
 
     async def wait(self, timeout: float | None = None) -> TransactionResult:  # noqa: ASYNC109
-        """Wait until it is committed; raises like a waiting trading call would.
+        """Wait until the transaction is committed, as a waiting trading call would.
 
-        ``timeout`` defaults to the client's confirmation timeout. Raises
-        :class:`~kana_async.MoveAbortError` / :class:`~kana_async.TransactionRejectedError` if it
-        failed and :class:`~kana_async.OutcomeUnknownError` if the timeout passed first.
+        Cancelling the wait leaves the transaction as it is: it may still be committed.
+
+        Args:
+            timeout: the most seconds to wait; ``None`` for the client's confirmation timeout.
+
+        Returns:
+            The committed, successful :class:`TransactionResult`.
+
+        Raises:
+            MoveAbortError: it was committed with ``success: false`` (``abort_code`` and
+                ``code_name`` say why).
+            TransactionRejectedError: it definitely did not execute (e.g. it expired unexecuted
+                or the node refused it).
+            OutcomeUnknownError: the timeout passed, or the node stopped answering, before
+                the outcome was known; look it up by ``hash`` before sending it again.
         """
         return await self._waiter(timeout)
 
