@@ -18,11 +18,17 @@ _ADDRESS_RE: Final = re.compile(r"0[xX]([0-9a-fA-F]{1,64})")
 
 
 def normalize_address(value: object, *, what: str = "address") -> str:
-    """Return ``value`` as ``0x`` + 64 lowercase hex digits.
+    """An Aptos address in the one canonical form the SDK uses: ``0x`` + 64 lowercase hex digits.
+
+    Short forms (``"0x1"``) and addresses whose leading zeros were dropped are padded with
+    zeros; surrounding spaces are ignored.
 
     Args:
         value: an address string, ``0x``-prefixed, 1 to 64 hex digits, any case.
         what: how the argument is named in error messages (``"user_address"``...).
+
+    Returns:
+        The canonical address, e.g. ``"0x0000…0001"`` for ``"0x1"``.
 
     Raises:
         ArgumentTypeError: ``value`` is not a string.
@@ -43,5 +49,13 @@ def normalize_address(value: object, *, what: str = "address") -> str:
 
 
 def is_address(value: object) -> bool:
-    """Whether ``value`` is a string that :func:`normalize_address` accepts."""
+    """Whether ``value`` is a string that :func:`normalize_address` accepts. Never raises.
+
+    Args:
+        value: anything.
+
+    Returns:
+        ``True`` for ``0x`` followed by 1 to 64 hex digits (any case, surrounding spaces
+        allowed), ``False`` otherwise (including non-strings).
+    """
     return isinstance(value, str) and _ADDRESS_RE.fullmatch(value.strip()) is not None

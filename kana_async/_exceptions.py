@@ -90,9 +90,15 @@ class UnknownMarketError(InvalidArgumentError):
 
 
 class PrecisionError(InvalidArgumentError):
-    """A price or size is not a multiple of the market's tick or lot.
+    """A price or size is not a multiple of the market's tick or lot; nothing was sent.
 
-    ``nearest`` holds the valid values either side, so the caller can pick one.
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        nearest: the valid values either side of the one given (human units, ``Decimal``), so
+            the caller can pick one; empty when there are none to offer.
+
+    Attributes:
+        nearest: as above.
     """
 
     def __init__(self, message: str, *, nearest: tuple[Any, ...] = ()) -> None:
@@ -114,7 +120,21 @@ class ClientStateError(KanaError, RuntimeError):
 class APIError(KanaError):
     """The Kana REST API answered, but the answer was not usable data.
 
-    ``message`` is the server's own message when it sent one.
+    ``str(exc)`` reads ``"HTTP <status>: <message> (<method> <url>)"`` (the parts known).
+
+    Args:
+        message: the server's own message when it sent one, else a readable default.
+        method: the HTTP method of the request, e.g. ``"GET"``.
+        url: the URL requested.
+        status_code: the HTTP status, or ``None`` when not relevant.
+        body: the raw body of the answer, when there was one.
+
+    Attributes:
+        message: as above.
+        method: as above.
+        url: as above.
+        status_code: as above.
+        body: as above.
     """
 
     def __init__(
@@ -157,7 +177,16 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """HTTP 429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
+    """HTTP 429: too many requests.
+
+    Args:
+        message: the server's message, or a readable default.
+        retry_after: the server's ``Retry-After`` hint in seconds, or ``None`` if it sent none
+            (or one that could not be read).
+
+    Attributes:
+        retry_after: as above.
+    """
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -195,7 +224,16 @@ class RequestTimeoutError(TransportError, TimeoutError):
 
 
 class TransactionError(KanaError):
-    """An Aptos transaction did not succeed. ``hash`` is set once the transaction was signed."""
+    """An Aptos transaction did not succeed.
+
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        hash: the transaction's hash once it was signed (``0x`` + 64 hex digits), else
+            ``None``.
+
+    Attributes:
+        hash: as above.
+    """
 
     def __init__(self, message: str, *, hash: str | None = None) -> None:
         super().__init__(message)
@@ -205,7 +243,16 @@ class TransactionError(KanaError):
 class TransactionRejectedError(TransactionError):
     """The transaction definitely did not do what was asked: the node refused it, or it aborted.
 
-    ``vm_status`` / ``error_code`` carry the node's own words when it gave them.
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        hash: the transaction's hash once it was signed, else ``None``.
+        vm_status: the node's ``vm_status`` text, when it gave one.
+        error_code: the node's error code (e.g. ``"invalid_transaction_update"``), when it
+            gave one.
+
+    Attributes:
+        vm_status: as above.
+        error_code: as above.
     """
 
     def __init__(
@@ -224,8 +271,22 @@ class TransactionRejectedError(TransactionError):
 class MoveAbortError(TransactionRejectedError):
     """The transaction was committed with ``success: false`` because a Move function aborted.
 
-    ``abort_code`` is the numeric code, ``code_name`` Kana's constant for it (spec §2.4, e.g.
-    ``"E_INVALID_LEVERAGE"``) or ``None`` when unknown; ``version`` the ledger version.
+    The gas was spent and the sequence number used; nothing else changed.
+
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        hash: the transaction's hash.
+        vm_status: the node's ``vm_status`` text, e.g. ``"Move abort in 0x…::perpetual_core:
+            E_INVALID_LEVERAGE(0x3ee)"``.
+        abort_code: the numeric abort code, e.g. ``1006``.
+        code_name: Kana's constant for the code (e.g. ``"E_INVALID_LEVERAGE"`` for 1006,
+            ``"E_INSUFFICIENT_LIQUIDITY_IN_ORDERBOOK"`` for 1007), or ``None`` when unknown.
+        version: the ledger version the transaction was committed at.
+
+    Attributes:
+        abort_code: as above.
+        code_name: as above.
+        version: as above.
     """
 
     def __init__(
@@ -262,7 +323,15 @@ class StreamError(KanaError):
 class SlowConsumerError(StreamError):
     """An event-topic subscriber did not keep up; its buffer overflowed and events were lost.
 
-    Raised after the subscriber has drained what was buffered. ``dropped`` counts lost frames.
+    Raised by the subscription's iterator after the subscriber has drained what was buffered.
+    Resync over REST and subscribe again (or read faster, or raise ``buffer_size``).
+
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        dropped: how many frames were lost.
+
+    Attributes:
+        dropped: as above.
     """
 
     def __init__(self, message: str, *, dropped: int = 0) -> None:

@@ -41,14 +41,20 @@ _UNDECODED: Any = object()
 
 
 class OverflowPolicy(enum.Enum):
-    """What a subscriber's full buffer does with one more frame."""
+    """What a subscriber's full buffer does with one more frame.
+
+    Attributes:
+        KEEP_LATEST: drop the oldest buffered snapshot for the new one, counted in
+            ``dropped`` (the default of snapshot topics: order book, funding, best price).
+        DROP_OLDEST: drop the oldest buffered frame and count the gap in ``dropped`` (the
+            default of public trades).
+        FAIL: stop buffering, let the subscriber drain what it has, then raise
+            :class:`~kana_async.SlowConsumerError` (the default of private account topics).
+    """
 
     KEEP_LATEST = "keep_latest"
-    """Replace the oldest buffered snapshot with the new one (snapshot topics)."""
     DROP_OLDEST = "drop_oldest"
-    """Drop the oldest buffered frame and count the gap (public trades)."""
     FAIL = "fail"
-    """Stop, let the subscriber drain, then raise :class:`SlowConsumerError` (private events)."""
 
 
 class Batch(Generic[T_co]):
@@ -127,6 +133,27 @@ class Subscription(Generic[T]):
     once the subscription is closed by :meth:`aclose`; it raises
     :class:`~kana_async.SubscriptionClosedError` if its client closes underneath it and
     :class:`~kana_async.SlowConsumerError` after draining if its ``FAIL`` buffer overflowed.
+
+    Subscriptions come from ``kana.streams`` (or ``StreamManager.subscribe``); users do not
+    construct them.
+
+    Args:
+        topic: the websocket topic's wire name, e.g. ``"orderbook"``.
+        key: the routing key: a market id, a profile address, or ``None`` for unkeyed topics
+            (and until a key looked up at start is known).
+        policy: what a full buffer does (:class:`OverflowPolicy`).
+        buffer_size: the most frames buffered for the reader, at least 1.
+        start: the coroutine function that registers the subscription on the connection.
+        stop: the function that unregisters it.
+
+    Attributes:
+        topic: as above.
+        key: as above.
+        policy: as above.
+        buffer_size: as above.
+
+    Raises:
+        ValueError: ``buffer_size`` is below 1.
     """
 
     def __init__(
@@ -218,7 +245,17 @@ class Subscription(Generic[T]):
     # -- consumer side -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Register with the connection (done by ``async with`` / the first ``__anext__``)."""
+        """Register with the connection; ``async with`` and the first ``__anext__`` call it.
+
+        Idempotent. When it fails or is cancelled half-way the subscription is closed and
+        leaves nothing registered.
+
+        Raises:
+            SubscriptionClosedError: the subscription was already closed, or its client
+                closed while it was starting.
+            KanaError: looking up the default profile address failed (an ``APIError`` or
+                ``TransportError`` of ``GET /getProfileAddress``).
+        """
         if self._started:
             return
         if self._closed:
@@ -301,7 +338,11 @@ class Subscription(Generic[T]):
             stop(self)
 
     async def aclose(self) -> None:
-        """Unsubscribe; idempotent. Other subscribers of the same topic are not affected."""
+        """Unsubscribe and drop what is buffered; idempotent. Never raises.
+
+        Other subscriptions of the same topic and key are not affected. A waiting or later
+        ``__anext__`` ends the iteration (``StopAsyncIteration``).
+        """
         self._buffer.clear()
         self._frames = 0
         self._current = ()
@@ -321,7 +362,12 @@ class Subscription(Generic[T]):
         return self._dropped
 
     def statistics(self) -> SubscriptionStatistics:
-        """Current counters: buffered, delivered, dropped, reconnects."""
+        """A snapshot of this subscription's counters. Never raises.
+
+        Returns:
+            A :class:`SubscriptionStatistics`: frames buffered now, items delivered, frames
+            dropped to overflow, reconnects seen, and whether it is closed.
+        """
         return SubscriptionStatistics(
             topic=self.topic,
             key=self.key,

@@ -32,6 +32,15 @@ class PageIterator(Generic[T]):
         page_size: rows asked for per request.
         start: offset of the first row.
         max_pages: safety stop for a server that ignores ``offset`` (``None``: no limit).
+            Independently, paging stops (with a warning logged) when a page repeats the one
+            before it.
+
+    Attributes:
+        pages_fetched: how many pages were requested so far.
+
+    Raises:
+        ArgumentTypeError: ``page_size`` or ``start`` is not an ``int``.
+        InvalidArgumentError: ``page_size`` is below 1 or ``start`` is negative.
     """
 
     def __init__(
@@ -85,7 +94,18 @@ class PageIterator(Generic[T]):
             self._done = True
 
     async def collect(self, limit: int | None = None) -> list[T]:
-        """All remaining rows (at most ``limit``) as a list."""
+        """Read the remaining rows into a list, fetching pages as needed.
+
+        Args:
+            limit: stop after this many rows (``None``: read to the end).
+
+        Returns:
+            The rows, in the order the pages return them.
+
+        Raises:
+            KanaError: a page request failed (the ``APIError`` / ``TransportError`` of the
+                endpoint); the rows read so far are lost, but the iterator can be resumed.
+        """
         rows: list[T] = []
         async for row in self:
             rows.append(row)

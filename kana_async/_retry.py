@@ -42,6 +42,10 @@ class RetryPolicy:
             asking for more is raised at once as :class:`~kana_async.RateLimitError`.
         sleep: the coroutine used to wait (tests inject a fake one).
         random: returns a float in ``[0, 1)`` for the jitter (tests inject a fixed one).
+
+    Raises:
+        ArgumentTypeError: ``max_retries`` is not an ``int``.
+        InvalidArgumentError: ``max_retries`` or a delay is negative.
     """
 
     max_retries: int = 2
@@ -60,14 +64,32 @@ class RetryPolicy:
             raise InvalidArgumentError("retry delays must be 0 or more")
 
     def backoff(self, attempt: int) -> float:
-        """The jittered wait before retry number ``attempt + 1`` (``attempt`` counts from 0)."""
+        """The jittered wait before a retry. Never raises.
+
+        Uniform in ``[0, min(max_delay, base_delay * 2**attempt))`` (full jitter).
+
+        Args:
+            attempt: how many retries were already made (0 before the first).
+
+        Returns:
+            The wait in seconds.
+        """
         ceiling = min(self.max_delay, self.base_delay * (2.0**attempt))
         return self.random() * ceiling
 
     def delay_for(self, error: KanaError, attempt: int) -> float | None:
-        """Seconds to wait before retrying after ``error``, or ``None`` to give up now.
+        """How long to wait before retrying a read after ``error``. Never raises.
 
-        ``attempt`` is how many retries were already made.
+        Connection failures, HTTP 429 and HTTP 5xx are retried; a timeout is not (the server
+        may still be working on the request). A 429 waits as long as its ``Retry-After``
+        asks, unless that is more than ``max_retry_after``.
+
+        Args:
+            error: the failure of the last attempt.
+            attempt: how many retries were already made (0 before the first).
+
+        Returns:
+            The wait in seconds, or ``None`` to give up and raise ``error`` now.
         """
         if attempt >= self.max_retries or not is_retryable(error):
             return None

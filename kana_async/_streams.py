@@ -128,9 +128,19 @@ class _Counters:
 class StreamManager:
     """One websocket to ``url`` carrying every subscription; reconnects until closed.
 
-    Standalone (no client needed): ``mgr = StreamManager(url)``, ``mgr.subscribe("orderbook", 14)``
-    returns a :class:`Subscription`; ``await mgr.aclose()`` ends all of them. The connection opens
-    with the first started subscription.
+    ``kana.streams`` owns one per client. It also works standalone (no client needed):
+    ``mgr = StreamManager(url)``, ``mgr.subscribe("orderbook", 14)`` returns a
+    :class:`~kana_async.Subscription`; ``await mgr.aclose()`` ends all of them. The connection
+    opens with the first started subscription.
+
+    Args:
+        url: the websocket URL, e.g. ``wss://perpetuals-indexer-ws-develop.kanalabs.io/ws/``.
+        options: connection tuning (:class:`~kana_async.StreamOptions`); ``None`` for the
+            defaults.
+
+    Attributes:
+        url: as above.
+        options: the options in use.
     """
 
     def __init__(self, url: str, *, options: StreamOptions | None = None) -> None:
@@ -162,11 +172,32 @@ class StreamManager:
         policy: OverflowPolicy | None = None,
         buffer_size: int | None = None,
     ) -> Subscription[Any]:
-        """A new, not yet started subscription to ``topic`` for ``key``.
+        """A new, not yet started subscription to ``topic`` for ``key``; no I/O.
 
-        ``key`` is a market id, a profile address, ``None`` (unkeyed topics), or an async callable
-        returning one (resolved when the subscription starts). It is registered on the wire by
-        ``async with`` / the first ``__anext__``.
+        It is registered on the wire by ``async with`` or its first ``__anext__``.
+
+        Args:
+            topic: the wire name: ``orderbook``, ``recent_trades``, ``best_price`` (keyed by
+                market id); ``live_funding_rate`` (no key); ``positions``, ``trade_history``,
+                ``open_orders``, ``order_history``, ``deposit_withdraw_history``,
+                ``live_order_history``, ``live_trade_history`` (keyed by profile address).
+            key: a market id, a profile address, ``None`` for unkeyed topics, or an async
+                callable returning one (resolved when the subscription starts).
+            policy: what a full buffer does; ``None`` for the topic's default.
+            buffer_size: the most frames buffered for the reader; ``None`` (or 0) for the
+                topic's default.
+
+        Returns:
+            The :class:`~kana_async.Subscription`, yielding the topic's rows (one
+            :class:`~kana_async.OrderBook` per frame for ``orderbook``).
+
+        Raises:
+            ClientStateError: the manager is closed.
+            ValueError: ``topic`` is not a known topic, or ``buffer_size`` is negative.
+            InvalidArgumentError: the key does not suit the topic (e.g. a key for
+                ``live_funding_rate``, a negative market id).
+            ArgumentTypeError: a market topic's key is not an ``int`` or a string of digits.
+            InvalidAddressError: an account topic's key is not an address.
         """
         if self._closed:
             raise ClientStateError("the stream manager is closed")
@@ -202,8 +233,17 @@ class StreamManager:
         """Wait until the connection is in one of ``states``.
 
         Without a connection (none started yet, or closed for being idle) it returns at once if
-        the current state (``IDLE`` / ``CLOSED``) is wanted, and raises
-        :class:`~kana_async.ClientStateError` otherwise: nothing would ever change it.
+        the current state (``IDLE`` / ``CLOSED``) is wanted.
+
+        Args:
+            *states: the :class:`~kana_async.ConnectionState` values to wait for.
+
+        Returns:
+            The state reached.
+
+        Raises:
+            ClientStateError: there is no connection and its state is not wanted: nothing
+                would ever change it.
         """
         if self._conn is None:
             if self.state in states:
@@ -212,7 +252,12 @@ class StreamManager:
         return await self._conn.wait_for_state(*states)
 
     def statistics(self) -> StreamStatistics:
-        """Counters: frames, bad frames by kind, reconnects, subscriptions (all connections)."""
+        """Counters over every connection this manager opened. Never raises.
+
+        Returns:
+            A :class:`~kana_async.StreamStatistics`: frames received and delivered, skipped
+            bad frames by kind, connects and reconnects, active subscriptions.
+        """
         conn = self._conn
         old = self._retired
         return StreamStatistics(
@@ -230,12 +275,23 @@ class StreamManager:
         )
 
     def reconnect(self, reason: str = "reconnect requested") -> None:
-        """Drop the current connection now; it is re-established and resubscribed."""
+        """Drop the current connection now; it is re-established and resubscribed. Never raises.
+
+        Event-topic subscribers then receive a :class:`~kana_async.Reconnected` notice. Without
+        a connection it does nothing.
+
+        Args:
+            reason: why, for logs and :attr:`StreamStatistics.last_error`.
+        """
         if self._conn is not None:
             self._conn.abort(reason)
 
     async def aclose(self) -> None:
-        """Close the connection and end every subscription; idempotent."""
+        """Close the connection and end every subscription; idempotent. Never raises.
+
+        Each open subscription's iterator raises :class:`~kana_async.SubscriptionClosedError`
+        once it has drained what was buffered.
+        """
         if self._closed:
             return
         self._closed = True

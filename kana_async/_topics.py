@@ -1,4 +1,4 @@
-"""The websocket topic table: one entry per topic of spec §5.4.
+"""The websocket topic table: one entry per topic Kana's websocket serves.
 
 Each :class:`Topic` says how to subscribe (wire name and subscribe frame), what a frame's rows
 decode to, how frames are routed (by ``market_id``, by profile ``address``, or not at all), the
@@ -6,7 +6,7 @@ default overflow policy and buffer bound, whether subscribers are told about rec
 whether the staleness watchdog may expect steady traffic from it.
 
 Routing keys are canonical: market ids are ``int``; addresses are ``0x`` + 64 lowercase hex digits
-(the wire may drop leading zeros, spec §1.6).
+(the wire may drop leading zeros, as the profile address in Kana's own examples does).
 """
 
 from __future__ import annotations
@@ -142,7 +142,11 @@ class Topic:
         return normalize_address(value)
 
     def subscribe_frame(self, key: RoutingKey) -> bytes:
-        """The JSON subscribe message for ``key`` (spec §5.2; market ids are sent as strings)."""
+        """The JSON subscribe message for ``key``.
+
+        ``{"topic": name}``, plus ``"market_id": "<id>"`` (a string) or ``"address":
+        "<profile address>"`` for keyed topics.
+        """
         if self.key is KeyKind.NONE:
             return encode({"topic": self.name})
         return encode({"topic": self.name, self.key.value: str(key)})
@@ -197,7 +201,7 @@ def _account(name: str, row_type: type[Any]) -> Topic:
     return Topic(name, KeyKind.ADDRESS, row_type, OverflowPolicy.FAIL, 1024, events=True)
 
 
-#: Every topic of spec §5.4, by wire name.
+#: Every topic Kana's websocket serves, by wire name.
 TOPICS: Final[dict[str, Topic]] = {
     t.name: t
     for t in (

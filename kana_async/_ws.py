@@ -35,23 +35,28 @@ logger = logging.getLogger("kana_async")
 
 
 class ConnectionState(enum.Enum):
-    """Where the websocket connection is in its life."""
+    """Where the websocket connection is in its life.
+
+    Attributes:
+        IDLE: not started yet (no subscription so far, or closed for being idle).
+        CONNECTING: opening the TCP connection and the websocket handshake.
+        CONNECTED: connected; subscriptions are (re)sent and frames are read.
+        BACKOFF: lost or failed; waiting before the next attempt.
+        CLOSED: closed for good (the client closed).
+    """
 
     IDLE = "idle"
-    """Not started yet (no subscription so far)."""
     CONNECTING = "connecting"
-    """Opening the TCP connection and the websocket handshake."""
     CONNECTED = "connected"
-    """Subscribed and reading frames."""
     BACKOFF = "backoff"
-    """Lost or failed; waiting before the next attempt."""
     CLOSED = "closed"
-    """Closed for good (the client closed)."""
 
 
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
-    """Tuning of the websocket connection.
+    """Tuning of the websocket connection (``KanaClient(stream_options=...)``).
+
+    Every duration is in seconds. The defaults suit Kana.
 
     Attributes:
         ping_interval: seconds between protocol pings (``None``: no pings).
@@ -68,6 +73,11 @@ class StreamOptions:
         compression: ``"deflate"`` to offer permessage-deflate, ``None`` to decline it.
         idle_linger: seconds the connection stays open after its last subscription left; then
             it is closed and the next subscription opens a new one (``None``: never close it).
+
+    Raises:
+        ValueError: ``backoff_initial`` is negative or above ``backoff_max``,
+            ``backoff_factor`` is below 1, ``jitter`` is outside 0..1, ``stale_timeout`` is
+            not positive, or ``idle_linger`` is negative.
     """
 
     ping_interval: float | None = 20.0
@@ -96,7 +106,17 @@ class StreamOptions:
             raise ValueError("idle_linger must be >= 0 or None")
 
     def backoff(self, failures: int) -> float:
-        """The delay before attempt number ``failures + 1`` (``failures >= 1``)."""
+        """The jittered wait before the next connection attempt. Never raises.
+
+        ``min(backoff_max, backoff_initial * backoff_factor ** (failures - 1))``, shortened
+        at random by up to ``jitter`` of itself.
+
+        Args:
+            failures: consecutive failures so far (1 for the first).
+
+        Returns:
+            The wait in seconds.
+        """
         base = min(self.backoff_max, self.backoff_initial * self.backoff_factor ** (failures - 1))
         return base * (1.0 - self.jitter * random.random())
 
