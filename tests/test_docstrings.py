@@ -29,6 +29,7 @@ import builtins
 import dataclasses
 import enum
 import inspect
+import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -88,11 +89,11 @@ NOT_YET: frozenset[str] = frozenset(
 PACKAGE = Path(kana_async.__file__).parent
 
 _SECTION = re.compile(r"^(?P<name>[A-Z][A-Za-z ]*):\s*$")
-_ENTRY = re.compile(r"^(?P<names>\*{0,2}[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?:\([^)]*\))?:")
-_NEVER_RAISES = re.compile(r"\b(never raises|raises nothing)\b", re.IGNORECASE)
-_OUTSIDE_REFERENCE = re.compile(
-    r"§|\bspec(?:ification)?s?\b|#\d+|shared/|\.md\b", re.IGNORECASE
+_ENTRY = re.compile(
+    r"^(?P<names>\*{0,2}[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?:\([^)]*\))?:"
 )
+_NEVER_RAISES = re.compile(r"\b(never raises|raises nothing)\b", re.IGNORECASE)
+_OUTSIDE_REFERENCE = re.compile(r"§|\bspec(?:ification)?s?\b|#\d+|shared/|\.md\b", re.IGNORECASE)
 _REST_CALL = re.compile(r"``(?:GET|POST) (/[A-Za-z/]+)")
 
 _KNOWN_SECTIONS = {
@@ -306,7 +307,11 @@ def check_function(func: Callable[..., Any], doc: str) -> list[str]:
 def check_class(cls: type, doc: str) -> list[str]:
     found = sections(doc)
     documented = set(found.get("Args", [])) | set(found.get("Attributes", []))
-    return [f"no Args:/Attributes: entry for {name!r}" for name in _class_fields(cls) if name not in documented]
+    return [
+        f"no Args:/Attributes: entry for {name!r}"
+        for name in _class_fields(cls)
+        if name not in documented
+    ]
 
 
 @pytest.mark.parametrize("item", [_param(i) for i in ITEMS])
@@ -462,7 +467,7 @@ def docstrings(source: str) -> Iterator[tuple[int, str]]:
         # attribute docstrings: a string literal right after an assignment
         body = getattr(node, "body", None)
         if isinstance(body, list):
-            for before, after in zip(body, body[1:], strict=False):
+            for before, after in itertools.pairwise(body):
                 if (
                     isinstance(before, ast.Assign | ast.AnnAssign)
                     and isinstance(after, ast.Expr)
