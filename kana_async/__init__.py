@@ -7,6 +7,24 @@
     async with kana_async.KanaClient(kana_async.TESTNET, wallet_address="0x…") as kana:
         price = await kana.markets.price(1338)
 
+One :class:`KanaClient` per network and account holds the resources: ``kana.markets``,
+``kana.portfolio``, ``kana.orders`` and ``kana.history`` (REST reads), ``kana.payloads``
+(unsigned transaction payloads), ``kana.trading`` (signed and submitted transactions, needs
+``account=``) and ``kana.streams`` (websocket subscriptions). Each method's docstring names the
+REST path it calls, its arguments' units, what it returns and what it raises.
+
+Units: prices, sizes and amounts are human units as :class:`~decimal.Decimal` (prices in quote
+currency per unit of base asset, sizes in the base asset, amounts in the collateral stablecoin);
+a ``float`` is refused wherever money is passed in. Market parameters
+(:class:`MarketInfo`) and transaction payloads are on-chain integers (lots, ticks, collateral
+units). u128 order ids are exact decimal strings (or ``int``), never ``float``. Timestamps are
+Unix time in seconds unless a name says otherwise (``timestamp_usec``).
+
+Errors: what the SDK raises derives from :class:`KanaError` (bad input, HTTP and transport
+failures, failed transactions, stream failures), except a plain ``ValueError`` for invalid
+stream tuning (:class:`StreamOptions` values, a negative ``buffer_size``, an unknown topic
+name); each method's ``Raises:`` section lists what it can raise.
+
 Everything public is re-exported here; the modules themselves are private.
 """
 

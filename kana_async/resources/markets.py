@@ -17,7 +17,10 @@ __all__ = ["Markets"]
 
 
 class Markets(Resource):
-    """``kana.markets``: what is traded and at what price. No wallet or API rights needed.
+    """``kana.markets``: what is traded and at what price. No wallet needed.
+
+    Kana's REST API wants an API key (``x-api-key``) on every call, these included; the client
+    sends the one it was given (``api_key=`` or ``KANA_API_KEY``).
 
     Prices and sizes in the answers are human units as ``Decimal`` (quote currency per unit of
     base asset, e.g. USD per APT; sizes in the base asset), never ``float``. Market parameters
