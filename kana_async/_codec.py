@@ -54,7 +54,14 @@ UNEXPECTED_SHAPE: Final = "unexpected_shape"
 
 
 class Envelope(msgspec.Struct, frozen=True):
-    """``{"success", "message", "data"}``; the legacy ``status`` key stands in for ``success``."""
+    """The envelope of every REST reply, ``{"success", "message", "data"}``.
+
+    Attributes:
+        success: the reply's ``success`` flag, ``None`` when absent.
+        status: the legacy name of the flag (the oldest deployments), ``None`` when absent.
+        message: the server's message (``""`` when absent).
+        data: the still-undecoded ``data`` member (JSON ``null`` when absent).
+    """
 
     success: bool | None = None
     status: bool | None = None
@@ -63,18 +70,32 @@ class Envelope(msgspec.Struct, frozen=True):
 
     @property
     def ok(self) -> bool | None:
-        """``success``, or legacy ``status`` when ``success`` is absent; ``None`` if neither."""
+        """``success``, or the legacy ``status`` when ``success`` is absent; ``None`` if neither."""
         return self.success if self.success is not None else self.status
 
 
 @cache
 def decoder_for(tp: Any) -> msgspec.json.Decoder[Any]:
-    """The shared lax decoder for ``tp`` (built on first use)."""
+    """The shared lax JSON decoder for ``tp``, built on first use. Never raises.
+
+    Args:
+        tp: the target type (a model, ``list[Model]``, ``Decimal``...); must be hashable.
+
+    Returns:
+        A msgspec decoder whose ``decode`` raises :data:`DecodeError` for bad input.
+    """
     return msgspec.json.Decoder(tp, strict=False, float_hook=Decimal)
 
 
 def decode_error_kind(exc: BaseException) -> str:
-    """``"unexpected_shape"`` for valid JSON of the wrong shape, else ``"malformed_json"``."""
+    """Tell malformed JSON from valid JSON of the wrong shape. Never raises.
+
+    Args:
+        exc: an error raised by one of this module's decoders.
+
+    Returns:
+        ``"unexpected_shape"`` for valid JSON of the wrong shape, else ``"malformed_json"``.
+    """
     return UNEXPECTED_SHAPE if isinstance(exc, msgspec.ValidationError) else MALFORMED_JSON
 
 
@@ -82,9 +103,16 @@ def decode_error_kind(exc: BaseException) -> str:
 def field_decoder(name: str, tp: Any) -> Callable[[bytes], Any]:
     """A function decoding member ``name`` of a JSON object as ``tp`` (lax, as :func:`decoder_for`).
 
-    The other members are skipped but still checked to be valid JSON. The function raises
-    :data:`DecodeError` for malformed JSON, a missing member or a value of the wrong shape.
-    Built once per ``(name, tp)``.
+    The other members are skipped but still checked to be valid JSON. Built once per
+    ``(name, tp)``. Never raises; the function it returns raises :data:`DecodeError` for
+    malformed JSON, a missing member or a value of the wrong shape.
+
+    Args:
+        name: the member's name, e.g. ``"data"``.
+        tp: the type its value decodes into.
+
+    Returns:
+        ``decode(json_bytes) -> value``.
     """
     holder = msgspec.defstruct(f"_Member_{name}", [(name, tp)], gc=False)
     decode_holder = decoder_for(holder).decode
@@ -102,11 +130,17 @@ _LEADING_MESSAGE = re.compile(rb'\s*\{\s*"message"\s*:\s*"([A-Za-z0-9_.\-]{1,64}
 
 
 def peek_message(frame: bytes) -> str | None:
-    """The ``message`` of a frame that *starts* with ``{"message": "<name>"``, else ``None``.
+    """The ``message`` of a frame that *starts* with ``{"message": "<name>"``. Never raises.
 
     A cheap look at the first bytes only: it does not check that the rest is valid JSON (the
-    decoders do that later). ``None`` means "decode the frame to find out" (another member order,
-    an escaped or unusual name, not JSON at all).
+    decoders do that later).
+
+    Args:
+        frame: a websocket frame's raw bytes.
+
+    Returns:
+        The topic name, or ``None``, meaning "decode the frame to find out" (another member
+        order, an escaped or unusual name, not JSON at all).
     """
     match = _LEADING_MESSAGE.match(frame)
     return match[1].decode("ascii") if match is not None else None
@@ -117,7 +151,18 @@ _encoder = msgspec.json.Encoder(decimal_format="number")
 
 
 def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
-    """Decode JSON ``data`` into ``tp``; raise :class:`ResponseDecodeError` on bad JSON/shape."""
+    """Decode JSON ``data`` into ``tp``.
+
+    Args:
+        data: JSON text or bytes.
+        tp: the target type.
+
+    Returns:
+        The decoded value (numbers sent as strings accepted; untyped floats as ``Decimal``).
+
+    Raises:
+        ResponseDecodeError: ``data`` is not JSON, or not of the shape ``tp`` wants.
+    """
     try:
         return cast(T, decoder_for(cast(Hashable, tp)).decode(data))
     except msgspec.DecodeError as exc:  # ValidationError is a subclass
@@ -125,7 +170,17 @@ def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
 
 
 def decode_envelope(body: bytes) -> Envelope:
-    """Decode the outer REST envelope without touching ``data``."""
+    """Decode the outer REST envelope without decoding ``data``.
+
+    Args:
+        body: a REST reply's body.
+
+    Returns:
+        The :class:`Envelope`.
+
+    Raises:
+        ResponseDecodeError: the body is not a JSON object of the envelope's shape.
+    """
     try:
         return _envelope_decoder.decode(body)
     except msgspec.DecodeError as exc:
@@ -133,10 +188,30 @@ def decode_envelope(body: bytes) -> Envelope:
 
 
 def encode(obj: Any) -> bytes:
-    """Encode ``obj`` to JSON bytes; ``Decimal`` is written as an exact JSON number."""
+    """Encode ``obj`` to JSON bytes; a ``Decimal`` is written as an exact JSON number.
+
+    Args:
+        obj: JSON-able values, models, enums and ``Decimal``.
+
+    Returns:
+        The JSON bytes.
+
+    Raises:
+        TypeError: ``obj`` holds a value msgspec cannot encode.
+    """
     return _encoder.encode(obj)
 
 
 def to_builtins(obj: Any) -> Any:
-    """Convert Structs / enums / Decimals into plain JSON-able Python values."""
+    """Convert models, enums and ``Decimal`` into plain JSON-able Python values.
+
+    Args:
+        obj: the value to convert.
+
+    Returns:
+        ``dict`` / ``list`` / ``str`` / ``int``... (a ``Decimal`` becomes its exact text).
+
+    Raises:
+        TypeError: ``obj`` holds a value msgspec cannot convert.
+    """
     return msgspec.to_builtins(obj)

@@ -41,12 +41,26 @@ _MAX_PLAUSIBLE_SECONDS: Final = 10**11
 
 
 def bool_text(value: bool) -> str:
-    """``true`` / ``false``, as query strings spell booleans."""
+    """A boolean as query strings spell it. Never raises.
+
+    Args:
+        value: the boolean.
+
+    Returns:
+        ``"true"`` or ``"false"``.
+    """
     return "true" if value else "false"
 
 
 def decimal_text(value: Decimal) -> str:
-    """Plain decimal notation (``format(d, "f")``): never scientific, never a float repr."""
+    """A decimal in plain notation (``format(d, "f")``), never scientific. Never raises.
+
+    Args:
+        value: the amount.
+
+    Returns:
+        The text, e.g. ``"0.00001"`` for ``Decimal("1E-5")``.
+    """
     return format(value, "f")
 
 
@@ -58,8 +72,21 @@ def check_decimal(
 ) -> Decimal:
     """A finite, positive (or, with ``allow_zero``, non-negative) amount as ``Decimal``.
 
-    Accepts ``Decimal``, ``int`` and numeric ``str``. A ``float`` is refused: binary floats cannot
-    hold most prices exactly (``0.1 + 0.2 != 0.3``).
+    A ``float`` is refused: binary floats cannot hold most prices exactly
+    (``0.1 + 0.2 != 0.3``).
+
+    Args:
+        value: a ``Decimal``, an ``int`` or a numeric string (surrounding spaces ignored).
+        name: the argument's name, for the error message.
+        allow_zero: accept zero as well.
+
+    Returns:
+        The amount (``-0`` and ``0E-8`` become plain ``Decimal(0)``).
+
+    Raises:
+        ArgumentTypeError: ``value`` is a ``float``, a ``bool`` or another type.
+        InvalidArgumentError: the string is not a number, or the number is not finite, is
+            negative, or is zero without ``allow_zero``.
     """
     if isinstance(value, bool):
         raise ArgumentTypeError(f"{name} must be a Decimal or a string like '1.5', not a bool")
@@ -98,7 +125,21 @@ def check_int(
     minimum: int = 1,
     maximum: int | None = None,
 ) -> int:
-    """An ``int`` within ``[minimum, maximum]``; ``bool`` and ``float`` are refused."""
+    """An ``int`` within ``[minimum, maximum]``; ``bool`` and ``float`` are refused.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, for the error message.
+        minimum: the smallest value allowed.
+        maximum: the largest value allowed, or ``None`` for no bound.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not an ``int`` (or is a ``bool``).
+        InvalidArgumentError: ``value`` is outside the bounds.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentTypeError(f"{name} must be an int, not {type(value).__name__} ({value!r})")
     if value < minimum:
@@ -109,10 +150,19 @@ def check_int(
 
 
 def check_market_id(value: object, known: Collection[int] | None = None) -> int:
-    """A market id as ``int`` (``int`` or a string of digits); checked against ``known`` if given.
+    """A market id as ``int``, checked against ``known`` if given.
+
+    Args:
+        value: an ``int`` or a string of digits, e.g. ``1338`` or ``"1338"``.
+        known: the market ids to accept; ``None`` or empty accepts any u64.
+
+    Returns:
+        The market id.
 
     Raises:
         UnknownMarketError: ``known`` is not empty and does not contain the id.
+        InvalidArgumentError: the id is negative or larger than a u64.
+        ArgumentTypeError: ``value`` is not an ``int`` or a string of digits.
     """
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
@@ -132,7 +182,19 @@ def check_market_id(value: object, known: Collection[int] | None = None) -> int:
 
 
 def check_order_id(value: object) -> str:
-    """A u128 order id as its exact decimal string (accepts ``int`` or a digit string)."""
+    """A u128 order id as its exact decimal string.
+
+    Args:
+        value: an ``int`` or a decimal string (surrounding spaces ignored); never a ``float``.
+
+    Returns:
+        The id in canonical decimal text (leading zeros dropped).
+
+    Raises:
+        ArgumentTypeError: ``value`` is not an ``int`` or ``str``.
+        InvalidArgumentError: ``value`` is not a non-negative decimal integer, or does not fit
+            in a u128.
+    """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ArgumentTypeError(
             f"order_id must be an int or a decimal string, not {type(value).__name__}; "
@@ -148,7 +210,18 @@ def check_order_id(value: object) -> str:
 
 
 def check_side(value: object, name: str = "side") -> bool:
-    """``Side`` or ``bool`` (``True`` long) → the wire boolean."""
+    """The wire boolean of a side: ``True`` long, ``False`` short.
+
+    Args:
+        value: a :class:`~kana_async.Side` or a ``bool``.
+        name: the argument's name, for the error message.
+
+    Returns:
+        The ``tradeSide`` boolean.
+
+    Raises:
+        ArgumentTypeError: ``value`` is neither.
+    """
     if isinstance(value, Side):
         return value.value
     if isinstance(value, bool):
@@ -157,7 +230,17 @@ def check_side(value: object, name: str = "side") -> bool:
 
 
 def check_direction(value: object) -> bool:
-    """``Direction`` or ``bool`` (``False`` open, ``True`` close) → the wire boolean."""
+    """The wire boolean of a direction: ``False`` open, ``True`` close.
+
+    Args:
+        value: a :class:`~kana_async.Direction` or a ``bool``.
+
+    Returns:
+        The ``direction`` boolean.
+
+    Raises:
+        ArgumentTypeError: ``value`` is neither.
+    """
     if isinstance(value, Direction):
         return value.value
     if isinstance(value, bool):
@@ -168,7 +251,17 @@ def check_direction(value: object) -> bool:
 
 
 def check_order_type(value: object) -> bool:
-    """``OrderType`` or ``bool`` (``True`` limit) → the wire boolean."""
+    """The wire boolean of an order type: ``True`` limit, ``False`` market.
+
+    Args:
+        value: an :class:`~kana_async.OrderType` or a ``bool``.
+
+    Returns:
+        The ``orderTypes[]`` boolean.
+
+    Raises:
+        ArgumentTypeError: ``value`` is neither.
+    """
     if isinstance(value, OrderType):
         return value.value
     if isinstance(value, bool):
@@ -179,7 +272,18 @@ def check_order_type(value: object) -> bool:
 
 
 def check_restriction(value: object) -> int:
-    """``Restriction`` or one of its int values (0, 1, 3) → the wire int."""
+    """The wire integer of a restriction: 0 none, 1 fill or abort, 3 post or abort.
+
+    Args:
+        value: a :class:`~kana_async.Restriction` or one of its values as an ``int``.
+
+    Returns:
+        The ``restriction`` integer.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not an ``int`` (or is a ``bool``).
+        InvalidArgumentError: ``value`` is not 0, 1 or 3.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentTypeError(
             f"restriction must be a Restriction (e.g. Restriction.POST_OR_ABORT), got {value!r}"
@@ -192,7 +296,17 @@ def check_restriction(value: object) -> int:
 
 
 def check_sort_order(value: object) -> Literal["asc", "desc"]:
-    """``"asc"`` or ``"desc"``."""
+    """A history sort order.
+
+    Args:
+        value: ``"asc"`` (oldest first) or ``"desc"`` (newest first).
+
+    Returns:
+        ``value``.
+
+    Raises:
+        InvalidArgumentError: ``value`` is anything else.
+    """
     if value == "asc":
         return "asc"
     if value == "desc":
@@ -203,7 +317,20 @@ def check_sort_order(value: object) -> Literal["asc", "desc"]:
 def check_unix_seconds(value: object, name: str) -> int:
     """Unix time in whole seconds from an ``int`` or a timezone-aware ``datetime``.
 
-    Values that look like milliseconds are refused: the endpoints that take them want seconds.
+    Values that look like milliseconds (``10**11`` or more) are refused: the endpoints that take
+    them want seconds.
+
+    Args:
+        value: Unix seconds as an ``int``, or a timezone-aware ``datetime``.
+        name: the argument's name, for the error message.
+
+    Returns:
+        Whole seconds (a ``datetime``'s fraction is dropped).
+
+    Raises:
+        ArgumentTypeError: ``value`` is neither an ``int`` nor a ``datetime``.
+        InvalidArgumentError: ``value`` is negative, looks like milliseconds, or is a naive
+            ``datetime``.
     """
     if isinstance(value, datetime):
         return int(_aware(value, name).timestamp())
@@ -217,7 +344,19 @@ def check_unix_seconds(value: object, name: str) -> int:
 
 
 def check_iso_datetime(value: object, name: str) -> str:
-    """A timezone-aware ``datetime`` as ISO-8601 UTC text, e.g. ``2024-11-21T00:00:00Z``."""
+    """A timezone-aware ``datetime`` as ISO-8601 UTC text.
+
+    Args:
+        value: a timezone-aware ``datetime``.
+        name: the argument's name, for the error message.
+
+    Returns:
+        The text, e.g. ``"2024-11-21T00:00:00Z"`` (milliseconds only when there are any).
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a ``datetime``.
+        InvalidArgumentError: ``value`` is naive (has no timezone).
+    """
     if not isinstance(value, datetime):
         raise ArgumentTypeError(
             f"{name} must be a timezone-aware datetime, not {type(value).__name__}"

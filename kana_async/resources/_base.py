@@ -19,7 +19,11 @@ V = TypeVar("V")
 
 
 class Resource:
-    """A group of endpoints on a :class:`~kana_async.KanaClient` (``kana.markets``...)."""
+    """A group of endpoints on a :class:`~kana_async.KanaClient` (``kana.markets``...).
+
+    Args:
+        client: the client whose HTTP pool, wallet and market list the resource uses.
+    """
 
     def __init__(self, client: KanaClient) -> None:
         self._client = client
@@ -28,12 +32,12 @@ class Resource:
         return f"<{type(self).__name__} of {self._client!r}>"
 
     async def _read(self, path: str, tp: type[T] | Any, params: dict[str, str] | None = None) -> T:
-        """A read endpoint: retried on transient failures."""
+        """``GET path`` on a read endpoint, retried on transient failures; the decoded ``data``."""
         result: T = await self._client._http.get(path, tp, params=params, idempotent=True)
         return result
 
     def _market(self, market_id: object) -> int:
-        """A checked market id (against the known market list when there is one)."""
+        """A checked market id, against the client's known market list when there is one."""
         return check_market_id(market_id, self._client._known_market_ids())
 
     def _user(self, user_address: str | None) -> str:
@@ -47,7 +51,23 @@ def history_params(
     limit: int | None,
     order: str | None,
 ) -> dict[str, str]:
-    """``userAddress`` plus the optional ``marketId``/``offset``/``limit``/``order`` filters."""
+    """The query of a history endpoint: ``userAddress`` plus the filters that were given.
+
+    Args:
+        user: the wallet address, already normalised.
+        market_id: only this market (``marketId``), or ``None``.
+        offset: rows to skip (``offset``), at least 0, or ``None``.
+        limit: the most rows to return (``limit``), at least 1, or ``None``.
+        order: ``"asc"`` (oldest first) or ``"desc"`` (newest first), or ``None``.
+
+    Returns:
+        The query parameters as text.
+
+    Raises:
+        ArgumentTypeError: ``offset`` or ``limit`` is not an ``int``.
+        InvalidArgumentError: ``offset`` is negative, ``limit`` below 1, or ``order`` neither
+            ``"asc"`` nor ``"desc"``.
+    """
     params = {"userAddress": user}
     if market_id is not None:
         params["marketId"] = str(market_id)
@@ -71,19 +91,44 @@ class SingleFlightCache(Generic[K, V]):
         self._locks: dict[K, asyncio.Lock] = {}
 
     def get(self, key: K) -> V | None:
-        """The cached value, without loading."""
+        """The cached value for ``key``, or ``None``; never loads. Never raises.
+
+        Args:
+            key: the cache key.
+
+        Returns:
+            The value, or ``None`` when none is cached.
+        """
         return self._values.get(key)
 
     def put(self, key: K, value: V) -> None:
-        """Store a value learnt some other way."""
+        """Store a value learnt some other way. Never raises.
+
+        Args:
+            key: the cache key.
+            value: the value to keep.
+        """
         self._values[key] = value
 
     def clear(self) -> None:
-        """Forget every cached value."""
+        """Forget every cached value. Never raises."""
         self._values.clear()
 
     async def get_or_load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
-        """The cached value, else the result of ``load()`` (shared with concurrent callers)."""
+        """The cached value, else the result of ``load()``, shared with concurrent callers.
+
+        Args:
+            key: the cache key.
+            load: the coroutine function that fetches the value; called at most once at a
+                time per key.
+
+        Returns:
+            The value.
+
+        Raises:
+            Exception: whatever ``load()`` raised; nothing is cached then, and the next
+                waiting caller loads again.
+        """
         if key in self._values:
             return self._values[key]
         lock = self._locks.setdefault(key, asyncio.Lock())
