@@ -62,6 +62,10 @@ class Batch(Generic[T_co]):
 
     ``decode`` turns the raw payload into the items subscribers see, or returns ``None`` when the
     frame is unusable (the decoder counts and logs that); the outcome is cached either way.
+
+    Args:
+        raw: the frame's undecoded payload.
+        decode: turns ``raw`` into the items, or ``None``.
     """
 
     __slots__ = ("_decode", "_items", "_raw")
@@ -73,7 +77,14 @@ class Batch(Generic[T_co]):
 
     @classmethod
     def of(cls, items: Sequence[T_co]) -> Batch[T_co]:
-        """A batch that is already decoded."""
+        """A batch that is already decoded. Never raises.
+
+        Args:
+            items: the items subscribers see.
+
+        Returns:
+            The batch.
+        """
         batch: Batch[T_co] = cls(None, _no_decode)
         batch._items = items
         batch._raw = None
@@ -85,7 +96,11 @@ class Batch(Generic[T_co]):
         return self._items is not _UNDECODED
 
     def items(self) -> Sequence[T_co] | None:
-        """The decoded items (``None`` for an unusable frame); decodes on first call only."""
+        """The decoded items; decodes on the first call only. Never raises.
+
+        Returns:
+            The items, or ``None`` for an unusable frame.
+        """
         items = self._items
         if items is _UNDECODED:
             items = self._items = self._decode(self._raw)

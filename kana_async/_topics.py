@@ -46,9 +46,17 @@ _address_cache: dict[str, str] = {}
 
 
 def normalize_address(value: str) -> str:
-    """``0x`` + 64 lowercase hex digits (cached: the reader normalises the same few addresses).
+    """An address as ``0x`` + 64 lowercase hex digits, cached (the reader sees few addresses).
 
-    Raises :class:`~kana_async.InvalidAddressError` (or ``ArgumentTypeError``) for non-addresses.
+    Args:
+        value: an address string.
+
+    Returns:
+        The canonical address.
+
+    Raises:
+        InvalidAddressError: ``value`` is not an Aptos address.
+        ArgumentTypeError: ``value`` is not a string.
     """
     cached = _address_cache.get(value)
     if cached is not None:
@@ -60,19 +68,33 @@ def normalize_address(value: str) -> str:
 
 
 def normalize_market_id(value: object) -> int:
-    """A market id as ``int`` (accepts ``14`` or ``"14"``)."""
+    """A market id as ``int`` (accepts ``14`` or ``"14"``), not checked against a market list.
+
+    Args:
+        value: the market id.
+
+    Returns:
+        The id.
+
+    Raises:
+        InvalidArgumentError: the id is negative or larger than a u64.
+        ArgumentTypeError: ``value`` is not an ``int`` or a string of digits.
+    """
     return check_market_id(value)
 
 
 class KeyKind(enum.Enum):
-    """How a topic's frames are routed to subscriptions."""
+    """How a topic's frames are routed to subscriptions.
+
+    Attributes:
+        NONE: not keyed: one subscription per connection (``live_funding_rate``).
+        MARKET: by the rows' ``market_id``.
+        ADDRESS: by the rows' (profile) ``address``.
+    """
 
     NONE = "none"
-    """One subscription per connection (``live_funding_rate``)."""
     MARKET = "market_id"
-    """By the rows' ``market_id``."""
     ADDRESS = "address"
-    """By the rows' (profile) ``address``."""
 
 
 class _MarketKey(msgspec.Struct, gc=False):
@@ -130,7 +152,19 @@ class Topic:
             object.__setattr__(self, "_frame_keys", field_decoder("data", keys_type))
 
     def normalize_key(self, value: object) -> RoutingKey:
-        """Turn a user-supplied key into the canonical routing key; validates it."""
+        """Turn a user-supplied key into the canonical routing key.
+
+        Args:
+            value: a market id, a profile address, or ``None`` for unkeyed topics.
+
+        Returns:
+            The routing key: an ``int`` market id, a canonical address, or ``None``.
+
+        Raises:
+            InvalidArgumentError: a key for an unkeyed topic, or an out-of-range market id.
+            InvalidAddressError: an account topic's key is not an address string.
+            ArgumentTypeError: a market topic's key is not an ``int`` or a string of digits.
+        """
         if self.key is KeyKind.NONE:
             if value is not None:
                 raise InvalidArgumentError(f"topic {self.name} takes no market or address")
@@ -145,22 +179,44 @@ class Topic:
         """The JSON subscribe message for ``key``.
 
         ``{"topic": name}``, plus ``"market_id": "<id>"`` (a string) or ``"address":
-        "<profile address>"`` for keyed topics.
+        "<profile address>"`` for keyed topics. Never raises.
+
+        Args:
+            key: the canonical routing key.
+
+        Returns:
+            The frame's JSON bytes.
         """
         if self.key is KeyKind.NONE:
             return encode({"topic": self.name})
         return encode({"topic": self.name, self.key.value: str(key)})
 
     def route_key(self, data: bytes) -> RoutingKey:
-        """Read the routing key from a frame's ``data`` member; ``None`` when no row carries one.
+        """Read the routing key from a frame's ``data`` member.
 
-        Raises :data:`~kana_async._codec.DecodeError` when ``data`` is not rows of the expected
-        shape.
+        Args:
+            data: the ``data`` member's JSON bytes.
+
+        Returns:
+            The key of the first row that carries one, or ``None``.
+
+        Raises:
+            DecodeError: ``data`` is not rows of the expected shape.
         """
         return self._key_of(self._key_decoder(data))
 
     def frame_route_key(self, frame: bytes) -> RoutingKey:
-        """:meth:`route_key` of a whole ``{"message", "data"}`` frame."""
+        """:meth:`route_key` of a whole ``{"message", "data"}`` frame.
+
+        Args:
+            frame: the whole frame's JSON bytes.
+
+        Returns:
+            The key of the first row that carries one, or ``None``.
+
+        Raises:
+            DecodeError: the frame is not JSON, or its ``data`` is not rows of the right shape.
+        """
         return self._key_of(self._frame_keys(frame))
 
     def _key_of(self, decoded: Any) -> RoutingKey:
@@ -179,15 +235,33 @@ class Topic:
         return None
 
     def decode(self, data: bytes, key: RoutingKey) -> Sequence[Any]:
-        """The items subscribers see for a frame's ``data`` member: its rows, or one ``OrderBook``.
+        """The items subscribers see for a frame's ``data`` member.
 
-        Raises :data:`~kana_async._codec.DecodeError` when ``data`` does not have the documented
-        shape.
+        Args:
+            data: the ``data`` member's JSON bytes.
+            key: the subscription's routing key (the market id of an order book).
+
+        Returns:
+            The rows, or one ``OrderBook`` for a snapshot topic.
+
+        Raises:
+            DecodeError: ``data`` does not have the expected shape.
         """
         return self._items(self._rows_decoder(data), key)
 
     def decode_frame(self, frame: bytes, key: RoutingKey) -> Sequence[Any]:
-        """:meth:`decode` of a whole ``{"message", "data"}`` frame (one pass over its bytes)."""
+        """:meth:`decode` of a whole ``{"message", "data"}`` frame, in one pass over its bytes.
+
+        Args:
+            frame: the whole frame's JSON bytes.
+            key: the subscription's routing key.
+
+        Returns:
+            The rows, or one ``OrderBook`` for a snapshot topic.
+
+        Raises:
+            DecodeError: the frame is not JSON, or its ``data`` is not of the expected shape.
+        """
         return self._items(self._frame_rows(frame), key)
 
     def _items(self, decoded: Any, key: RoutingKey) -> Sequence[Any]:
@@ -250,5 +324,12 @@ _BY_MESSAGE: Final[dict[str, Topic]] = {
 
 
 def topic_for_message(message: str) -> Topic | None:
-    """The topic a server frame's ``message`` names, or ``None`` if unknown."""
+    """The topic a server frame's ``message`` names (its wire name or an alias). Never raises.
+
+    Args:
+        message: the frame's ``message``.
+
+    Returns:
+        The :class:`Topic`, or ``None`` if unknown.
+    """
     return _BY_MESSAGE.get(message)

@@ -133,6 +133,13 @@ class WSConnection:
         on_connected: called after those frames were sent, with ``(reconnects, downtime,
             reason)``; ``reconnects`` is 0 for the first connection.
         expect_traffic: called by the watchdog: whether silence now means a dead connection.
+
+    Attributes:
+        frames: messages received so far.
+        connects: successful connections so far.
+        reconnects: connections after the first.
+        failed_attempts: connection attempts that failed.
+        last_error: why the last connection ended or the last attempt failed.
     """
 
     def __init__(
@@ -176,14 +183,18 @@ class WSConnection:
         return self._closing
 
     def start(self) -> None:
-        """Start the background task (idempotent); needs a running event loop."""
+        """Start the background task (idempotent); does nothing once closing.
+
+        Raises:
+            RuntimeError: no event loop is running.
+        """
         if self._task is None and not self._closing:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name=f"kana-ws {self.url}"
             )
 
     async def aclose(self) -> None:
-        """Close the connection and stop reconnecting; idempotent."""
+        """Close the connection and stop reconnecting; idempotent. Never raises."""
         self._closing = True
         task, self._task = self._task, None
         ws = self._ws
@@ -197,14 +208,29 @@ class WSConnection:
         self._set_state(ConnectionState.CLOSED)
 
     async def wait_for_state(self, *states: ConnectionState) -> ConnectionState:
-        """Wait until the state is one of ``states``; returns it."""
+        """Wait until the state is one of ``states``. Never raises (it may wait forever).
+
+        Args:
+            *states: the states to wait for.
+
+        Returns:
+            The state reached.
+        """
         while self._state not in states:
             self._state_changed.clear()
             await self._state_changed.wait()
         return self._state
 
     async def send(self, frame: bytes) -> bool:
-        """Send ``frame`` now if connected; False if not (it is then resent on connect)."""
+        """Send ``frame`` now if connected. Never raises.
+
+        Args:
+            frame: a JSON text frame.
+
+        Returns:
+            ``True`` if it was sent; ``False`` if not connected (the owner's subscribe frames are
+            sent on the next connect anyway).
+        """
         ws = self._ws
         if ws is None or self._state is not ConnectionState.CONNECTED:
             return False
@@ -215,7 +241,11 @@ class WSConnection:
         return True
 
     def abort(self, reason: str = "aborted") -> None:
-        """Drop the current connection at once (the loop reconnects)."""
+        """Drop the current connection at once; the loop reconnects. Never raises.
+
+        Args:
+            reason: recorded as :attr:`last_error`.
+        """
         ws = self._ws
         if ws is not None:
             self.last_error = reason

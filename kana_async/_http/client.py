@@ -28,9 +28,22 @@ T = TypeVar("T")
 class HttpClient:
     """Sends requests to one REST base URL through a shared ``httpx.AsyncClient``.
 
-    ``gate`` is the pool's :class:`InFlightGate`, shared with every other client of the pool
-    (the Aptos node client takes it from :attr:`gate`); without one, the client makes its own
-    of ``max_in_flight`` slots. ``retries`` counts every retry made, for statistics and tests.
+    Args:
+        httpx_client: the shared pool; not closed by this class.
+        base_url: the REST base URL, e.g. ``https://perps-tradeapi.kanalabs.io``.
+        api_key: sent as ``x-api-key`` on every request when given.
+        retry: how reads are retried (default :class:`~kana_async.RetryPolicy()`).
+        rate_limit: a client-side limit in requests per second (bursts of up to one
+            second's worth), or ``None`` for none.
+        max_in_flight: slots of the gate made when ``gate`` is not given.
+        gate: the pool's :class:`InFlightGate`, shared with every other client of the pool
+            (the Aptos node client takes it from :attr:`gate`).
+
+    Attributes:
+        retries: every retry made so far (statistics and tests).
+
+    Raises:
+        ValueError: ``max_in_flight`` is below 1 or ``rate_limit`` is not positive.
     """
 
     def __init__(
@@ -75,11 +88,49 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
     ) -> T:
-        """``GET path?params`` and decode ``data`` as ``tp``; retried only if ``idempotent``."""
+        """``GET path?params``; the reply's ``data`` decoded as ``tp``.
+
+        Args:
+            path: the endpoint path, starting with ``/``.
+            tp: the type ``data`` decodes into.
+            params: query parameters, already formatted as text.
+            idempotent: retry after a retryable failure (``True`` for reads).
+
+        Returns:
+            The decoded ``data``.
+
+        Raises:
+            APIStatusError: a non-2xx status (``BadRequestError``, ``AuthenticationError``,
+                ``PermissionDeniedError``, ``NotFoundError``, ``RateLimitError``,
+                ``ServerError``).
+            UnsuccessfulResponseError: a 2xx answer with ``"success": false``.
+            ResponseDecodeError: the body is not the envelope, has neither ``success`` nor
+                ``status``, or ``data`` is not of type ``tp``.
+            TransportError: no answer (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self.request("GET", path, tp, params=params, idempotent=idempotent)
 
     async def post(self, path: str, tp: type[T] | Any, *, body: Any, idempotent: bool) -> T:
-        """``POST path`` with a JSON ``body`` (Decimals as exact numbers), decode ``data``."""
+        """``POST path`` with a JSON ``body``; the reply's ``data`` decoded as ``tp``.
+
+        Args:
+            path: the endpoint path, starting with ``/``.
+            tp: the type ``data`` decodes into.
+            body: the JSON body (``Decimal`` written as exact numbers).
+            idempotent: retry after a retryable failure (payload endpoints pass ``False``).
+
+        Returns:
+            The decoded ``data``.
+
+        Raises:
+            APIStatusError: a non-2xx status (``BadRequestError``, ``AuthenticationError``,
+                ``PermissionDeniedError``, ``NotFoundError``, ``RateLimitError``,
+                ``ServerError``).
+            UnsuccessfulResponseError: a 2xx answer with ``"success": false``.
+            ResponseDecodeError: the body is not the envelope, has neither ``success`` nor
+                ``status``, or ``data`` is not of type ``tp``.
+            TransportError: no answer (``ConnectError``, ``RequestTimeoutError``).
+        """
         return await self.request("POST", path, tp, body=body, idempotent=idempotent)
 
     async def request(
@@ -101,6 +152,18 @@ class HttpClient:
             params: query parameters, already formatted as text.
             body: JSON body for POST (encoded with Decimals as exact numbers).
             idempotent: ``True`` for reads. Payload endpoints pass ``False`` and are never retried.
+
+        Returns:
+            The decoded ``data``.
+
+        Raises:
+            APIStatusError: a non-2xx status (``BadRequestError``, ``AuthenticationError``,
+                ``PermissionDeniedError``, ``NotFoundError``, ``RateLimitError``,
+                ``ServerError``).
+            UnsuccessfulResponseError: a 2xx answer with ``"success": false``.
+            ResponseDecodeError: the body is not the envelope, has neither ``success`` nor
+                ``status``, or ``data`` is not of type ``tp``.
+            TransportError: no answer (``ConnectError``, ``RequestTimeoutError``).
         """
         url = self.base_url + path
         content = None if body is None else encode(body)

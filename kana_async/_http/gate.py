@@ -47,8 +47,20 @@ class InFlightGate:
     ``long_poll_limit`` (default: half of ``limit``, at least one) of them at once, so that
     waiting for transactions never takes every slot from submissions and REST calls.
 
-    ``in_flight`` is the number of requests inside the gate now and ``peak`` the highest it has
-    been (statistics, tests).
+    Args:
+        limit: the most requests in flight at once, at least 1.
+        long_poll_limit: the most long polls at once, between 1 and ``limit``; ``None`` for
+            half of ``limit`` (at least one).
+
+    Attributes:
+        limit: as above.
+        long_poll_limit: the value in use.
+        in_flight: requests inside the gate now (statistics, tests).
+        peak: the highest ``in_flight`` has been.
+
+    Raises:
+        ValueError: ``limit`` is not an ``int`` of at least 1, or ``long_poll_limit`` is out of
+            range.
     """
 
     def __init__(self, limit: int, *, long_poll_limit: int | None = None) -> None:
@@ -70,11 +82,21 @@ class InFlightGate:
         return f"<InFlightGate {self.in_flight}/{self.limit} in flight>"
 
     def slot(self) -> _Slot:
-        """``async with gate.slot():`` around one request."""
+        """``async with gate.slot():`` around one request; waits for a free slot. Never raises.
+
+        Returns:
+            The async context manager holding one slot while inside.
+        """
         return self._slot
 
     def long_poll(self) -> _Slot:
-        """``async with gate.long_poll():`` around one long poll (fewer of them at once)."""
+        """``async with gate.long_poll():`` around one long poll (fewer of them at once).
+
+        Never raises.
+
+        Returns:
+            The async context manager holding a long-poll slot and a request slot while inside.
+        """
         return self._long_slot
 
     def _entered(self) -> None:

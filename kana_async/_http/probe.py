@@ -19,7 +19,14 @@ def build_httpx_client(
 ) -> httpx.AsyncClient:
     """The shared ``httpx.AsyncClient`` a :class:`~kana_async.KanaClient` owns.
 
-    Its direct connection pool gets the :class:`ProbeCachingBackend` (see there).
+    Its direct connection pool gets the :class:`ProbeCachingBackend` (see there). Never raises.
+
+    Args:
+        timeout: seconds, or an ``httpx.Timeout``, for every request.
+        limits: the pool's ``httpx.Limits``.
+
+    Returns:
+        The new client (the caller closes it).
     """
     client = httpx.AsyncClient(timeout=timeout, limits=limits, headers={"user-agent": USER_AGENT})
     use_probe_caching_backend(client)
@@ -33,7 +40,13 @@ def use_probe_caching_backend(client: httpx.AsyncClient) -> bool:
     attributes (the transport's httpcore pool and that pool's backend). It must run before the
     first request. When the layout is not the one expected (another httpx or httpcore version,
     a custom or proxy transport) nothing is changed and ``False`` comes back: the client works
-    the same, only without the saving.
+    the same, only without the saving. Never raises.
+
+    Args:
+        client: the client whose pool to change.
+
+    Returns:
+        Whether the backend was put in place (or already was).
     """
     pool = getattr(client._transport, "_pool", None)
     if not _CAN_POLL or type(pool) is not httpcore.AsyncConnectionPool or pool.connections:
@@ -60,6 +73,9 @@ class ProbeCachingBackend(httpcore.AsyncNetworkBackend):
     idle connections in the pool that was ~1 ms of CPU per order of the trading benchmark.
     Streams of this backend keep their socket object and only ``poll`` it. Everything else
     is passed through to the wrapped backend unchanged.
+
+    Args:
+        inner: the backend every call except the probe is passed to.
     """
 
     def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:

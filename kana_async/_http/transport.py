@@ -51,8 +51,15 @@ Pool: TypeAlias = httpx.AsyncClient
 class RawResponse:
     """An HTTP answer of any status, as :func:`send_raw` returns it.
 
-    ``headers`` look-ups are case-insensitive. Nothing is checked or decoded yet: pass it to
-    :meth:`raise_for_status` to turn a non-2xx status into the typed error.
+    Nothing is checked or decoded yet: :meth:`raise_for_status` turns a non-2xx status into the
+    typed error.
+
+    Attributes:
+        method: the request's method, e.g. ``"GET"``.
+        url: the URL requested.
+        status: the HTTP status code.
+        headers: the answer's headers (case-insensitive look-ups).
+        body: the raw body.
     """
 
     method: str
@@ -62,11 +69,24 @@ class RawResponse:
     body: bytes
 
     def raise_for_status(self) -> None:
-        """Raise the typed :class:`~kana_async.APIStatusError` if the status is not 2xx."""
+        """Raise the typed error if the status is not 2xx; do nothing otherwise.
+
+        Raises:
+            APIStatusError: the status is not 2xx (``BadRequestError`` 400,
+                ``AuthenticationError`` 401, ``PermissionDeniedError`` 403, ``NotFoundError``
+                404, ``RateLimitError`` 429, ``ServerError`` 5xx).
+        """
         raise_for_status(self.status, self.body, self.headers, self.method, self.url)
 
     def json(self) -> Any:
-        """The body decoded as JSON; :class:`~kana_async.ResponseDecodeError` if it is not."""
+        """The body decoded as JSON (untyped: numbers with a fraction become ``Decimal``).
+
+        Returns:
+            The decoded value.
+
+        Raises:
+            ResponseDecodeError: the body is not JSON.
+        """
         try:
             return decode(self.body, Any)
         except ResponseDecodeError as exc:
@@ -91,7 +111,17 @@ async def send_raw(
 ) -> RawResponse:
     """Send one request over ``pool``; any status comes back as a :class:`RawResponse`.
 
-    ``timeout`` (seconds) overrides the pool's timeout for this request.
+    Args:
+        pool: the shared ``httpx.AsyncClient``.
+        method: the HTTP method, e.g. ``"GET"``.
+        url: the full URL.
+        content: the request body, already encoded.
+        headers: request headers.
+        params: query parameters, already formatted as text.
+        timeout: seconds, overriding the pool's timeout for this request.
+
+    Returns:
+        The answer, whatever its status.
 
     Raises:
         RequestTimeoutError: no complete answer within the timeout.
@@ -128,7 +158,13 @@ def may_have_reached_server(error: BaseException) -> bool:
 
     ``False`` only when :func:`send_raw` knows the request never left (the connection could
     not be made, or no pooled connection became free). Anything else, a read timeout or a
-    connection dropped mid-request, may mean the server got and executed it.
+    connection dropped mid-request, may mean the server got and executed it. Never raises.
+
+    Args:
+        error: an error :func:`send_raw` raised.
+
+    Returns:
+        ``False`` when the request certainly never left, else ``True``.
     """
     return not isinstance(error.__cause__, _NEVER_SENT)
 
@@ -143,7 +179,23 @@ def raise_for_status(
     """Raise the :class:`~kana_async.APIStatusError` subclass for a non-2xx ``status``.
 
     The message is the server's own ``message`` when the body is a JSON envelope carrying one,
-    otherwise a short default for the status.
+    otherwise a short default for the status. A 2xx status returns without raising.
+
+    Args:
+        status: the HTTP status code.
+        body: the answer's body.
+        headers: the answer's headers (``Retry-After`` is read for a 429).
+        method: the request's method, for the message.
+        url: the URL requested, for the message.
+
+    Raises:
+        BadRequestError: status 400.
+        AuthenticationError: status 401.
+        PermissionDeniedError: status 403.
+        NotFoundError: status 404.
+        RateLimitError: status 429 (``retry_after`` from ``Retry-After``, in seconds).
+        ServerError: status 500 or above.
+        APIStatusError: any other status outside 2xx.
     """
     if 200 <= status < 300:
         return
