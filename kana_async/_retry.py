@@ -105,14 +105,32 @@ NO_RETRY = RetryPolicy(max_retries=0)
 
 
 def is_retryable(error: KanaError) -> bool:
-    """Whether ``error`` is one a read request may safely be retried after."""
+    """Whether a read request may safely be retried after ``error``. Never raises.
+
+    Args:
+        error: the failure of the last attempt.
+
+    Returns:
+        ``True`` for a connection failure, a connection broken before an answer, HTTP 429 and
+        HTTP 5xx; ``False`` for a timeout (the server may still be working on the request) and
+        anything else.
+    """
     if isinstance(error, RequestTimeoutError):
         return False
     return isinstance(error, ConnectError | TransportError | RateLimitError | ServerError)
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time) -> float | None:
-    """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; ``None`` if unusable."""
+    """A ``Retry-After`` header as seconds to wait. Never raises.
+
+    Args:
+        value: the header's text: delta-seconds (``"2"``, ``"0.5"``) or an HTTP date; ``None``
+            when the header was absent.
+        now: the current Unix time in seconds (tests inject a fixed one).
+
+    Returns:
+        The wait in seconds (never negative), or ``None`` if the value is absent or unusable.
+    """
     if value is None:
         return None
     text = value.strip()

@@ -89,7 +89,22 @@ class ProbeCachingBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Connect through the wrapped backend."""
+        """Open a TCP connection through the wrapped backend.
+
+        Args:
+            host: the host name or address.
+            port: the TCP port.
+            timeout: seconds allowed for connecting, or ``None``.
+            local_address: the local address to bind, or ``None``.
+            socket_options: options set on the socket.
+
+        Returns:
+            The stream, with the cheap readability probe.
+
+        Raises:
+            Exception: what the wrapped backend raises when it cannot connect (httpcore's
+                ``ConnectError`` / ``ConnectTimeout``).
+        """
         stream = await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
         return _ProbeCachingStream(stream)
 
@@ -99,12 +114,29 @@ class ProbeCachingBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Connect through the wrapped backend."""
+        """Open a Unix-socket connection through the wrapped backend.
+
+        Args:
+            path: the socket's path.
+            timeout: seconds allowed for connecting, or ``None``.
+            socket_options: options set on the socket.
+
+        Returns:
+            The stream, with the cheap readability probe.
+
+        Raises:
+            Exception: what the wrapped backend raises when it cannot connect (httpcore's
+                ``ConnectError`` / ``ConnectTimeout``).
+        """
         stream = await self.inner.connect_unix_socket(path, timeout, socket_options)
         return _ProbeCachingStream(stream)
 
     async def sleep(self, seconds: float) -> None:
-        """Sleep through the wrapped backend."""
+        """Sleep through the wrapped backend. Never raises.
+
+        Args:
+            seconds: how long.
+        """
         await self.inner.sleep(seconds)
 
 
