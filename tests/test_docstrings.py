@@ -18,8 +18,12 @@ The rules (Google style):
 * no docstring anywhere in the package (the simulator aside) points at a file or section outside
   it (``§3``, ``spec``, ``#6``, ``shared/``, ``….md``).
 
-Objects (qualified names) and files (paths) whose docstrings other branches are rewriting are
-listed in :data:`NOT_YET` and expected to fail until those branches are merged; empty it then.
+The public names of the internal modules (``check_market_id``, ``HttpClient``...) are held to
+the same rules, each listed under the file that defines it.
+
+Objects (qualified names) and files (paths or ``fnmatch`` patterns) whose docstrings other
+branches are rewriting are listed in :data:`NOT_YET`; they, and every object defined in a listed
+file, are expected to fail until those branches are merged. Empty the set then.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -60,14 +65,15 @@ NOT_YET: frozenset[str] = frozenset(
         "History",
         "Payloads",
         "Trading",
-        # files whose docstrings other branches own
+        # files whose docstrings other branches own (``fnmatch`` patterns); an object defined
+        # in one of them is expected to fail too
         "kana_async/__main__.py",
         "kana_async/_abort_codes.py",
+        "kana_async/_cli/*",
         "kana_async/_client.py",
         "kana_async/_config.py",
         "kana_async/_movetypes.py",
-        "kana_async/_node.py",
-        "kana_async/_node_errors.py",
+        "kana_async/_node*.py",
         "kana_async/_sequence.py",
         "kana_async/_signer.py",
         "kana_async/_signing.py",
@@ -79,11 +85,10 @@ NOT_YET: frozenset[str] = frozenset(
         "kana_async/models/orderbook.py",
         "kana_async/resources/_checks.py",
         "kana_async/resources/_outcomes.py",
-        "kana_async/resources/_trade_base.py",
-        "kana_async/resources/_trade_orders.py",
+        "kana_async/resources/_trade_*.py",
         "kana_async/resources/history.py",
         "kana_async/resources/payloads.py",
-        "kana_async/resources/trading.py",
+        "kana_async/resources/trading*.py",
     }
 )
 
@@ -220,10 +225,33 @@ def public_items() -> list[Item]:
 ITEMS = public_items()
 
 
+def _pending_file(relative: str | None) -> bool:
+    """Whether a package file (``kana_async/...``) is one :data:`NOT_YET` lists."""
+    return relative is not None and any(fnmatch(relative, pattern) for pattern in NOT_YET)
+
+
+def _file_of(obj: Any) -> str | None:
+    """The package file that defines ``obj`` (``kana_async/...``), or ``None``."""
+    target = obj.fget if isinstance(obj, property) else obj
+    target = target.func if isinstance(target, cached_property) else target
+    try:
+        path = inspect.getsourcefile(target)
+    except TypeError:
+        return None
+    if path is None or PACKAGE not in Path(path).parents:
+        return None
+    return str(Path(path).relative_to(PACKAGE.parent))
+
+
 def _param(item: Item) -> Any:
     marks = [pytest.mark.xfail(strict=False, reason="docstrings from another branch")]
     owner = item.owner.__qualname__ if item.owner is not None else None
-    pending = item.name in NOT_YET or owner in NOT_YET
+    pending = (
+        item.name in NOT_YET
+        or owner in NOT_YET
+        or _pending_file(_file_of(item.obj))
+        or (item.owner is not None and _pending_file(_file_of(item.owner)))
+    )
     return pytest.param(item, id=item.name, marks=marks if pending else ())
 
 
@@ -271,7 +299,7 @@ MODULE_ITEMS = module_items()
 
 def _module_param(relative: str, item: Item) -> Any:
     marks = [pytest.mark.xfail(strict=False, reason="docstrings from another branch")]
-    pending = relative in NOT_YET
+    pending = _pending_file(relative)
     return pytest.param(item, id=f"{relative}::{item.name}", marks=marks if pending else ())
 
 
@@ -288,7 +316,8 @@ def test_not_yet_lists_only_things_that_exist() -> None:
     names = {item.name for item in ITEMS}
     files = {str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py")}
     future = {"kana_async/models/events.py"}  # being written on another branch
-    stale = {n for n in NOT_YET if n not in names and n not in files and n not in future}
+    exact = {n for n in NOT_YET if "*" not in n}
+    stale = {n for n in exact if n not in names and n not in files and n not in future}
     assert stale == set()
 
 
@@ -507,7 +536,9 @@ def _package_files() -> list[Any]:
     for path in _source_files():
         relative = str(path.relative_to(PACKAGE.parent))
         marks = [pytest.mark.xfail(strict=False, reason="docstrings from another branch")]
-        params.append(pytest.param(path, id=relative, marks=marks if relative in NOT_YET else ()))
+        params.append(
+            pytest.param(path, id=relative, marks=marks if _pending_file(relative) else ())
+        )
     return params
 
 
