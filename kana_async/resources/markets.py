@@ -52,7 +52,7 @@ class Markets(Resource):
 
         Raises:
             UnknownMarketError: ``market_id`` is not one of the exchange's markets, or the
-                server's answer holds several markets but not this one.
+                server's answer holds no row for it (an empty list, or several other markets).
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.

@@ -37,7 +37,8 @@ class Orders(Resource):
             asset as ``Decimal``, where the server sends them.
 
         Raises:
-            NotFoundError: the server knows no such order in that market (HTTP 404).
+            NotFoundError: HTTP 404; the simulator answers so for an order it does not know
+                in that market.
             UnknownMarketError: ``market_id`` is not one of the exchange's markets.
             InvalidArgumentError: ``order_id`` is not a non-negative decimal integer that fits
                 in a u128, or ``market_id`` is out of range.
@@ -68,7 +69,8 @@ class Orders(Resource):
             asset as ``Decimal``, where the server sends them.
 
         Raises:
-            NotFoundError: the server knows no such order in that market (HTTP 404).
+            NotFoundError: HTTP 404; the simulator answers so for an order it does not know
+                in that market.
             UnknownMarketError: ``market_id`` is not one of the exchange's markets.
             InvalidArgumentError: ``order_id`` is not a non-negative decimal integer that fits
                 in a u128, or ``market_id`` is out of range.
