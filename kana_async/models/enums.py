@@ -81,8 +81,8 @@ class OrderStatus(enum.StrEnum):
         PARTIALLY_FILLED: ``"Partially Filled"``: partly filled; the remainder still rests
             under the same order id.
         FILLED: ``"Filled"``: completely filled; no open order with this id remains.
-        CANCELLED: ``"Cancelled"``: cancelled (by its owner, or the unfilled rest of a market
-            order removed by the exchange).
+        CANCELLED: ``"Cancelled"``: cancelled by its owner, or removed by the exchange (e.g.
+            the unfilled rest of a market order).
     """
 
     OPEN = "Open"

@@ -34,19 +34,17 @@ class OrderRequest:
     checked later, against the market's info, when the request is sent.
 
     Attributes:
-        side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT`` (or the wire boolean:
-            ``True`` long).
+        side: ``Side.LONG`` / ``Side.SHORT`` (or the wire boolean: ``True`` long).
         size: the order size in base asset, above zero (e.g. ``Decimal("1.5")`` APT).
         leverage: the leverage, an ``int`` of at least 1 (the market's ``max_leverage`` is
             the upper bound; when adding to or closing a position it must equal the
             position's leverage).
         price: the limit price in quote currency; required for a limit order, and ``None``
             (sent as 0) for a market order.
-        order_type: :attr:`OrderType.LIMIT <kana_async.OrderType.LIMIT>` (default) or
-            ``MARKET`` (or the wire boolean: ``True`` limit).
-        direction: :attr:`Direction.OPEN <kana_async.Direction.OPEN>` (default) to open or
-            increase a position, ``CLOSE`` to close or reduce one (or the wire boolean:
-            ``False`` open).
+        order_type: ``OrderType.LIMIT`` (default) or ``OrderType.MARKET`` (or the wire
+            boolean: ``True`` limit).
+        direction: ``Direction.OPEN`` (default) to open or increase a position,
+            ``Direction.CLOSE`` to close or reduce one (or the wire boolean: ``False`` open).
         restriction: a :class:`~kana_async.Restriction` (``0`` no restriction, the default;
             ``1`` fill or abort; ``3`` post or abort).
         take_profit: a take-profit price in quote currency; ``None`` (sent as 0) for none.
@@ -107,7 +105,7 @@ class OrderRequest:
         """A limit order: it takes what it can at ``price`` or better and rests the rest.
 
         Args:
-            side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT``, or ``True`` for long.
+            side: ``Side.LONG`` / ``Side.SHORT``, or ``True`` for long.
             size: the order size in base asset, above zero (``Decimal`` or numeric string).
             price: the limit price in quote currency (``Decimal`` or numeric string).
             leverage: the leverage, an ``int`` of at least 1.
@@ -152,7 +150,7 @@ class OrderRequest:
         """A market order: it fills against the book at once (sent with price 0).
 
         Args:
-            side: :attr:`Side.LONG <kana_async.Side.LONG>` / ``SHORT``, or ``True`` for long.
+            side: ``Side.LONG`` / ``Side.SHORT``, or ``True`` for long.
             size: the order size in base asset, above zero (``Decimal`` or numeric string).
             leverage: the leverage, an ``int`` of at least 1.
             direction: ``Direction.OPEN`` (default) or ``Direction.CLOSE``, or ``False`` for

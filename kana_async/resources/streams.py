@@ -162,9 +162,8 @@ class Streams(Resource):
 
         Args:
             market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.DROP_OLDEST
-                <kana_async.OverflowPolicy.DROP_OLDEST>`: the oldest frame is dropped and
-                counted in the subscription's ``dropped``).
+            policy: what a full buffer does (default ``OverflowPolicy.DROP_OLDEST``: the
+                oldest frame is dropped and counted in the subscription's ``dropped``).
             buffer_size: how many frames may wait for a slow reader (default 256).
 
         Returns:
@@ -247,9 +246,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -281,9 +280,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -315,9 +314,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -349,9 +348,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -384,9 +383,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -420,9 +419,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
@@ -456,9 +455,9 @@ class Streams(Resource):
         Args:
             address: the profile address to follow; ``None`` (the default) for the client's
                 own, looked up with ``GET /getProfileAddress`` when the subscription starts.
-            policy: what a full buffer does (default :attr:`OverflowPolicy.FAIL
-                <kana_async.OverflowPolicy.FAIL>`: the reader drains what was buffered, then
-                :class:`~kana_async.SlowConsumerError` is raised).
+            policy: what a full buffer does (default ``OverflowPolicy.FAIL``: the reader
+                drains what was buffered, then :class:`~kana_async.SlowConsumerError` is
+                raised).
             buffer_size: how many frames may wait for the reader (default 1024).
 
         Returns:
