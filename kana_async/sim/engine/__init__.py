@@ -50,15 +50,20 @@ u128 order ids). Decisions the Kana docs leave open:
 from __future__ import annotations
 
 from . import records
+from .audit import Conservation, ConservationError, check_conservation
 from .exchange import Exchange, Listener
 from .records import *  # noqa: F403  (every record, event and order-type constant)
-from .state import FeeSchedule, normalize_address, profile_address
+from .rules import FeeSchedule
+from .state import normalize_address, profile_address
 
 __all__ = [
+    "Conservation",
+    "ConservationError",
     "Exchange",
     "FeeSchedule",
     "Listener",
     "normalize_address",
+    "check_conservation",
     "profile_address",
     *records.__all__,
 ]
