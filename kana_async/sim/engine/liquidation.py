@@ -32,7 +32,7 @@ import math
 from ..contract import MoveAbort
 from ..markets import INSURANCE_FUND_ADDRESS, LIQUIDATOR_ADDRESS, MarketSpec
 from .book import LiveOrder
-from .matching import fill, record_trade
+from .fills import fill, record_trade
 from .positions import LivePosition, close_portion, entry_price, unrealized_pnl
 from .records import ORDER_TYPE_AUTO_DELEVERAGE, ORDER_TYPE_LIQUIDATION, FillRecord
 from .risk import cancel_closing_orders
