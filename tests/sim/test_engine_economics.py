@@ -332,3 +332,59 @@ async def test_insurance_fund_and_liquidator_show_in_the_normal_views() -> None:
             assert (took["trade_side"], Decimal(str(took["size"]))) == (True, Decimal("0.1"))
             trades = await data("/getTradeHistory", userAddress=a.address)
             assert isinstance(trades, list) and trades[0]["order_type"] == 5
+
+
+# -- losses beyond margin, and what happens when nobody can pay them -------------------------------
+
+
+def test_a_close_beyond_margin_is_paid_by_the_fund_or_aborts() -> None:
+    for fund in (1_000 * USDT, 0):
+        ex = make(insurance_fund=fund)
+        ex.place_limit_order(A, BTC, True, False, ONE_BTC // 10, btc(100_000), 20)
+        ex.place_market_order(B, BTC, False, False, ONE_BTC // 10, 20)  # A long, margin $500
+        ex.place_limit_order(C, BTC, True, False, ONE_BTC // 10, btc(90_000), 10)
+        trading = ex.trading_balance(A)
+        if fund:
+            # selling into a $90,000 bid loses $1,000: $500 beyond the margin, paid by the
+            # fund; the fee is waived (nothing is left to pay it from)
+            ex.place_market_order(A, BTC, True, True, ONE_BTC // 10, 20)
+            assert ex.trades(A)[-1].fee == 0 and ex.trading_balance(A) == trading
+            assert ex.insurance_fund_balance() == fund - 500 * USDT
+        else:
+            with pytest.raises(MoveAbort) as exc:
+                ex.place_market_order(A, BTC, True, True, ONE_BTC // 10, 20)
+            assert exc.value.code == 1109 and ex.positions(A)[0].size == ONE_BTC // 10
+
+
+def test_without_liquidator_capital_the_position_is_deleveraged_at_the_mark() -> None:
+    ex = make(liquidator_capital=0)
+    ex.place_limit_order(A, BTC, True, False, ONE_BTC, btc(100_000), 20)
+    ex.place_market_order(B, BTC, False, False, ONE_BTC, 20)
+    ex.set_index_price(BTC, btc(97_000))
+    ex.tick(NOW)
+    assert ex.positions(A) == [] and ex.positions(B) == []
+    adl = ex.trades(B)[-1]
+    assert (adl.price, adl.pnl) == (btc(97_000), 3_000 * USDT)  # not bankrupt: at the mark
+    assert ex.positions(LIQUIDATOR_ADDRESS) == []
+
+
+def test_a_liquidation_nobody_can_pay_waits_until_the_fund_is_topped_up() -> None:
+    apt = 1338
+    ex = make(insurance_fund=0, liquidator_capital=0)
+    d = "0xd"
+    ex.faucet(d, FUNDS)
+    ex.deposit(d, FUNDS)
+    ex.place_limit_order(A, apt, True, False, 1_000, 5750, 20)
+    ex.place_market_order(B, apt, False, False, 1_000, 20)  # A long @5.75, B short
+    ex.place_limit_order(B, apt, False, True, 1_000, 4000, 20)
+    ex.place_market_order(d, apt, False, False, 1_000, 20)  # B buys back @4, D short @4
+    ex.set_index_price(apt, 5000)
+    # A (long from 5.75) and D (short from 4) are both bankrupt at 5 and each is the other's
+    # only counterparty: deleveraging either against the other leaves a loss nobody can pay
+    ex.tick(NOW)
+    assert [len(ex.positions(w)) for w in (A, d)] == [1, 1]
+    ex.faucet(C, 2_000 * USDT)
+    ex.deposit(C, 2_000 * USDT, beneficiary=INSURANCE_FUND_ADDRESS)  # someone tops the fund up
+    ex.tick(NOW)
+    assert ex.positions(A) == [] and ex.positions(d) == []
+    check_conservation(ex)
