@@ -178,7 +178,13 @@ def run(seed: int, actions: int, insurance_fund: int) -> dict[str, int]:
         liquidations=sum(
             1 for f in fills if f.order_type == ORDER_TYPE_LIQUIDATION and f.wallet in TRADERS
         ),
-        taken_over=sum(1 for f in w.ex.trades(LIQUIDATOR_ADDRESS)),
+        taken_over=sum(
+            1 for f in w.ex.trades(LIQUIDATOR_ADDRESS) if f.order_type == ORDER_TYPE_LIQUIDATION
+        ),
+        liquidator_unwind_fills=sum(
+            1 for f in w.ex.trades(LIQUIDATOR_ADDRESS) if f.order_type != ORDER_TYPE_LIQUIDATION
+        ),
+        liquidator_open_lots=sum(p.size for p in w.ex.positions(LIQUIDATOR_ADDRESS)),
         deleveraged_fills=kinds[ORDER_TYPE_AUTO_DELEVERAGE],
         aborts=sum(w.aborts.values()),
         fund_start=insurance_fund,
@@ -201,6 +207,7 @@ def test_thousands_of_random_actions_keep_the_system_closed(seed: int, insurance
     stats = run(seed, 4_000, insurance_fund)
     assert stats["trades"] > 1_000
     assert stats["liquidations"] > 0 and stats["taken_over"] > 0
+    assert stats["liquidator_unwind_fills"] > 0  # it hands what it took over back to the book
     assert stats["funding_rounds_with_payments"] > 0
     if insurance_fund < 100 * USDT:
         assert stats["deleveraged_fills"] > 0  # the dry fund made deleveraging happen

@@ -388,3 +388,22 @@ def test_a_liquidation_nobody_can_pay_waits_until_the_fund_is_topped_up() -> Non
     ex.tick(NOW)
     assert ex.positions(A) == [] and ex.positions(d) == []
     check_conservation(ex)
+
+
+def test_the_liquidator_unwinds_into_the_book_within_one_percent_of_the_mark() -> None:
+    ex = make()
+    ex.place_limit_order(A, BTC, True, False, ONE_BTC, btc(100_000), 20)
+    ex.place_market_order(B, BTC, False, False, ONE_BTC, 20)
+    ex.set_index_price(BTC, btc(97_000))
+    ex.tick(NOW)
+    assert ex.positions(LIQUIDATOR_ADDRESS)[0].size == ONE_BTC  # took A's long over
+    ex.place_limit_order(C, BTC, True, False, ONE_BTC // 2, btc(95_000), 10)  # 2.1 % below
+    ex.tick(NOW)
+    assert ex.positions(LIQUIDATOR_ADDRESS)[0].size == ONE_BTC
+    ex.place_limit_order(C, BTC, True, False, ONE_BTC // 4, btc(96_100), 10)  # 0.93 % below
+    ex.tick(NOW)
+    (left,) = ex.positions(LIQUIDATOR_ADDRESS)
+    assert left.size == ONE_BTC * 3 // 4
+    unwind = ex.trades(LIQUIDATOR_ADDRESS)[-1]
+    assert (unwind.price, unwind.is_maker) == (btc(96_100), False)
+    assert unwind.fee == 96_100 * USDT // 4 * 5 // 10_000  # the usual taker fee

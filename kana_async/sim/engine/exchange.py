@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from ..contract import MoveAbort
+from ..markets import LIQUIDATOR_ADDRESS
 from . import funding, liquidation, risk
 from .core import Listener
 from .funds import FundsOps
@@ -56,8 +57,8 @@ class Exchange(FundsOps, OrderOps, PositionOps):
             ]
 
     def tick(self, now: int) -> None:
-        """Housekeeping: funding when a boundary passed, liquidations, TP / SL triggers (all at the
-        mark price).
+        """Housekeeping: funding when a boundary passed, liquidations, the liquidator unwinding
+        what it took over, TP / SL triggers (all at the mark price).
 
         Each liquidation / trigger is its own transaction (own ledger version); a trigger that
         cannot fill (empty book) stays armed for the next tick, a liquidation that cannot settle
@@ -79,6 +80,14 @@ class Exchange(FundsOps, OrderOps, PositionOps):
                     liquidation.liquidate(tx, pos)
             except MoveAbort as exc:
                 _log.warning("liquidation of %s deferred: %s", key, exc)
+        for pos in [p for p in s.positions.values() if p.wallet == LIQUIDATOR_ADDRESS]:
+            lots = liquidation.unwind_lots(s, pos)
+            if lots:
+                try:
+                    with self._tx(None) as tx:
+                        liquidation.unwind(tx, pos, lots)
+                except MoveAbort as exc:
+                    _log.debug("liquidator unwind of %s not executed: %s", pos.market_id, exc)
         for pos, order_type in risk.due_triggers(s):
             key = (pos.wallet, pos.market_id, pos.trade_side)
             if s.positions.get(key) is not pos:

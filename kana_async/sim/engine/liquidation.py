@@ -20,7 +20,10 @@ A position whose margin + unrealised PnL at the mark is below maintenance is clo
 4. a remaining collateral > 0 is split by :func:`~.rules.split_remaining`: 20 % to the insurance
    fund (below its cap), 30 % to the liquidator, the rest to the trader's trading balance.
 
-No fee is charged on either side of a liquidation or deleveraging fill. When even
+No fee is charged on either side of a liquidation or deleveraging fill. On every tick the
+liquidator unwinds what it took over into the book (:func:`unwind_lots`): it closes, with a
+market order paying the usual taker fee, as many lots as the book offers within
+:data:`UNWIND_BAND` of the mark. When even
 auto-deleveraging cannot settle (a deleveraged close that would itself leave a loss the fund
 cannot pay), the liquidation aborts with nothing changed and is retried on the next tick.
 """
@@ -28,18 +31,29 @@ cannot pay), the liquidation aborts with nothing changed and is retried on the n
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+from typing import Final
 
 from ..contract import MoveAbort
 from ..markets import INSURANCE_FUND_ADDRESS, LIQUIDATOR_ADDRESS, MarketSpec
 from .book import LiveOrder
 from .fills import fill, record_trade
+from .matching import place_order
 from .positions import LivePosition, close_portion, entry_price, unrealized_pnl
-from .records import ORDER_TYPE_AUTO_DELEVERAGE, ORDER_TYPE_LIQUIDATION, FillRecord
+from .records import (
+    ORDER_TYPE_AUTO_DELEVERAGE,
+    ORDER_TYPE_LIQUIDATION,
+    FillRecord,
+    OrderRequest,
+)
 from .risk import cancel_closing_orders
 from .rules import initial_margin, split_remaining
 from .state import EngineState
 
-__all__ = ["bankruptcy_price", "liquidate"]
+__all__ = ["UNWIND_BAND", "bankruptcy_price", "liquidate", "unwind", "unwind_lots"]
+
+#: How far from the mark (a fraction of it) the liquidator accepts to close what it took over.
+UNWIND_BAND: Final = Fraction(1, 100)
 
 
 def liquidate(s: EngineState, pos: LivePosition) -> None:
@@ -286,3 +300,26 @@ def _settle(s: EngineState, spec: MarketSpec, wallet: str, remaining: int) -> No
         s.balance_changed(LIQUIDATOR_ADDRESS)
     s.balance_changed(INSURANCE_FUND_ADDRESS)
     s.balance_changed(wallet)
+
+
+def unwind_lots(s: EngineState, pos: LivePosition) -> int:
+    """Lots of the liquidator's ``pos`` the book absorbs within :data:`UNWIND_BAND` of the mark."""
+    spec = s.markets[pos.market_id]
+    mark = s.mark(spec.market_id)
+    is_buy = not pos.trade_side  # closing a long sells, closing a short buys
+    limit = math.ceil(mark * (1 + UNWIND_BAND)) if is_buy else math.floor(mark * (1 - UNWIND_BAND))
+    plan = s.books[spec.market_id].plan(is_buy, limit, pos.size - pos.pending_close, pos.wallet)
+    return sum(lots for _, lots in plan)
+
+
+def unwind(s: EngineState, pos: LivePosition, lots: int) -> None:
+    """Close ``lots`` of the liquidator's ``pos`` with a market order (see :func:`unwind_lots`)."""
+    req = OrderRequest(
+        is_limit=False,
+        trade_side=pos.trade_side,
+        direction=True,
+        size=lots,
+        price=0,
+        leverage=pos.leverage,
+    )
+    place_order(s, pos.wallet, s.markets[pos.market_id], req)
