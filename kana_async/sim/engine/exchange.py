@@ -73,8 +73,8 @@ class Exchange(FundsOps, OrderOps, PositionOps):
             s.next_funding["all"] = self.next_funding_time(now)
         for pos in risk.due_liquidations(s):
             key = (pos.wallet, pos.market_id, pos.trade_side)
-            if s.positions.get(key) is not pos:
-                continue  # closed by an earlier liquidation's deleveraging
+            if s.positions.get(key) is not pos or not risk.is_due(s, pos):
+                continue  # closed or reduced by an earlier liquidation's deleveraging
             try:
                 with self._tx(None) as tx:
                     liquidation.liquidate(tx, pos)

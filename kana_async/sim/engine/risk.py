@@ -10,20 +10,28 @@ from .positions import LivePosition, is_liquidatable
 from .records import ORDER_TYPE_STOP_LOSS, ORDER_TYPE_TAKE_PROFIT, OrderRequest
 from .state import EngineState
 
-__all__ = ["cancel_closing_orders", "close_at_market", "due_liquidations", "due_triggers"]
+__all__ = [
+    "cancel_closing_orders",
+    "close_at_market",
+    "due_liquidations",
+    "due_triggers",
+    "is_due",
+]
+
+
+def is_due(s: EngineState, pos: LivePosition) -> bool:
+    """True when ``pos``'s margin + unrealised PnL at the mark is below maintenance.
+
+    The house liquidator's own positions (the ones it took over) are never due.
+    """
+    return pos.wallet != LIQUIDATOR_ADDRESS and is_liquidatable(
+        s.markets[pos.market_id], pos, s.mark(pos.market_id)
+    )
 
 
 def due_liquidations(s: EngineState) -> list[LivePosition]:
-    """Positions whose margin + unrealised PnL at the mark is below maintenance.
-
-    The house liquidator's own positions (the ones it took over) are never liquidated.
-    """
-    return [
-        p
-        for p in s.positions.values()
-        if p.wallet != LIQUIDATOR_ADDRESS
-        and is_liquidatable(s.markets[p.market_id], p, s.mark(p.market_id))
-    ]
+    """Positions due for liquidation (:func:`is_due`)."""
+    return [p for p in s.positions.values() if is_due(s, p)]
 
 
 def cancel_closing_orders(s: EngineState, pos: LivePosition) -> None:
