@@ -26,7 +26,10 @@ def traded() -> Exchange:
 def test_consistent_exchange_balances() -> None:
     ex = traded()
     report = check_conservation(ex)
-    assert report.total == report.minted and report.long_lots[M] == report.short_lots[M] == 1000
+    assert (
+        report.total == report.minted == ex.total_collateral()
+        and report.long_lots[M] == report.short_lots[M] == 1000
+    )
     assert report.fees_collected == 2875 and report.margin == 2 * 575_000
 
 

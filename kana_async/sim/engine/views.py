@@ -169,3 +169,19 @@ class ExchangeViews:
     def minted(self) -> int:
         """Total collateral created: faucets plus the house capital created at start."""
         return self._s.accounts.minted["minted"]
+
+    def total_collateral(self) -> int:
+        """Everything held: wallets + trading + unsettled + order reservations + the equity of
+        open positions (margin + unrealised PnL, ``Σ short value − Σ long value`` since long =
+        short). Equal to :meth:`minted` while the books balance (see ``check_conservation``)."""
+        s, a = self._s, self._s.accounts
+        equity = sum(
+            p.margin + (p.basis if not p.trade_side else -p.basis) for p in s.positions.values()
+        )
+        return (
+            sum(a.wallets.values())
+            + sum(a.trading.values())
+            + sum(a.unsettled.values())
+            + sum(o.reserved for o in s.open.values())
+            + equity
+        )
