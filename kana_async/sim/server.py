@@ -240,6 +240,20 @@ class Simulator:
         """The simulated markets by id."""
         return self.exchange.markets
 
+    def set_index_price(self, market_id: int, price: Decimal | int | str) -> None:
+        """Move the market's index (oracle) price to ``price`` (quote per base, on the tick grid).
+
+        The mark follows (index + bounded book premium); the house market maker, when running,
+        re-centres its random walk there. Liquidations and TP / SL react on the next tick.
+        Raises ``ValueError`` for a price off the tick grid or not positive, ``MoveAbort`` 1003
+        for an unknown market.
+        """
+        spec = self.exchange.market(market_id)
+        ticks = spec.price_to_ticks(Decimal(str(price)))
+        self.exchange.set_index_price(market_id, ticks)
+        if self.maker is not None and market_id in self.maker.mids:
+            self.maker.mids[market_id] = ticks
+
     @property
     def insurance_fund_balance(self) -> Decimal:
         """The insurance fund in USDT (also the trading balance of ``INSURANCE_FUND_ADDRESS``)."""

@@ -407,3 +407,14 @@ def test_the_liquidator_unwinds_into_the_book_within_one_percent_of_the_mark() -
     unwind = ex.trades(LIQUIDATOR_ADDRESS)[-1]
     assert (unwind.price, unwind.is_maker) == (btc(96_100), False)
     assert unwind.fee == 96_100 * USDT // 4 * 5 // 10_000  # the usual taker fee
+
+
+@pytest.mark.anyio
+async def test_simulator_moves_the_index_and_the_maker_follows() -> None:
+    async with Simulator(seed=8, tick_interval=3600) as sim:
+        sim.set_index_price(1338, "6.2")
+        assert sim.exchange.index_price(1338) == 6200
+        sim.driver.step()  # the maker walks on from the new index, not from its old mid
+        assert abs(sim.exchange.index_price(1338) - 6200) < 62
+        with pytest.raises(ValueError):
+            sim.set_index_price(1338, "6.2005")  # off the $0.001 tick
