@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kana_async.sim.contract import ENTRY_FUNCTIONS, MoveAbort
 from kana_async.sim.engine import (
@@ -418,3 +420,31 @@ async def test_simulator_moves_the_index_and_the_maker_follows() -> None:
         assert abs(sim.exchange.index_price(1338) - 6200) < 62
         with pytest.raises(ValueError):
             sim.set_index_price(1338, "6.2005")  # off the $0.001 tick
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    total=st.integers(0, 10**15),
+    weights=st.lists(st.integers(0, 10**12), min_size=1, max_size=12),
+)
+def test_distribute_is_exact_and_within_one_unit_of_pro_rata(
+    total: int, weights: list[int]
+) -> None:
+    parts = distribute(total, weights)
+    whole = sum(weights)
+    if not whole:
+        assert parts == [0] * len(weights)
+        return
+    assert sum(parts) == total
+    for part, weight in zip(parts, weights, strict=True):
+        exact = Fraction(total * weight, whole)
+        assert exact - 1 < part < exact + 1
+
+
+@given(remaining=st.integers(-(10**12), 10**15), room=st.none() | st.integers(0, 10**15))
+def test_liquidation_split_always_adds_up(remaining: int, room: int | None) -> None:
+    fund, liquidator, trader = split_remaining(remaining, room)
+    assert fund + liquidator + trader == max(0, remaining)
+    assert min(fund, liquidator, trader) >= 0
+    if remaining > 0 and room is None:
+        assert fund == remaining * 20 // 100 and liquidator == remaining * 30 // 100
