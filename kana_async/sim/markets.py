@@ -19,8 +19,11 @@ from fractions import Fraction
 from typing import Final
 
 __all__ = [
+    "DEFAULT_MAINTENANCE_MARGIN_BPS",
     "DEFAULT_MARKETS",
     "FEE_ADDRESS",
+    "INSURANCE_FUND_ADDRESS",
+    "LIQUIDATOR_ADDRESS",
     "MARKET_CREATOR",
     "MarketSpec",
     "market_by_id",
@@ -28,6 +31,14 @@ __all__ = [
 
 #: Address receiving every simulated market's trading fees.
 FEE_ADDRESS: Final = "0x" + "fee".rjust(64, "0")
+#: The insurance fund's account: capitalised at start, takes 20 % of what liquidated positions
+#: have left and pays losses beyond a position's margin (an ordinary account in every view).
+INSURANCE_FUND_ADDRESS: Final = "0x" + "1f".rjust(64, "0")
+#: The house liquidator's account: takes liquidated positions over at the mark price (they show
+#: as its positions) and earns 30 % of what they have left.
+LIQUIDATOR_ADDRESS: Final = "0x" + "11".rjust(64, "0")
+#: Kana's documented maintenance margin: 2.5 % of notional (basis points).
+DEFAULT_MAINTENANCE_MARGIN_BPS: Final = 250
 #: Creator / admin address of every simulated market.
 MARKET_CREATOR: Final = "0x" + "6b616e61".rjust(64, "0")
 
@@ -58,8 +69,11 @@ def _on_grid(value: Decimal, what: str, exponent: int, step: int) -> tuple[int |
 class MarketSpec:
     """One perpetual market as ``getMarketInfo`` describes it, plus exact unit conversions.
 
-    ``maintenance_margin`` is in basis points (250 = 2.5 %). ``initial_price`` is the reference mid
-    the house market maker starts from (not part of the on-chain market info).
+    ``maintenance_margin`` is in basis points (250 = 2.5 %, Kana's documented value);
+    ``max_leverage`` must stay below ``10000 / maintenance_margin`` (``ValueError`` otherwise),
+    since a position opened at ``1 / maintenance`` leverage would be liquidatable at once.
+    ``initial_price`` is the reference mid the house market maker starts from (not part of the
+    on-chain market info).
     """
 
     market_id: int
@@ -85,6 +99,13 @@ class MarketSpec:
     _units_per_lot_tick: Fraction = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not 0 < self.maintenance_margin < 10_000:
+            raise ValueError(f"maintenance margin {self.maintenance_margin} bps not in 1..9999")
+        if self.max_leverage < 1 or self.max_leverage * self.maintenance_margin >= 10_000:
+            raise ValueError(
+                f"max leverage {self.max_leverage}x must be below 1 / maintenance margin "
+                f"({self.maintenance_margin} bps): a position opened at it would be liquidatable"
+            )
         k = Fraction(self.lot_size * 10**self.quote_decimals) / (
             10**self.base_decimals * 10**self.quote_precision
         )
@@ -201,10 +222,11 @@ DEFAULT_MARKETS: Final[tuple[MarketSpec, ...]] = (
     # max position value, initial price, custodian id
     # APT: lot 0.001 APT, tick $0.001, min 0.5 APT.
     _market(1338, "APT/USDC", 3, 100_000, 500, 150_000_000, 20, 250, 125_000_000, "5.750", 75),
-    # BTC: lot 0.00001 BTC, tick $0.1, min 0.0001 BTC, max 100 BTC.
-    _market(1339, "BTC/USDC", 1, 1_000, 10, 10_000_000, 50, 100, 125 * 10**9, "100000.0", 76),
+    # BTC: lot 0.00001 BTC, tick $0.1, min 0.0001 BTC, max 100 BTC; 2.5 % maintenance, so
+    # at most 20x (50x would be liquidatable at once).
+    _market(1339, "BTC/USDC", 1, 1_000, 10, 10_000_000, 20, 250, 125 * 10**9, "100000.0", 76),
     # ETH: lot 0.0001 ETH, tick $0.01, min 0.003 ETH, max 1000 ETH.
-    _market(1340, "ETH/USDC", 2, 10_000, 30, 10_000_000, 50, 100, 125 * 10**9, "3500.00", 77),
+    _market(1340, "ETH/USDC", 2, 10_000, 30, 10_000_000, 20, 250, 125 * 10**9, "3500.00", 77),
     # SOL: lot 0.001 SOL, tick $0.001, min 0.1 SOL, max 100k SOL.
     _market(2387, "SOL-USD", 3, 100_000, 100, 100_000_000, 20, 250, 125 * 10**9, "150.000", 78),
 )

@@ -26,7 +26,7 @@ from aiohttp import web
 from kana_async._config import Network
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
 from kana_async.sim.dispatch import execute
-from kana_async.sim.engine import Exchange
+from kana_async.sim.engine import Exchange, FeeSchedule
 from kana_async.sim.faults import Faults
 from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
 from kana_async.sim.maker import MarketMaker
@@ -86,6 +86,11 @@ class Simulator:
         node_port: fake Aptos node port (0: any free port).
         markets: the markets to simulate.
         clock: unix seconds used by every component.
+        fees: the fee schedule (default Kana's: taker 0.05 %, maker 0 %; per-wallet tiers).
+        insurance_fund: the insurance fund's starting capital in USDT (its account,
+            ``INSURANCE_FUND_ADDRESS``, shows it like any trading balance).
+        liquidator_capital: the house liquidator's starting capital in USDT (it takes
+            liquidated positions over; ``LIQUIDATOR_ADDRESS``).
     """
 
     def __init__(
@@ -100,6 +105,9 @@ class Simulator:
         node_port: int = 0,
         markets: Iterable[MarketSpec] = DEFAULT_MARKETS,
         clock: Callable[[], float] = time.time,
+        fees: FeeSchedule | None = None,
+        insurance_fund: Decimal | int | str = Decimal("1000000"),
+        liquidator_capital: Decimal | int | str = Decimal("100000000"),
     ) -> None:
         self.seed = seed
         self.api_key = api_key
@@ -108,7 +116,14 @@ class Simulator:
         self._ports = (port, node_port)
         self._clock = clock
         self.faults = Faults()
-        self.exchange = Exchange(tuple(markets), clock=lambda: int(clock()), seed=seed)
+        self.exchange = Exchange(
+            tuple(markets),
+            clock=lambda: int(clock()),
+            seed=seed,
+            fees=fees,
+            insurance_fund=_whole_units(insurance_fund, _QUOTE_UNITS, "insurance_fund"),
+            liquidator_capital=_whole_units(liquidator_capital, _QUOTE_UNITS, "liquidator_capital"),
+        )
         self.directory = ProfileDirectory()
         self.node = FakeNode(
             chain_id=SIM_CHAIN_ID,
@@ -224,6 +239,25 @@ class Simulator:
     def markets(self) -> dict[int, MarketSpec]:
         """The simulated markets by id."""
         return self.exchange.markets
+
+    def set_index_price(self, market_id: int, price: Decimal | int | str) -> None:
+        """Move the market's index (oracle) price to ``price`` (quote per base, on the tick grid).
+
+        The mark follows (index + bounded book premium); the house market maker, when running,
+        re-centres its random walk there. Liquidations and TP / SL react on the next tick.
+        Raises ``ValueError`` for a price off the tick grid or not positive, ``MoveAbort`` 1003
+        for an unknown market.
+        """
+        spec = self.exchange.market(market_id)
+        ticks = spec.price_to_ticks(Decimal(str(price)))
+        self.exchange.set_index_price(market_id, ticks)
+        if self.maker is not None and market_id in self.maker.mids:
+            self.maker.mids[market_id] = ticks
+
+    @property
+    def insurance_fund_balance(self) -> Decimal:
+        """The insurance fund in USDT (also the trading balance of ``INSURANCE_FUND_ADDRESS``)."""
+        return Decimal(self.exchange.insurance_fund_balance()) / _QUOTE_UNITS
 
     def new_account(
         self, apt: Decimal | int | str = Decimal("10"), usdt: Decimal | int | str = Decimal("10000")

@@ -1,4 +1,4 @@
-"""Funding rate estimate: an impact-style premium of the book over the index price."""
+"""Funding rate estimate: the gap between the mark (index + bounded book premium) and the index."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def test_rate_is_zero_while_the_index_lies_inside_the_spread() -> None:
     ex.place_limit_order(A, M, False, False, 500, 5754, 10)
     ex.place_limit_order(B, M, False, False, 500, 5748, 10)
     ex.place_market_order(A, M, True, False, 500, 10)  # last trade 5748 ≠ index
-    assert ex.funding_rates()[0].mark_price == 5748
+    assert ex.last_price(M) == 5748
+    assert ex.funding_rates()[0].mark_price == 5750  # a trade does not move the mark
     assert rate(ex) == 0
 
 
@@ -52,14 +53,15 @@ def test_rate_follows_the_side_of_the_book_beyond_the_index() -> None:
     assert rate(ex) == -CLAMP  # clamped
 
 
-def test_empty_book_falls_back_to_the_mark() -> None:
+def test_empty_book_mark_is_the_index_whatever_the_last_trade() -> None:
     ex = make()
     ex.set_index_price(M, 5750)
     assert rate(ex) == 0  # no trade, no book: the mark is the index
     ex.place_limit_order(A, M, True, False, 500, 5751, 10)
+    assert rate(ex) == Decimal("0.00017391")  # bid 1 above: (5751 − 5750) / 5750, rounded down
     ex.place_market_order(B, M, False, False, 500, 10)
-    assert ex.book(M) == ([], [])
-    assert rate(ex) == Decimal("0.00017391")  # (5751 − 5750) / 5750, rounded down
+    assert ex.book(M) == ([], []) and ex.last_price(M) == 5751
+    assert ex.mark_price(M) == 5750 and rate(ex) == 0
 
 
 @pytest.mark.anyio

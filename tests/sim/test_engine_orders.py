@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from kana_async.sim.contract import MoveAbort
-from kana_async.sim.engine import Event, Exchange, OrderRequest
+from kana_async.sim.engine import Event, Exchange, OrderRequest, check_conservation
 from kana_async.sim.markets import DEFAULT_MARKETS
 
 from .helpers import NOW, funded_exchange
@@ -32,7 +32,7 @@ def snapshot(ex: Exchange) -> tuple[object, ...]:
         [ex.open_orders(w) for w in (A, B, C)],
         [ex.positions(w) for w in (A, B, C)],
         ex.market_trades(M),
-        ex.total_collateral(),
+        check_conservation(ex),
     )
 
 
@@ -68,7 +68,7 @@ def test_partial_fill_at_maker_price() -> None:
     (fill_b,) = ex.trades(B)
     assert fill_a.is_maker and not fill_b.is_maker
     assert fill_a.trade_id == fill_b.trade_id == trade.trade_id != bid.order_id
-    assert fill_a.fee == 3_450_000 * 2 // 10_000 and fill_b.fee == 3_450_000 * 5 // 10_000
+    assert fill_a.fee == 0 and fill_b.fee == 3_450_000 * 5 // 10_000  # maker 0 %, taker 0.05 %
 
 
 def test_price_time_priority() -> None:
@@ -113,10 +113,11 @@ def test_market_order_is_immediate_or_cancel() -> None:
     assert (o.status, o.filled_size, o.remaining_size) == ("Cancelled", 500, 1500)
     assert ex.open_orders(B) == []
     (pos,) = ex.positions(B)
-    # only the filled part keeps collateral: margin + the taker fee reservation, minus the fee
-    assert pos.size == 500 and pos.margin == 287_500 + 1_438 - 1_437
+    # only the filled part keeps collateral: initial margin at the fill price (2,875,000 / 10);
+    # the taker fee (0.05 % of 2,875,000 = 1,437.5, rounded down) is paid, the rest released
+    assert pos.size == 500 and pos.margin == 287_500 and ex.trades(B)[0].fee == 1_437
     assert ex.trading_balance(B) == FUNDS - pos.margin - ex.trades(B)[0].fee
-    assert ex.total_collateral() == ex.minted()
+    check_conservation(ex)
 
 
 @pytest.mark.parametrize(
@@ -220,7 +221,7 @@ def test_partially_filled_then_cancelled() -> None:
     assert (c.status, c.filled_size, c.remaining_size) == ("Cancelled", 500, 500)
     (pos,) = ex.positions(A)
     assert pos.size == 500
-    assert ex.total_collateral() == ex.minted()
+    check_conservation(ex)
 
 
 @pytest.mark.parametrize("case", ["unknown", "wrong_side", "other_wallet", "other_market"])

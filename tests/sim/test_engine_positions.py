@@ -8,13 +8,16 @@ import pytest
 
 from kana_async.sim.contract import MoveAbort
 from kana_async.sim.engine import (
+    ORDER_TYPE_AUTO_DELEVERAGE,
     ORDER_TYPE_LIQUIDATION,
     ORDER_TYPE_STOP_LOSS,
     ORDER_TYPE_TAKE_PROFIT,
     Exchange,
     FundingEvent,
+    check_conservation,
 )
-from kana_async.sim.markets import FEE_ADDRESS
+from kana_async.sim.engine.core import DEFAULT_LIQUIDATOR_CAPITAL as LIQUIDATOR_START
+from kana_async.sim.markets import FEE_ADDRESS, LIQUIDATOR_ADDRESS
 
 from .helpers import NOW, funded_exchange
 
@@ -33,12 +36,6 @@ def open_long_a(ex: Exchange, leverage: int = 10, size: int = 1000, **kw: int) -
     ex.place_market_order(B, M, False, False, size, leverage)
 
 
-def trade_at(ex: Exchange, price: int, size: int = 500, leverage: int = 10) -> None:
-    """C rests a bid at ``price`` and B sells into it (B adds to its short)."""
-    ex.place_limit_order(C, M, True, False, size, price, 10)
-    ex.place_market_order(B, M, False, False, size, leverage)
-
-
 def code_of(fn: object, *args: object, **kw: object) -> int:
     with pytest.raises(MoveAbort) as exc:
         fn(*args, **kw)  # type: ignore[operator]
@@ -48,15 +45,17 @@ def code_of(fn: object, *args: object, **kw: object) -> int:
 def test_opening_reserves_initial_margin() -> None:
     ex = make()
     ex.place_limit_order(A, M, True, False, 1000, 5750, 10)
-    reserve = 5_750_000 // 10 + 5_750_000 * 5 // 10_000
+    # $5,750 at 10x: initial margin 575,000 units + the worst-case taker fee (0.05 %) 2,875
+    reserve = 575_000 + 2_875
     assert ex.trading_balance(A) == FUNDS - reserve
     ex.place_market_order(B, M, False, False, 1000, 10)
     (pos,) = ex.positions(A)
     assert (pos.size, pos.entry_price, pos.value, pos.leverage) == (1000, 5750, 5_750_000, 10)
-    assert pos.margin == reserve - 1150  # maker fee 2 bps
+    assert pos.margin == 575_000  # a maker pays no fee: the fee reserve comes back
+    assert ex.trading_balance(A) == FUNDS - 575_000
     assert pos.available_order_size == 1000 and pos.trade_side
-    assert ex.trading_balance(FEE_ADDRESS) == 1150 + 2875
-    assert ex.total_collateral() == ex.minted()
+    assert ex.trading_balance(FEE_ADDRESS) == 2875  # only B, the taker, paid
+    check_conservation(ex)
 
 
 def test_insufficient_margin_1109() -> None:
@@ -116,7 +115,7 @@ def test_profit_is_unsettled_until_settle_pnl() -> None:
     assert ex.settle_pnl(A, M) == 247_000
     assert ex.unsettled_pnl(A) == 0 and ex.trading_balance(A) == trading + margin + 247_000
     assert ex.settle_pnl(A, M) == 0
-    assert ex.total_collateral() == ex.minted()
+    check_conservation(ex)
 
 
 def test_loss_is_taken_at_once() -> None:
@@ -132,7 +131,7 @@ def test_loss_is_taken_at_once() -> None:
     assert ex.unsettled_pnl(A) == 0
 
 
-def test_flat_book_returns_clearing_pot_to_zero() -> None:
+def test_flat_book_leaves_every_unit_with_traders_and_fees() -> None:
     ex = make()
     open_long_a(ex)
     ex.place_limit_order(C, M, False, False, 1000, 5900, 10)
@@ -140,8 +139,9 @@ def test_flat_book_returns_clearing_pot_to_zero() -> None:
     ex.place_limit_order(A, M, True, True, 1000, 6000, 10)
     ex.place_market_order(C, M, False, True, 1000, 10)  # C closes its short: buys from A
     assert all(ex.positions(w) == [] for w in (A, B, C))
-    assert ex.clearing_balance() == 0
-    assert ex.total_collateral() == ex.minted()
+    held = sum(ex.net_profile_balance(w) for w in (A, B, C))
+    assert held + ex.fees_collected() == 3 * FUNDS  # realised PnL is zero-sum
+    check_conservation(ex)
 
 
 def test_hedge_mode_long_and_short_together() -> None:
@@ -198,47 +198,94 @@ def test_collapse_position_closes_both_sides() -> None:
     assert code_of(ex.collapse_position, A, M) == 1106
 
 
-def test_liquidation_at_mark() -> None:
+def test_liquidation_at_mark_is_a_trade_against_the_liquidator() -> None:
     ex = make()
+    fund = ex.insurance_fund_balance()
     open_long_a(ex, leverage=20)
     pos = ex.positions(A)[0]
-    assert pos.liq_price == 5601
+    # margin 287,500 = 5,750,000 / 20; liquidatable once 287,500 + PnL < 2.5 % of notional:
+    # (5,750,000 − 287,500) / (1000 × 0.975) = 5602.56 → 5603 is the first safe price
+    assert (pos.margin, pos.liq_price) == (287_500, 5603)
     trading = ex.trading_balance(A)
-    trade_at(ex, 5601, leverage=20)
+    ex.set_index_price(M, 5603)
     ex.tick(NOW)
-    assert len(ex.positions(A)) == 1  # above the liquidation price
-    trade_at(ex, 5600, leverage=20)
-    ex.tick(NOW)
+    assert len(ex.positions(A)) == 1  # equity 140,500 >= maintenance 140,075
+    ex.set_index_price(M, 5602)
+    ex.tick(NOW)  # equity 139,500 < maintenance 140,050
     assert ex.positions(A) == []
     fill = ex.trades(A)[-1]
-    assert (fill.order_type, fill.order_id, fill.price, fill.pnl) == (
+    assert (fill.order_type, fill.price, fill.pnl, fill.fee) == (
         ORDER_TYPE_LIQUIDATION,
-        None,
-        5600,
-        -150_000,
+        5602,
+        -148_000,
+        0,
     )
-    assert ex.trading_balance(A) == trading + pos.margin - 150_000
-    assert ex.total_collateral() == ex.minted()
+    # remaining collateral 287,500 − 148,000 = 139,500: 20 % fund, 30 % liquidator, 50 % user
+    assert ex.trading_balance(A) == trading + 69_750
+    assert ex.insurance_fund_balance() == fund + 27_900
+    (took,) = ex.positions(LIQUIDATOR_ADDRESS)
+    assert (took.trade_side, took.size, took.entry_price, took.leverage) == (True, 1000, 5602, 1)
+    assert ex.trading_balance(LIQUIDATOR_ADDRESS) == LIQUIDATOR_START - 5_602_000 + 41_850
+    (trade,) = ex.market_trades(M)[-1:]
+    assert trade.taker_order_id == fill.order_id and trade.price == 5602
+    assert ex.trades(LIQUIDATOR_ADDRESS)[-1].order_id == trade.maker_order_id
+    assert ex.order(M, trade.maker_order_id) is not None
+    check_conservation(ex)
 
 
-def test_liquidation_loss_capped_at_collateral() -> None:
+def test_liquidation_deficit_is_paid_by_the_insurance_fund() -> None:
     ex = make()
+    fund = ex.insurance_fund_balance()
     open_long_a(ex, leverage=20)
     ex.place_limit_order(A, M, True, True, 500, 9000, 20)  # resting close is cancelled
     trading = ex.trading_balance(A)
-    trade_at(ex, 5000, leverage=20)
+    ex.set_index_price(M, 5000)  # PnL −750,000 against a margin of 287,500
     ex.tick(NOW)
     assert ex.positions(A) == [] and ex.open_orders(A) == []
     assert ex.trading_balance(A) == trading  # lost the margin, not more
-    assert ex.total_collateral() == ex.minted()
+    assert ex.insurance_fund_balance() == fund - 462_500
+    assert ex.positions(LIQUIDATOR_ADDRESS)[0].entry_price == 5000
+    check_conservation(ex)
 
 
-def test_take_profit_triggers_market_close() -> None:
+def test_empty_fund_auto_deleverages_at_the_bankruptcy_price() -> None:
+    ex = Exchange(clock=lambda: NOW, insurance_fund=0)
+    for wallet in (A, B, C):
+        ex.faucet(wallet, FUNDS)
+        ex.deposit(wallet, FUNDS)
+    open_long_a(ex, leverage=20)
+    b_trading = ex.trading_balance(B)
+    ex.set_index_price(M, 5000)
+    ex.tick(NOW)
+    # bankruptcy price: (5,750,000 − 287,500) / 1000 = 5462.5 → 5463 (in the trader's favour);
+    # B, the only (so the most profitable) short, is closed there instead of at the 5000 mark
+    assert ex.positions(A) == [] and ex.positions(B) == []
+    assert ex.positions(LIQUIDATOR_ADDRESS) == []
+    adl = ex.trades(B)[-1]
+    assert (adl.order_type, adl.price, adl.pnl, adl.is_maker) == (
+        ORDER_TYPE_AUTO_DELEVERAGE,
+        5463,
+        287_000,
+        True,
+    )
+    assert ex.trading_balance(B) == b_trading + 287_500  # margin back, profit unsettled
+    assert ex.unsettled_pnl(B, M) == 287_000
+    # A keeps 287,500 − 287,000 = 500: 100 fund, 150 liquidator, 250 A
+    assert ex.insurance_fund_balance() == 100
+    assert ex.trading_balance(LIQUIDATOR_ADDRESS) == LIQUIDATOR_START + 150
+    check_conservation(ex)
+
+
+def test_take_profit_triggers_at_the_mark() -> None:
     ex = make()
     open_long_a(ex, take_profit=6000)
     assert ex.positions(A)[0].take_profit == 6000
-    trade_at(ex, 6000)
-    ex.tick(NOW)  # no bids left: the trigger stays armed
+    ex.place_limit_order(C, M, False, False, 500, 6000, 10)
+    ex.place_market_order(B, M, True, False, 500, 10)  # a trade at 6000 does not move the mark
+    ex.tick(NOW)
+    assert ex.positions(A)[0].size == 1000
+    ex.set_index_price(M, 6000)
+    ex.tick(NOW)  # no bids: the trigger stays armed
     assert ex.positions(A)[0].size == 1000
     ex.place_limit_order(C, M, True, False, 1000, 5990, 10)
     ex.tick(NOW)
@@ -258,12 +305,12 @@ def test_stop_loss_triggers_for_a_short() -> None:
     assert ex.positions(A)[0].stop_loss == 6000
     ex.place_limit_order(C, M, False, False, 2000, 6010, 10)
     ex.tick(NOW)
-    assert ex.positions(A)[0].size == 1000  # no trade at/above the stop yet
-    ex.place_limit_order(C, M, True, False, 500, 6000, 10)
-    ex.place_market_order(B, M, True, True, 500, 10)  # B sells half its long at 6000
+    assert ex.positions(A)[0].size == 1000  # mark 5750: the ask above the index adds nothing
+    ex.set_index_price(M, 6000)
     ex.tick(NOW)
     assert ex.positions(A) == []
     assert ex.order_history(A)[-1].order_type == ORDER_TYPE_STOP_LOSS
+    assert ex.trades(A)[-1].price == 6010
 
 
 def test_funding_longs_pay_shorts_when_mark_above_index() -> None:
@@ -271,28 +318,32 @@ def test_funding_longs_pay_shorts_when_mark_above_index() -> None:
     open_long_a(ex)
     events: list[FundingEvent] = []
     ex.subscribe(lambda e: events.append(e) if isinstance(e, FundingEvent) else None)
-    ex.set_index_price(M, 5000)
+    ex.set_index_price(M, 5700)
+    ex.place_limit_order(C, M, True, False, 500, 5800, 10)  # a bid 100 above the index
+    # premium 100 clamped to 0.5 % of 5700 = 28: mark 5728, rate 28 / 5700 = 0.49 % → 0.05 %
     (estimate,) = [r for r in ex.funding_rates() if r.market_id == M]
-    assert estimate.rate == Decimal("0.0005")  # clamped from 0.15
+    assert (estimate.mark_price, estimate.rate) == (5728, Decimal("0.0005"))
     long_margin, short_margin = ex.positions(A)[0].margin, ex.positions(B)[0].margin
     ex.tick(NOW)  # schedules the first boundary
     assert ex.funding_history(A) == []
     ex.tick(ex.next_funding_time(NOW))
-    assert ex.positions(A)[0].margin == long_margin - 2875
-    assert ex.positions(B)[0].margin == short_margin + 2875
+    # the long pays 5,728,000 × 0.0005 = 2,864; the short receives exactly that
+    assert ex.positions(A)[0].margin == long_margin - 2864
+    assert ex.positions(B)[0].margin == short_margin + 2864
     (paid,) = ex.funding_history(A, M)
     (got,) = ex.funding_history(B)
-    assert (paid.amount, got.amount, paid.rate) == (-2875, 2875, Decimal("0.0005"))
+    assert (paid.amount, got.amount, paid.rate) == (-2864, 2864, Decimal("0.0005"))
     assert len(ex.applied_funding_rates(M)) == 1
     assert [e.rate.market_id for e in events] == sorted(ex.markets)  # one per market
     assert [len(e.payments) for e in events if e.rate.market_id == M] == [2]
-    assert ex.total_collateral() == ex.minted()
+    check_conservation(ex)
 
 
 def test_funding_negative_rate_shorts_pay() -> None:
     ex = make()
     open_long_a(ex)
     ex.set_index_price(M, 5760)
+    ex.place_limit_order(C, M, False, False, 500, 5700, 10)  # an ask below the index
     (applied,) = [r for r in ex.apply_funding(NOW) if r.market_id == M]
     assert applied.rate < 0
     assert ex.funding_history(B)[0].amount < 0 < ex.funding_history(A)[0].amount

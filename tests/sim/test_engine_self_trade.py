@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kana_async.sim.contract import MoveAbort
-from kana_async.sim.engine import Exchange
+from kana_async.sim.engine import Exchange, check_conservation
 
 from .helpers import funded_exchange
 
@@ -41,7 +41,7 @@ def test_collapse_cancels_own_resting_opening_order_instead_of_filling_it() -> N
     assert all(t.maker_address != t.taker_address for t in trades)
     assert [(p.trade_side, p.size) for p in ex.positions(C)] == [(True, 1000)]
     assert ex.trading_balance(A) > trading  # the bid's reserve came back with the close
-    assert ex.total_collateral() == ex.minted()
+    check_conservation(ex)
 
 
 def test_market_order_with_only_own_liquidity_aborts_1007_and_changes_nothing() -> None:

@@ -1,9 +1,10 @@
-"""Collateral balances: wallets, trading accounts, unsettled PnL and the clearing pot.
+"""Collateral balances: wallets, trading accounts and unsettled PnL.
 
-Every amount is in quote units. Money only moves between these buckets (and the margin held by
-positions / reserved by orders), so the total equals everything the faucet ever minted. The
-*clearing pot* pays realised PnL and funding and absorbs losses beyond a position's collateral;
-when every position is flat and nothing was liquidated it is back to zero.
+Every amount is in quote units. Money only moves between these buckets, the margin held by
+positions and the collateral reserved by orders; realised PnL is paid out of what the open
+positions hold (their margin plus unrealised PnL), so the grand total always equals everything
+the faucet minted (see :mod:`.audit`). There is no hidden account: the insurance fund, the
+liquidator and the fee collector are ordinary trading accounts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _K = TypeVar("_K")
 class Accounts:
     """Balances keyed by normalised wallet address; mutations go through a :class:`Journal`."""
 
-    __slots__ = ("_j", "clearing", "minted", "trading", "unsettled", "wallets")
+    __slots__ = ("_j", "minted", "trading", "unsettled", "wallets")
 
     def __init__(self, journal: Journal) -> None:
         self._j = journal
@@ -29,8 +30,7 @@ class Accounts:
         self.trading: dict[str, int] = {}
         #: Realised profit not yet settled, per (wallet, market id).
         self.unsettled: dict[tuple[str, int], int] = {}
-        #: ``{"clearing": pot, "minted": faucet total}`` kept in a dict so it is journaled.
-        self.clearing: dict[str, int] = {"clearing": 0}
+        #: ``{"minted": faucet total}`` kept in a dict so it is journaled.
         self.minted: dict[str, int] = {"minted": 0}
 
     # -- wallet ---------------------------------------------------------------------------------
@@ -39,6 +39,12 @@ class Accounts:
         self._j.key(self.minted, "minted")
         self.minted["minted"] += units
         self._add(self.wallets, wallet, units)
+
+    def capitalise(self, account: str, units: int) -> None:
+        """Create ``units`` directly in ``account``'s trading balance (house capital at start)."""
+        self._j.key(self.minted, "minted")
+        self.minted["minted"] += units
+        self._add(self.trading, account, units)
 
     def move_wallet_to_trading(self, wallet: str, to: str, units: int) -> None:
         """Deposit: ``wallet``'s wallet → ``to``'s trading account; 1010 if the wallet is short."""
@@ -88,13 +94,6 @@ class Accounts:
         return sum(
             v for (w, m), v in self.unsettled.items() if w == wallet and market_id in (None, m)
         )
-
-    # -- clearing pot ---------------------------------------------------------------------------
-    def clearing_pay(self, units: int) -> None:
-        """The clearing pot pays ``units`` (negative: receives)."""
-        if units:
-            self._j.key(self.clearing, "clearing")
-            self.clearing["clearing"] -= units
 
     # -- internals ------------------------------------------------------------------------------
     def _add(self, table: dict[_K, int], key: _K, units: int) -> None:

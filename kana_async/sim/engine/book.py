@@ -16,11 +16,13 @@ class LiveOrder:
     """The engine's mutable order (the public view is :class:`~.records.OrderRecord`).
 
     ``reserved`` is the collateral still held for the unfilled part of an opening order (initial
-    margin plus the worst-case taker fee), covering ``reserve_lots`` lots (a market order only
-    reserves for the lots the book can fill).
+    margin plus the worst-case taker fee at its limit price; a market order: at the prices the
+    book will fill it at). ``size`` never changes after placement (cancel and re-place).
     """
 
     order_id: int
+    #: Placement sequence across all markets (orders list oldest first by it).
+    seq: int
     wallet: str
     market_id: int
     order_type: int
@@ -38,7 +40,6 @@ class LiveOrder:
     take_profit: int
     stop_loss: int
     reserved: int
-    reserve_lots: int
     status: OrderStatus
     trade_id: int | None
     timestamp: int

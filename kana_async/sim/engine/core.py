@@ -15,12 +15,23 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TypeVar
 
-from ..markets import DEFAULT_MARKETS, MarketSpec
+from ..markets import (
+    DEFAULT_MARKETS,
+    INSURANCE_FUND_ADDRESS,
+    LIQUIDATOR_ADDRESS,
+    MarketSpec,
+)
 from .records import Event
-from .state import EngineState, FeeSchedule, profile_address
+from .rules import FeeSchedule
+from .state import EngineState, profile_address
 from .views import ExchangeViews
 
-__all__ = ["ExchangeCore", "Listener"]
+__all__ = ["DEFAULT_INSURANCE_FUND", "DEFAULT_LIQUIDATOR_CAPITAL", "ExchangeCore", "Listener"]
+
+#: The insurance fund's starting capital: 1,000,000 USDT (quote units).
+DEFAULT_INSURANCE_FUND = 1_000_000 * 10**6
+#: The house liquidator's starting capital: 100,000,000 USDT (quote units).
+DEFAULT_LIQUIDATOR_CAPITAL = 100_000_000 * 10**6
 
 T = TypeVar("T")
 _log = logging.getLogger("kana_async.sim")
@@ -35,6 +46,14 @@ class ExchangeCore(ExchangeViews):
     ``clock`` returns unix seconds (records' timestamps); ``seed`` is kept for components that
     need randomness (the engine itself is fully deterministic). Wallet arguments may be any
     address spelling; they are normalised to ``0x`` + 64 lowercase hex.
+
+    ``fees`` defaults to Kana's (taker 0.05 %, maker 0 %). ``insurance_fund`` and
+    ``liquidator_capital`` (quote units) are created in the trading accounts of
+    :data:`~kana_async.sim.markets.INSURANCE_FUND_ADDRESS` and :data:`~kana_async.sim.markets.
+    LIQUIDATOR_ADDRESS` at start (they count as minted); ``insurance_fund_cap`` stops the fund's
+    liquidation share at that balance (None: no cap). ``mark_premium_cap`` bounds |mark − index|
+    as a fraction of the index; ``max_funding_rate`` bounds the funding rate per interval of
+    ``funding_interval`` seconds.
     """
 
     def __init__(
@@ -47,13 +66,27 @@ class ExchangeCore(ExchangeViews):
         funding_interval: int = 3600,
         max_funding_rate: Decimal = Decimal("0.0005"),
         history_limit: int = 10_000,
+        insurance_fund: int = DEFAULT_INSURANCE_FUND,
+        insurance_fund_cap: int | None = None,
+        liquidator_capital: int = DEFAULT_LIQUIDATOR_CAPITAL,
+        mark_premium_cap: Decimal = Decimal("0.005"),
     ) -> None:
+        if insurance_fund < 0 or liquidator_capital < 0:
+            raise ValueError("house capital cannot be negative")
         self._clock = clock or (lambda: int(time.time()))
         self.seed = seed
         self.history_limit = history_limit
         self._s = EngineState(
-            list(markets), fees or FeeSchedule(), funding_interval, max_funding_rate
+            list(markets),
+            fees or FeeSchedule(),
+            funding_interval,
+            max_funding_rate,
+            mark_premium_cap,
+            insurance_fund_cap,
         )
+        self._s.accounts.capitalise(INSURANCE_FUND_ADDRESS, insurance_fund)
+        self._s.accounts.capitalise(LIQUIDATOR_ADDRESS, liquidator_capital)
+        self._s.journal.clear()
         self._listeners: list[Listener] = []
         self._in_tx = False
         self._dry_run = False

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 
 from ..contract import MoveAbort
-from . import risk
+from ..markets import LIQUIDATOR_ADDRESS
+from . import funding, liquidation, risk
 from .core import Listener
 from .funds import FundsOps
 from .order_ops import OrderOps
@@ -38,7 +39,9 @@ class Exchange(FundsOps, OrderOps, PositionOps):
 
     # -- housekeeping ---------------------------------------------------------------------------
     def set_index_price(self, market_id: int, ticks: int) -> None:
-        """Set the index (oracle) price funding compares the mark with."""
+        """Set the index (oracle) price in ticks: the mark is this plus a bounded book premium,
+        and funding compares the mark with it. The house market maker drives it; tests and
+        bots may set it (an oracle update). Liquidations and triggers run on the next tick."""
         self._s.market(market_id)
         if ticks <= 0:
             raise ValueError("index price must be positive")
@@ -49,15 +52,17 @@ class Exchange(FundsOps, OrderOps, PositionOps):
         with self._tx(None) as s:
             s.now = now
             return [
-                risk.apply_funding(s, spec, self.next_funding_time(now))
+                funding.apply_funding(s, spec, self.next_funding_time(now))
                 for spec in s.markets.values()
             ]
 
     def tick(self, now: int) -> None:
-        """Housekeeping: funding when a boundary passed, liquidations, TP / SL triggers.
+        """Housekeeping: funding when a boundary passed, liquidations, the liquidator unwinding
+        what it took over, TP / SL triggers (all at the mark price).
 
         Each liquidation / trigger is its own transaction (own ledger version); a trigger that
-        cannot fill (empty book) stays armed for the next tick.
+        cannot fill (empty book) stays armed for the next tick, a liquidation that cannot settle
+        (see :mod:`.liquidation`) is retried on the next tick.
         """
         s = self._s
         due = s.next_funding.get("all")
@@ -67,8 +72,22 @@ class Exchange(FundsOps, OrderOps, PositionOps):
             self.apply_funding(now)
             s.next_funding["all"] = self.next_funding_time(now)
         for pos in risk.due_liquidations(s):
-            with self._tx(None) as tx:
-                risk.liquidate(tx, pos)
+            key = (pos.wallet, pos.market_id, pos.trade_side)
+            if s.positions.get(key) is not pos or not risk.is_due(s, pos):
+                continue  # closed or reduced by an earlier liquidation's deleveraging
+            try:
+                with self._tx(None) as tx:
+                    liquidation.liquidate(tx, pos)
+            except MoveAbort as exc:
+                _log.warning("liquidation of %s deferred: %s", key, exc)
+        for pos in [p for p in s.positions.values() if p.wallet == LIQUIDATOR_ADDRESS]:
+            lots = liquidation.unwind_lots(s, pos)
+            if lots:
+                try:
+                    with self._tx(None) as tx:
+                        liquidation.unwind(tx, pos, lots)
+                except MoveAbort as exc:
+                    _log.debug("liquidator unwind of %s not executed: %s", pos.market_id, exc)
         for pos, order_type in risk.due_triggers(s):
             key = (pos.wallet, pos.market_id, pos.trade_side)
             if s.positions.get(key) is not pos:

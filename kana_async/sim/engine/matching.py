@@ -4,7 +4,11 @@ Rules (documented in :mod:`kana_async.sim.engine`):
 
 * an opening order reserves ``ceil(notional / leverage) + ceil(notional * taker_fee)`` from the
   trading balance when placed (limit: at its limit price; market: at the prices it will fill);
-  each fill moves its share into the position's margin, minus the fee actually charged;
+  each fill moves exactly the initial margin *at the fill price* into the position (counted over
+  the order's cumulative filled notional, so rounding never adds up) and pays the fee; what the
+  remaining lots no longer need is released at once (a buy filled below its limit gets the
+  difference back; a sell filled above its limit takes the extra margin from the trading
+  balance, 1109 if short);
 * a closing order reserves position size (``available_order_size``) instead of collateral;
 * an opening order aborts 1101 when the position's value plus the order's notional would exceed
   the market's ``max_position_value`` (quote units; resting orders are not counted);
@@ -14,7 +18,9 @@ Rules (documented in :mod:`kana_async.sim.engine`):
   order it meets (in price-time order, within its limit) is cancelled and matching goes on with
   the next one. The wallet's own orders never count as liquidity (1007 / 1104 / 1105 checks);
 * closing a position pays back the released margin plus PnL minus the fee; a loss is taken at
-  once, a profit above the released margin is booked as *unsettled* until ``settle_pnl``.
+  once, a profit above the released margin is booked as *unsettled* until ``settle_pnl``; a
+  loss beyond the released margin is paid by the insurance fund (the fee is then waived), and
+  the whole transaction aborts 1109 when the fund cannot pay it.
 """
 
 from __future__ import annotations
@@ -22,27 +28,20 @@ from __future__ import annotations
 from ..contract import MoveAbort
 from ..markets import MarketSpec
 from .book import LiveOrder
-from .positions import LivePosition, close_portion, entry_price
+from .fills import fill, record_trade, reserve_for
 from .records import (
     ORDER_TYPE_LIMIT,
     ORDER_TYPE_MARKET,
-    FillRecord,
     OrderRequest,
-    PublicTrade,
-    TradeEvent,
 )
 from .state import EngineState
 
-__all__ = ["cancel_order", "pay_out", "place_order"]
+__all__ = ["cancel_order", "place_order"]
 
 NO_RESTRICTION = 0
 FILL_OR_ABORT = 1
 POST_OR_ABORT = 3
 _RESTRICTIONS = (NO_RESTRICTION, FILL_OR_ABORT, POST_OR_ABORT)
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def _validate(s: EngineState, wallet: str, spec: MarketSpec, req: OrderRequest) -> None:
@@ -160,16 +159,17 @@ def place_order(
         else:
             notional = sum(spec.notional_units(lots, price) for price, lots in plan)
         _check_position_value(s, spec, key, notional)
-        reserve = _ceil_div(notional, req.leverage) + _ceil_div(notional * s.fees.taker_bps, 10_000)
+        reserve = reserve_for(s, wallet, notional, req.leverage)
         s.accounts.debit_trading(wallet, reserve, 1109, "initial margin")
         s.balance_changed(wallet)
     else:
         pos = s.positions[key]
         s.journal.obj(pos)
         pos.pending_close += req.size
-    order_id = s.next_id("order", spec.market_id)
+    order_id = s.next_order_id(spec.market_id, req.price if req.is_limit else 0)
     order = LiveOrder(
         order_id=order_id,
+        seq=s.next_seq(),
         wallet=wallet,
         market_id=spec.market_id,
         order_type=order_type or (ORDER_TYPE_LIMIT if req.is_limit else ORDER_TYPE_MARKET),
@@ -187,7 +187,6 @@ def place_order(
         take_profit=req.take_profit,
         stop_loss=req.stop_loss,
         reserved=reserve,
-        reserve_lots=0 if req.direction else (req.size if req.is_limit else matchable),
         status="Open",
         trade_id=None,
         **s.live_stamp(),
@@ -196,12 +195,13 @@ def place_order(
     s.orders[order_id] = order
     s.append(s.order_ids, wallet, order_id)
     _match(s, spec, order)
-    if order.remaining:
-        if req.is_limit:
-            _rest(s, order)
-        else:
-            # Immediate-or-cancel: the part the book could not fill is cancelled.
-            _release(s, order)
+    if order.remaining and req.is_limit:
+        _rest(s, order)
+    else:
+        # Done (or immediate-or-cancel: the part the book could not fill is cancelled): give
+        # back what the order still holds (the unused fee reserve, the unfilled lots).
+        _release(s, order)
+        if order.remaining:
             order.status = "Cancelled"
     s.order_changed(order)
     return order
@@ -221,154 +221,13 @@ def _match(s: EngineState, spec: MarketSpec, taker: LiveOrder) -> None:
             cancel_order(s, maker)
             continue
         lots = min(maker.remaining, taker.remaining)
-        trade_id = s.next_id("trade", spec.market_id)
-        maker_fill = _fill(s, spec, maker, lots, price, True, trade_id)
-        taker_fill = _fill(s, spec, taker, lots, price, False, trade_id)
+        trade_id = s.next_trade_id(spec.market_id)
+        maker_fill = fill(s, spec, maker, lots, price, True, trade_id)
+        taker_fill = fill(s, spec, taker, lots, price, False, trade_id)
         if not maker.remaining:
             _unrest(s, maker)
         s.order_changed(maker)
-        s.book_changed(spec.market_id)
-        s.journal.key(s.last_price, spec.market_id)
-        s.last_price[spec.market_id] = price
-        trade = PublicTrade(
-            market_id=spec.market_id,
-            trade_id=trade_id,
-            price=price,
-            size=lots,
-            order_value=spec.notional_units(lots, price),
-            taker_is_buy=taker.is_buy,
-            taker_order_id=taker.order_id,
-            maker_order_id=maker.order_id,
-            taker_address=s.profile(taker.wallet),
-            maker_address=s.profile(maker.wallet),
-            **s.stamp(),
-        )
-        s.append(s.market_trades, spec.market_id, trade)
-        s.events.append(TradeEvent(trade=trade, maker=maker_fill, taker=taker_fill))
-
-
-def _fill(
-    s: EngineState,
-    spec: MarketSpec,
-    order: LiveOrder,
-    lots: int,
-    price: int,
-    is_maker: bool,
-    trade_id: int,
-) -> FillRecord:
-    """Apply one side of a fill to the order, the position and the balances."""
-    s.journal.obj(order)
-    value = spec.notional_units(lots, price)
-    fee = value * (s.fees.maker_bps if is_maker else s.fees.taker_bps) // 10_000
-    key = (order.wallet, order.market_id, order.trade_side)
-    pos = s.positions.get(key)
-    pnl = 0
-    if not order.direction:
-        if lots >= order.reserve_lots:
-            share = order.reserved
-        else:
-            share = order.reserved * lots // order.reserve_lots
-        order.reserved -= share
-        order.reserve_lots = max(0, order.reserve_lots - lots)
-        if pos is None:
-            pos = LivePosition(
-                wallet=order.wallet,
-                market_id=order.market_id,
-                trade_side=order.trade_side,
-                leverage=order.leverage,
-                size=0,
-                basis=0,
-                margin=0,
-                pending_close=0,
-                take_profit=0,
-                stop_loss=0,
-                trade_id=trade_id,
-                **s.live_stamp(),
-            )
-            s.journal.key(s.positions, key)
-            s.positions[key] = pos
-        else:
-            s.journal.obj(pos)
-        pos.size += lots
-        pos.basis += value
-        pos.margin += share - fee
-        if order.take_profit:
-            pos.take_profit = order.take_profit
-        if order.stop_loss:
-            pos.stop_loss = order.stop_loss
-        s.accounts.credit_trading(spec.fee_address, fee)
-        s.balance_changed(spec.fee_address)
-        entry = entry_price(spec, pos)
-    else:
-        if pos is None or pos.size < lots:  # pragma: no cover - guarded by pending_close
-            raise RuntimeError("closing fill without a position to close")
-        s.journal.obj(pos)
-        entry = entry_price(spec, pos)
-        basis_part, margin_part = close_portion(pos, lots)
-        pnl = value - basis_part if pos.trade_side else basis_part - value
-        pos.size -= lots
-        pos.basis -= basis_part
-        pos.margin -= margin_part
-        pos.pending_close -= lots
-        pay_out(s, spec, order.wallet, margin_part, pnl, fee)
-    pos.trade_id = trade_id
-    s.touch(pos)
-    if not pos.size:
-        s.journal.key(s.positions, key)
-        del s.positions[key]
-    s.position_changed(pos)
-    order.remaining -= lots
-    order.filled += lots
-    order.filled_value += value
-    order.trade_id = trade_id
-    s.touch(order)
-    order.status = "Filled" if not order.remaining else "Partially Filled"
-    record = FillRecord(
-        address=s.profile(order.wallet),
-        wallet=order.wallet,
-        market_id=order.market_id,
-        trade_id=trade_id,
-        order_id=order.order_id,
-        order_type=order.order_type,
-        trade_side=order.trade_side,
-        direction=order.direction,
-        is_buy=order.is_buy,
-        is_maker=is_maker,
-        size=lots,
-        price=price,
-        order_value=value,
-        pnl=pnl,
-        fee=fee,
-        entry_price=entry,
-        leverage=order.leverage,
-        **s.stamp(),
-    )
-    s.append(s.fills, order.wallet, record)
-    s.balance_changed(order.wallet)
-    return record
-
-
-def pay_out(s: EngineState, spec: MarketSpec, wallet: str, margin: int, pnl: int, fee: int) -> None:
-    """Settle a close: released ``margin`` + ``pnl`` − ``fee`` back to the trader.
-
-    The clearing pot pays the PnL and absorbs any loss beyond the released margin (the trader
-    never loses more than the collateral). Losses come off at once; profit above the released
-    margin is booked as unsettled PnL.
-    """
-    s.accounts.clearing_pay(pnl)
-    if fee:
-        s.accounts.credit_trading(spec.fee_address, fee)
-        s.balance_changed(spec.fee_address)
-    payout = margin + pnl - fee
-    if payout < 0:
-        s.accounts.clearing_pay(-payout)
-        payout = 0
-    if payout <= margin:
-        s.accounts.credit_trading(wallet, payout)
-    else:
-        s.accounts.credit_trading(wallet, margin)
-        s.accounts.add_unsettled(wallet, spec.market_id, payout - margin)
-    s.balance_changed(wallet)
+        record_trade(s, spec, taker, maker, taker_fill, maker_fill)
 
 
 def _release(s: EngineState, order: LiveOrder) -> None:

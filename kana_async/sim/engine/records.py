@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 __all__ = [
+    "ORDER_TYPE_AUTO_DELEVERAGE",
     "ORDER_TYPE_LIMIT",
     "ORDER_TYPE_LIQUIDATION",
     "ORDER_TYPE_MARKET",
@@ -43,6 +44,8 @@ ORDER_TYPE_MARKET: Final = 2
 ORDER_TYPE_TAKE_PROFIT: Final = 3
 ORDER_TYPE_STOP_LOSS: Final = 4
 ORDER_TYPE_LIQUIDATION: Final = 5
+#: The order closing a profitable position against a bankrupt one (auto-deleveraging).
+ORDER_TYPE_AUTO_DELEVERAGE: Final = 6
 
 OrderStatus = Literal["Open", "Partially Filled", "Filled", "Cancelled"]
 
@@ -134,7 +137,10 @@ class FillRecord:
 
     ``pnl`` is the realised PnL of a closing fill (0 when opening), before ``fee``.
     ``entry_price`` is the position's entry price (ticks) after an opening fill / before a closing
-    one. Liquidations are fills with ``order_id`` None and ``order_type`` ORDER_TYPE_LIQUIDATION.
+    one. A liquidation is a trade like any other: the liquidated side's fill has ``order_type``
+    ORDER_TYPE_LIQUIDATION, its counterparty's (the liquidator taking the position over, or a
+    position being auto-deleveraged: ORDER_TYPE_AUTO_DELEVERAGE) is the maker fill of the same
+    trade. ``order_id`` is never None for fills the engine makes today.
     """
 
     address: str

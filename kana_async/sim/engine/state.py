@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Protocol, TypedDict, TypeVar
 
 from ..contract import MoveAbort
@@ -28,6 +28,7 @@ from .records import (
     PublicTrade,
     TransferRecord,
 )
+from .rules import FeeSchedule, mark_price, order_id
 
 __all__ = [
     "EngineState",
@@ -80,14 +81,6 @@ class _Touchable(Protocol):
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class FeeSchedule:
-    """Trading fees in basis points of notional, paid to the market's fee address."""
-
-    taker_bps: int = 5
-    maker_bps: int = 2
-
-
 class EngineState:
     """Everything the engine knows. Mutations go through :attr:`journal` so they can roll back."""
 
@@ -97,11 +90,17 @@ class EngineState:
         fees: FeeSchedule,
         funding_interval: int,
         max_funding_rate: Decimal,
+        mark_premium_cap: Decimal = Decimal("0.005"),
+        insurance_fund_cap: int | None = None,
     ) -> None:
         self.markets: dict[int, MarketSpec] = {m.market_id: m for m in markets}
         self.fees = fees
         self.funding_interval = funding_interval
         self.max_funding_rate = max_funding_rate
+        #: Largest |mark − index| as a fraction of the index.
+        self.mark_premium_cap = Fraction(mark_premium_cap)
+        #: The fund stops taking its liquidation share at this balance (None: never).
+        self.insurance_fund_cap = insurance_fund_cap
         self.journal = Journal()
         self.accounts = Accounts(self.journal)
         self.books: dict[int, OrderBook] = {m: OrderBook(m) for m in self.markets}
@@ -120,6 +119,8 @@ class EngineState:
         self.last_price: dict[int, int] = {}
         self.index_price: dict[int, int] = {m.market_id: m.initial_ticks for m in markets}
         self.counters: dict[str, int] = {"order": 0, "trade": 0, "version": 0}
+        #: Orders placed per market (the high 64 bits of the market's order ids).
+        self.order_counters: dict[int, int] = {m: 0 for m in self.markets}
         self.next_funding: dict[str, int] = {}
         self.now = 0
         self.version = 0
@@ -146,15 +147,12 @@ class EngineState:
         return found
 
     def mark(self, market_id: int) -> int:
-        """Mark price in ticks: last trade, else the book mid, else the index price."""
-        last = self.last_price.get(market_id)
-        if last is not None:
-            return last
+        """Mark price in ticks: the index plus the book's premium, clamped (see
+        :func:`~.rules.mark_price`); trades never move it beyond the cap."""
         book = self.books[market_id]
-        bid, ask = book.best_bid(), book.best_ask()
-        if bid is not None and ask is not None:
-            return (bid + ask) // 2
-        return self.index_price[market_id]
+        return mark_price(
+            self.index_price[market_id], book.best_bid(), book.best_ask(), self.mark_premium_cap
+        )
 
     # -- time stamps ----------------------------------------------------------------------------
     def stamp(self) -> Stamp:
@@ -176,12 +174,24 @@ class EngineState:
         live.version = self.version
 
     # -- ids ------------------------------------------------------------------------------------
-    def next_id(self, kind: str, market_id: int) -> int:
-        """A new u128 id, always > 2**64: orders ``(market_id << 80) | n``, trades
-        ``(market_id << 72) | n`` (so order and trade ids never collide)."""
-        self.journal.key(self.counters, kind)
-        self.counters[kind] += 1
-        return (market_id << (80 if kind == "order" else 72)) | self.counters[kind]
+    def next_order_id(self, market_id: int, price_ticks: int) -> int:
+        """A new order id in the on-chain layout (see :func:`~.rules.order_id`; price 0 for a
+        market order)."""
+        self.journal.key(self.order_counters, market_id)
+        self.order_counters[market_id] += 1
+        return order_id(self.order_counters[market_id], market_id, price_ticks)
+
+    def next_seq(self) -> int:
+        """The next placement sequence number (orders of every market, in placement order)."""
+        self.journal.key(self.counters, "order")
+        self.counters["order"] += 1
+        return self.counters["order"]
+
+    def next_trade_id(self, market_id: int) -> int:
+        """A new trade id ``(market_id << 72) | n`` (u128, > 2**64)."""
+        self.journal.key(self.counters, "trade")
+        self.counters["trade"] += 1
+        return (market_id << 72) | self.counters["trade"]
 
     # -- history appends --------------------------------------------------------------------------
     def append(self, table: dict[_K, list[_T]], key: _K, item: _T) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import risk
+from ..markets import INSURANCE_FUND_ADDRESS
+from . import funding
 from .records import (
     FillRecord,
     FundingPaymentRecord,
@@ -17,8 +18,6 @@ from .records import (
 from .state import EngineState, normalize_address
 
 __all__ = ["ExchangeViews"]
-
-_SEQ_MASK = (1 << 80) - 1
 
 
 class ExchangeViews:
@@ -58,7 +57,7 @@ class ExchangeViews:
             for o in self._s.open.values()
             if o.wallet == wallet and market_id in (None, o.market_id)
         ]
-        mine.sort(key=lambda o: o.order_id & _SEQ_MASK)
+        mine.sort(key=lambda o: o.seq)
         return [self._s.order_record(o) for o in mine]
 
     def order(self, market_id: int, order_id: int) -> OrderRecord | None:
@@ -111,7 +110,7 @@ class ExchangeViews:
         s = self._s
         s.now = self._clock()
         nxt = s.next_funding.get("all") or self.next_funding_time(s.now)
-        return [risk.funding_rate_record(s, spec, nxt) for spec in s.markets.values()]
+        return [funding.funding_rate_record(s, spec, nxt) for spec in s.markets.values()]
 
     def applied_funding_rates(self, market_id: int | None = None) -> list[FundingRateRecord]:
         """Funding rates that were applied, oldest first."""
@@ -141,31 +140,48 @@ class ExchangeViews:
         return self._s.last_price.get(market_id)
 
     def mark_price(self, market_id: int) -> int:
-        """Mark price (last trade, else mid, else index) in ticks."""
+        """Mark price in ticks: the index plus the book's premium (how far the best bid is above
+        the index or the best ask below it), clamped to the exchange's ``mark_premium_cap``."""
         self._s.market(market_id)
         return self._s.mark(market_id)
 
-    # -- accounting (tests, diagnostics) --------------------------------------------------------
-    def clearing_balance(self) -> int:
-        """The clearing pot (pays PnL / funding, absorbs losses beyond collateral)."""
-        return self._s.accounts.clearing["clearing"]
+    def index_price(self, market_id: int) -> int:
+        """The index (oracle) price in ticks."""
+        self._s.market(market_id)
+        return self._s.index_price[market_id]
+
+    def reserved_margin(self, wallet: str) -> int:
+        """Collateral held by the wallet's open orders (initial margin + fee reserve), quote
+        units: part of what it owns, in neither its trading balance nor a position."""
+        wallet = normalize_address(wallet)
+        return sum(o.reserved for o in self._s.open.values() if o.wallet == wallet)
+
+    # -- house accounts -------------------------------------------------------------------------
+    def insurance_fund_balance(self) -> int:
+        """The insurance fund (the trading balance of ``INSURANCE_FUND_ADDRESS``), quote units."""
+        return self._s.accounts.trading.get(INSURANCE_FUND_ADDRESS, 0)
+
+    def fees_collected(self) -> int:
+        """Trading fees held by the markets' fee addresses (their trading balances)."""
+        fee_addresses = {spec.fee_address for spec in self._s.markets.values()}
+        return sum(self._s.accounts.trading.get(a, 0) for a in fee_addresses)
 
     def minted(self) -> int:
-        """Total collateral the faucet created."""
+        """Total collateral created: faucets plus the house capital created at start."""
         return self._s.accounts.minted["minted"]
 
     def total_collateral(self) -> int:
-        """Wallets + trading + unsettled + position margins + order reservations + clearing pot.
-
-        Always equal to :meth:`minted` (collateral is conserved).
-        """
-        s = self._s
-        a = s.accounts
+        """Everything held: wallets + trading + unsettled + order reservations + the equity of
+        open positions (margin + unrealised PnL, ``Σ short value − Σ long value`` since long =
+        short). Equal to :meth:`minted` while the books balance (see ``check_conservation``)."""
+        s, a = self._s, self._s.accounts
+        equity = sum(
+            p.margin + (p.basis if not p.trade_side else -p.basis) for p in s.positions.values()
+        )
         return (
             sum(a.wallets.values())
             + sum(a.trading.values())
             + sum(a.unsettled.values())
-            + sum(p.margin for p in s.positions.values())
             + sum(o.reserved for o in s.open.values())
-            + a.clearing["clearing"]
+            + equity
         )
