@@ -111,18 +111,18 @@ async def test_move_abort_is_committed_as_failure_with_kana_code() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mutate", "vm_error"),
+    ("mutate", "vm_error", "number"),
     [
-        ("signature", "INVALID_SIGNATURE"),
-        ("chain", "BAD_CHAIN_ID"),
-        ("expired", "TRANSACTION_EXPIRED"),
-        ("auth_key", "INVALID_AUTH_KEY"),
-        ("gas_price", "GAS_UNIT_PRICE_BELOW_MIN_BOUND"),
-        ("balance", "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"),
-        ("no_account", "SENDING_ACCOUNT_DOES_NOT_EXIST"),
+        ("signature", "INVALID_SIGNATURE", 1),
+        ("chain", "BAD_CHAIN_ID", 23),
+        ("expired", "TRANSACTION_EXPIRED", 6),
+        ("auth_key", "INVALID_AUTH_KEY", 2),
+        ("gas_price", "GAS_UNIT_PRICE_BELOW_MIN_BOUND", 15),
+        ("balance", "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE", 5),
+        ("no_account", "SENDING_ACCOUNT_DOES_NOT_EXIST", 7),
     ],
 )
-async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str) -> None:
+async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str, number: int) -> None:
     async with served_node() as fx, httpx.AsyncClient() as http:
         kwargs: dict[str, Any] = {}
         if mutate == "chain":
@@ -147,6 +147,7 @@ async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str) -> 
         body = response.json()
         assert body["error_code"] == "vm_error"
         assert vm_error in body["message"]
+        assert body["vm_error_code"] == number
         assert fx.ledger.calls == []
         assert (await http.get(f"{fx.url}/transactions/by_hash/{tx.hash}")).status_code == 404
 

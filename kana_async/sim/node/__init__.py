@@ -2,7 +2,8 @@
 
 * :mod:`.app`: :class:`FakeNode`, the node REST API under ``/v1`` (aiohttp);
 * :mod:`.state`: :class:`NodeState`, accounts, mempool and execution (pure, synchronous);
-* :mod:`.bcs`: decoding and verifying BCS signed transactions (aptos-sdk, imported lazily);
+* :mod:`.bcs`: decoding and verifying BCS signed transactions (its own reader);
+* :mod:`.vm_status`: the Aptos VM status numbers the node reports;
 * :mod:`.transactions`: transaction records, accounts and the node's error answers.
 """
 
