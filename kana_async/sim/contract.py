@@ -35,6 +35,10 @@ COLLATERAL_TYPE: Final = f"{KANA_PACKAGE}::{COIN_MODULE}::USDT"
 
 #: Module-level abort location used in ``vm_status`` strings.
 ABORT_MODULE: Final = "perpetual_core"
+#: Module whose events the trading entry functions emit (``<package>::perpetual_core::…``).
+EVENT_MODULE: Final = "perpetual_core"
+#: Package of the order-book layer underneath (its ``user::CancelOrderEvent``).
+ORDER_BOOK_PACKAGE: Final = "0x6b616e615f73696d5f626f6f6b00000000000000000000000000000000000001"
 
 #: Kana perps abort codes (spec §2.4); the SDK's table.
 ABORT_CODES: Final = KANA_ABORT_CODES

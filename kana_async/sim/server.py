@@ -25,6 +25,7 @@ from aiohttp import web
 
 from kana_async._config import Network
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
+from kana_async.sim.chain_events import ChainEvent, ChainEventRecorder
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
@@ -53,6 +54,7 @@ class ExchangeLedger:
 
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
+        self.chain_events = ChainEventRecorder(exchange)
 
     def allocate_version(self) -> int:
         """The next ledger version (shared with the engine's own transactions)."""
@@ -60,9 +62,15 @@ class ExchangeLedger:
 
     def execute(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any], version: int
-    ) -> None:
-        """Run the entry function (raises ``MoveAbort`` or ``DispatchError`` when it fails)."""
-        execute(self.exchange, sender, function_id, type_args, args, version)
+    ) -> list[ChainEvent]:
+        """Run the entry function; returns its chain events (``MoveAbort`` / ``DispatchError``
+        when it fails)."""
+        exchange = self.exchange
+        return self.chain_events.record(
+            function_id,
+            args,
+            lambda: execute(exchange, sender, function_id, type_args, args, version),
+        )
 
     def simulate(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any]

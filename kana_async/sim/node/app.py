@@ -10,6 +10,7 @@ Routes (shapes follow the Aptos node API)::
     POST /v1/transactions/simulate              BCS, zero signature -> [user_transaction]
     GET  /v1/transactions/by_hash/{hash}        pending or committed transaction
     GET  /v1/transactions/wait_by_hash/{hash}   the same, long-polling while pending
+    GET  /v1/transactions/by_version/{version}  a committed transaction by ledger version
 
 Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The node fields of
 :class:`kana_async.sim.faults.Faults` apply to ``POST /v1/transactions``:
@@ -122,6 +123,7 @@ class FakeNode:
         app.router.add_post("/v1/transactions/simulate", self._simulate)
         app.router.add_get("/v1/transactions/by_hash/{hash}", self._by_hash)
         app.router.add_get("/v1/transactions/wait_by_hash/{hash}", self._wait_by_hash)
+        app.router.add_get("/v1/transactions/by_version/{version}", self._by_version)
         return app
 
     def _on_commit(self, tx: Transaction) -> None:
@@ -214,6 +216,17 @@ class FakeNode:
 
     async def _by_hash(self, request: web.Request) -> web.Response:
         return _json(self._find(request.match_info["hash"]).to_json())
+
+    async def _by_version(self, request: web.Request) -> web.Response:
+        text = request.match_info["version"]
+        if not text.isascii() or not text.isdigit() or len(text) > 20:
+            raise NodeError(400, f"invalid ledger version {text!r}", "invalid_input")
+        tx = self.state.by_version.get(int(text))
+        if tx is None:
+            raise NodeError(
+                404, f"Transaction not found by Ledger version({text})", "transaction_not_found"
+            )
+        return _json(tx.to_json())
 
     async def _wait_by_hash(self, request: web.Request) -> web.Response:
         tx_hash = request.match_info["hash"]

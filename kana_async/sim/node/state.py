@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol
 
 from kana_async.sim import contract
@@ -56,8 +56,9 @@ class Ledger(Protocol):
 
     def execute(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any], version: int
-    ) -> None:
-        """Execute one entry function call; raise ``ExecutionFailure`` to fail it."""
+    ) -> Sequence[dict[str, Any]] | None:
+        """Execute one entry function call; returns its events (or None), raises
+        ``ExecutionFailure`` to fail it."""
         ...
 
 
@@ -72,6 +73,7 @@ class NodeState:
         self.clock = clock
         self.accounts: dict[str, Account] = {}
         self.by_hash: dict[str, Transaction] = {}
+        self.by_version: dict[int, Transaction] = {}
         self.held: dict[str, dict[int, Transaction]] = {}
         self.ledger_version = 0
         self.listeners: list[Callable[[Transaction], None]] = []
@@ -188,6 +190,7 @@ class NodeState:
         version = self.ledger.allocate_version()
         account.sequence_number += 1
         tx.version = version
+        self.by_version[version] = tx
         self.ledger_version = max(self.ledger_version, version)
         tx.timestamp_usec = int(self.clock() * 1_000_000)
         tx.gas_used = GAS_PER_TRANSACTION
@@ -196,8 +199,11 @@ class NodeState:
             tx.success, tx.vm_status = False, "FAILED_TO_DESERIALIZE_ARGUMENT"
         else:
             try:
-                self.ledger.execute(tx.sender, tx.function_id, tx.type_args, tx.args, version)
+                events = self.ledger.execute(
+                    tx.sender, tx.function_id, tx.type_args, tx.args, version
+                )
                 tx.success, tx.vm_status = True, "Executed successfully"
+                tx.events = list(events or ())
             except contract.ExecutionFailure as failure:
                 tx.success, tx.vm_status = False, failure.vm_status
             except Exception:
