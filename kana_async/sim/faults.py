@@ -44,6 +44,10 @@ class Faults:
     #: Drop the next N submissions before they are accepted: closed without a response and
     #: never executed.
     node_drop_request: int = 0
+    #: Lose the next N submissions: each is checked and answered 202 (pending) as if accepted,
+    #: then forgotten by the node: it never executes and ``by_hash`` answers 404 at once. (A
+    #: node restart that loses the whole mempool is ``Simulator.restart_node``.)
+    node_lose_submission: int = 0
 
     def take(self, name: str) -> bool:
         """Consume one unit of the counter ``name``; True when the fault applies now."""

@@ -45,6 +45,8 @@ log = logging.getLogger("kana_async.sim")
 SIM_CHAIN_ID: Final = 4
 _OCTAS_PER_APT: Final = 10**8
 _QUOTE_UNITS: Final = 10**6
+#: Default seconds between the fake node's blocks.
+DEFAULT_BLOCK_INTERVAL: Final = 0.0
 #: Seconds aiohttp waits for in-flight requests (e.g. a wait_by_hash long poll) when stopping.
 _SHUTDOWN_GRACE: Final = 2.0
 
@@ -94,6 +96,8 @@ class Simulator:
         node_port: fake Aptos node port (0: any free port).
         markets: the markets to simulate.
         clock: unix seconds used by every component.
+        block_interval: seconds between the fake node's blocks; a transaction commits in the
+            first block after its turn comes (0: at once).
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class Simulator:
         node_port: int = 0,
         markets: Iterable[MarketSpec] = DEFAULT_MARKETS,
         clock: Callable[[], float] = time.time,
+        block_interval: float = DEFAULT_BLOCK_INTERVAL,
     ) -> None:
         self.seed = seed
         self.api_key = api_key
@@ -123,6 +128,7 @@ class Simulator:
             ledger=ExchangeLedger(self.exchange),
             faults=self.faults,
             clock=clock,
+            block_interval=block_interval,
         )
         self.hub = WsHub(self.exchange, self.faults, directory=self.directory, clock=clock)
         self.maker = MarketMaker(self.exchange, seed) if market_maker else None
@@ -176,6 +182,8 @@ class Simulator:
         await self.hub.start()
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
+        if self.node.block_interval > 0:
+            self._tasks.append(asyncio.create_task(self.node.run_blocks(), name="kana-sim-blocks"))
         host = self.host
         self._network = Network(
             name="sim",
@@ -261,6 +269,13 @@ class Simulator:
         )
 
     # -- faults and load ------------------------------------------------------------------------
+
+    def restart_node(self, *, lose_mempool: bool = True) -> int:
+        """Restart the fake Aptos node: with ``lose_mempool`` every accepted transaction that has
+        not executed yet is forgotten (it never executes, its hash answers 404); committed
+        transactions, accounts and sequence numbers are kept. Returns how many were forgotten.
+        """
+        return self.node.restart(lose_mempool=lose_mempool)
 
     async def drop_ws_connections(self, abrupt: bool = False) -> int:
         """Close every websocket: clean close frame, or ``abrupt`` TCP abort. Returns the count."""

@@ -89,6 +89,7 @@ def sign_raw(
     seq: int,
     type_args: int = 0,
     max_gas: int = 20_000,
+    gas_price: int = 100,
     expires_at: int,
     chain_id: int = 4,
 ) -> Signed:
@@ -108,7 +109,7 @@ def sign_raw(
             uleb(len(b)) + b for b in (encode(t, v) for t, v in zip(params, args, strict=True))
         )
         + max_gas.to_bytes(8, "little")
-        + (100).to_bytes(8, "little")
+        + gas_price.to_bytes(8, "little")
         + expires_at.to_bytes(8, "little")
         + bytes([chain_id])
     )

@@ -120,6 +120,8 @@ async def test_move_abort_is_committed_as_failure_with_kana_code() -> None:
         ("gas_price", "GAS_UNIT_PRICE_BELOW_MIN_BOUND", 15),
         ("balance", "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE", 5),
         ("no_account", "SENDING_ACCOUNT_DOES_NOT_EXIST", 7),
+        ("max_gas", "MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND", 13),
+        ("gas_price_high", "GAS_UNIT_PRICE_ABOVE_MAX_BOUND", 16),
     ],
 )
 async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str, number: int) -> None:
@@ -134,8 +136,13 @@ async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str, num
             kwargs["sender"] = fx.account.address
         elif mutate == "gas_price":
             kwargs["gas_price"] = 1
-        elif mutate == "balance":
-            kwargs["max_gas"] = 10**9
+        elif mutate == "balance":  # 2,000,000 units at 1,000 octas > the 10 APT held
+            kwargs["max_gas"] = 2_000_000
+            kwargs["gas_price"] = 1_000
+        elif mutate == "max_gas":
+            kwargs["max_gas"] = 2_000_001
+        elif mutate == "gas_price_high":
+            kwargs["gas_price"] = 10_000_000_001
         elif mutate == "no_account":
             kwargs["signer"] = Account.generate()
         tx = await make(fx, 0, **kwargs)

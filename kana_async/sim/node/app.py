@@ -18,7 +18,12 @@ Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The 
 * ``node_drop_request``: the connection is closed before the transaction is read (not executed);
 * ``node_submit_429`` / ``node_submit_5xx``: refused with 429 (``Retry-After: 0``) / 503;
 * ``node_submit_delay``: accepted (and executed) at once, answered that many seconds later;
-* ``node_drop_response``: accepted and executed, then the connection is closed unanswered.
+* ``node_drop_response``: accepted and executed, then the connection is closed unanswered;
+* ``node_lose_submission``: answered 202 as if accepted, then forgotten (never executes, its hash
+  answers 404).
+
+:meth:`FakeNode.restart` is a node restart that may lose the mempool. With a ``block_interval``,
+:meth:`FakeNode.run_blocks` (started by the simulator) commits waiting transactions in blocks.
 
 Like Aptos, re-submitting the identical bytes of a pending transaction answers 202 again and a
 committed one answers ``SEQUENCE_NUMBER_TOO_OLD``: nothing ever executes twice.
@@ -38,6 +43,7 @@ from aiohttp import web
 from kana_async.sim import contract
 from kana_async.sim.faults import Faults
 
+from . import framework
 from .state import MIN_GAS_UNIT_PRICE, Ledger, NodeState
 from .transactions import NodeError, Transaction, norm
 
@@ -60,6 +66,8 @@ class FakeNode:
         faults: switchable faults; the ``node_*`` fields apply to submissions.
         clock: seconds since the epoch (expiry checks, timestamps).
         long_poll: seconds ``wait_by_hash`` waits for a pending transaction before answering.
+        block_interval: seconds between blocks; 0 commits each transaction as soon as its turn
+            comes (no block loop needed).
     """
 
     def __init__(
@@ -70,8 +78,11 @@ class FakeNode:
         faults: Faults,
         clock: Callable[[], float] = time.time,
         long_poll: float = 1.0,
+        block_interval: float = 0.0,
     ) -> None:
-        self.state = NodeState(chain_id=chain_id, ledger=ledger, clock=clock)
+        self.state = NodeState(
+            chain_id=chain_id, ledger=ledger, clock=clock, block_interval=block_interval
+        )
         self.faults = faults
         self.long_poll = long_poll
         self._changed = asyncio.Event()
@@ -109,6 +120,31 @@ class FakeNode:
         account = self.state.accounts.get(norm(address))
         return account.sequence_number if account else 0
 
+    @property
+    def block_interval(self) -> float:
+        """Seconds between blocks (0: no blocks, commits at once)."""
+        return self.state.block_interval
+
+    def restart(self, *, lose_mempool: bool = True) -> int:
+        """Simulate a node restart: with ``lose_mempool``, every accepted transaction that has not
+        executed yet is forgotten (never executes; its hash answers 404). Committed transactions
+        and accounts are kept. Returns how many transactions were forgotten."""
+        gone = self.state.restart(lose_mempool=lose_mempool)
+        self._wake()
+        return len(gone)
+
+    async def run_blocks(self) -> None:
+        """Commit waiting transactions every ``block_interval`` seconds until cancelled."""
+        interval = self.state.block_interval
+        if interval <= 0:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.state.produce_block()
+            except Exception:  # pragma: no cover - a bug must not stop the chain
+                log.exception("fake node: producing a block failed")
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def build_app(self) -> web.Application:
@@ -127,6 +163,9 @@ class FakeNode:
         return app
 
     def _on_commit(self, tx: Transaction) -> None:
+        self._wake()
+
+    def _wake(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -159,7 +198,7 @@ class FakeNode:
                 "ledger_timestamp": str(int(self.state.clock() * 1e6)),
                 "node_role": "full_node",
                 "oldest_block_height": "0",
-                "block_height": version,
+                "block_height": str(self.state.block_height),
                 "git_hash": "kana-async-sim",
             }
         )
@@ -171,6 +210,7 @@ class FakeNode:
         address = _address(request.match_info["address"])
         name = request.match_info["module"]
         abi = contract.module_abi(name) if address == contract.KANA_PACKAGE else None
+        abi = abi or framework.module_abi(address, name)
         if abi is None:
             raise NodeError(
                 404,
@@ -203,7 +243,11 @@ class FakeNode:
             return _json(
                 {"message": "Service unavailable", "error_code": "internal_error"}, status=503
             )
-        tx = self.state.submit(await _bcs_body(request))
+        data = await _bcs_body(request)
+        lose = faults.node_lose_submission > 0
+        tx = self.state.submit(data, forget=lose)
+        if lose:  # counted only when the submission was one the node would have accepted
+            faults.take("node_lose_submission")
         if faults.node_submit_delay > 0:  # accepted at once, answered late
             await asyncio.sleep(faults.node_submit_delay)
         if faults.take("node_drop_response"):

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from kana_async.sim import contract
 
+from . import framework
 from .transactions import NodeError, Transaction, vm_error
 
 __all__ = ["BcsError", "Reader", "decode_signed", "type_tag_str"]
@@ -237,15 +238,18 @@ def _signature_ok(public_key: bytes, signature: bytes, raw: bytes) -> bool:
 
 def _decode_args(function_id: str, raw_args: list[bytes]) -> tuple[list[Any] | None, list[Any]]:
     """Decode BCS arguments by the contract's parameter types; ``None`` if that fails."""
-    fn = contract.entry_function(function_id)
+    params = framework.params_of(function_id)
+    if params is None:
+        fn = contract.entry_function(function_id)
+        params = fn.params if fn is not None else None
     hex_args: list[Any] = ["0x" + a.hex() for a in raw_args]
-    if fn is None or len(fn.params) != len(raw_args):
+    if params is None or len(params) != len(raw_args):
         return None, hex_args
     try:
-        values = [_decode_one(t, a) for t, a in zip(fn.params, raw_args, strict=True)]
+        values = [_decode_one(t, a) for t, a in zip(params, raw_args, strict=True)]
     except BcsError:
         return None, hex_args
-    return values, [_to_json(t, v) for t, v in zip(fn.params, values, strict=True)]
+    return values, [_to_json(t, v) for t, v in zip(params, values, strict=True)]
 
 
 def _decode_one(move_type: str, data: bytes) -> Any:
