@@ -26,6 +26,7 @@ from aiohttp import web
 from kana_async._config import Network
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
 from kana_async.sim.chain_events import ChainEvent, ChainEventRecorder
+from kana_async.sim.delegation import DelegateRegistry
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
@@ -56,8 +57,9 @@ _SHUTDOWN_GRACE: Final = 2.0
 class ExchangeLedger:
     """The fake node's :class:`~kana_async.sim.node.Ledger` over the exchange and the dispatcher."""
 
-    def __init__(self, exchange: Exchange) -> None:
+    def __init__(self, exchange: Exchange, delegates: DelegateRegistry | None = None) -> None:
         self.exchange = exchange
+        self.delegates = delegates if delegates is not None else DelegateRegistry()
         self.chain_events = ChainEventRecorder(exchange)
 
     def allocate_version(self) -> int:
@@ -69,20 +71,22 @@ class ExchangeLedger:
     ) -> list[ChainEvent]:
         """Run the entry function; returns its chain events (``MoveAbort`` / ``DispatchError``
         when it fails)."""
-        exchange = self.exchange
+        exchange, delegates = self.exchange, self.delegates
         return self.chain_events.record(
             function_id,
             args,
-            lambda: execute(exchange, sender, function_id, type_args, args, version),
+            lambda: execute(exchange, sender, function_id, type_args, args, version, delegates),
         )
 
     def simulate(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any]
     ) -> None:
         """Run the entry function against the engine and undo it (``/transactions/simulate``)."""
-        exchange = self.exchange
+        exchange, delegates = self.exchange, self.delegates.copy()
         version = exchange.current_version
-        exchange.simulate(lambda: execute(exchange, sender, function_id, type_args, args, version))
+        exchange.simulate(
+            lambda: execute(exchange, sender, function_id, type_args, args, version, delegates)
+        )
 
 
 class Simulator:
@@ -125,9 +129,10 @@ class Simulator:
         self.faults = Faults()
         self.exchange = Exchange(tuple(markets), clock=lambda: int(clock()), seed=seed)
         self.directory = ProfileDirectory()
+        self.delegates = DelegateRegistry(clock)
         self.node = FakeNode(
             chain_id=SIM_CHAIN_ID,
-            ledger=ExchangeLedger(self.exchange),
+            ledger=ExchangeLedger(self.exchange, self.delegates),
             faults=self.faults,
             clock=clock,
             block_interval=block_interval,
@@ -268,6 +273,31 @@ class Simulator:
             private_key_hex="0x" + bytes(key).hex(),
             public_key_hex="0x" + public_key.hex(),
             profile_address=profile,
+        )
+
+    def new_delegate(
+        self,
+        account: FundedAccount | str,
+        *,
+        apt: Decimal | int | str = Decimal("1"),
+        expires_in: float | None = None,
+    ) -> FundedAccount:
+        """A new key registered on the node (with ``apt`` APT for gas) as ``account``'s delegate.
+
+        The delegate signs ``delegated_scripts`` calls for the account (place, cancel, update,
+        add margin, collapse); its withdraw aborts. It replaces any earlier delegate of the
+        account. ``expires_in``: seconds until the delegation ends (``None``: never). The returned
+        account's ``profile_address`` is the profile it trades for (``account``'s).
+        """
+        user = account.address if isinstance(account, FundedAccount) else account
+        delegate = self.new_account(apt=apt, usdt=0)
+        expiry = 0 if expires_in is None else max(1, int(self._clock() + expires_in))
+        self.delegates.set(user, delegate.address, expiry)
+        return FundedAccount(
+            address=delegate.address,
+            private_key_hex=delegate.private_key_hex,
+            public_key_hex=delegate.public_key_hex,
+            profile_address=self.directory.remember(user),
         )
 
     # -- faults and load ------------------------------------------------------------------------
