@@ -3,6 +3,11 @@
 One :class:`Faults` object is shared by the REST app, the websocket hub and the fake node; tests and
 benchmarks flip its fields (``sim.faults.rest_5xx = 3``). Counters are "the next N requests": each
 affected request decrements its counter, so a burst ends by itself.
+
+One node fault is an action rather than a switch: ``Simulator.restart_node(lose_mempool=True)``
+restarts the fake node, forgetting every accepted transaction that has not executed yet (they
+never execute, their hashes answer 404) while committed history, accounts and sequence numbers
+stay.
 """
 
 from __future__ import annotations

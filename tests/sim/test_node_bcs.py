@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 
 import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from kana_async.sim.node import BCS_CONTENT_TYPE
-from kana_async.sim.node.bcs import BcsError, type_tag_str
+from kana_async.sim.node import BCS_CONTENT_TYPE, NodeError
+from kana_async.sim.node.bcs import BcsError, decode_signed, type_tag_str
 from kana_async.sim.node.vm_status import vm_status_code
 from tests.aptos_support import served_node
 
@@ -120,3 +121,27 @@ async def test_tampered_signature_and_bad_bool_are_refused() -> None:
         payload_kind[40] = 0x00  # a script payload instead of an entry function
         other = await http.post(f"{fx.url}/transactions", content=bytes(payload_kind), headers=BCS)
         assert other.status_code == 400 and other.json()["error_code"] == "invalid_input"
+
+
+def test_mangled_bytes_only_ever_give_node_errors() -> None:
+    good = _signed(_raw("01" + "02"))
+    rng = random.Random(5)
+    cases = [good[:n] for n in range(0, len(good), 7)]
+    for _ in range(300):
+        mangled = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+        cases.append(bytes(mangled))
+    # A type tag nested a thousand vectors deep, and a length prefix far beyond the data.
+    cases.append(good[:109] + bytes.fromhex("01" + "06" * 1000 + "02"))
+    cases.append(good[:109] + bytes.fromhex("ffffffff0f"))
+    accepted = 0
+    for data in cases:
+        try:
+            decode_signed(data, 4)
+            accepted += 1
+        except NodeError as exc:
+            assert exc.status == 400
+    assert accepted < 10  # a flipped byte almost always breaks the signature or the layout
+    with pytest.raises(BcsError, match="nested too deeply"):
+        type_tag_str(bytes.fromhex("06" * 20 + "02"))
