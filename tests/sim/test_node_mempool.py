@@ -249,3 +249,40 @@ async def test_simulator_block_loop_and_restart() -> None:
             assert sim.restart_node(lose_mempool=True) == 1
             gone = await http.get(f"{sim.network.node_url}/transactions/by_hash/{gap.hash}")
             assert gone.status_code == 404
+
+
+async def test_account_transactions_page_by_sequence_number() -> None:
+    async with node() as (fx, key, http):
+        txs = [collapse(key, seq, market=seq) for seq in range(3)]
+        for tx in txs:
+            await submit(fx, http, tx)
+        url = f"{fx.url}/accounts/{key.address}/transactions"
+        every = (await http.get(url)).json()
+        assert [t["hash"] for t in every] == [t.hash for t in txs]
+        assert every[0]["type"] == "user_transaction"
+        page = (await http.get(url, params={"start": "1", "limit": "1"})).json()
+        assert [t["sequence_number"] for t in page] == ["1"]
+        latest = (await http.get(url, params={"limit": "2"})).json()
+        assert [t["sequence_number"] for t in latest] == ["1", "2"]
+        for bad in ({"limit": "0"}, {"limit": "101"}, {"start": "1e9"}, {"start": "-1"}):
+            assert (await http.get(url, params=bad)).status_code == 400
+        unknown = await http.get(f"{fx.url}/accounts/0x{'ab' * 32}/transactions")
+        assert unknown.status_code == 404
+
+
+async def test_simulation_reports_gas_in_a_header() -> None:
+    async with node() as (fx, key, http):
+        dry = sign_raw(
+            key,
+            key.address,
+            COLLAPSE.function_id,
+            COLLAPSE.params,
+            (7,),
+            seq=0,
+            expires_at=int(time.time()) + 30,
+            simulation=True,
+        )
+        response = await http.post(
+            f"{fx.url}/transactions/simulate", content=dry.bytes, headers=BCS
+        )
+        assert response.headers["x-aptos-gas-used"] == "48" == response.json()[0]["gas_used"]

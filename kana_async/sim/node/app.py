@@ -4,7 +4,8 @@ Routes (shapes follow the Aptos node API)::
 
     GET  /v1                                    ledger info (chain_id, ledger_version, ...)
     GET  /v1/accounts/{address}                 sequence_number, authentication_key
-    GET  /v1/accounts/{address}/module/{name}   module ABI (simulator modules only)
+    GET  /v1/accounts/{address}/module/{name}   module ABI (simulator modules, 0x1::aptos_account)
+    GET  /v1/accounts/{address}/transactions    committed transactions it sent (start, limit)
     GET  /v1/estimate_gas_price                 gas price estimates
     POST /v1/transactions                       BCS signed transaction -> 202 pending JSON
     POST /v1/transactions/simulate              BCS, zero signature -> [user_transaction]
@@ -51,6 +52,9 @@ __all__ = ["BCS_CONTENT_TYPE", "FakeNode"]
 
 log = logging.getLogger("kana_async.sim")
 
+#: Page size of ``/accounts/{address}/transactions`` by default, and the largest allowed.
+DEFAULT_PAGE: Final = 25
+MAX_PAGE: Final = 100
 #: Content type of a BCS signed transaction body.
 BCS_CONTENT_TYPE: Final = "application/x.aptos.signed_transaction+bcs"
 
@@ -154,6 +158,7 @@ class FakeNode:
         app.router.add_get("/v1/", self._ledger_info)
         app.router.add_get("/v1/accounts/{address}", self._account)
         app.router.add_get("/v1/accounts/{address}/module/{module}", self._module)
+        app.router.add_get("/v1/accounts/{address}/transactions", self._account_transactions)
         app.router.add_get("/v1/estimate_gas_price", self._gas_price)
         app.router.add_post("/v1/transactions", self._submit)
         app.router.add_post("/v1/transactions/simulate", self._simulate)
@@ -206,6 +211,16 @@ class FakeNode:
     async def _account(self, request: web.Request) -> web.Response:
         return _json(self.state.account_json(_address(request.match_info["address"])))
 
+    async def _account_transactions(self, request: web.Request) -> web.Response:
+        address = _address(request.match_info["address"])
+        self.state.account_json(address)  # 404 for an unknown account
+        start = _query_int(request, "start")
+        limit = _query_int(request, "limit")
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise NodeError(400, f"limit must be 1..{MAX_PAGE}, got {limit}", "invalid_input")
+        page = self.state.sent_by(address, start, limit or DEFAULT_PAGE)
+        return _json([tx.to_json() for tx in page])
+
     async def _module(self, request: web.Request) -> web.Response:
         address = _address(request.match_info["address"])
         name = request.match_info["module"]
@@ -256,7 +271,10 @@ class FakeNode:
 
     async def _simulate(self, request: web.Request) -> web.Response:
         body = await _bcs_body(request)
-        return _json([self.state.simulate(body).to_json()])
+        tx = self.state.simulate(body)
+        response = _json([tx.to_json()])
+        response.headers["X-Aptos-Gas-Used"] = str(tx.gas_used)
+        return response
 
     async def _by_hash(self, request: web.Request) -> web.Response:
         return _json(self._find(request.match_info["hash"]).to_json())
@@ -312,6 +330,16 @@ def _pending(tx: Transaction) -> dict[str, Any]:
         "signature",
     )
     return {"type": "pending_transaction", **{k: body[k] for k in keep}}
+
+
+def _query_int(request: web.Request, name: str) -> int | None:
+    """An optional non-negative integer query parameter (at most 20 digits)."""
+    text = request.query.get(name)
+    if text is None:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 20:
+        raise NodeError(400, f"invalid {name} {text!r}", "invalid_input")
+    return int(text)
 
 
 def _address(text: str) -> str:

@@ -18,6 +18,7 @@ Decoding lives in :mod:`.bcs`, gas in :mod:`.gas`, the records and error answers
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import time
@@ -90,6 +91,7 @@ class NodeState:
         self.accounts: dict[str, Account] = {}
         self.by_hash: dict[str, Transaction] = {}
         self.by_version: dict[int, Transaction] = {}
+        self._sent: dict[str, list[Transaction]] = {}
         self.mempool = Mempool()
         self.ledger_version = 0
         self.block_height = 0
@@ -247,6 +249,15 @@ class NodeState:
         for gone in self.mempool.expired(self.clock()):
             self.by_hash.pop(gone.hash, None)
 
+    def sent_by(self, address: str, start: int | None, limit: int) -> list[Transaction]:
+        """Committed transactions of ``address`` in sequence order: ``limit`` of them from
+        sequence number ``start``, or the latest ``limit`` when ``start`` is ``None``."""
+        sent = self._sent.get(norm(address), [])
+        if start is None:
+            return sent[-limit:]
+        first = bisect.bisect_left(sent, start, key=lambda tx: tx.sequence_number)
+        return sent[first : first + limit]
+
     def lookup(self, tx_hash: str) -> Transaction | None:
         """A transaction by hash (pending or committed), or ``None``."""
         self.expire()
@@ -269,6 +280,7 @@ class NodeState:
         account.sequence_number += 1
         tx.version = version
         self.by_version[version] = tx
+        self._sent.setdefault(tx.sender, []).append(tx)
         self.ledger_version = max(self.ledger_version, version)
         tx.timestamp_usec = timestamp
         tx.gas_used = gas_units(tx.function_id, tx.args)
