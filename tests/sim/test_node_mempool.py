@@ -101,6 +101,13 @@ async def test_expiry_follows_the_node_clock() -> None:
         # Valid by the wall clock, expired by the node's: refused.
         late = await submit(fx, http, collapse(key, 0, expires_in=8))
         assert late.status_code == 400 and late.json()["vm_error_code"] == 6
+        # A far expiration does not keep a transaction waiting past the system TTL (600 s).
+        patient = collapse(key, 1, expires_in=3600)
+        assert (await submit(fx, http, patient)).status_code == 202
+        now[0] += 599
+        assert (await status(fx, http, patient)).status_code == 200
+        now[0] += 2
+        assert (await status(fx, http, patient)).status_code == 404
 
 
 async def test_transactions_commit_in_blocks_with_the_block_timestamp() -> None:

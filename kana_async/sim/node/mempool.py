@@ -6,7 +6,8 @@ Aptos' rules for sequence-numbered transactions:
   refused with HTTP 507 ``mempool_is_full``;
 * a sequence number :data:`MAX_AHEAD` or more past the account's is refused
   (``SEQUENCE_NUMBER_TOO_NEW``);
-* a transaction whose expiration time passes while it waits is dropped and forgotten;
+* a transaction whose expiration time passes while it waits is dropped and forgotten, and so is
+  one that has waited :data:`SYSTEM_TTL` seconds whatever its expiration time;
 * transactions execute strictly in sequence order: a number waits until every number before it
   has executed.
 """
@@ -19,12 +20,14 @@ from typing import Final
 
 from .transactions import NodeError, Transaction
 
-__all__ = ["CAPACITY_PER_ACCOUNT", "MAX_AHEAD", "Mempool", "mempool_full"]
+__all__ = ["CAPACITY_PER_ACCOUNT", "MAX_AHEAD", "SYSTEM_TTL", "Mempool", "mempool_full"]
 
 #: Sequence-numbered transactions one account may have waiting.
 CAPACITY_PER_ACCOUNT: Final = 100
 #: How far past the account's sequence number a transaction may be.
 MAX_AHEAD: Final = 100
+#: Seconds a transaction may wait in the mempool at most (Aptos' system TTL).
+SYSTEM_TTL: Final = 600.0
 
 
 def mempool_full(count: int) -> NodeError:
@@ -43,6 +46,7 @@ class Mempool:
     def __init__(self) -> None:
         self._by_sender: dict[str, dict[int, Transaction]] = {}
         self._arrival: dict[str, int] = {}
+        self._since: dict[str, float] = {}
         self._counter = itertools.count()
 
     def __len__(self) -> int:
@@ -56,10 +60,12 @@ class Mempool:
         """How many of ``sender``'s transactions wait."""
         return len(self._by_sender.get(sender, {}))
 
-    def add(self, tx: Transaction) -> None:
-        """Keep ``tx`` until it executes, expires or the mempool is cleared."""
+    def add(self, tx: Transaction, now: float) -> None:
+        """Keep ``tx`` (arriving at unix time ``now``) until it executes, expires or the mempool
+        is cleared."""
         self._by_sender.setdefault(tx.sender, {})[tx.sequence_number] = tx
         self._arrival[tx.hash] = next(self._counter)
+        self._since[tx.hash] = now
 
     def pop(self, sender: str, sequence_number: int) -> Transaction | None:
         """Take out ``sender``'s transaction under ``sequence_number`` (``None`` if absent)."""
@@ -71,6 +77,7 @@ class Mempool:
             del self._by_sender[sender]
         if tx is not None:
             self._arrival.pop(tx.hash, None)
+            self._since.pop(tx.hash, None)
         return tx
 
     def arrival(self, tx: Transaction) -> int:
@@ -82,8 +89,14 @@ class Mempool:
         return list(self._by_sender)
 
     def expired(self, now: float) -> list[Transaction]:
-        """Remove and return every transaction whose expiration time is ``now`` or earlier."""
-        gone = [tx for tx in self if tx.expiration_timestamp_secs <= now]
+        """Remove and return every transaction whose expiration time is ``now`` or earlier, or
+        that has waited :data:`SYSTEM_TTL` seconds."""
+        gone = [
+            tx
+            for tx in self
+            if tx.expiration_timestamp_secs <= now
+            or self._since.get(tx.hash, now) + SYSTEM_TTL <= now
+        ]
         for tx in gone:
             self.pop(tx.sender, tx.sequence_number)
         return gone
@@ -93,6 +106,7 @@ class Mempool:
         gone = list(self)
         self._by_sender.clear()
         self._arrival.clear()
+        self._since.clear()
         return gone
 
     def __iter__(self) -> Iterator[Transaction]:

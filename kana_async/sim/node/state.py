@@ -201,7 +201,7 @@ class NodeState:
         if forget:
             return tx
         self.by_hash[tx.hash] = tx
-        self.mempool.add(tx)
+        self.mempool.add(tx, self.clock())
         if not self.block_interval:
             self._run_ready(tx.sender, self._now_usec())
         return tx
