@@ -53,6 +53,10 @@ class Faults:
     #: then forgotten by the node: it never executes and ``by_hash`` answers 404 at once. (A
     #: node restart that loses the whole mempool is ``Simulator.restart_node``.)
     node_lose_submission: int = 0
+    #: When True, re-sending the identical bytes of a lost submission is lost again (answered
+    #: 202, never executes), so the lost transaction stays dead until it expires: its sequence
+    #: number is a hole that only a different transaction can fill.
+    node_lose_resends: bool = False
 
     def take(self, name: str) -> bool:
         """Consume one unit of the counter ``name``; True when the fault applies now."""

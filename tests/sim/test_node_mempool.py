@@ -293,3 +293,30 @@ async def test_simulation_reports_gas_in_a_header() -> None:
             f"{fx.url}/transactions/simulate", content=dry.bytes, headers=BCS
         )
         assert response.headers["x-aptos-gas-used"] == "48" == response.json()[0]["gas_used"]
+
+
+async def test_a_lost_submission_can_stay_lost_until_it_expires() -> None:
+    now = [time.time()]
+    async with node() as (fx, key, http):
+        fx.node.state.clock = lambda: now[0]
+        fx.faults.node_lose_submission, fx.faults.node_lose_resends = 1, True
+        lost, behind = collapse(key, 0, expires_in=20), collapse(key, 1, market=8, expires_in=90)
+        for _ in range(3):  # every re-send of the same bytes is lost again
+            assert (await submit(fx, http, lost)).status_code == 202
+            assert (await status(fx, http, lost)).status_code == 404
+        assert (await submit(fx, http, behind)).status_code == 202
+        assert fx.ledger.calls == []  # behind waits for the hole
+        now[0] += 30  # the lost one is dead for good: a different transaction fills its number
+        assert (await submit(fx, http, lost)).json()["vm_error_code"] == 6
+        filler = sign_raw(
+            key,
+            key.address,
+            TRANSFER,
+            ("address", "u64"),
+            (key.address, 0),
+            seq=0,
+            expires_at=int(now[0]) + 30,
+        )
+        assert (await submit(fx, http, filler)).status_code == 202
+        assert (await status(fx, http, behind)).json()["success"] is True
+        assert [c[3][0] for c in fx.ledger.calls] == [8]

@@ -21,7 +21,7 @@ Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The 
 * ``node_submit_delay``: accepted (and executed) at once, answered that many seconds later;
 * ``node_drop_response``: accepted and executed, then the connection is closed unanswered;
 * ``node_lose_submission``: answered 202 as if accepted, then forgotten (never executes, its hash
-  answers 404).
+  answers 404); with ``node_lose_resends`` its re-sent bytes are lost again.
 
 :meth:`FakeNode.restart` is a node restart that may lose the mempool. With a ``block_interval``,
 :meth:`FakeNode.run_blocks` (started by the simulator) commits waiting transactions in blocks.
@@ -45,6 +45,7 @@ from kana_async.sim import contract
 from kana_async.sim.faults import Faults
 
 from . import framework
+from .bcs import transaction_hash
 from .state import MIN_GAS_UNIT_PRICE, Ledger, NodeState
 from .transactions import NodeError, Transaction, norm
 
@@ -90,6 +91,7 @@ class FakeNode:
         self.faults = faults
         self.long_poll = long_poll
         self._changed = asyncio.Event()
+        self._lost: set[str] = set()
         self.state.listeners.append(self._on_commit)
 
     # -- accounts (for the simulator and tests) ----------------------------------------------
@@ -259,10 +261,13 @@ class FakeNode:
                 {"message": "Service unavailable", "error_code": "internal_error"}, status=503
             )
         data = await _bcs_body(request)
-        lose = faults.node_lose_submission > 0
+        again = faults.node_lose_resends and transaction_hash(data) in self._lost
+        lose = again or faults.node_lose_submission > 0
         tx = self.state.submit(data, forget=lose)
-        if lose:  # counted only when the submission was one the node would have accepted
+        if lose and not again:  # counted only for a submission the node would have accepted
             faults.take("node_lose_submission")
+        if lose:
+            self._lost.add(tx.hash)
         if faults.node_submit_delay > 0:  # accepted at once, answered late
             await asyncio.sleep(faults.node_submit_delay)
         if faults.take("node_drop_response"):

@@ -19,7 +19,7 @@ from kana_async.sim import contract
 from . import framework
 from .transactions import NodeError, Transaction, vm_error
 
-__all__ = ["BcsError", "Reader", "decode_signed", "type_tag_str"]
+__all__ = ["BcsError", "Reader", "decode_signed", "transaction_hash", "type_tag_str"]
 
 _TX_HASH_PREFIX: Final = hashlib.sha3_256(b"APTOS::Transaction").digest()
 _SIGNING_PREFIX: Final = hashlib.sha3_256(b"APTOS::RawTransaction").digest()
@@ -162,6 +162,11 @@ def type_tag_str(data: bytes) -> str:
     return text
 
 
+def transaction_hash(data: bytes) -> str:
+    """The hash of signed transaction bytes, as the node names the transaction."""
+    return "0x" + hashlib.sha3_256(_TX_HASH_PREFIX + b"\x00" + data).hexdigest()
+
+
 def decode_signed(data: bytes, chain_id: int, *, verify: bool = True) -> Transaction:
     """Decode a BCS ``SignedTransaction``; check its ``chain_id`` and (``verify``) signature.
 
@@ -183,7 +188,7 @@ def decode_signed(data: bytes, chain_id: int, *, verify: bool = True) -> Transac
     function_id = f"{fields['module_address']}::{fields['module']}::{fields['function']}"
     args, arg_json = _decode_args(function_id, fields["args"])
     return Transaction(
-        hash="0x" + hashlib.sha3_256(_TX_HASH_PREFIX + b"\x00" + data).hexdigest(),
+        hash=transaction_hash(data),
         sender=fields["sender"],
         sequence_number=fields["sequence_number"],
         max_gas_amount=fields["max_gas_amount"],
