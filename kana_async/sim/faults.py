@@ -36,8 +36,8 @@ class Faults:
 
     # -- fake Aptos node ---------------------------------------------------------------------
     #: Seconds to hold back the answer to ``POST /v1/transactions``. The transaction is
-    #: accepted and executed at once; only the answer is late (so a client that times out can
-    #: still find it by hash).
+    #: accepted at once (and executes when its turn comes, in the next block if the node has
+    #: blocks); only the answer is late (so a client that times out can still find it by hash).
     node_submit_delay: float = 0.0
     #: Answer the next N submissions with HTTP 503 *without* accepting them.
     node_submit_5xx: int = 0

@@ -18,7 +18,7 @@ Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The 
 
 * ``node_drop_request``: the connection is closed before the transaction is read (not executed);
 * ``node_submit_429`` / ``node_submit_5xx``: refused with 429 (``Retry-After: 0``) / 503;
-* ``node_submit_delay``: accepted (and executed) at once, answered that many seconds later;
+* ``node_submit_delay``: accepted at once, answered that many seconds later;
 * ``node_drop_response``: accepted and executed, then the connection is closed unanswered;
 * ``node_lose_submission``: answered 202 as if accepted, then forgotten (never executes, its hash
   answers 404); with ``node_lose_resends`` its re-sent bytes are lost again.
