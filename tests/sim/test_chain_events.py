@@ -199,11 +199,50 @@ async def test_events_of_rest_fill_cancel_and_market_remainder(sim: Simulator) -
             ["user", "CancelOrderEvent"],
             ["perpetual_core", "CancelOrderEvent"],
         ]
-        place = tx["events"][0]["data"]
-        assert place["order_id"] == market_order and place["price"] == "0"
-        assert place["size"] == str(size * 2) and place["order_type"] == 2
-        assert [e["data"]["order_id"] for e in tx["events"][1:3]] == [resting, market_order]
-        assert [e["data"]["size"] for e in tx["events"][1:3]] == [str(size), str(size)]
+        maker_fee, trade_id = fill_of(sim, maker)
+        taker_fee, _ = fill_of(sim, taker)
+        taker_profile, maker_profile = profile(sim, taker), profile(sim, maker)
+        assert tx["events"][:3] == [
+            kana(
+                "PlaceOrderEvent",
+                {
+                    "market_id": "1338",
+                    "order_id": market_order,
+                    "order_type": 2,
+                    "trade_side": True,
+                    "direction": False,
+                    "size": str(size * 2),
+                    "price": "0",
+                    "leverage": "2",
+                    "restriction": 0,
+                    "profile_address": taker_profile,
+                    "timestamp": seconds,
+                },
+            ),
+            *(
+                kana(
+                    "FillEvent",
+                    {
+                        "market_id": "1338",
+                        "order_id": order_id,
+                        "order_type": order_type,
+                        "trade_side": side,
+                        "direction": False,
+                        "size": str(size),
+                        "price": str(price),
+                        "fee": fee,
+                        "is_maker": is_maker,
+                        "trade_id": trade_id,
+                        "profile_address": who,
+                        "timestamp": seconds,
+                    },
+                )
+                for order_id, order_type, side, fee, is_maker, who in (
+                    (resting, 1, False, maker_fee, True, maker_profile),
+                    (market_order, 2, True, taker_fee, False, taker_profile),
+                )
+            ),
+        ]
         assert tx["events"][3] == book_cancel(profile(sim, taker), 0, market_order, 5)
         assert tx["events"][4] == kana(
             "CancelOrderEvent",
