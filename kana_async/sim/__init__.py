@@ -21,8 +21,9 @@ Layout::
     wire/            engine records <-> JSON rows (format, rows, request parsing)
     rest/            the REST API (app, read endpoints, payload endpoints, parameters)
     ws/              the websocket hub (connections, topics, hub)
-    node/            the fake Aptos fullnode (app, state, BCS decoding, transactions)
+    node/            the fake Aptos fullnode (app, state, mempool, gas, BCS decoding, ...)
     dispatch.py      entry-function calls from the node -> engine
+    chain_events.py  engine events -> Kana's on-chain events; delegation.py: delegate keys
     contract.py      entry functions, Move types, abort codes; faults.py, accounts.py
 """
 

@@ -15,6 +15,13 @@ Units used by every entry function:
 * ``price`` / ``take_profit`` / ``stop_loss``: ticks, ``price * 10**quote_precision`` (0 = unset).
 * ``amount`` (deposit, withdraw, add margin): quote units, ``amount * 10**quote_decimals``.
 * order ids: u128.
+
+Delegation: ``perpetual_scripts::set_delegate(delegate, expiration_secs)`` names the signer's one
+delegate key (``remove_delegate()`` takes it back); that key may then call
+``delegated_scripts::<action>(user, ...)`` for the trading actions in :data:`DELEGATED_FUNCTIONS`
+(place, cancel, update, add margin, collapse), executed as the user. The delegated
+``withdraw_specific_market`` always aborts ``E_NOT_KANA`` (1001), as does any delegated call by a
+key that is not the user's current delegate.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
 KANA_PACKAGE: Final = "0x6b616e615f73696d5f7065727073000000000000000000000000000000000001"
 #: Module holding every trading entry function.
 TRADING_MODULE: Final = "perpetual_scripts"
+#: Module holding the same actions for a user's delegate key (first argument: the user).
+DELEGATED_MODULE: Final = "delegated_scripts"
 #: Module of the simulated 6-decimal collateral coin (and its faucet).
 COIN_MODULE: Final = "usdt"
 #: Move type of the collateral coin; the type argument of deposit / withdraw.
@@ -35,6 +44,10 @@ COLLATERAL_TYPE: Final = f"{KANA_PACKAGE}::{COIN_MODULE}::USDT"
 
 #: Module-level abort location used in ``vm_status`` strings.
 ABORT_MODULE: Final = "perpetual_core"
+#: Module whose events the trading entry functions emit (``<package>::perpetual_core::…``).
+EVENT_MODULE: Final = "perpetual_core"
+#: Package of the order-book layer underneath (its ``user::CancelOrderEvent``).
+ORDER_BOOK_PACKAGE: Final = "0x6b616e615f73696d5f626f6f6b00000000000000000000000000000000000001"
 
 #: Kana perps abort codes (spec §2.4); the SDK's table.
 ABORT_CODES: Final = KANA_ABORT_CODES
@@ -197,7 +210,48 @@ ENTRY_FUNCTIONS: Final[dict[str, EntryFunction]] = {
         _fn(TRADING_MODULE, "settle_pnl", ("address", "user"), ("u64", "market_id")),
         # usdt::faucet_to_address(recipient, amount in quote units): test collateral for anyone.
         _fn(COIN_MODULE, "faucet_to_address", ("address", "recipient"), ("u64", "amount")),
+        # set_delegate(delegate, expiration in unix seconds, 0 = none): the signer's one
+        # delegate key, replacing any earlier one; remove_delegate(): none any more.
+        _fn(
+            TRADING_MODULE,
+            "set_delegate",
+            ("address", "delegate"),
+            ("u64", "expiration_secs"),
+        ),
+        _fn(TRADING_MODULE, "remove_delegate"),
     )
+}
+
+#: Trading actions a delegate may send for a user; its withdraw exists but always aborts.
+_DELEGATED_ACTIONS: Final = (
+    "place_limit_order",
+    "place_market_order",
+    "cancel_multiple_orders",
+    "place_multiple_orders",
+    "cancel_and_place_multiple_orders",
+    "update_take_profit",
+    "update_stop_loss",
+    "collapse_position",
+    "add_margin",
+    "withdraw_specific_market",
+)
+
+
+def _delegated(action: EntryFunction) -> EntryFunction:
+    """The delegate's form of ``action``: the user's address first (once)."""
+    has_user = action.param_names[:1] == ("user",)
+    return EntryFunction(
+        module=DELEGATED_MODULE,
+        name=action.name,
+        params=action.params if has_user else ("address", *action.params),
+        param_names=action.param_names if has_user else ("user", *action.param_names),
+        generic_params=action.generic_params,
+    )
+
+
+#: ``delegated_scripts::<action>(user, ...)``: the action's parameters after the user's address.
+DELEGATED_FUNCTIONS: Final[dict[str, EntryFunction]] = {
+    name: _delegated(ENTRY_FUNCTIONS[name]) for name in _DELEGATED_ACTIONS
 }
 
 
@@ -207,7 +261,8 @@ def entry_function(function_id: str) -> EntryFunction | None:
         address, module, name = function_id.split("::")
     except ValueError:
         return None
-    fn = ENTRY_FUNCTIONS.get(name)
+    table = DELEGATED_FUNCTIONS if module == DELEGATED_MODULE else ENTRY_FUNCTIONS
+    fn = table.get(name)
     if fn is None or fn.module != module or _norm(address) != KANA_PACKAGE:
         return None
     return fn
@@ -224,7 +279,8 @@ def module_abi(module: str) -> dict[str, Any] | None:
     Returns ``None`` for a module the simulator does not have. The shape follows the Aptos node
     API's ``MoveModuleBytecode`` (``bytecode`` + ``abi``).
     """
-    functions = [f for f in ENTRY_FUNCTIONS.values() if f.module == module]
+    every = [*ENTRY_FUNCTIONS.values(), *DELEGATED_FUNCTIONS.values()]
+    functions = [f for f in every if f.module == module]
     if not functions:
         return None
     return {

@@ -22,6 +22,11 @@ credits ``user``'s trading account; ``withdraw_specific_market(user, ...)`` abor
 ``user`` is the signer; ``settle_pnl(user, market)`` settles ``user`` whoever signs;
 ``faucet_to_address(recipient, amount)`` mints to ``recipient``. Vectors of
 ``place_multiple_orders`` / ``cancel_and_place_multiple_orders`` of different lengths abort 1108.
+
+Delegation (needs a :class:`~kana_async.sim.delegation.DelegateRegistry`): ``set_delegate`` /
+``remove_delegate`` change the signer's delegate; ``delegated_scripts::<action>(user, ...)`` runs
+the action as ``user`` when the signer is the user's current delegate, and aborts 1001 otherwise;
+the delegated withdraw always aborts 1001. Without a registry every delegated call aborts 1001.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 
 from . import contract
 from .contract import COLLATERAL_TYPE, ExecutionFailure, MoveAbort
+from .delegation import DelegateRegistry
 from .engine import Exchange, OrderRequest, normalize_address
 
 __all__ = ["DispatchError", "check_argument", "execute"]
@@ -165,15 +171,17 @@ def execute(
     type_args: Sequence[str],
     args: Sequence[Any],
     version: int | None = None,
+    delegates: DelegateRegistry | None = None,
 ) -> Any:
     """Run ``function_id(args)`` signed by ``sender`` at ledger ``version``.
 
-    Returns the engine's result (a record, a list of records or None). Raises
-    :class:`~kana_async.sim.contract.MoveAbort` or :class:`DispatchError`; the engine state is
-    unchanged in both cases.
+    ``delegates`` holds the users' delegate keys (``set_delegate`` changes it; delegated calls
+    are checked against it). Returns the engine's result (a record, a list of records or None).
+    Raises :class:`~kana_async.sim.contract.MoveAbort` or :class:`DispatchError`; the engine
+    state and the registry are unchanged in both cases.
     """
     fn = contract.entry_function(function_id)
-    if fn is None or fn.name not in _HANDLERS:
+    if fn is None or (fn.name not in _HANDLERS and fn.name not in _DELEGATION):
         raise DispatchError("FUNCTION_RESOLUTION_FAILURE", f"no entry function {function_id}")
     if len(type_args) != fn.generic_params:
         raise DispatchError(
@@ -196,4 +204,32 @@ def execute(
         name: check_argument(move_type, value)
         for name, move_type, value in zip(fn.param_names, fn.params, args, strict=True)
     }
+    if fn.name in _DELEGATION:
+        if delegates is None:
+            raise MoveAbort(1001, "delegation is not available")
+        return _DELEGATION[fn.name](delegates, sender, kw)
+    if fn.module == contract.DELEGATED_MODULE:
+        user = kw.pop("user")
+        if delegates is None or not delegates.allows(user, sender):
+            raise MoveAbort(1001, f"{sender} is not a current delegate of {user}")
+        if fn.name == "withdraw_specific_market":
+            raise MoveAbort(1001, "a delegate cannot withdraw")
+        sender = user
     return _HANDLERS[fn.name](exchange, sender, kw, version)
+
+
+def _set_delegate(registry: DelegateRegistry, sender: str, kw: dict[str, Any]) -> None:
+    if kw["delegate"] == sender:
+        raise MoveAbort(1001, "an account cannot be its own delegate")
+    registry.set(sender, kw["delegate"], kw["expiration_secs"])
+
+
+def _remove_delegate(registry: DelegateRegistry, sender: str, kw: dict[str, Any]) -> None:
+    registry.remove(sender)
+
+
+#: Entry functions that change the delegate registry (no engine call).
+_DELEGATION: dict[str, Callable[[DelegateRegistry, str, dict[str, Any]], None]] = {
+    "set_delegate": _set_delegate,
+    "remove_delegate": _remove_delegate,
+}

@@ -25,6 +25,8 @@ from aiohttp import web
 
 from kana_async._config import Network
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
+from kana_async.sim.chain_events import ChainEvent, ChainEventRecorder
+from kana_async.sim.delegation import DelegateRegistry
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange, FeeSchedule
 from kana_async.sim.faults import Faults
@@ -44,6 +46,10 @@ log = logging.getLogger("kana_async.sim")
 SIM_CHAIN_ID: Final = 4
 _OCTAS_PER_APT: Final = 10**8
 _QUOTE_UNITS: Final = 10**6
+#: Default seconds between the fake node's blocks: 0, a transaction commits as soon as its turn
+#: comes. Tests that read the outcome of a submission whose answer was lost (and look it up at
+#: once) rely on it; pass e.g. ``block_interval=0.02`` for block-paced commits.
+DEFAULT_BLOCK_INTERVAL: Final = 0.0
 #: Seconds aiohttp waits for in-flight requests (e.g. a wait_by_hash long poll) when stopping.
 _SHUTDOWN_GRACE: Final = 2.0
 
@@ -51,8 +57,10 @@ _SHUTDOWN_GRACE: Final = 2.0
 class ExchangeLedger:
     """The fake node's :class:`~kana_async.sim.node.Ledger` over the exchange and the dispatcher."""
 
-    def __init__(self, exchange: Exchange) -> None:
+    def __init__(self, exchange: Exchange, delegates: DelegateRegistry | None = None) -> None:
         self.exchange = exchange
+        self.delegates = delegates if delegates is not None else DelegateRegistry()
+        self.chain_events = ChainEventRecorder(exchange)
 
     def allocate_version(self) -> int:
         """The next ledger version (shared with the engine's own transactions)."""
@@ -60,17 +68,25 @@ class ExchangeLedger:
 
     def execute(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any], version: int
-    ) -> None:
-        """Run the entry function (raises ``MoveAbort`` or ``DispatchError`` when it fails)."""
-        execute(self.exchange, sender, function_id, type_args, args, version)
+    ) -> list[ChainEvent]:
+        """Run the entry function; returns its chain events (``MoveAbort`` / ``DispatchError``
+        when it fails)."""
+        exchange, delegates = self.exchange, self.delegates
+        return self.chain_events.record(
+            function_id,
+            args,
+            lambda: execute(exchange, sender, function_id, type_args, args, version, delegates),
+        )
 
     def simulate(
         self, sender: str, function_id: str, type_args: list[str], args: list[Any]
     ) -> None:
         """Run the entry function against the engine and undo it (``/transactions/simulate``)."""
-        exchange = self.exchange
+        exchange, delegates = self.exchange, self.delegates.copy()
         version = exchange.current_version
-        exchange.simulate(lambda: execute(exchange, sender, function_id, type_args, args, version))
+        exchange.simulate(
+            lambda: execute(exchange, sender, function_id, type_args, args, version, delegates)
+        )
 
 
 class Simulator:
@@ -91,6 +107,8 @@ class Simulator:
             ``INSURANCE_FUND_ADDRESS``, shows it like any trading balance).
         liquidator_capital: the house liquidator's starting capital in USDT (it takes
             liquidated positions over; ``LIQUIDATOR_ADDRESS``).
+        block_interval: seconds between the fake node's blocks; a transaction commits in the
+            first block after its turn comes (0: at once).
     """
 
     def __init__(
@@ -108,6 +126,7 @@ class Simulator:
         fees: FeeSchedule | None = None,
         insurance_fund: Decimal | int | str = Decimal("1000000"),
         liquidator_capital: Decimal | int | str = Decimal("100000000"),
+        block_interval: float = DEFAULT_BLOCK_INTERVAL,
     ) -> None:
         self.seed = seed
         self.api_key = api_key
@@ -125,11 +144,13 @@ class Simulator:
             liquidator_capital=_whole_units(liquidator_capital, _QUOTE_UNITS, "liquidator_capital"),
         )
         self.directory = ProfileDirectory()
+        self.delegates = DelegateRegistry(clock)
         self.node = FakeNode(
             chain_id=SIM_CHAIN_ID,
-            ledger=ExchangeLedger(self.exchange),
+            ledger=ExchangeLedger(self.exchange, self.delegates),
             faults=self.faults,
             clock=clock,
+            block_interval=block_interval,
         )
         self.hub = WsHub(self.exchange, self.faults, directory=self.directory, clock=clock)
         self.maker = MarketMaker(self.exchange, seed) if market_maker else None
@@ -183,6 +204,8 @@ class Simulator:
         await self.hub.start()
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
+        if self.node.block_interval > 0:
+            self._tasks.append(asyncio.create_task(self.node.run_blocks(), name="kana-sim-blocks"))
         host = self.host
         self._network = Network(
             name="sim",
@@ -286,7 +309,39 @@ class Simulator:
             profile_address=profile,
         )
 
+    def new_delegate(
+        self,
+        account: FundedAccount | str,
+        *,
+        apt: Decimal | int | str = Decimal("1"),
+        expires_in: float | None = None,
+    ) -> FundedAccount:
+        """A new key registered on the node (with ``apt`` APT for gas) as ``account``'s delegate.
+
+        The delegate signs ``delegated_scripts`` calls for the account (place, cancel, update,
+        add margin, collapse); its withdraw aborts. It replaces any earlier delegate of the
+        account. ``expires_in``: seconds until the delegation ends (``None``: never). The returned
+        account's ``profile_address`` is the profile it trades for (``account``'s).
+        """
+        user = account.address if isinstance(account, FundedAccount) else account
+        delegate = self.new_account(apt=apt, usdt=0)
+        expiry = 0 if expires_in is None else max(1, int(self._clock() + expires_in))
+        self.delegates.set(user, delegate.address, expiry)
+        return FundedAccount(
+            address=delegate.address,
+            private_key_hex=delegate.private_key_hex,
+            public_key_hex=delegate.public_key_hex,
+            profile_address=self.directory.remember(user),
+        )
+
     # -- faults and load ------------------------------------------------------------------------
+
+    def restart_node(self, *, lose_mempool: bool = True) -> int:
+        """Restart the fake Aptos node: with ``lose_mempool`` every accepted transaction that has
+        not executed yet is forgotten (it never executes, its hash answers 404); committed
+        transactions, accounts and sequence numbers are kept. Returns how many were forgotten.
+        """
+        return self.node.restart(lose_mempool=lose_mempool)
 
     async def drop_ws_connections(self, abrupt: bool = False) -> int:
         """Close every websocket: clean close frame, or ``abrupt`` TCP abort. Returns the count."""

@@ -8,6 +8,7 @@ import pytest
 
 from kana_async.sim import contract
 from kana_async.sim.contract import COLLATERAL_TYPE, ENTRY_FUNCTIONS, KANA_PACKAGE, MoveAbort
+from kana_async.sim.delegation import DelegateRegistry
 from kana_async.sim.dispatch import DispatchError, check_argument, execute
 from kana_async.sim.engine import Exchange, OrderRecord, PositionRecord, normalize_address
 
@@ -26,10 +27,18 @@ def make() -> Exchange:
     return funded_exchange((A, B), faucet=10**11, deposit=10**10)
 
 
-def call(ex: Exchange, name: str, *args: Any, sender: str = A, type_args: Any = None) -> Any:
+def call(
+    ex: Exchange,
+    name: str,
+    *args: Any,
+    sender: str = A,
+    type_args: Any = None,
+    delegates: DelegateRegistry | None = None,
+) -> Any:
     fn = ENTRY_FUNCTIONS[name]
     tys = type_args if type_args is not None else [COLLATERAL_TYPE] * fn.generic_params
-    return execute(ex, sender, fn.function_id, tys, list(args), ex.allocate_version())
+    version = ex.allocate_version()
+    return execute(ex, sender, fn.function_id, tys, list(args), version, delegates)
 
 
 def vectors(n: int = 1, **over: Any) -> list[Any]:
@@ -64,6 +73,12 @@ def test_every_entry_function_is_dispatchable() -> None:
         seen.add(name)
         return call(ex, name, *args, sender=sender)
 
+    registry = DelegateRegistry()
+    seen.update(("set_delegate", "remove_delegate"))
+    call(ex, "set_delegate", B, 0, delegates=registry)
+    assert registry.allows(A, B)
+    call(ex, "remove_delegate", delegates=registry)
+    assert registry.of(A) is None
     ok("faucet_to_address", "0xc", 1_000)
     assert ex.wallet_balance("0xc") == 1_000
     rec = ok("deposit", A, 5_000)
@@ -160,6 +175,7 @@ WRONG_TYPES: dict[str, list[Any]] = {
     "add_margin": [M, True, [1]],
     "settle_pnl": ["0xnothex", M],
     "faucet_to_address": [12, 1],
+    "set_delegate": [12, 0],
 }
 
 
@@ -171,6 +187,8 @@ def test_wrong_arguments(name: str) -> None:
     with pytest.raises(DispatchError) as exc:
         execute(ex, A, fn.function_id, tys, [0] * (len(fn.params) + 1), None)
     assert exc.value.vm_status == "NUMBER_OF_ARGUMENTS_MISMATCH"
+    if not fn.params:  # nothing to get wrong but the arity
+        return
     with pytest.raises(DispatchError) as exc:
         execute(ex, A, fn.function_id, tys, WRONG_TYPES[name], None)
     assert exc.value.vm_status == "FAILED_TO_DESERIALIZE_ARGUMENT"

@@ -111,18 +111,20 @@ async def test_move_abort_is_committed_as_failure_with_kana_code() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mutate", "vm_error"),
+    ("mutate", "vm_error", "number"),
     [
-        ("signature", "INVALID_SIGNATURE"),
-        ("chain", "BAD_CHAIN_ID"),
-        ("expired", "TRANSACTION_EXPIRED"),
-        ("auth_key", "INVALID_AUTH_KEY"),
-        ("gas_price", "GAS_UNIT_PRICE_BELOW_MIN_BOUND"),
-        ("balance", "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"),
-        ("no_account", "SENDING_ACCOUNT_DOES_NOT_EXIST"),
+        ("signature", "INVALID_SIGNATURE", 1),
+        ("chain", "BAD_CHAIN_ID", 23),
+        ("expired", "TRANSACTION_EXPIRED", 6),
+        ("auth_key", "INVALID_AUTH_KEY", 2),
+        ("gas_price", "GAS_UNIT_PRICE_BELOW_MIN_BOUND", 15),
+        ("balance", "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE", 5),
+        ("no_account", "SENDING_ACCOUNT_DOES_NOT_EXIST", 7),
+        ("max_gas", "MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND", 13),
+        ("gas_price_high", "GAS_UNIT_PRICE_ABOVE_MAX_BOUND", 16),
     ],
 )
-async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str) -> None:
+async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str, number: int) -> None:
     async with served_node() as fx, httpx.AsyncClient() as http:
         kwargs: dict[str, Any] = {}
         if mutate == "chain":
@@ -134,8 +136,13 @@ async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str) -> 
             kwargs["sender"] = fx.account.address
         elif mutate == "gas_price":
             kwargs["gas_price"] = 1
-        elif mutate == "balance":
-            kwargs["max_gas"] = 10**9
+        elif mutate == "balance":  # 2,000,000 units at 1,000 octas > the 10 APT held
+            kwargs["max_gas"] = 2_000_000
+            kwargs["gas_price"] = 1_000
+        elif mutate == "max_gas":
+            kwargs["max_gas"] = 2_000_001
+        elif mutate == "gas_price_high":
+            kwargs["gas_price"] = 10_000_000_001
         elif mutate == "no_account":
             kwargs["signer"] = Account.generate()
         tx = await make(fx, 0, **kwargs)
@@ -147,6 +154,7 @@ async def test_invalid_transactions_are_rejected(mutate: str, vm_error: str) -> 
         body = response.json()
         assert body["error_code"] == "vm_error"
         assert vm_error in body["message"]
+        assert body["vm_error_code"] == number
         assert fx.ledger.calls == []
         assert (await http.get(f"{fx.url}/transactions/by_hash/{tx.hash}")).status_code == 404
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -203,6 +204,29 @@ async def test_cancel_multiple_orders_keeps_u128_ids_as_json_numbers(
     assert data["functionArguments"] == [1338, [int(big), 5], [True, False]]
 
 
+async def test_only_the_documented_scalar_restriction_counts(http: httpx.AsyncClient) -> None:
+    body: dict[str, Any] = {
+        "marketId": 1338,
+        "orderTypes": [True, True],
+        "tradeSides": [True, True],
+        "directions": [False, False],
+        "sizes": [1, 1],
+        "prices": [5, 5],
+        "leverages": [2, 2],
+        "restrictions": [3, 3],  # undocumented: ignored like any unknown key
+    }
+    for path in ("/placeMultipleOrders", "/cancelAndPlaceMultipleOrders"):
+        extra = {"cancelOrderIds": [], "orderSides": []} if "cancel" in path else {}
+        alone = await post(http, path, {**body, **extra})
+        assert alone.status_code == 200, alone.text
+        assert alone.json()["data"]["functionArguments"][-3] == [0, 0]
+        both = await post(http, path, {**body, **extra, "restriction": 1})
+        assert both.json()["data"]["functionArguments"][-3] == [1, 1]
+    with anyio.fail_after(5):  # an absurd exponent is refused at once, not expanded
+        huge = await post(http, "/placeMultipleOrders", {**body, "restriction": "1e999999999"})
+    assert huge.status_code == 400 and "restriction" in huge.json()["message"]
+
+
 async def test_place_multiple_orders_with_restrictions_array(http: httpx.AsyncClient) -> None:
     body = {
         "marketId": 1339,
@@ -291,7 +315,9 @@ async def test_bad_cancel_bodies(http: httpx.AsyncClient, body: dict[str, Any], 
     [
         ({"sizes": [1, 2]}, "sizes"),
         ({"prices": [5.0005]}, "prices[0]"),
-        ({"restrictions": [0, 1]}, "restrictions"),
+        ({"restriction": 256}, "restriction"),
+        ({"restriction": 1.5}, "restriction"),
+        ({"restriction": "1e999999999"}, "restriction"),
         ({"takeProfits": [1, 2]}, "takeProfits"),
         ({"stopLosses": [1, 2]}, "stopLosses"),
         ({"tradeSides": ["maybe"]}, "tradeSides[0]"),

@@ -1,8 +1,11 @@
 """The simulator's fake Aptos fullnode.
 
 * :mod:`.app`: :class:`FakeNode`, the node REST API under ``/v1`` (aiohttp);
-* :mod:`.state`: :class:`NodeState`, accounts, mempool and execution (pure, synchronous);
-* :mod:`.bcs`: decoding and verifying BCS signed transactions (aptos-sdk, imported lazily);
+* :mod:`.state`: :class:`NodeState`, accounts, blocks and execution (pure, synchronous);
+* :mod:`.mempool`: waiting transactions and Aptos' per-account limits;
+* :mod:`.gas`: the gas schedule and bounds; :mod:`.framework`: ``0x1::aptos_account::transfer``;
+* :mod:`.bcs`: decoding and verifying BCS signed transactions (its own reader);
+* :mod:`.vm_status`: the Aptos VM status numbers the node reports;
 * :mod:`.transactions`: transaction records, accounts and the node's error answers.
 """
 

@@ -4,20 +4,27 @@ Routes (shapes follow the Aptos node API)::
 
     GET  /v1                                    ledger info (chain_id, ledger_version, ...)
     GET  /v1/accounts/{address}                 sequence_number, authentication_key
-    GET  /v1/accounts/{address}/module/{name}   module ABI (simulator modules only)
+    GET  /v1/accounts/{address}/module/{name}   module ABI (simulator modules, 0x1::aptos_account)
+    GET  /v1/accounts/{address}/transactions    committed transactions it sent (start, limit)
     GET  /v1/estimate_gas_price                 gas price estimates
     POST /v1/transactions                       BCS signed transaction -> 202 pending JSON
     POST /v1/transactions/simulate              BCS, zero signature -> [user_transaction]
     GET  /v1/transactions/by_hash/{hash}        pending or committed transaction
     GET  /v1/transactions/wait_by_hash/{hash}   the same, long-polling while pending
+    GET  /v1/transactions/by_version/{version}  a committed transaction by ledger version
 
 Errors use the node's shape ``{"message", "error_code", "vm_error_code"}``. The node fields of
 :class:`kana_async.sim.faults.Faults` apply to ``POST /v1/transactions``:
 
 * ``node_drop_request``: the connection is closed before the transaction is read (not executed);
 * ``node_submit_429`` / ``node_submit_5xx``: refused with 429 (``Retry-After: 0``) / 503;
-* ``node_submit_delay``: accepted (and executed) at once, answered that many seconds later;
-* ``node_drop_response``: accepted and executed, then the connection is closed unanswered.
+* ``node_submit_delay``: accepted at once, answered that many seconds later;
+* ``node_drop_response``: accepted and executed, then the connection is closed unanswered;
+* ``node_lose_submission``: answered 202 as if accepted, then forgotten (never executes, its hash
+  answers 404); with ``node_lose_resends`` its re-sent bytes are lost again.
+
+:meth:`FakeNode.restart` is a node restart that may lose the mempool. With a ``block_interval``,
+:meth:`FakeNode.run_blocks` (started by the simulator) commits waiting transactions in blocks.
 
 Like Aptos, re-submitting the identical bytes of a pending transaction answers 202 again and a
 committed one answers ``SEQUENCE_NUMBER_TOO_OLD``: nothing ever executes twice.
@@ -37,6 +44,8 @@ from aiohttp import web
 from kana_async.sim import contract
 from kana_async.sim.faults import Faults
 
+from . import framework
+from .bcs import transaction_hash
 from .state import MIN_GAS_UNIT_PRICE, Ledger, NodeState
 from .transactions import NodeError, Transaction, norm
 
@@ -44,6 +53,9 @@ __all__ = ["BCS_CONTENT_TYPE", "FakeNode"]
 
 log = logging.getLogger("kana_async.sim")
 
+#: Page size of ``/accounts/{address}/transactions`` by default, and the largest allowed.
+DEFAULT_PAGE: Final = 25
+MAX_PAGE: Final = 100
 #: Content type of a BCS signed transaction body.
 BCS_CONTENT_TYPE: Final = "application/x.aptos.signed_transaction+bcs"
 
@@ -59,6 +71,8 @@ class FakeNode:
         faults: switchable faults; the ``node_*`` fields apply to submissions.
         clock: seconds since the epoch (expiry checks, timestamps).
         long_poll: seconds ``wait_by_hash`` waits for a pending transaction before answering.
+        block_interval: seconds between blocks; 0 commits each transaction as soon as its turn
+            comes (no block loop needed).
     """
 
     def __init__(
@@ -69,11 +83,15 @@ class FakeNode:
         faults: Faults,
         clock: Callable[[], float] = time.time,
         long_poll: float = 1.0,
+        block_interval: float = 0.0,
     ) -> None:
-        self.state = NodeState(chain_id=chain_id, ledger=ledger, clock=clock)
+        self.state = NodeState(
+            chain_id=chain_id, ledger=ledger, clock=clock, block_interval=block_interval
+        )
         self.faults = faults
         self.long_poll = long_poll
         self._changed = asyncio.Event()
+        self._lost: set[str] = set()
         self.state.listeners.append(self._on_commit)
 
     # -- accounts (for the simulator and tests) ----------------------------------------------
@@ -108,6 +126,31 @@ class FakeNode:
         account = self.state.accounts.get(norm(address))
         return account.sequence_number if account else 0
 
+    @property
+    def block_interval(self) -> float:
+        """Seconds between blocks (0: no blocks, commits at once)."""
+        return self.state.block_interval
+
+    def restart(self, *, lose_mempool: bool = True) -> int:
+        """Simulate a node restart: with ``lose_mempool``, every accepted transaction that has not
+        executed yet is forgotten (never executes; its hash answers 404). Committed transactions
+        and accounts are kept. Returns how many transactions were forgotten."""
+        gone = self.state.restart(lose_mempool=lose_mempool)
+        self._wake()
+        return len(gone)
+
+    async def run_blocks(self) -> None:
+        """Commit waiting transactions every ``block_interval`` seconds until cancelled."""
+        interval = self.state.block_interval
+        if interval <= 0:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.state.produce_block()
+            except Exception:  # pragma: no cover - a bug must not stop the chain
+                log.exception("fake node: producing a block failed")
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def build_app(self) -> web.Application:
@@ -117,14 +160,19 @@ class FakeNode:
         app.router.add_get("/v1/", self._ledger_info)
         app.router.add_get("/v1/accounts/{address}", self._account)
         app.router.add_get("/v1/accounts/{address}/module/{module}", self._module)
+        app.router.add_get("/v1/accounts/{address}/transactions", self._account_transactions)
         app.router.add_get("/v1/estimate_gas_price", self._gas_price)
         app.router.add_post("/v1/transactions", self._submit)
         app.router.add_post("/v1/transactions/simulate", self._simulate)
         app.router.add_get("/v1/transactions/by_hash/{hash}", self._by_hash)
         app.router.add_get("/v1/transactions/wait_by_hash/{hash}", self._wait_by_hash)
+        app.router.add_get("/v1/transactions/by_version/{version}", self._by_version)
         return app
 
     def _on_commit(self, tx: Transaction) -> None:
+        self._wake()
+
+    def _wake(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -157,7 +205,7 @@ class FakeNode:
                 "ledger_timestamp": str(int(self.state.clock() * 1e6)),
                 "node_role": "full_node",
                 "oldest_block_height": "0",
-                "block_height": version,
+                "block_height": str(self.state.block_height),
                 "git_hash": "kana-async-sim",
             }
         )
@@ -165,10 +213,21 @@ class FakeNode:
     async def _account(self, request: web.Request) -> web.Response:
         return _json(self.state.account_json(_address(request.match_info["address"])))
 
+    async def _account_transactions(self, request: web.Request) -> web.Response:
+        address = _address(request.match_info["address"])
+        self.state.account_json(address)  # 404 for an unknown account
+        start = _query_int(request, "start")
+        limit = _query_int(request, "limit")
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise NodeError(400, f"limit must be 1..{MAX_PAGE}, got {limit}", "invalid_input")
+        page = self.state.sent_by(address, start, limit or DEFAULT_PAGE)
+        return _json([tx.to_json() for tx in page])
+
     async def _module(self, request: web.Request) -> web.Response:
         address = _address(request.match_info["address"])
         name = request.match_info["module"]
         abi = contract.module_abi(name) if address == contract.KANA_PACKAGE else None
+        abi = abi or framework.module_abi(address, name)
         if abi is None:
             raise NodeError(
                 404,
@@ -201,7 +260,14 @@ class FakeNode:
             return _json(
                 {"message": "Service unavailable", "error_code": "internal_error"}, status=503
             )
-        tx = self.state.submit(await _bcs_body(request))
+        data = await _bcs_body(request)
+        again = faults.node_lose_resends and transaction_hash(data) in self._lost
+        lose = again or faults.node_lose_submission > 0
+        tx = self.state.submit(data, forget=lose)
+        if lose and not again:  # counted only for a submission the node would have accepted
+            faults.take("node_lose_submission")
+        if lose:
+            self._lost.add(tx.hash)
         if faults.node_submit_delay > 0:  # accepted at once, answered late
             await asyncio.sleep(faults.node_submit_delay)
         if faults.take("node_drop_response"):
@@ -210,10 +276,24 @@ class FakeNode:
 
     async def _simulate(self, request: web.Request) -> web.Response:
         body = await _bcs_body(request)
-        return _json([self.state.simulate(body).to_json()])
+        tx = self.state.simulate(body)
+        response = _json([tx.to_json()])
+        response.headers["X-Aptos-Gas-Used"] = str(tx.gas_used)
+        return response
 
     async def _by_hash(self, request: web.Request) -> web.Response:
         return _json(self._find(request.match_info["hash"]).to_json())
+
+    async def _by_version(self, request: web.Request) -> web.Response:
+        text = request.match_info["version"]
+        if not text.isascii() or not text.isdigit() or len(text) > 20:
+            raise NodeError(400, f"invalid ledger version {text!r}", "invalid_input")
+        tx = self.state.by_version.get(int(text))
+        if tx is None:
+            raise NodeError(
+                404, f"Transaction not found by Ledger version({text})", "transaction_not_found"
+            )
+        return _json(tx.to_json())
 
     async def _wait_by_hash(self, request: web.Request) -> web.Response:
         tx_hash = request.match_info["hash"]
@@ -255,6 +335,16 @@ def _pending(tx: Transaction) -> dict[str, Any]:
         "signature",
     )
     return {"type": "pending_transaction", **{k: body[k] for k in keep}}
+
+
+def _query_int(request: web.Request, name: str) -> int | None:
+    """An optional non-negative integer query parameter (at most 20 digits)."""
+    text = request.query.get(name)
+    if text is None:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 20:
+        raise NodeError(400, f"invalid {name} {text!r}", "invalid_input")
+    return int(text)
 
 
 def _address(text: str) -> str:

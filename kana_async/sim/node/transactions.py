@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-from kana_async._node_errors import VM_STATUS_CODES
+from .vm_status import vm_status_code
 
-__all__ = ["VM_CODES", "Account", "NodeError", "Transaction", "norm", "vm_error"]
-
-# Aptos StatusCode values for validation failures (vm_error_code): the same table the SDK reads.
-VM_CODES: Final = VM_STATUS_CODES
+__all__ = ["Account", "NodeError", "Transaction", "norm", "vm_error"]
 
 
 class NodeError(Exception):
@@ -34,7 +31,7 @@ def vm_error(name: str) -> NodeError:
         400,
         f"Invalid transaction: Type: Validation Code: {name}",
         "vm_error",
-        VM_CODES.get(name),
+        vm_status_code(name),
     )
 
 

@@ -4,7 +4,8 @@
 :class:`~kana_async.sim.wire.WireError` (400 naming the parameter, 404 for an unknown market).
 :func:`payload` builds the ``{function, typeArguments, functionArguments}`` object of an entry
 function; :func:`order_vectors` / :func:`cancel_vectors` parse the parallel arrays of the
-multi-order POST bodies; :func:`page` applies ``offset`` / ``limit`` / ``order``.
+multi-order POST bodies (one scalar ``restriction`` for all their orders); :func:`page`
+applies ``offset`` / ``limit`` / ``order``.
 """
 
 from __future__ import annotations
@@ -104,8 +105,10 @@ class Params:
         return wire.parse_int(name, self.raw(name), minimum=minimum)
 
     def u8(self, name: str, default: int) -> int:
-        """A ``u8`` (0..255)."""
-        return _fit_u8(name, self.integer(name, default))
+        """A ``u8`` (0..255), range-checked before conversion (``1e999999999`` is a quick 400)."""
+        if not self.has(name):
+            return default
+        return _u8(name, self.raw(name))
 
     def ticks(self, spec: MarketSpec, name: str, default: int | None = None) -> int:
         """A human price → ticks (optional with ``default``)."""
@@ -164,12 +167,9 @@ def order_vectors(p: Params, spec: MarketSpec) -> list[Any]:
     leverages = [
         wire.parse_int(f"leverages[{i}]", v) for i, v in enumerate(p.array("leverages", n))
     ]
-    if p.values.get("restrictions") is not None:
-        restrictions = [
-            _u8(f"restrictions[{i}]", v) for i, v in enumerate(p.array("restrictions", n))
-        ]
-    else:
-        restrictions = [p.u8("restriction", 0)] * n
+    # The documented scalar is authoritative; an undocumented ``restrictions`` array is ignored
+    # like any unknown key, so a client sending only the array gets the default (0).
+    restrictions = [p.u8("restriction", 0)] * n
     tps = p.array("takeProfits", required=False) or [0] * n
     sls = p.array("stopLosses", required=False) or [0] * n
     if len(tps) != n:
@@ -182,13 +182,12 @@ def order_vectors(p: Params, spec: MarketSpec) -> list[Any]:
 
 
 def _u8(name: str, raw: object) -> int:
-    return _fit_u8(name, wire.parse_int(name, raw))
-
-
-def _fit_u8(name: str, value: int) -> int:
-    if value > 255:
-        raise bad(name, f"must fit in a u8 (0..255), got {value}")
-    return value
+    value = wire.parse_decimal(name, raw)
+    if value != value.to_integral_value():
+        raise bad(name, f"expected a whole number, got {raw!r}")
+    if not 0 <= value <= 255:
+        raise bad(name, f"must fit in a u8 (0..255), got {raw!r}")
+    return int(value)
 
 
 def cancel_vectors(p: Params) -> list[Any]:
