@@ -28,6 +28,7 @@ from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_addre
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
+from kana_async.sim.latency import LatencyModel, latency_middleware
 from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
 from kana_async.sim.maker import MarketMaker
 from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
@@ -86,6 +87,8 @@ class Simulator:
         node_port: fake Aptos node port (0: any free port).
         markets: the markets to simulate.
         clock: unix seconds used by every component.
+        latency: delays REST requests, node requests and websocket frames (batched per
+            connection) as the model says; ``None`` (the default): no latency at all.
     """
 
     def __init__(
@@ -100,8 +103,10 @@ class Simulator:
         node_port: int = 0,
         markets: Iterable[MarketSpec] = DEFAULT_MARKETS,
         clock: Callable[[], float] = time.time,
+        latency: LatencyModel | None = None,
     ) -> None:
         self.seed = seed
+        self.latency = latency
         self.api_key = api_key
         self.tick_interval = tick_interval
         self.host = host
@@ -116,7 +121,9 @@ class Simulator:
             faults=self.faults,
             clock=clock,
         )
-        self.hub = WsHub(self.exchange, self.faults, directory=self.directory, clock=clock)
+        self.hub = WsHub(
+            self.exchange, self.faults, directory=self.directory, clock=clock, latency=latency
+        )
         self.maker = MarketMaker(self.exchange, seed) if market_maker else None
         self.driver = LiquidityDriver(
             self.exchange, self.hub, maker=self.maker, tick_interval=tick_interval, clock=clock
@@ -160,11 +167,15 @@ class Simulator:
             directory=self.directory,
             api_key=self.api_key,
             apt_balance=self.node.apt_balance,
+            latency=self.latency,
         )
         app.router.add_get("/ws/", self.hub.handle)
         app.router.add_get("/ws", self.hub.handle)
         rest_port = await self._serve(app, self._ports[0])
-        node_port = await self._serve(self.node.build_app(), self._ports[1])
+        node_app = self.node.build_app()
+        if self.latency is not None and self.latency.enabled:
+            node_app.middlewares.insert(0, latency_middleware(self.latency, "node"))
+        node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
