@@ -18,12 +18,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 from aiohttp import web
 
 from kana_async._config import Network
+from kana_async.recording import Recording
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange
@@ -33,6 +35,7 @@ from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
 from kana_async.sim.maker import MarketMaker
 from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
+from kana_async.sim.replay import Replay, open_recording
 from kana_async.sim.rest import build_rest_app
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
@@ -89,6 +92,13 @@ class Simulator:
         clock: unix seconds used by every component.
         latency: delays REST requests, node requests and websocket frames (batched per
             connection) as the model says; ``None`` (the default): no latency at all.
+        replay: a recording (file path or :class:`~kana_async.recording.Recording`) whose books
+            become the markets' books, whose trades are published on ``recent_trades`` and whose
+            mid is the index price (see :mod:`kana_async.sim.replay`); the house market maker
+            then only runs the markets the recording does not drive.
+        replay_speed: recorded seconds per real second (``math.inf``: as fast as possible).
+        replay_paused: start with the replay paused after its first snapshots (call
+            ``sim.replay.resume()``).
     """
 
     def __init__(
@@ -104,6 +114,9 @@ class Simulator:
         markets: Iterable[MarketSpec] = DEFAULT_MARKETS,
         clock: Callable[[], float] = time.time,
         latency: LatencyModel | None = None,
+        replay: str | Path | Recording | None = None,
+        replay_speed: float = 1.0,
+        replay_paused: bool = False,
     ) -> None:
         self.seed = seed
         self.latency = latency
@@ -124,7 +137,14 @@ class Simulator:
         self.hub = WsHub(
             self.exchange, self.faults, directory=self.directory, clock=clock, latency=latency
         )
-        self.maker = MarketMaker(self.exchange, seed) if market_maker else None
+        self.replay = (
+            Replay(open_recording(replay), self.exchange, self.hub, speed=replay_speed, clock=clock)
+            if replay is not None
+            else None
+        )
+        if self.replay is not None and replay_paused:
+            self.replay.pause()
+        self.maker = self._house_maker(market_maker)
         self.driver = LiquidityDriver(
             self.exchange, self.hub, maker=self.maker, tick_interval=tick_interval, clock=clock
         )
@@ -177,6 +197,9 @@ class Simulator:
             node_app.middlewares.insert(0, latency_middleware(self.latency, "node"))
         node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
+        if self.replay is not None:  # replayed books are there before the first request too
+            self.replay.prime()
+            self._tasks.append(asyncio.create_task(self.replay.run(), name="kana-sim-replay"))
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
         host = self.host
@@ -221,6 +244,15 @@ class Simulator:
         if self._network is None:
             await self.start()
         await self._stopped.wait()
+
+    def _house_maker(self, enabled: bool) -> MarketMaker | None:
+        """The house maker, on every market the replay (if any) does not drive."""
+        if not enabled:
+            return None
+        if self.replay is None:
+            return MarketMaker(self.exchange, self.seed)
+        markets = [m for m in self.exchange.markets if m not in self.replay.markets]
+        return MarketMaker(self.exchange, self.seed, markets=markets) if markets else None
 
     # -- access ---------------------------------------------------------------------------------
 
