@@ -1,29 +1,4 @@
-"""Serve a recorded market (a :mod:`kana_async.recording` file) as the simulator's own market.
-
-:class:`Replay` walks a recording's frames at their recorded pace (times ``speed``):
-
-* an ``orderbook`` frame becomes the market's book: the replay wallet (:data:`REPLAY_WALLET`,
-  unlimited collateral, leverage 1) cancels its previous levels and rests one limit order per
-  recorded level, in one engine transaction. Your own orders match against those levels like
-  against anyone's; when a new recorded book crosses one of your resting orders, the replay's
-  order takes it (you are filled at your price, as the maker). What you take is back at the next
-  recorded book (the recording does not know you traded);
-* the index price follows the recorded mid (best bid + best ask) / 2 of each book, or a
-  ``best_price`` frame's ``mid_price`` for a market recorded without its book;
-* ``recent_trades`` frames are published to the hub's ``recent_trades`` subscribers (market id
-  mapped, ``timestamp`` / ``last_updated`` set to now); they are market data, not trades of this
-  exchange: they do not fill your orders, move the last price or appear in ``getAllTrades``.
-  Snapshot frames (the history a subscriber got first) are skipped;
-* other topics are skipped.
-
-Recorded markets are mapped onto the simulator's by symbol (the recording header's ``markets``:
-a mainnet ``APT-USD`` recording drives the simulator's ``APT-USD``), else by equal market id;
-frames of markets neither finds are skipped. Levels are put on the simulator's grid: bid prices
-rounded down, ask prices up to the tick, sizes down to the lot; levels below the market's minimum
-size are left out, and opening levels are cut to fit the market's ``max_position_value`` (the
-replay wallet is a trader like any other). :attr:`Replay.stats` counts what was served, skipped
-and cut.
-"""
+"""The :class:`Replay`: pacing, pause / resume, and what each recorded frame does to the engine."""
 
 from __future__ import annotations
 
@@ -34,16 +9,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 from kana_async.recording import RecordedFrame, Recording, load_recording
 from kana_async.sim.contract import MoveAbort
-from kana_async.sim.engine import Exchange, OrderRecord, OrderRequest, normalize_address
+from kana_async.sim.engine import Exchange, normalize_address
 from kana_async.sim.markets import MarketSpec
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
+
+from .book import decimal_of, level_orders, levels, recorded_mid, to_grid
 
 __all__ = ["REPLAY_WALLET", "Replay", "ReplayStats", "open_recording"]
 
@@ -52,7 +29,6 @@ log = logging.getLogger("kana_async.sim")
 #: The wallet whose orders carry the replayed books.
 REPLAY_WALLET: Final = normalize_address("0x4e71a7")
 _BANKROLL: Final = 10**18  # quote units: effectively unlimited
-_LEVERAGE: Final = 1
 #: Frames served between two yields to the event loop when replaying as fast as possible.
 _BURST: Final = 64
 
@@ -268,7 +244,9 @@ class Replay:
         elif frame.topic == "recent_trades" and not frame.snapshot:
             self._publish_trades(spec, rows)
         elif frame.topic == "best_price" and market_id not in self.book_markets:
-            mid = _decimal(rows[0].get("mid_price")) if rows and isinstance(rows[0], dict) else None
+            mid = (
+                decimal_of(rows[0].get("mid_price")) if rows and isinstance(rows[0], dict) else None
+            )
             self._set_index(spec, mid)
         else:
             self.stats.skipped += 1
@@ -280,36 +258,15 @@ class Replay:
         self.exchange.deposit(self.wallet, _BANKROLL)
         self._funded = True
 
-    def _levels(self, spec: MarketSpec, rows: list[Any]) -> tuple[dict[int, int], dict[int, int]]:
-        """Recorded rows → (bids, asks) as ticks → lots on the simulator's grid."""
-        bids: dict[int, int] = {}
-        asks: dict[int, int] = {}
-        for row in rows:
-            if not isinstance(row, dict):
-                continue
-            price, size = _decimal(row.get("price")), _decimal(row.get("size"))
-            if price is None or size is None or price <= 0 or size <= 0:
-                continue
-            is_ask = row.get("is_ask") is True
-            ticks = _to_grid(price.scaleb(spec.quote_precision), spec.tick_size, up=is_ask)
-            lots = int(size.scaleb(spec.base_decimals) // spec.lot_size)
-            if ticks <= 0 or lots <= 0:
-                continue
-            side = asks if is_ask else bids
-            side[ticks] = side.get(ticks, 0) + lots
-        if bids and asks:  # a crossed recording: keep the asks, drop the bids that cross them
-            best_ask = min(asks)
-            bids = {t: lots for t, lots in bids.items() if t < best_ask}
-        return bids, asks
-
     def _apply_book(self, spec: MarketSpec, rows: list[Any]) -> None:
         if not self._funded:
             self._fund()
-        bids, asks = self._levels(spec, rows)
-        recorded_mid = _recorded_mid(rows)
+        bids, asks = levels(spec, rows)
         market_id = spec.market_id
         own = self.exchange.open_orders(self.wallet, market_id)  # all of them replay levels
-        orders = self._orders(spec, bids, asks, own)
+        positions = self.exchange.positions(self.wallet, market_id)
+        orders, cut = level_orders(spec, bids, asks, positions, own)
+        self.stats.levels_cut += cut
         try:
             self.exchange.cancel_and_place_orders(
                 self.wallet,
@@ -323,59 +280,12 @@ class Replay:
             self.stats.books_refused += 1
         else:
             self.stats.books += 1
-        self._set_index(spec, recorded_mid)
-
-    def _orders(
-        self,
-        spec: MarketSpec,
-        bids: dict[int, int],
-        asks: dict[int, int],
-        cancelled: list[OrderRecord],
-    ) -> list[OrderRequest]:
-        """Limit orders resting ``bids`` and ``asks`` once ``cancelled`` are gone.
-
-        Each level first closes what the wallet holds on the other side, then opens the rest.
-        """
-        positions = self.exchange.positions(self.wallet, spec.market_id)
-        closable = {p.trade_side: p.available_order_size for p in positions}
-        for order in cancelled:
-            if order.direction:
-                closable[order.trade_side] = (
-                    closable.get(order.trade_side, 0) + order.remaining_size
-                )
-        value = {p.trade_side: p.value for p in positions}
-        cap = spec.max_position_value
-        orders: list[OrderRequest] = []
-        for is_buy, levels in (
-            (True, sorted(bids.items(), reverse=True)),
-            (False, sorted(asks.items())),
-        ):
-            close_side = not is_buy  # a buy closes a short, a sell closes a long
-            for ticks, lots in levels:
-                closing = min(lots, closable.get(close_side, 0))
-                if closing:
-                    closable[close_side] -= closing
-                    orders.append(OrderRequest(True, close_side, True, closing, ticks, _LEVERAGE))
-                opening = lots - closing
-                if cap and opening:
-                    room = cap - value.get(is_buy, 0)
-                    notional = spec.notional_units(opening, ticks)
-                    if notional > room:
-                        fit = max(0, opening * room // notional) if notional else 0
-                        opening = min(opening, fit)
-                        self.stats.levels_cut += 1
-                if opening and opening < spec.min_lots:
-                    if not closing:
-                        self.stats.levels_cut += 1
-                    opening = 0
-                if opening:
-                    orders.append(OrderRequest(True, is_buy, False, opening, ticks, _LEVERAGE))
-        return orders
+        self._set_index(spec, recorded_mid(rows))
 
     def _set_index(self, spec: MarketSpec, mid: Decimal | None) -> None:
         if mid is None or mid <= 0:
             return
-        ticks = _to_grid(mid.scaleb(spec.quote_precision), spec.tick_size, up=False)
+        ticks = to_grid(mid.scaleb(spec.quote_precision), spec.tick_size, up=False)
         if ticks > 0:
             self.exchange.set_index_price(spec.market_id, ticks)
             self.stats.index_updates += 1
@@ -392,35 +302,3 @@ class Replay:
         if out:
             self.hub.publish("recent_trades", key, out)
             self.stats.trades += len(out)
-
-
-def _decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        value = Decimal(str(raw)) if not isinstance(raw, Decimal) else raw
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-def _to_grid(raw_ticks: Decimal, tick_size: int, *, up: bool) -> int:
-    """``raw_ticks`` (fractional) onto a multiple of ``tick_size``: up or down."""
-    steps = (raw_ticks / tick_size).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
-    return int(steps) * tick_size
-
-
-def _recorded_mid(rows: list[Any]) -> Decimal | None:
-    """(best bid + best ask) / 2 of recorded rows, as recorded (before any rounding)."""
-    bids: list[Decimal] = []
-    asks: list[Decimal] = []
-    for row in rows:
-        if not isinstance(row, dict):
-            continue
-        price, size = _decimal(row.get("price")), _decimal(row.get("size"))
-        if price is None or size is None or price <= 0 or size <= 0:
-            continue
-        (asks if row.get("is_ask") is True else bids).append(price)
-    if not bids or not asks:
-        return None
-    return (max(bids) + min(asks)) / 2
