@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 
 import anyio
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from kana_async._client import KanaClient
+from kana_async._signing import Account
+from kana_async.models.enums import Side
 from kana_async.sim.latency import Latency, LatencyModel, WsBatching
 from kana_async.sim.server import Simulator
 from kana_async.sim.ws.connections import frame
@@ -187,3 +191,43 @@ async def test_malformed_fault_keeps_working_with_batches(
             texts = [await ws.recv() for _ in range(3)]
     assert texts[0] != sent[0]  # the fault replaced the first frame by garbage
     assert texts[1:] == sent[1:]
+
+
+async def test_stall_fault_drops_a_pending_batch_and_resumes(
+    batched: tuple[Simulator, LatencyModel],
+) -> None:
+    sim, _ = batched
+    async with connect(sim.network.ws_url, ping_interval=None) as ws:
+        await ws.send(json.dumps({"topic": "orderbook", "market_id": MARKET}))
+        await recv_json(ws)
+        sim.faults.ws_stall = True
+        await eventually(lambda: sim.hub.stalled)
+        assert sim.hub.publish_raw("orderbook", MARKET, numbered(3)) == 3  # dropped: stalled
+        sim.faults.ws_stall = False
+        await eventually(lambda: not sim.hub.stalled)
+        sim.hub.publish_raw("orderbook", MARKET, sent := numbered(2))
+        with anyio.fail_after(10):
+            texts = [await ws.recv() for _ in range(2)]
+    assert texts == sent  # only what was queued after the stall, in order
+
+
+async def test_sdk_trading_works_under_realistic_latency() -> None:
+    """Deposit and a market order through the SDK with every channel delayed (scaled down)."""
+    model = LatencyModel.realistic(seed=7, scale=0.05)
+    async with Simulator(seed=3, tick_interval=0.05, latency=model) as sim:
+        funded = sim.new_account()
+        account = Account.from_hex(funded.private_key_hex)
+        async with KanaClient(sim.network, account=account) as kana:
+            market = sim.network.market_id("APT-USD")
+            await kana.trading.deposit(Decimal("100"))
+            result = await kana.trading.place_market_order(
+                market, side=Side.LONG, size=Decimal("0.5"), leverage=2
+            )
+            assert result.success
+            (position,) = await kana.portfolio.positions(market_id=market)
+            assert position.size == Decimal("0.5")
+    submits = model.applied("node POST /v1/transactions")
+    assert len(submits) >= 2  # the deposit and the order went through the delayed node
+    assert submits == model.schedule("node POST /v1/transactions", len(submits))
+    assert all(d >= 0.080 * 0.05 for d in submits)
+    assert model.applied("rest GET /getMarketInfo")
