@@ -111,6 +111,10 @@ async def test_replay_serves_every_book_and_trade_in_order() -> None:
         last_bids, last_asks = books[-1]
         assert index_ticks(sim, APT) == (last_bids[0][0] + last_asks[0][0]) // 2
         assert sim.exchange.market_trades(APT) == []  # recorded trades are market data only
+        async with connect(sim.network.ws_url, ping_interval=None) as late:
+            await late.send(json.dumps({"topic": "recent_trades", "market_id": str(APT)}))
+            snapshot = (await recv_json(late))["data"]
+        assert [t["trade_id"] for t in snapshot] == [t["trade_id"] for t in trades[-50:]]
     assert [(t["trade_id"], t["price"], t["size"]) for t in published] == [
         (t["trade_id"], t["price"], t["size"]) for t in trades
     ]

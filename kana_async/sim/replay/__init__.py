@@ -11,9 +11,10 @@
 * the index price follows the recorded mid (best bid + best ask) / 2 of each book, or a
   ``best_price`` frame's ``mid_price`` for a market recorded without its book;
 * ``recent_trades`` frames are published to the hub's ``recent_trades`` subscribers (market id
-  mapped, ``timestamp`` / ``last_updated`` set to now); they are market data, not trades of this
-  exchange: they do not fill your orders, move the last price or appear in ``getAllTrades``.
-  Snapshot frames (the history a subscriber got first) are skipped;
+  mapped, ``timestamp`` / ``last_updated`` set to now) and the latest of them join the topic's
+  snapshot for new subscribers; they are market data, not trades of this exchange: they do not
+  fill your orders, move the last price or appear in ``getAllTrades``. Recorded snapshot frames
+  (the history the recorder got first) are skipped;
 * other topics are skipped.
 
 Recorded markets are mapped onto the simulator's by symbol (the recording header's ``markets``:

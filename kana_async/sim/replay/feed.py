@@ -300,5 +300,5 @@ class Replay:
             if isinstance(row, dict):
                 out.append({**row, "market_id": key, "timestamp": now, "last_updated": now})
         if out:
-            self.hub.publish("recent_trades", key, out)
+            self.hub.publish_external_trades(spec.market_id, out)
             self.stats.trades += len(out)

@@ -176,6 +176,15 @@ class WsHub(Connections):
             if self._subs.get(("best_price", key)):
                 self.publish("best_price", key, self.rows.best_price(market_id))
 
+    def publish_external_trades(self, market_id: int, rows: list[dict[str, Any]]) -> None:
+        """Publish ``rows``, trades that did not happen on this exchange, on ``recent_trades``.
+
+        The latest of them also join the topic's snapshot for new subscribers (recorded market
+        data, for example).
+        """
+        self.rows.add_external_trades(market_id, rows)
+        self.publish("recent_trades", str(market_id), rows)
+
     def publish_funding(self) -> None:
         """Push every market's current funding rate to ``live_funding_rate`` subscribers."""
         if self._subs.get(("live_funding_rate", "")):
