@@ -2,16 +2,19 @@
 
 A :class:`LatencyModel` says how long each request or websocket batch is held back:
 
-* every **endpoint** has a :class:`Latency` (a fixed ``base`` plus a random ``jitter`` drawn from
-  a distribution, plus rare ``spike`` outliers). Endpoints are named ``"rest GET /getMarketInfo"``,
-  ``"node POST /v1/transactions"``, ``"node GET /v1/transactions/by_hash/{hash}"`` (the route's
-  pattern, not the concrete path) and ``"ws"``; an endpoint without its own entry uses its
-  channel's (``rest``, ``node`` or ``ws``);
+* every **endpoint** has a :class:`Latency`: a fixed ``base`` plus a random ``jitter`` drawn from
+  a distribution, plus rare ``spike`` outliers, plus an ``error_probability`` (the request is
+  answered 503 after its delay, or the websocket connection is dropped instead of a batch).
+  Endpoints are named ``"rest GET /getMarketInfo"``, ``"node POST /v1/transactions"``,
+  ``"node GET /v1/transactions/by_hash/{hash}"`` (the route's pattern, not the concrete path)
+  and ``"ws"``; an endpoint without its own entry uses its channel's (``rest``, ``node``,
+  ``ws``);
 * every endpoint draws from its **own random stream**, seeded from ``(seed, endpoint)``: the n-th
   request to an endpoint always gets the same delay, whatever other endpoints are doing. Each
   websocket connection has its own stream too (``"ws#0"``, ``"ws#1"``… in the order the hub
   accepted them). :meth:`LatencyModel.schedule` previews a stream without consuming it and
-  :attr:`LatencyModel.delays` records the delays actually applied;
+  :attr:`LatencyModel.delays` records the delays actually applied (and
+  :meth:`LatencyModel.error_schedule` / :attr:`LatencyModel.errors` the failures);
 * the websocket hub queues frames per connection and sends them in **batches**: the first frame
   queued on an idle connection waits one sampled delay, every frame queued meanwhile joins it, and
   after a batch of ``n`` frames the connection is busy for ``n × WsBatching.per_frame`` seconds
@@ -68,6 +71,10 @@ class Latency:
         distribution: how the random part is drawn.
         spike_probability: chance (0..1) that a delay also gets ``spike`` added.
         spike: extra seconds of a spike (a GC pause, a slow replica), ``>= 0``.
+        error_probability: chance (0..1) that, after its delay, a request is answered with
+            HTTP 503 instead of being handled, or a websocket batch drops its connection (TCP
+            abort) instead of being sent. Drawn from a stream of its own, so it does not change
+            the delays.
     """
 
     base: float = 0.0
@@ -75,23 +82,25 @@ class Latency:
     distribution: Distribution = "exponential"
     spike_probability: float = 0.0
     spike: float = 0.0
+    error_probability: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("base", "jitter", "spike"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value}")
-        if not 0.0 <= self.spike_probability <= 1.0:
-            raise ValueError(f"spike_probability must be in 0..1, got {self.spike_probability}")
+        for name in ("spike_probability", "error_probability"):
+            chance = getattr(self, name)
+            if not 0.0 <= chance <= 1.0:
+                raise ValueError(f"{name} must be in 0..1, got {chance}")
         if self.distribution not in ("exponential", "uniform", "normal"):
             raise ValueError(f"unknown distribution {self.distribution!r}")
 
     @property
     def is_zero(self) -> bool:
-        """True when every delay is 0 (nothing to wait for)."""
-        return (
-            self.base == 0 and self.jitter == 0 and (self.spike == 0 or not self.spike_probability)
-        )
+        """True when every delay is 0 and nothing fails (nothing to do)."""
+        no_spike = self.spike == 0 or not self.spike_probability
+        return self.base == 0 and self.jitter == 0 and no_spike and not self.error_probability
 
     def sample(self, rng: random.Random) -> float:
         """One delay in seconds drawn with ``rng`` (two draws from it, whatever the settings)."""
@@ -151,19 +160,34 @@ class WsBatching:
 class DelayStream:
     """The seeded sequence of delays of one endpoint (or one websocket connection)."""
 
-    __slots__ = ("_model", "_rng", "key", "latency")
+    __slots__ = ("_errors", "_model", "_rng", "count", "key", "latency")
 
     def __init__(self, model: LatencyModel, key: str, latency: Latency) -> None:
         self._model = model
         self.key = key
         self.latency = latency
         self._rng = random.Random(f"{model.seed}/{key}")
+        self._errors = random.Random(f"{model.seed}/{key}/errors")
+        #: Requests (or batches) drawn so far.
+        self.count = 0
 
     def next(self) -> float:
         """The next delay in seconds (recorded in the model's :attr:`LatencyModel.delays`)."""
+        return self.next_request()[0]
+
+    def next_request(self) -> tuple[float, bool]:
+        """The next ``(delay in seconds, fails)``; both recorded in the model.
+
+        ``fails`` is drawn with ``error_probability`` from the stream's error generator (one
+        draw per request whatever the probability, so the sequence only depends on the seed).
+        """
         delay = self.latency.sample(self._rng)
+        fails = self._errors.random() < self.latency.error_probability
         self._model.delays.append((self.key, delay))
-        return delay
+        if fails:
+            self._model.errors.append((self.key, self.count))
+        self.count += 1
+        return delay, fails
 
 
 @dataclass(slots=True)
@@ -190,6 +214,7 @@ class LatencyModel:
     ws_batching: WsBatching = field(default_factory=WsBatching)
     log_size: int = 10_000
     delays: collections.deque[tuple[str, float]] = field(init=False, repr=False)
+    errors: collections.deque[tuple[str, int]] = field(init=False, repr=False)
     _streams: dict[str, DelayStream] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -198,6 +223,7 @@ class LatencyModel:
             if name.split(" ", 1)[0].split("#", 1)[0] not in CHANNELS:
                 raise ValueError(f"endpoint {name!r} does not start with one of {CHANNELS}")
         self.delays = collections.deque(maxlen=self.log_size)
+        self.errors = collections.deque(maxlen=self.log_size)
 
     @classmethod
     def realistic(cls, seed: int = 0, *, scale: float = 1.0) -> LatencyModel:
@@ -225,7 +251,7 @@ class LatencyModel:
 
     @property
     def enabled(self) -> bool:
-        """False when no endpoint can be delayed (the servers then skip the model entirely)."""
+        """False when no endpoint can be delayed or fail (the servers then skip the model)."""
         parts = (self.rest, self.node, self.ws, *self.endpoints.values())
         return not all(latency.is_zero for latency in parts) or self.ws_batching.per_frame > 0
 
@@ -265,6 +291,16 @@ class LatencyModel:
         latency = self.latency_for(endpoint)
         return [latency.sample(rng) for _ in range(count)]
 
+    def error_schedule(self, endpoint: str, count: int) -> list[bool]:
+        """Which of the first ``count`` requests to ``endpoint`` fail, without consuming."""
+        rng = random.Random(f"{self.seed}/{endpoint}/errors")
+        chance = self.latency_for(endpoint).error_probability
+        return [rng.random() < chance for _ in range(count)]
+
+    def failed(self, endpoint: str) -> list[int]:
+        """0-based numbers of the requests to ``endpoint`` that failed so far."""
+        return [number for key, number in self.errors if key == endpoint]
+
     def applied(self, endpoint: str) -> list[float]:
         """The delays applied to ``endpoint`` so far (as far as :attr:`delays` remembers)."""
         return [delay for key, delay in self.delays if key == endpoint]
@@ -278,20 +314,37 @@ def endpoint_key(channel: str, request: web.Request) -> str:
     return f"{channel} {request.method} {pattern}"
 
 
-def latency_middleware(model: LatencyModel, channel: str) -> Middleware:
+def _unavailable() -> web.StreamResponse:
+    return web.json_response({"message": "service temporarily unavailable"}, status=503)
+
+
+def latency_middleware(
+    model: LatencyModel,
+    channel: str,
+    *,
+    unavailable: Callable[[], web.StreamResponse] = _unavailable,
+) -> Middleware:
     """An aiohttp middleware holding every request of ``channel`` back by the model's delay.
 
-    The delay is drawn from the request's endpoint stream (:func:`endpoint_key`) and slept
-    before the request is handled. Args: ``model``; ``channel``: ``"rest"`` or ``"node"``.
+    The delay and the error draw come from the request's endpoint stream (:func:`endpoint_key`):
+    the middleware sleeps the delay, then answers ``unavailable()`` (an HTTP 503 in the server's
+    own error format) when the draw says the request fails, else hands it on.
+
+    Args:
+        model: the latency model.
+        channel: ``"rest"`` or ``"node"``.
+        unavailable: builds the answer of a failed request.
     """
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
 
     @web.middleware
     async def delay_requests(request: web.Request, handler: _Handler) -> web.StreamResponse:
-        delay = model.next_delay(endpoint_key(channel, request))
+        delay, fails = model.stream(endpoint_key(channel, request)).next_request()
         if delay > 0:
             await asyncio.sleep(delay)
+        if fails:
+            return unavailable()
         return await handler(request)
 
     return delay_requests

@@ -194,7 +194,9 @@ class Simulator:
         rest_port = await self._serve(app, self._ports[0])
         node_app = self.node.build_app()
         if self.latency is not None and self.latency.enabled:
-            node_app.middlewares.insert(0, latency_middleware(self.latency, "node"))
+            node_app.middlewares.insert(
+                0, latency_middleware(self.latency, "node", unavailable=_node_unavailable)
+            )
         node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
         if self.replay is not None:  # replayed books are there before the first request too
@@ -325,6 +327,12 @@ class Simulator:
     def firehoses(self) -> Sequence[Firehose]:
         """The running firehoses."""
         return [hose for hose, _ in self._firehoses]
+
+
+def _node_unavailable() -> web.StreamResponse:
+    """The fake node's answer to a request the latency model fails (as the real node's 503)."""
+    body = {"message": "Service unavailable", "error_code": "internal_error", "vm_error_code": None}
+    return web.json_response(body, status=503)
 
 
 def _whole_units(value: Decimal | int | str, scale: int, name: str) -> int:

@@ -129,3 +129,28 @@ def test_bad_model_settings_are_refused() -> None:
         WsBatching(per_frame=-1.0)
     with pytest.raises(ValueError, match="scale"):
         Latency(1.0).scaled(-2.0)
+
+
+def test_errors_are_seeded_and_do_not_change_the_delays() -> None:
+    plain = LatencyModel(seed=4, rest=Latency(0.01, 0.01))
+    failing = LatencyModel(seed=4, rest=Latency(0.01, 0.01, error_probability=0.25))
+    assert failing.schedule(REST, 100) == plain.schedule(REST, 100)
+    errors = failing.error_schedule(REST, 2000)
+    assert errors == LatencyModel(seed=4, rest=Latency(error_probability=0.25)).error_schedule(
+        REST, 2000
+    )
+    assert 400 < sum(errors) < 600
+    assert plain.error_schedule(REST, 50) == [False] * 50
+    assert failing.error_schedule("rest GET /getFills", 2000) != errors
+    stream = failing.stream(REST)
+    drawn = [stream.next_request() for _ in range(20)]
+    assert [fails for _, fails in drawn] == errors[:20]
+    assert failing.failed(REST) == [i for i, fails in enumerate(errors[:20]) if fails]
+    assert stream.count == 20
+
+
+def test_a_model_with_only_errors_is_enabled() -> None:
+    model = LatencyModel(node=Latency(error_probability=0.1))
+    assert model.enabled and not model.node.is_zero
+    with pytest.raises(ValueError, match="error_probability"):
+        Latency(error_probability=-0.1)

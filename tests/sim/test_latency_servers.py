@@ -15,6 +15,7 @@ import anyio
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from kana_async._client import KanaClient
 from kana_async._signing import Account
@@ -231,3 +232,48 @@ async def test_sdk_trading_works_under_realistic_latency() -> None:
     assert submits == model.schedule("node POST /v1/transactions", len(submits))
     assert all(d >= 0.080 * 0.05 for d in submits)
     assert model.applied("rest GET /getMarketInfo")
+
+
+async def test_rest_errors_follow_the_seeded_error_schedule() -> None:
+    model = LatencyModel(seed=5, rest=Latency(0.0005, error_probability=0.3))
+    expected = model.error_schedule("rest GET /getMarketInfo", 30)
+    assert any(expected) and not all(expected)
+    async with (
+        Simulator(seed=3, market_maker=False, tick_interval=60, latency=model) as sim,
+        httpx.AsyncClient(base_url=sim.network.rest_url, timeout=10) as http,
+    ):
+        replies = [await http.get("/getMarketInfo", params={"marketId": MARKET}) for _ in range(30)]
+    assert [r.status_code == 503 for r in replies] == expected
+    failed = next(r for r in replies if r.status_code == 503)
+    assert failed.json() == {"success": False, "message": "service temporarily unavailable"}
+    assert all(r.json()["success"] for r in replies if r.status_code == 200)
+
+
+async def test_node_errors_answer_in_the_nodes_format() -> None:
+    model = LatencyModel(seed=5, endpoints={"node GET /v1": Latency(error_probability=1.0)})
+    async with (
+        Simulator(seed=3, market_maker=False, tick_interval=60, latency=model) as sim,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        failed = await http.get(sim.network.node_url)
+        other = await http.get(f"{sim.network.node_url}/estimate_gas_price")
+    assert failed.status_code == 503
+    assert failed.json() == {
+        "message": "Service unavailable",
+        "error_code": "internal_error",
+        "vm_error_code": None,
+    }
+    assert other.status_code == 200  # only that endpoint fails
+    assert model.failed("node GET /v1") == [0]
+
+
+async def test_a_failed_ws_batch_drops_the_connection() -> None:
+    model = LatencyModel(seed=5, ws=Latency(0.001, error_probability=1.0))
+    async with Simulator(seed=3, market_maker=False, tick_interval=60, latency=model) as sim:
+        async with connect(sim.network.ws_url, ping_interval=None) as ws:
+            await ws.send(json.dumps({"topic": "orderbook", "market_id": MARKET}))
+            with anyio.fail_after(10), pytest.raises(ConnectionClosed):
+                await ws.recv()
+        assert list(sim.hub.batches) == [(0, model.schedule("ws#0", 1)[0], 0)]
+        assert model.failed("ws#0") == [0]
+        await eventually(lambda: sim.hub.connection_count == 0)

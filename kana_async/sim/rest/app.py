@@ -141,7 +141,8 @@ def build_rest_app(
         gets[path] = functools.partial(listing, exchange)
     middlewares: list[Middleware] = [rest.middleware]
     if latency is not None and latency.enabled:
-        middlewares.insert(0, latency_middleware(latency, "rest"))
+        unavailable = functools.partial(_error, 503, "service temporarily unavailable")
+        middlewares.insert(0, latency_middleware(latency, "rest", unavailable=unavailable))
     app = web.Application(middlewares=middlewares)
     for path, fn in gets.items():
         app.router.add_get(path, rest.get(fn), allow_head=False)

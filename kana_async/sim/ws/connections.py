@@ -10,7 +10,8 @@ With a :class:`~kana_async.sim.latency.LatencyModel` the frames of each connecti
 batches: the first frame queued on an idle connection waits one delay drawn from the connection's
 own stream, every frame queued meanwhile joins that batch (at most ``WsBatching.max_batch``), and
 after sending ``n`` frames the connection stays busy ``n × WsBatching.per_frame`` seconds. Order
-is kept per connection; :attr:`Connections.batches` records ``(connection, delay, frames)``.
+is kept per connection; :attr:`Connections.batches` records ``(connection, delay, frames)``. A
+batch the model fails (``Latency.error_probability``) aborts its connection instead.
 """
 
 from __future__ import annotations
@@ -206,9 +207,15 @@ class Connections:
             await conn.wake.wait()
             conn.wake.clear()
             while conn.frames and not self._stalled:
-                delay = delays.next()
+                delay, fails = delays.next_request()
                 if delay > 0:
                     await asyncio.sleep(delay)
+                if fails:  # the model drops this connection instead of sending the batch
+                    self.batches.append((conn.index, delay, 0))
+                    conn.frames.clear()
+                    if conn.transport is not None:
+                        conn.transport.abort()
+                    return
                 sent = 0
                 while conn.frames and sent < batching.max_batch and not self._stalled:
                     await conn.ws.send_str(conn.frames.popleft())
