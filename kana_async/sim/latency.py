@@ -190,7 +190,7 @@ class DelayStream:
         return delay, fails
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class LatencyModel:
     """Per-endpoint latency with seeded jitter (see the module docstring).
 
