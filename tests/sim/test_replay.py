@@ -169,8 +169,14 @@ def test_bad_replay_settings_are_refused(tmp_path: Path) -> None:
 
 
 async def run_bot(seed: int) -> list[tuple[object, ...]]:
-    """A simple bot: one market buy, two resting bids below the market; then the whole replay."""
-    async with Simulator(seed=seed, replay=SAMPLE, replay_speed=FAST, replay_paused=True) as sim:
+    """A simple bot: one market buy, two resting bids below the market; then the whole replay.
+
+    No house maker on the other markets: order and trade ids count every order of the exchange,
+    so the maker's wall-clock steps would change them (not the prices, sizes or fees).
+    """
+    async with Simulator(
+        seed=seed, replay=SAMPLE, replay_speed=FAST, replay_paused=True, market_maker=False
+    ) as sim:
         funded = sim.new_account()
         async with KanaClient(
             sim.network, account=Account.from_hex(funded.private_key_hex)
