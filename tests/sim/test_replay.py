@@ -19,7 +19,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from kana_async._client import KanaClient
 from kana_async._signing import Account
 from kana_async.models.enums import Side
+from kana_async.models.trades import Trade
 from kana_async.recording import load_recording
+from kana_async.sim.latency import LatencyModel
 from kana_async.sim.replay import REPLAY_WALLET
 from kana_async.sim.server import Simulator
 
@@ -281,3 +283,50 @@ async def test_a_mainnet_recording_drives_the_markets_of_the_same_symbol(tmp_pat
         assert (replay.stats.books, replay.stats.trades, replay.stats.index_updates) == (1, 1, 2)
         assert replay.stats.skipped == 2  # market 999 and the frame that is not JSON
         assert replay.stats.frames == 5
+
+
+async def test_sdk_streams_read_the_replay_through_a_delayed_hub() -> None:
+    """The SDK's typed streams decode the replayed trades and books, with websocket latency."""
+    trades = recorded_trades()
+    model = LatencyModel.realistic(seed=7, scale=0.02)
+    async with (
+        Simulator(
+            seed=1,
+            replay=SAMPLE,
+            replay_speed=FAST,
+            replay_paused=True,
+            market_maker=False,
+            latency=model,
+        ) as sim,
+        KanaClient(sim.network) as kana,
+        kana.streams.recent_trades(APT) as stream,
+        kana.streams.orderbook(APT) as books,
+    ):
+        assert sim.replay is not None
+        with anyio.fail_after(20):
+            first_book = await anext(books)
+            await until_subscribed(sim)
+            sim.replay.resume()
+            got: list[Trade] = []
+            async for item in stream:
+                assert isinstance(item, Trade)  # no reconnect: no Reconnected notice
+                got.append(item)
+                if len(got) == len(trades):
+                    break
+    first_bids, first_asks = recorded_books()[0]
+    assert first_book.bids[0].price == Decimal(first_bids[0][0]) / 1000
+    assert first_book.asks[0].price == Decimal(first_asks[0][0]) / 1000
+    assert [t.trade_id for t in got] == [t["trade_id"] for t in trades]
+    assert [t.price for t in got] == [Decimal(t["price"]) for t in trades]
+    assert all(t.market_id == APT for t in got)
+    assert model.applied("ws#0")  # the frames went through the batched writer
+    assert all(index == 0 for index, _, _ in sim.hub.batches)
+
+
+async def until_subscribed(sim: Simulator) -> None:
+    """Wait until the SDK's connection subscribed both topics on the hub."""
+    while not (  # noqa: ASYNC110 - polling state owned by the server
+        sim.hub.subscriber_count("recent_trades", str(APT))
+        and sim.hub.subscriber_count("orderbook", str(APT))
+    ):
+        await anyio.sleep(0.005)
