@@ -330,3 +330,37 @@ async def until_subscribed(sim: Simulator) -> None:
         and sim.hub.subscriber_count("orderbook", str(APT))
     ):
         await anyio.sleep(0.005)
+
+
+async def test_a_book_that_fills_a_resting_order_still_fits_the_position_cap(
+    tmp_path: Path,
+) -> None:
+    """Levels cut to the cap one by one would fail once the first one fills: retried together."""
+    header = {"format": "kana-async-recording", "version": 1, "network": "sim", "markets": {}}
+    quiet = [level(str(APT), False, "5.50", "1"), level(str(APT), True, "5.90", "1")]
+    # Each ask alone is cut to $125; after the first fills 1 APT the second would pass the cap.
+    crossing = [level(str(APT), True, "5.75", "100"), level(str(APT), True, "5.76", "100")]
+    entries = [
+        {"t": 0.0, "snapshot": True, "frame": {"message": "orderbook", "data": quiet}},
+        {"t": 0.1, "frame": {"message": "orderbook", "data": crossing}},
+    ]
+    path = tmp_path / "cap.jsonl"
+    path.write_text(jsonl(header, entries))
+    async with Simulator(
+        seed=1, replay=path, replay_speed=FAST, replay_paused=True, market_maker=False
+    ) as sim:
+        replay = sim.replay
+        assert replay is not None
+        bot = sim.new_account()
+        sim.exchange.deposit(bot.address, 1000 * 10**6)
+        bid = sim.exchange.place_limit_order(bot.address, APT, True, False, 1000, 5800, 2)
+        replay.resume()
+        with anyio.fail_after(10):
+            await replay.wait_finished()
+        assert replay.stats.books == 2 and replay.stats.books_refused == 0
+        assert sim.exchange.order(APT, bid.order_id).status == "Filled"  # type: ignore[union-attr]
+        (short,) = sim.exchange.positions(REPLAY_WALLET, APT)
+        assert short.size == 1000 and not short.trade_side
+        _, asks = sim.exchange.book(APT)
+        # Together the opening asks add at most $125 to the short: 21.739 APT at $5.75.
+        assert asks == [(5750, 125_000_000 // 5750 - 1000)]

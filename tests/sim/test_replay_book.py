@@ -81,3 +81,14 @@ def test_opening_levels_are_cut_to_the_position_cap_and_the_minimum() -> None:
     assert orders == [OrderRequest(True, False, False, 21_701, 5760, 1)]
     assert 21_701 * 5760 <= 125_000_000 < 21_702 * 5760
     assert cut == 2  # the 0.3 APT bid (under 0.5 APT) and the capped ask
+
+
+def test_shared_room_keeps_a_sides_opening_levels_within_the_cap_together() -> None:
+    each, _ = level_orders(APT, {}, {5000: 20_000, 5010: 20_000}, [], [])
+    assert [o.size for o in each] == [20_000, 20_000]  # $100 each: each alone fits $125
+    together, cut = level_orders(APT, {}, {5000: 20_000, 5010: 20_000}, [], [], shared_room=True)
+    assert together == [
+        OrderRequest(True, False, False, 20_000, 5000, 1),
+        OrderRequest(True, False, False, 25_000_000 // 5010, 5010, 1),  # the $25 left
+    ]
+    assert cut == 1

@@ -87,6 +87,8 @@ def level_orders(
     asks: Levels,
     positions: Sequence[PositionRecord],
     cancelled: Sequence[OrderRecord],
+    *,
+    shared_room: bool = False,
 ) -> tuple[list[OrderRequest], int]:
     """The limit orders resting ``bids`` and ``asks`` for a wallet whose ``cancelled`` go first.
 
@@ -96,6 +98,9 @@ def level_orders(
         asks: ticks → lots to rest on the sell side.
         positions: the wallet's positions in the market.
         cancelled: the wallet's open orders that the same transaction cancels.
+        shared_room: cut the opening orders of a side so that together (not each) they stay
+            within ``max_position_value``: safe even when some of them fill at once (they cross
+            someone's resting orders) and grow the position before the next one is checked.
 
     Returns:
         The orders (bids best first, then asks best first) and how many levels were cut or
@@ -123,6 +128,8 @@ def level_orders(
                 notional = spec.notional_units(opening, ticks)
                 if notional > room:
                     opening = opening * room // notional
+                if shared_room:
+                    value[is_buy] = value.get(is_buy, 0) + spec.notional_units(opening, ticks)
             if opening < spec.min_lots:
                 opening = 0
             if opening < lots - closing:

@@ -265,21 +265,27 @@ class Replay:
         market_id = spec.market_id
         own = self.exchange.open_orders(self.wallet, market_id)  # all of them replay levels
         positions = self.exchange.positions(self.wallet, market_id)
-        orders, cut = level_orders(spec, bids, asks, positions, own)
-        self.stats.levels_cut += cut
-        try:
-            self.exchange.cancel_and_place_orders(
-                self.wallet,
-                market_id,
-                [o.order_id for o in own],
-                [o.trade_side for o in own],
-                orders,
-            )
-        except MoveAbort as exc:
-            log.debug("replay: book of market %d refused: %s", market_id, exc)
-            self.stats.books_refused += 1
-        else:
-            self.stats.books += 1
+        # Each opening level is checked against the position cap when placed; if earlier levels
+        # of the batch fill (they cross resting orders) a later one can fail the check, so the
+        # second attempt keeps the opening levels of a side within the cap together.
+        for shared_room in (False, True):
+            orders, cut = level_orders(spec, bids, asks, positions, own, shared_room=shared_room)
+            try:
+                self.exchange.cancel_and_place_orders(
+                    self.wallet,
+                    market_id,
+                    [o.order_id for o in own],
+                    [o.trade_side for o in own],
+                    orders,
+                )
+            except MoveAbort as exc:
+                log.debug("replay: book of market %d refused: %s", market_id, exc)
+                if shared_room:
+                    self.stats.books_refused += 1
+            else:
+                self.stats.books += 1
+                self.stats.levels_cut += cut
+                break
         self._set_index(spec, recorded_mid(rows))
 
     def _set_index(self, spec: MarketSpec, mid: Decimal | None) -> None:
