@@ -99,6 +99,7 @@ class Simulator:
         replay_speed: recorded seconds per real second (``math.inf``: as fast as possible).
         replay_paused: start with the replay paused after its first snapshots (call
             ``sim.replay.resume()``).
+        replay_loop: start the replay again from its first frame after the last, forever.
     """
 
     def __init__(
@@ -117,6 +118,7 @@ class Simulator:
         replay: str | Path | Recording | None = None,
         replay_speed: float = 1.0,
         replay_paused: bool = False,
+        replay_loop: bool = False,
     ) -> None:
         self.seed = seed
         self.latency = latency
@@ -138,7 +140,14 @@ class Simulator:
             self.exchange, self.faults, directory=self.directory, clock=clock, latency=latency
         )
         self.replay = (
-            Replay(open_recording(replay), self.exchange, self.hub, speed=replay_speed, clock=clock)
+            Replay(
+                open_recording(replay),
+                self.exchange,
+                self.hub,
+                speed=replay_speed,
+                clock=clock,
+                loop=replay_loop,
+            )
             if replay is not None
             else None
         )

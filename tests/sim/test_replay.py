@@ -364,3 +364,36 @@ async def test_a_book_that_fills_a_resting_order_still_fits_the_position_cap(
         _, asks = sim.exchange.book(APT)
         # Together the opening asks add at most $125 to the short: 21.739 APT at $5.75.
         assert asks == [(5750, 125_000_000 // 5750 - 1000)]
+
+
+async def test_a_looping_replay_starts_again_from_its_first_frame(tmp_path: Path) -> None:
+    header = {"format": "kana-async-recording", "version": 1, "network": "sim", "markets": {}}
+    books = [
+        [level(str(APT), False, "5.50", "1"), level(str(APT), True, "5.60", "1")],
+        [level(str(APT), False, "5.40", "2"), level(str(APT), True, "5.70", "2")],
+    ]
+    entries = [
+        {"t": 0.1 * i, "frame": {"message": "orderbook", "data": data}}
+        for i, data in enumerate(books)
+    ]
+    path = tmp_path / "loop.jsonl"
+    path.write_text(jsonl(header, entries))
+    async with Simulator(
+        seed=1, replay=path, replay_speed=FAST, replay_loop=True, market_maker=False
+    ) as sim:
+        replay = sim.replay
+        assert replay is not None
+        with anyio.fail_after(10):
+            while replay.stats.loops < 3:  # noqa: ASYNC110 - polling the replay's counters
+                await anyio.sleep(0.005)
+        replay.pause()
+        assert not replay.finished
+        assert replay.stats.books == replay.stats.frames >= 6
+        served = replay.stats.frames
+        expected = books[(served - 1) % 2]
+        bids, asks = sim.exchange.book(APT)
+        (bid,), (ask,) = bids, asks
+        assert (bid[0], ask[0]) == (
+            int(Decimal(expected[0]["price"]) * 1000),
+            int(Decimal(expected[1]["price"]) * 1000),
+        )

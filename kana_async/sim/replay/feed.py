@@ -51,6 +51,8 @@ class ReplayStats:
     skipped: int = 0
     #: Levels left out (below the minimum size) or cut (``max_position_value``).
     levels_cut: int = 0
+    #: Times a looping replay started again from its first frame.
+    loops: int = 0
 
 
 def open_recording(source: str | Path | Recording) -> Recording:
@@ -73,6 +75,8 @@ class Replay:
             possible, yielding to the event loop every few frames).
         clock: unix seconds (timestamps of the published trades).
         wallet: the wallet carrying the replayed books.
+        loop: start again from the first frame after the last one, forever (the recorded
+            trades then repeat with their recorded ids); :meth:`wait_finished` never returns.
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class Replay:
         speed: float = 1.0,
         clock: Callable[[], float] = time.time,
         wallet: str = REPLAY_WALLET,
+        loop: bool = False,
     ) -> None:
         if not speed > 0:  # also refuses NaN
             raise ValueError(
@@ -93,6 +98,7 @@ class Replay:
         self.exchange = exchange
         self.hub = hub
         self.speed = float(speed)
+        self.loop = loop
         self.wallet = normalize_address(wallet)
         self.stats = ReplayStats()
         self._clock = clock
@@ -141,7 +147,7 @@ class Replay:
 
     @property
     def finished(self) -> bool:
-        """True once every frame was served."""
+        """True once every frame was served (never for a looping replay)."""
         return self._done.is_set()
 
     @property
@@ -193,7 +199,7 @@ class Replay:
         except Exception:  # a bad frame must not stop the replay
             log.exception("replay: frame %d could not be served", self._position - 1)
             self.stats.skipped += 1
-        if self._position >= len(frames):
+        if self._position >= len(frames) and not self.loop:
             self._done.set()
         return True
 
@@ -205,24 +211,31 @@ class Replay:
         anchor_index = max(0, self._position - 1)
         anchor_time = loop.time()
         burst = 0
-        while self._position < len(frames):
-            if not self._running.is_set():
-                await self._running.wait()
-                anchor_index, anchor_time = max(0, self._position - 1), loop.time()
-                continue
-            if math.isinf(self.speed):
-                burst += 1
-                if burst >= _BURST:
-                    burst = 0
-                    await asyncio.sleep(0)
+        while True:
+            while self._position < len(frames):
+                if not self._running.is_set():
+                    await self._running.wait()
+                    anchor_index, anchor_time = max(0, self._position - 1), loop.time()
                     continue
-            else:
-                wait = anchor_time + self.due(self._position) - self.due(anchor_index)
-                wait -= loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                    continue  # pause / cancel may have happened meanwhile
-            self.serve_next()
+                if math.isinf(self.speed):
+                    burst += 1
+                    if burst >= _BURST:
+                        burst = 0
+                        await asyncio.sleep(0)
+                        continue
+                else:
+                    wait = anchor_time + self.due(self._position) - self.due(anchor_index)
+                    wait -= loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                        continue  # pause / cancel may have happened meanwhile
+                self.serve_next()
+            if not (self.loop and frames):
+                break
+            self._position = 0  # the recorded time starts again: frame 0 is due at once
+            self.stats.loops += 1
+            anchor_index, anchor_time = 0, loop.time()
+            await asyncio.sleep(0)
         self._done.set()
 
     def _serve(self, frame: RecordedFrame) -> None:
