@@ -186,10 +186,11 @@ class Replay:
         return served
 
     def serve_next(self) -> bool:
-        """Serve the next frame now; False when there was none left."""
+        """Serve the next frame now; False when there was none left (:meth:`run` wraps a loop)."""
         frames = self.recording.frames
         if self._position >= len(frames):
-            self._done.set()
+            if not self.loop:
+                self._done.set()
             return False
         frame = frames[self._position]
         self._position += 1
