@@ -18,22 +18,26 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 from aiohttp import web
 
 from kana_async._config import Network
+from kana_async.recording import Recording
 from kana_async.sim.accounts import FundedAccount, ProfileDirectory, aptos_address, derive_key
 from kana_async.sim.chain_events import ChainEvent, ChainEventRecorder
 from kana_async.sim.delegation import DelegateRegistry
 from kana_async.sim.dispatch import execute
 from kana_async.sim.engine import Exchange, FeeSchedule
 from kana_async.sim.faults import Faults
+from kana_async.sim.latency import LatencyModel, latency_middleware
 from kana_async.sim.liquidity import Firehose, FirehoseTopic, LiquidityDriver
 from kana_async.sim.maker import MarketMaker
 from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
+from kana_async.sim.replay import Replay, open_recording
 from kana_async.sim.rest import build_rest_app
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
@@ -109,6 +113,16 @@ class Simulator:
             liquidated positions over; ``LIQUIDATOR_ADDRESS``).
         block_interval: seconds between the fake node's blocks; a transaction commits in the
             first block after its turn comes (0: at once).
+        latency: delays REST requests, node requests and websocket frames (batched per
+            connection) as the model says; ``None`` (the default): no latency at all.
+        replay: a recording (file path or :class:`~kana_async.recording.Recording`) whose books
+            become the markets' books, whose trades are published on ``recent_trades`` and whose
+            mid is the index price (see :mod:`kana_async.sim.replay`); the house market maker
+            then only runs the markets the recording does not drive.
+        replay_speed: recorded seconds per real second (``math.inf``: as fast as possible).
+        replay_paused: start with the replay paused after its first snapshots (call
+            ``sim.replay.resume()``).
+        replay_loop: start the replay again from its first frame after the last, forever.
     """
 
     def __init__(
@@ -127,8 +141,14 @@ class Simulator:
         insurance_fund: Decimal | int | str = Decimal("1000000"),
         liquidator_capital: Decimal | int | str = Decimal("100000000"),
         block_interval: float = DEFAULT_BLOCK_INTERVAL,
+        latency: LatencyModel | None = None,
+        replay: str | Path | Recording | None = None,
+        replay_speed: float = 1.0,
+        replay_paused: bool = False,
+        replay_loop: bool = False,
     ) -> None:
         self.seed = seed
+        self.latency = latency
         self.api_key = api_key
         self.tick_interval = tick_interval
         self.host = host
@@ -152,8 +172,24 @@ class Simulator:
             clock=clock,
             block_interval=block_interval,
         )
-        self.hub = WsHub(self.exchange, self.faults, directory=self.directory, clock=clock)
-        self.maker = MarketMaker(self.exchange, seed) if market_maker else None
+        self.hub = WsHub(
+            self.exchange, self.faults, directory=self.directory, clock=clock, latency=latency
+        )
+        self.replay = (
+            Replay(
+                open_recording(replay),
+                self.exchange,
+                self.hub,
+                speed=replay_speed,
+                clock=clock,
+                loop=replay_loop,
+            )
+            if replay is not None
+            else None
+        )
+        if self.replay is not None and replay_paused:
+            self.replay.pause()
+        self.maker = self._house_maker(market_maker)
         self.driver = LiquidityDriver(
             self.exchange, self.hub, maker=self.maker, tick_interval=tick_interval, clock=clock
         )
@@ -196,12 +232,21 @@ class Simulator:
             directory=self.directory,
             api_key=self.api_key,
             apt_balance=self.node.apt_balance,
+            latency=self.latency,
         )
         app.router.add_get("/ws/", self.hub.handle)
         app.router.add_get("/ws", self.hub.handle)
         rest_port = await self._serve(app, self._ports[0])
-        node_port = await self._serve(self.node.build_app(), self._ports[1])
+        node_app = self.node.build_app()
+        if self.latency is not None and self.latency.enabled:
+            node_app.middlewares.insert(
+                0, latency_middleware(self.latency, "node", unavailable=_node_unavailable)
+            )
+        node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
+        if self.replay is not None:  # replayed books are there before the first request too
+            self.replay.prime()
+            self._tasks.append(asyncio.create_task(self.replay.run(), name="kana-sim-replay"))
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
         if self.node.block_interval > 0:
@@ -248,6 +293,15 @@ class Simulator:
         if self._network is None:
             await self.start()
         await self._stopped.wait()
+
+    def _house_maker(self, enabled: bool) -> MarketMaker | None:
+        """The house maker, on every market the replay (if any) does not drive."""
+        if not enabled:
+            return None
+        if self.replay is None:
+            return MarketMaker(self.exchange, self.seed)
+        markets = [m for m in self.exchange.markets if m not in self.replay.markets]
+        return MarketMaker(self.exchange, self.seed, markets=markets) if markets else None
 
     # -- access ---------------------------------------------------------------------------------
 
@@ -371,6 +425,12 @@ class Simulator:
     def firehoses(self) -> Sequence[Firehose]:
         """The running firehoses."""
         return [hose for hose, _ in self._firehoses]
+
+
+def _node_unavailable() -> web.StreamResponse:
+    """The fake node's answer to a request the latency model fails (as the real node's 503)."""
+    body = {"message": "Service unavailable", "error_code": "internal_error", "vm_error_code": None}
+    return web.json_response(body, status=503)
 
 
 def _whole_units(value: Decimal | int | str, scale: int, name: str) -> int:

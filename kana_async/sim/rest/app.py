@@ -16,6 +16,7 @@ from kana_async.sim import wire
 from kana_async.sim.accounts import ProfileDirectory
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults
+from kana_async.sim.latency import LatencyModel, Middleware, latency_middleware
 from kana_async.sim.wire import WireError
 
 from .params import Params
@@ -100,6 +101,7 @@ def build_rest_app(
     directory: ProfileDirectory | None = None,
     api_key: str | None = None,
     apt_balance: Callable[[str], int] = lambda _address: 0,
+    latency: LatencyModel | None = None,
 ) -> web.Application:
     """The REST application (routes at the root, as on ``perps-tradeapi.kanalabs.io``).
 
@@ -109,6 +111,8 @@ def build_rest_app(
         directory: profile → wallet lookup shared with the websocket hub.
         api_key: when set, every request must carry it in ``x-api-key`` (else 401).
         apt_balance: APT balance of a wallet in octas (the fake node's).
+        latency: when given (and enabled), every request is held back by the model's delay
+            for its endpoint before the faults and the handler run.
     """
     directory = directory or ProfileDirectory()
     rest = _RestApp(exchange, faults, directory, api_key)
@@ -135,7 +139,11 @@ def build_rest_app(
     }
     for path, listing in ACCOUNT_LISTS.items():
         gets[path] = functools.partial(listing, exchange)
-    app = web.Application(middlewares=[rest.middleware])
+    middlewares: list[Middleware] = [rest.middleware]
+    if latency is not None and latency.enabled:
+        unavailable = functools.partial(_error, 503, "service temporarily unavailable")
+        middlewares.insert(0, latency_middleware(latency, "rest", unavailable=unavailable))
+    app = web.Application(middlewares=middlewares)
     for path, fn in gets.items():
         app.router.add_get(path, rest.get(fn), allow_head=False)
     for path, fn in POST_WRITES.items():

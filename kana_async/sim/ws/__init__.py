@@ -27,7 +27,8 @@ topic                       frames
 ``orderbook``               on subscribe and on change: the whole book as a flat list of
                             levels (bursts coalesced: one frame per market per loop turn)
 ``best_price``              like ``orderbook``: ``[{market_id, symbol, bid, ask, mid_price}]``
-``recent_trades``           on subscribe: the latest trades; then each new trade
+``recent_trades``           on subscribe: the latest trades (with external ones, e.g.
+                            replayed, by timestamp); then each new trade
 ``live_funding_rate``       on subscribe and periodically: every market's current rate
 =========================== ============================================================
 
@@ -35,6 +36,9 @@ Faults: ``faults.ws_malformed`` replaces the next N frames by garbage (not JSON,
 wrong shape); ``faults.ws_stall`` stops all sending and pauses reading on every connection (so
 pings go unanswered) until it is switched off. :meth:`WsHub.drop_connections` closes every
 connection cleanly (close frame 1012) or abruptly (TCP abort).
+
+Latency: with a :class:`~kana_async.sim.latency.LatencyModel` each connection's frames are sent
+in delayed batches, in order (see :mod:`.connections`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@ contains is decided by :class:`~kana_async.sim.ws.hub.WsHub`, which subclasses i
 :meth:`Connections.on_text`. Faults: ``faults.ws_malformed`` replaces the next N frames by
 garbage, ``faults.ws_stall`` stops sending and pauses reading on every connection, a client more
 than :data:`MAX_BACKLOG` frames behind is aborted.
+
+With a :class:`~kana_async.sim.latency.LatencyModel` the frames of each connection are sent in
+batches: the first frame queued on an idle connection waits one delay drawn from the connection's
+own stream, every frame queued meanwhile joins that batch (at most ``WsBatching.max_batch``), and
+after sending ``n`` frames the connection stays busy ``n × WsBatching.per_frame`` seconds. Order
+is kept per connection; :attr:`Connections.batches` records ``(connection, delay, frames)``. A
+batch the model fails (``Latency.error_probability``) aborts its connection instead.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from aiohttp import WSMsgType, web
 
 from kana_async.sim import wire
 from kana_async.sim.faults import Faults
+from kana_async.sim.latency import DelayStream, LatencyModel
 
 __all__ = ["MAX_BACKLOG", "Conn", "Connections", "SubKey", "frame"]
 
@@ -27,6 +35,8 @@ log = logging.getLogger("kana_async.sim")
 
 #: Frames a connection may have queued before it is considered dead and aborted.
 MAX_BACKLOG: Final = 50_000
+#: Batches :attr:`Connections.batches` remembers.
+BATCH_LOG_SIZE: Final = 10_000
 #: How often the stall fault is checked, seconds.
 _FAULT_POLL: Final = 0.02
 
@@ -43,10 +53,19 @@ SubKey = tuple[str, str]
 class Conn:
     """One websocket connection: its subscriptions and its outgoing frame queue."""
 
-    __slots__ = ("frames", "subs", "transport", "wake", "writer", "ws")
+    __slots__ = ("delays", "frames", "index", "subs", "transport", "wake", "writer", "ws")
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport | None) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport | None,
+        *,
+        index: int = 0,
+        delays: DelayStream | None = None,
+    ) -> None:
         self.ws = ws
+        self.index = index
+        self.delays = delays
         self.transport = transport
         self.subs: set[SubKey] = set()
         self.frames: collections.deque[str] = collections.deque()
@@ -62,8 +81,14 @@ def frame(topic: str, rows: Sequence[dict[str, Any]]) -> str:
 class Connections:
     """The hub's sockets, subscriptions index and send queues (see the module docstring)."""
 
-    def __init__(self, faults: Faults) -> None:
+    def __init__(self, faults: Faults, latency: LatencyModel | None = None) -> None:
         self.faults = faults
+        self.latency = latency if latency is not None and latency.enabled else None
+        #: ``(connection index, delay in seconds, frames sent)`` of the latest batches.
+        self.batches: collections.deque[tuple[int, float, int]] = collections.deque(
+            maxlen=BATCH_LOG_SIZE
+        )
+        self._accepted = 0
         self._conns: set[Conn] = set()
         self._subs: dict[SubKey, set[Conn]] = {}
         self._stalled = False
@@ -120,7 +145,9 @@ class Connections:
         """aiohttp handler of ``GET /ws/``."""
         ws = web.WebSocketResponse(compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
-        conn = Conn(ws, request.transport)
+        index, self._accepted = self._accepted, self._accepted + 1
+        delays = self.latency.ws_stream(index) if self.latency is not None else None
+        conn = Conn(ws, request.transport, index=index, delays=delays)
         self._conns.add(conn)
         if self._stalled and conn.transport is not None:
             conn.transport.pause_reading()
@@ -156,15 +183,47 @@ class Connections:
 
     async def _write(self, conn: Conn) -> None:
         try:
-            while True:
-                await conn.wake.wait()
-                conn.wake.clear()
-                while conn.frames and not self._stalled:
-                    text = conn.frames.popleft()
-                    await conn.ws.send_str(text)
-                    self.frames_sent += 1
+            if conn.delays is not None and self.latency is not None:
+                await self._write_batches(conn, conn.delays, self.latency)
+            else:
+                await self._write_now(conn)
         except (ConnectionError, RuntimeError) as exc:  # peer went away mid-send
             log.debug("websocket writer stopped: %s", exc)
+
+    async def _write_now(self, conn: Conn) -> None:
+        """Send ``conn``'s frames as soon as they are queued; never returns."""
+        while True:
+            await conn.wake.wait()
+            conn.wake.clear()
+            while conn.frames and not self._stalled:
+                text = conn.frames.popleft()
+                await conn.ws.send_str(text)
+                self.frames_sent += 1
+
+    async def _write_batches(self, conn: Conn, delays: DelayStream, model: LatencyModel) -> None:
+        """Send ``conn``'s frames in delayed batches (see the module docstring); never returns."""
+        batching = model.ws_batching
+        while True:
+            await conn.wake.wait()
+            conn.wake.clear()
+            while conn.frames and not self._stalled:
+                delay, fails = delays.next_request()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if fails:  # the model drops this connection instead of sending the batch
+                    self.batches.append((conn.index, delay, 0))
+                    conn.frames.clear()
+                    if conn.transport is not None:
+                        conn.transport.abort()
+                    return
+                sent = 0
+                while conn.frames and sent < batching.max_batch and not self._stalled:
+                    await conn.ws.send_str(conn.frames.popleft())
+                    sent += 1
+                self.frames_sent += sent
+                self.batches.append((conn.index, delay, sent))
+                if sent and batching.per_frame > 0:
+                    await asyncio.sleep(sent * batching.per_frame)
 
     async def _watch_faults(self) -> None:
         while True:

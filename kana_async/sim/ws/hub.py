@@ -22,6 +22,7 @@ from kana_async.sim.engine import (
     TransferEvent,
 )
 from kana_async.sim.faults import Faults
+from kana_async.sim.latency import LatencyModel
 
 from .connections import Conn, Connections, frame
 from .topics import ACCOUNT_TOPICS, TopicRows, canonical, norm_key, subscription_key
@@ -40,6 +41,7 @@ class WsHub(Connections):
         recent_trades: how many trades a ``recent_trades`` subscription receives first.
         directory: profile → wallet lookup shared with the REST app.
         clock: unix seconds, for the ``last_updated`` of order-book levels.
+        latency: when given (and enabled), frames are delayed and batched per connection.
     """
 
     def __init__(
@@ -50,8 +52,9 @@ class WsHub(Connections):
         directory: ProfileDirectory | None = None,
         recent_trades: int = 50,
         clock: Callable[[], float] = time.time,
+        latency: LatencyModel | None = None,
     ) -> None:
-        super().__init__(faults)
+        super().__init__(faults, latency)
         self.exchange = exchange
         self.directory = directory or ProfileDirectory()
         self.rows = TopicRows(exchange, self.directory, recent_trades=recent_trades, clock=clock)
@@ -172,6 +175,15 @@ class WsHub(Connections):
                 self.publish("orderbook", key, self.rows.book(market_id))
             if self._subs.get(("best_price", key)):
                 self.publish("best_price", key, self.rows.best_price(market_id))
+
+    def publish_external_trades(self, market_id: int, rows: list[dict[str, Any]]) -> None:
+        """Publish ``rows``, trades that did not happen on this exchange, on ``recent_trades``.
+
+        The latest of them also join the topic's snapshot for new subscribers (recorded market
+        data, for example).
+        """
+        self.rows.add_external_trades(market_id, rows)
+        self.publish("recent_trades", str(market_id), rows)
 
     def publish_funding(self) -> None:
         """Push every market's current funding rate to ``live_funding_rate`` subscribers."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from typing import Any, Final
 
 from kana_async.sim import wire
@@ -100,6 +101,17 @@ class TopicRows:
         self.directory = directory
         self.recent_trades = recent_trades
         self._clock = clock
+        self._external: dict[int, collections.deque[dict[str, Any]]] = {}
+
+    def add_external_trades(self, market_id: int, rows: Iterable[dict[str, Any]]) -> None:
+        """Remember trade rows that did not happen on this exchange (e.g. replayed ones).
+
+        The latest ``recent_trades`` of them join the ``recent_trades`` snapshot.
+        """
+        kept = self._external.get(market_id)
+        if kept is None:
+            kept = self._external[market_id] = collections.deque(maxlen=self.recent_trades)
+        kept.extend(rows)
 
     def snapshot(self, topic: str, key: str) -> Rows:
         """What a new ``(topic, key)`` subscription receives first."""
@@ -112,7 +124,11 @@ class TopicRows:
                 return self.best_price(market_id)
             spec = ex.markets[market_id]
             trades = ex.market_trades(market_id, self.recent_trades)
-            return [wire.public_trade_row(spec, t) for t in trades]
+            rows = [wire.public_trade_row(spec, t) for t in trades]
+            external = self._external.get(market_id)
+            if external:  # oldest first by timestamp; on a tie this exchange's trades first
+                rows = sorted([*rows, *external], key=_timestamp)[-self.recent_trades :]
+            return rows
         if topic == "live_funding_rate":
             return self.funding_rates()
         wallet = self.directory.wallet_of(key)
@@ -159,3 +175,8 @@ class TopicRows:
     def funding_rates(self) -> Rows:
         """Every market's current funding rate."""
         return [wire.funding_rate_row(r) for r in self.exchange.funding_rates()]
+
+
+def _timestamp(row: dict[str, Any]) -> int:
+    stamp = row.get("timestamp")
+    return stamp if isinstance(stamp, int) else 0
