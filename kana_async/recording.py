@@ -272,22 +272,29 @@ async def record(
 def load_recording(path: str | Path) -> Recording:
     """Read a file :func:`record` wrote.
 
+    Args:
+        path: the recording's file (JSON lines: a header line, then one frame per line).
+
+    Returns:
+        The header's facts (network, websocket URL, start time, markets, subscriptions) and every
+        frame with its arrival time in seconds since the recording started.
+
     Raises:
-        ValueError: the file is not a recording of a version this module reads, or a line is
+        InvalidArgumentError: the file is not a recording of a version this module reads, or a line is
             not valid.
         OSError: the file cannot be read.
     """
     lines = Path(path).read_bytes().splitlines()
     if not lines:
-        raise ValueError(f"{path}: empty file, not a recording")
+        raise InvalidArgumentError(f"{path}: empty file, not a recording")
     try:
         header = _header(lines[0])
     except DecodeError as exc:
-        raise ValueError(f"{path}: the header line is not JSON: {exc}") from None
+        raise InvalidArgumentError(f"{path}: the header line is not JSON: {exc}") from None
     if header.get("format") != RECORDING_FORMAT:
-        raise ValueError(f"{path}: not a {RECORDING_FORMAT} file")
+        raise InvalidArgumentError(f"{path}: not a {RECORDING_FORMAT} file")
     if header.get("version") != RECORDING_VERSION:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{path}: recording version {header.get('version')!r} is not supported "
             f"(this version reads {RECORDING_VERSION})"
         )
@@ -316,6 +323,6 @@ def _frame(path: str | Path, number: int, line: bytes) -> RecordedFrame:
             raw = str(text).encode()
         snapshot = "snapshot" in members and _value(members["snapshot"]) is True
     except (DecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path}:{number}: not a recorded frame ({exc})") from None
+        raise InvalidArgumentError(f"{path}:{number}: not a recorded frame ({exc})") from None
     topic, key = _classify(raw)
     return RecordedFrame(t, raw, snapshot, topic.name if topic is not None else None, key)
