@@ -33,6 +33,7 @@ from kana_async.sim.maker import MarketMaker
 from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
 from kana_async.sim.rest import build_rest_app
+from kana_async.sim.rest.app import log_requests
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
 
@@ -164,7 +165,9 @@ class Simulator:
         app.router.add_get("/ws/", self.hub.handle)
         app.router.add_get("/ws", self.hub.handle)
         rest_port = await self._serve(app, self._ports[0])
-        node_port = await self._serve(self.node.build_app(), self._ports[1])
+        node_app = self.node.build_app()
+        node_app.middlewares.insert(0, log_requests)  # one INFO line per node request too
+        node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
         self.driver.step()  # books are populated before the first client request
         self._tasks.append(asyncio.create_task(self.driver.run(), name="kana-sim-driver"))
