@@ -122,6 +122,8 @@ async def book(args: argparse.Namespace) -> int:
             with _term.live_view(out, book_view(info, first, args.depth, frames)) as redraw:
                 async with _deadline(args.seconds):
                     async for snapshot in sub:
+                        if args.count is not None and frames >= args.count:
+                            break
                         frames += 1
                         redraw(book_view(info, snapshot, args.depth, frames))
     return 0
@@ -144,13 +146,14 @@ async def trades(args: argparse.Namespace) -> int:
             title = f"{info.symbol} ({info.market_id}): last {len(rows)} trades"
             out.print(_term.make_table(_TRADE_COLUMNS, _trade_rows(rows), title=title))
             return 0
-        await _watch_trades(kana, info, out, args.seconds)
+        await _watch_trades(kana, info, out, args.seconds, args.count)
     return 0
 
 
 async def _watch_trades(
-    kana: KanaClient, info: MarketInfo, out: Any, seconds: float | None
+    kana: KanaClient, info: MarketInfo, out: Any, seconds: float | None, count: int | None
 ) -> None:
+    seen = 0
     out.print(f"{info.symbol} ({info.market_id}): trades as they happen (Ctrl-C to stop)")
     out.print("TIME (UTC)  PRICE  SIZE  TRADE")
     async with kana.streams.recent_trades(info.market_id) as sub, _deadline(seconds):
@@ -161,3 +164,6 @@ async def _watch_trades(
             out.print(
                 f"{when(item.timestamp)}  {dec(item.price)}  {dec(item.size)}  {item.trade_id}"
             )
+            seen += 1
+            if count is not None and seen >= count:
+                break

@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (``kana-async: error: ...``), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"kana-async: error: {message} (see {self.prog} --help)\n")
         sys.exit(2)
 
 
@@ -90,12 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--watch", "-w", action="store_true", help="keep updating until Ctrl-C")
     book.add_argument("--depth", type=_positive_int, default=10, help="levels per side (10)")
     book.add_argument("--seconds", type=_seconds, default=None, help="stop watching after S s")
+    book.add_argument("--count", type=_positive_int, default=None, help="stop after N updates")
 
     trades = command("trades", "recent public trades; --watch prints new ones as they happen")
     trades.add_argument("market", metavar="MARKET", help="market id or symbol")
     trades.add_argument("--watch", "-w", action="store_true", help="keep printing until Ctrl-C")
     trades.add_argument("--limit", type=_positive_int, default=20, help="rows to show (20)")
     trades.add_argument("--seconds", type=_seconds, default=None, help="stop watching after S s")
+    trades.add_argument("--count", type=_positive_int, default=None, help="stop after N trades")
 
     command("positions", "open positions of the wallet")
     orders = command("orders", "resting orders of the wallet")

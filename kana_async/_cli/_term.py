@@ -63,14 +63,17 @@ def make_table(
     require_rich()
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left")
+    table = Table(caption=caption, box=box.SIMPLE_HEAD)
     for header, justify in columns:
         table.add_column(header, justify="right" if justify == "right" else "left", no_wrap=True)
     for index, row in enumerate(rows):
         style = styles[index] if styles is not None else None
         table.add_row(*row, style=style)
-    return table
+    if title is None:
+        return table
+    return stack(Text(title, no_wrap=True, overflow="ignore"), table)
 
 
 def stack(*parts: RenderableType | str) -> RenderableType:

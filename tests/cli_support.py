@@ -1,0 +1,141 @@
+"""Running ``kana-async`` as a user does: a subprocess against a standalone simulator process.
+
+:func:`start_venue` starts ``python -m kana_async sim --network-file ...`` and reads the funded
+accounts it prints; :func:`cli` runs one command with ``KANA_NETWORK`` pointing at the file.
+The only deadlines are generous ones that turn a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HANG = 120  # seconds: only there to turn a hang into a failure
+
+
+@dataclass
+class Venue:
+    """A running ``kana-async sim`` and what it printed."""
+
+    proc: subprocess.Popen[str]
+    network_file: Path
+    keys: list[str] = field(default_factory=list)
+    banner: list[str] = field(default_factory=list)
+
+    def stop(self) -> str:
+        """SIGTERM, then the rest of its stdout."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            out, _ = self.proc.communicate(timeout=HANG)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        return out
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without the caller's keys or network, warnings as errors, wide tables."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KANA_PRIVATE_KEY", "KANA_API_KEY", "KANA_NETWORK", "COLUMNS")
+    }
+    env["PYTHONWARNINGS"] = "error"
+    env["COLUMNS"] = "200"
+    env.update(extra)
+    return env
+
+
+def start_venue(directory: Path, *extra: str, accounts: int = 1) -> Venue:
+    """Start a standalone simulator writing its network to ``directory/network.json``."""
+    network_file = directory / "network.json"
+    argv = [
+        sys.executable,
+        "-m",
+        "kana_async",
+        "sim",
+        "--port",
+        "0",
+        "--network-file",
+        str(network_file),
+        "--accounts",
+        str(accounts),
+        *extra,
+    ]
+    proc = subprocess.Popen(
+        argv,
+        cwd=directory,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    venue = Venue(proc, network_file)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        venue.banner.append(line)
+        words = line.split()
+        if words[:2] == ["private", "key"]:
+            venue.keys.append(words[2])
+            if len(venue.keys) == accounts:
+                break
+    if len(venue.keys) != accounts:
+        venue.stop()
+        raise AssertionError(f"the simulator did not start: {venue.banner}")
+    return venue
+
+
+@dataclass
+class Ran:
+    """A finished command."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(
+    *argv: str,
+    network: Path | str | None = None,
+    key: str | None = None,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Ran:
+    """Run ``python -m kana_async ARGV`` with ``KANA_NETWORK`` / ``KANA_PRIVATE_KEY`` set."""
+    extra = dict(env or {})
+    if network is not None:
+        extra["KANA_NETWORK"] = str(network)
+    if key is not None:
+        extra["KANA_PRIVATE_KEY"] = key
+    proc = subprocess.run(
+        [sys.executable, "-m", "kana_async", *argv],
+        env=clean_env(**extra),
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        check=False,
+    )
+    return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
+def ok(ran: Ran) -> str:
+    """The stdout of a command that must have succeeded without a traceback."""
+    assert ran.returncode == 0, f"exit {ran.returncode}\n{ran.stdout}\n{ran.stderr}"
+    assert "Traceback" not in ran.stderr, ran.stderr
+    return ran.stdout
+
+
+def one_line_error(ran: Ran) -> str:
+    """The single stderr line of a command that must have failed as a user mistake."""
+    assert ran.returncode != 0, f"expected a failure:\n{ran.stdout}\n{ran.stderr}"
+    assert "Traceback" not in ran.stderr, ran.stderr
+    lines = ran.stderr.strip().splitlines()
+    assert len(lines) == 1, ran.stderr
+    return lines[0]
