@@ -26,15 +26,17 @@ class Venue:
     keys: list[str] = field(default_factory=list)
     banner: list[str] = field(default_factory=list)
 
+    stderr: str = ""
+
     def stop(self) -> str:
-        """SIGTERM, then the rest of its stdout."""
+        """SIGTERM, then the rest of its stdout (its whole stderr lands in :attr:`stderr`)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            out, _ = self.proc.communicate(timeout=HANG)
+            out, self.stderr = self.proc.communicate(timeout=HANG)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate()
+            out, self.stderr = self.proc.communicate()
         return out
 
 
