@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,10 @@ _BATCH = {
     "place_and_cancel": [_example("place_and_cancel.py"), "--seconds", "60"],
     "orderbook_watch": [_example("orderbook_watch.py"), "--seconds", "1.5", "--every", "0.1"],
     "grid_bot": [_example("grid_bot.py"), "--seconds", "3", "--chaos", "--levels", "2"],
+    "risk_monitor": [
+        _example("risk_monitor.py"),
+        *("--seconds", "1", "--every", "0.25", "--alert-pct", "15"),
+    ],
     "pytest": [
         "-m",
         "pytest",
@@ -160,6 +165,30 @@ def test_grid_bot_survives_chaos_and_cleans_up(batch: dict[str, subprocess.Popen
     assert summary is not None, result.stdout
     assert int(summary.group(1)) >= 4
     assert int(summary.group(2)) >= 1
+
+
+def test_risk_monitor_reports_pnl_and_distance_to_liquidation(
+    batch: dict[str, subprocess.Popen[str]],
+) -> None:
+    result = _finish(batch["risk_monitor"])
+    _assert_ok(
+        result,
+        "opened a 5x long of 2 APT-USD to watch",
+        "watching 1 position(s), alert under 15% from liquidation",
+    )
+    line = re.compile(
+        r"APT-USD long 2 @ (?P<entry>\S+)  mark (?P<mark>\S+)  pnl (?P<pnl>\S+)  "
+        r"liq (?P<liq>\S+) \((?P<pct>\S+)% away\)  (?P<verdict>ok|ALERT)"
+    )
+    checks = [m.groupdict() for m in line.finditer(result.stdout)]
+    assert len(checks) >= 2, result.stdout
+    for check in checks:
+        entry, mark, liq = (Decimal(check[k]) for k in ("entry", "mark", "liq"))
+        assert Decimal(check["pnl"]) == ((mark - entry) * 2).quantize(Decimal("0.0001"))
+        pct = ((mark - liq) / mark * 100).quantize(Decimal("0.1"))
+        assert Decimal(check["pct"]) == pct
+        assert check["verdict"] == ("ALERT" if pct < 15 else "ok")
+    assert f"checks {len(checks)}, alerts " in result.stdout
 
 
 def test_bot_tests_pass_when_run_explicitly(batch: dict[str, subprocess.Popen[str]]) -> None:
