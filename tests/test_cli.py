@@ -232,8 +232,9 @@ def test_positions_shows_the_open_position(world: World) -> None:
 
 
 def test_positions_of_another_wallet_by_address(world: World) -> None:
-    out = _run(world, "positions", "--address", world.empty_address, key=False)
-    assert out.strip() == f"no open positions for {world.empty_address}"
+    for key in (False, True):  # --address wins over the key in the environment
+        out = _run(world, "positions", "--address", world.empty_address, key=key)
+        assert out.strip() == f"no open positions for {world.empty_address}"
 
 
 def test_orders_lists_the_resting_orders(world: World) -> None:
@@ -282,6 +283,34 @@ def test_history_csv_to_a_file(world: World, tmp_path: Path) -> None:
     assert len(rows) == 4
     assert {row["order_id"] for row in rows} >= set(world.resting)
     assert {Decimal(row["price"]) for row in rows} >= {Decimal(p) for p in ("4", "4.001", "4.002")}
+
+
+def test_history_shows_a_progress_bar_across_pages_in_a_terminal(
+    world: World, tmp_path: Path
+) -> None:
+    target = tmp_path / "orders.jsonl"
+    screen = run_in_pty(
+        [
+            sys.executable,
+            "-m",
+            "kana_async",
+            "history",
+            "orders",
+            "--format",
+            "jsonl",
+            "--out",
+            str(target),
+            "--page-size",
+            "1",
+        ],
+        env=clean_env(KANA_NETWORK=str(world.network), KANA_PRIVATE_KEY=world.key),
+        columns=120,
+    )
+    assert screen.returncode == 0, screen.raw
+    for pages in (1, 2, 3, 4):
+        assert f"history orders {pages} pages, {pages} rows" in screen.final_text, screen.raw
+    assert f"wrote 4 orders rows to {target}" in screen.final_text
+    assert len(target.read_text().splitlines()) == 4
 
 
 def test_history_table(world: World) -> None:

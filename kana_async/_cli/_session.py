@@ -63,13 +63,16 @@ async def connect(
     """
     network = network_of(args)
     address: str | None = getattr(args, "address", None)
-    account = _account(signer_for)
+    if signer_for is not None:
+        account = _account(signer_for)
+    elif address is None:
+        account = _account(None)  # "my" account when the key is set
+    else:
+        account = None  # --address: read that wallet, whatever key is set
     if account is None and address is None and wallet_for is not None:
-        account = _account(None)
-        if account is None:
-            raise UsageError(
-                f"{wallet_for} needs a wallet: pass --address 0x… or set {PRIVATE_KEY_ENV}"
-            )
+        raise UsageError(
+            f"{wallet_for} needs a wallet: pass --address 0x… or set {PRIVATE_KEY_ENV}"
+        )
     try:
         client = KanaClient(network, account=account, wallet_address=address)
     except KanaError as exc:

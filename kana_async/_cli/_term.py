@@ -128,8 +128,12 @@ def page_progress(label: str) -> Iterator[Callable[[int, int], None]]:
     ]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(label, total=None, pages=0)
+        shown = [0]
 
         def update(pages: int, rows: int) -> None:
             bar.update(task, completed=rows, pages=pages)
+            if pages != shown[0]:  # redraw at once on each new page, not only on the timer
+                shown[0] = pages
+                bar.refresh()
 
         yield update
