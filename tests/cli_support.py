@@ -2,17 +2,27 @@
 
 :func:`start_venue` starts ``python -m kana_async sim --network-file ...`` and reads the funded
 accounts it prints; :func:`cli` runs one command with ``KANA_NETWORK`` pointing at the file.
-The only deadlines are generous ones that turn a hang into a failure.
+The ``world`` fixture is one such simulator for the whole session, whose first account the SDK
+has given some history: a deposit, three resting limit buys well below the market and a market
+buy (a position, trades and fills). The only deadlines are generous ones that turn a hang into a
+failure.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
+
+from kana_async import Account, KanaClient, Network, Side
 
 HANG = 120  # seconds: only there to turn a hang into a failure
 
@@ -141,3 +151,73 @@ def one_line_error(ran: Ran) -> str:
     lines = ran.stderr.strip().splitlines()
     assert len(lines) == 1, ran.stderr
     return lines[0]
+
+
+MARKET = 1338  # APT-USD
+
+
+@dataclass
+class World:
+    """The session's simulator and what the SDK put into its accounts.
+
+    ``key`` / ``address``: the account with history (never traded by the tests, so its counts
+    hold in any test order); ``empty_address``: a wallet with nothing; ``trader_key``: an account
+    with 100 USDT deposited for the tests that place and cancel.
+    """
+
+    venue: Venue
+    key: str
+    address: str
+    empty_address: str
+    resting: list[str]
+    counts: dict[str, int]
+    trader_key: str
+
+    @property
+    def network(self) -> Path:
+        return self.venue.network_file
+
+
+async def _fund(network: Network, key: str) -> None:
+    async with KanaClient(network, account=Account.from_hex(key)) as kana:
+        await kana.trading.deposit(Decimal("100"))
+
+
+async def _prepare(network: Network, key: str) -> tuple[list[str], dict[str, int]]:
+    async with KanaClient(network, account=Account.from_hex(key)) as kana:
+        await kana.trading.deposit(Decimal("1000"))
+        for price in ("4.000", "4.001", "4.002"):
+            await kana.trading.place_limit_order(
+                MARKET, side=Side.LONG, size=Decimal("1"), price=Decimal(price), leverage=2
+            )
+        await kana.trading.place_market_order(MARKET, side=Side.LONG, size=Decimal("1"), leverage=2)
+        resting = [o.order_id for o in await kana.portfolio.open_orders(MARKET)]
+        history = kana.history
+        counts = {
+            "orders": len(await history.iter_orders().collect()),
+            "trades": len(await history.iter_trades().collect()),
+            "fills": len(await history.iter_fills().collect()),
+            "funding": len(await history.iter_funding().collect()),
+            "transfers": len(await history.iter_transfers().collect()),
+        }
+    return resting, counts
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    venue = start_venue(tmp_path_factory.mktemp("venue"), "--seed", "7", accounts=3)
+    try:
+        network = Network.from_file(venue.network_file)
+        resting, counts = asyncio.run(_prepare(network, venue.keys[0]))
+        asyncio.run(_fund(network, venue.keys[2]))
+        addresses = [line.split()[1] for line in venue.banner if line.split()[:1] == ["account"]]
+        yield World(
+            venue, venue.keys[0], addresses[0], addresses[1], resting, counts, venue.keys[2]
+        )
+    finally:
+        venue.stop()
+
+
+def run_ok(world: World, *argv: str, key: bool = True) -> str:
+    """Run a command against ``world`` (with its key unless ``key=False``); its stdout."""
+    return ok(cli(*argv, network=world.network, key=world.key if key else None))
