@@ -144,6 +144,13 @@ def test_book_watch_redraws_in_place(world: World) -> None:
     assert screen.cursor_shown_at_exit, "the cursor must be given back"
 
 
+def test_watching_without_a_terminal_prints_each_update_below_the_last(world: World) -> None:
+    out = run_ok(world, "book", "1338", "--watch", "--count", "2", "--depth", "1", key=False)
+    heads = [line for line in out.splitlines() if line.startswith("APT-USD (1338)  spread")]
+    assert [head.rsplit(None, 1)[-1] for head in heads] == ["1", "2"], out
+    assert "\x1b[" not in out  # no cursor moves or colours in a pipe
+
+
 def test_trades_shows_recent_trades(world: World) -> None:
     out = run_ok(world, "trades", "APT-USD", "--limit", "3", key=False)
     assert "APT-USD (1338): last 3 trades" in out
@@ -178,6 +185,12 @@ _KEY = "0x" + "22" * 32
         (["cancel", "APT-USD", "12x", "--side", "buy"], {}, "not an order id"),
         (["positions"], {}, "positions needs a wallet: pass --address 0x… or set KANA_PRIVATE_KEY"),
         (["place", "APT-USD", "buy", "1"], {}, "place needs a private key: set KANA_PRIVATE_KEY"),
+        (
+            ["history", "orders", "--format", "csv", "--out", "/no/such/dir/x.csv"],
+            {"KANA_PRIVATE_KEY": _KEY},
+            "cannot write /no/such/dir/x.csv: No such file or directory",
+        ),
+        (["stream", "weather"], {}, "argument TOPIC: invalid choice: 'weather'"),
         (["orders"], {"KANA_PRIVATE_KEY": "zz"}, "KANA_PRIVATE_KEY does not hold a hex Ed25519"),
         (["history", "transfers", "--market", "1"], {"KANA_PRIVATE_KEY": _KEY}, "no --market"),
         (["history", "orders", "--out", "x"], {"KANA_PRIVATE_KEY": _KEY}, "--out needs --format"),
@@ -195,6 +208,17 @@ def test_a_user_mistake_is_one_line(
     line = one_line_error(cli(*argv, env=extra))
     assert line.startswith("kana-async: error: "), line
     assert message in line, line
+
+
+def test_an_exchange_refusal_is_one_line(world: World) -> None:
+    empty_key = world.venue.keys[1]  # gas but no deposit: no margin for an order
+    ran = cli(
+        "place", "APT-USD", "buy", "1", "--price", "4.5", network=world.network, key=empty_key
+    )
+    line = one_line_error(ran)
+    assert ran.returncode == 1
+    assert line.startswith("kana-async: error: transaction 0x")
+    assert "aborted with E_INSUFFICIENT_MARGIN" in line
 
 
 def test_without_rich_the_command_line_says_how_to_install_it() -> None:

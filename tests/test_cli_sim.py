@@ -85,6 +85,15 @@ def test_sim_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
     )
 
 
+def test_sim_says_when_it_cannot_write_the_network_file(tmp_path: Path) -> None:
+    ran = cli("sim", "--port", "0", "--network-file", str(tmp_path / "missing" / "n.json"))
+    line = one_line_error(ran)
+    assert ran.returncode == 1
+    assert line == (
+        f"kana-async sim: cannot write {tmp_path / 'missing' / 'n.json'}: No such file or directory"
+    )
+
+
 def test_sim_binds_the_node_port_it_is_given(tmp_path: Path) -> None:
     node_port = _free_port()
     venue = start_venue(tmp_path, "--node-port", str(node_port))
