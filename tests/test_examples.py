@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from kana_async import Network
+from tests.cli_support import start_venue
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 HANG = 120  # seconds: only there to turn a hang into a failure
@@ -236,11 +239,26 @@ def test_place_and_cancel_against_a_standalone_venue(tmp_path: Path) -> None:
     assert "simulator stopped" in out
 
 
+def test_an_example_finds_a_standalone_venue_through_kana_network(tmp_path: Path) -> None:
+    venue = start_venue(tmp_path)
+    try:
+        result = _run(
+            [_example("place_and_cancel.py")],
+            {"KANA_NETWORK": str(venue.network_file), "KANA_PRIVATE_KEY": venue.keys[0]},
+        )
+    finally:
+        venue.stop()
+    rest = Network.from_file(venue.network_file).rest_url
+    _assert_ok(result, f"venue: sim at {rest}", "market APT-USD (id 1338)", "open positions now: 0")
+    assert venue.keys[0] not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["place_and_cancel.py", "--network", "testnet"], "KANA_PRIVATE_KEY is not set"),
         (["grid_bot.py", "--rest-url", "http://127.0.0.1:9"], "--rest-url needs --node-url"),
+        (["risk_monitor.py", "--network", "moon"], "unknown network 'moon'"),
         (["orderbook_watch.py", "--market", "DOGE-USD"], "no market 'DOGE-USD' on sim"),
         (["grid_bot.py", "--network", "sim", "--seconds", "-"], "invalid float value"),
         (["grid_bot.py", "--deposit", "lots"], "not a number: 'lots'"),
