@@ -11,6 +11,7 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import struct
 import subprocess
 import termios
@@ -62,9 +63,17 @@ class Screen:
 
 
 def run_in_pty(
-    argv: list[str], *, env: dict[str, str], answer: bytes | None = None, columns: int = 80
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    answer: bytes | None = None,
+    columns: int = 80,
+    interrupt_after: bytes | None = None,
 ) -> Screen:
-    """Run ``argv`` with stdin, stdout and stderr on a new terminal; ``answer`` is typed in."""
+    """Run ``argv`` with stdin, stdout and stderr on a new terminal; ``answer`` is typed in.
+
+    ``interrupt_after``: send SIGINT (Ctrl-C) once the output has shown these bytes.
+    """
     env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
     env["TERM"] = "xterm-256color"
     master, slave = pty.openpty()
@@ -83,6 +92,9 @@ def run_in_pty(
             if not chunk:
                 break
             raw += chunk
+            if interrupt_after is not None and interrupt_after in raw:
+                interrupt_after = None
+                proc.send_signal(signal.SIGINT)
         returncode = proc.wait(timeout=HANG)
     finally:
         os.close(master)

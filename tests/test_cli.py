@@ -144,6 +144,17 @@ def test_book_watch_redraws_in_place(world: World) -> None:
     assert screen.cursor_shown_at_exit, "the cursor must be given back"
 
 
+def test_ctrl_c_ends_a_live_view_cleanly(world: World) -> None:
+    screen = run_in_pty(
+        [sys.executable, "-m", "kana_async", "book", "APT-USD", "--watch"],
+        env=clean_env(KANA_NETWORK=str(world.network)),
+        interrupt_after=b"updates 2",
+    )
+    assert screen.returncode == 130, screen.raw
+    assert b"Traceback" not in screen.raw and b"error" not in screen.raw
+    assert screen.cursor_shown_at_exit
+
+
 def test_watching_without_a_terminal_prints_each_update_below_the_last(world: World) -> None:
     out = run_ok(world, "book", "1338", "--watch", "--count", "2", "--depth", "1", key=False)
     heads = [line for line in out.splitlines() if line.startswith("APT-USD (1338)  spread")]
