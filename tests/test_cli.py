@@ -6,6 +6,7 @@ The commands run against the session's standalone simulator (the ``world`` fixtu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -95,6 +96,22 @@ def test_price_accepts_an_id_or_a_symbol(world: World, market: str) -> None:
     assert bid < ask
     assert mid == (bid + ask) / 2
     assert Decimal(values["spread"]) == ask - bid
+
+
+def test_markets_and_price_as_json(world: World) -> None:
+    rows = [json.loads(line) for line in run_ok(world, "markets", "--json", key=False).splitlines()]
+    assert [(r["market_id"], r["symbol"]) for r in rows] == [
+        (1338, "APT-USD"),
+        (1339, "BTC-USD"),
+        (1340, "ETH-USD"),
+        (2387, "SOL-USD"),
+    ]
+    assert rows[0]["tick"] == "0.001" and Decimal(rows[0]["best_bid"]) < Decimal(
+        rows[0]["best_ask"]
+    )
+    price = json.loads(run_ok(world, "price", "APT-USD", "--json", key=False))
+    bid, ask = Decimal(price["bid"]), Decimal(price["ask"])
+    assert Decimal(price["mid"]) == (bid + ask) / 2 and Decimal(price["spread"]) == ask - bid
 
 
 def _book_rows(out: str) -> list[list[Decimal]]:

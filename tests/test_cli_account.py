@@ -48,6 +48,17 @@ def test_positions_of_another_wallet_by_address(world: World) -> None:
         assert out.strip() == f"no open positions for {world.empty_address}"
 
 
+def test_positions_and_orders_as_json(world: World) -> None:
+    positions = [json.loads(line) for line in run_ok(world, "positions", "--json").splitlines()]
+    assert [(p["market_id"], p["size"], p["trade_side"]) for p in positions] == [
+        (MARKET, "1", True)
+    ]
+    orders = [json.loads(line) for line in run_ok(world, "orders", "--json").splitlines()]
+    assert sorted(o["order_id"] for o in orders) == sorted(world.resting)
+    empty = run_ok(world, "orders", "--json", "--address", world.empty_address, key=False)
+    assert empty == ""
+
+
 def test_orders_lists_the_resting_orders(world: World) -> None:
     out = run_ok(world, "orders", "--market", "APT-USD")
     for order_id in world.resting:

@@ -23,12 +23,21 @@ from kana_async.models.trades import Trade
 __all__ = ["HISTORIES", "history", "orders", "positions"]
 
 
+def _json_lines(rows: list[Any]) -> int:
+    for row in rows:
+        sys.stdout.write(json_line(row_dict(row)))
+    sys.stdout.flush()
+    return 0
+
+
 async def positions(args: argparse.Namespace) -> int:
     """Open positions of the wallet."""
     out = _term.console()
     async with connect(args, wallet_for="positions") as kana:
         rows = await kana.portfolio.positions()
         wallet = kana.wallet_address
+    if args.json:
+        return _json_lines(rows)
     if not rows:
         out.print(f"no open positions for {wallet}")
         return 0
@@ -66,6 +75,8 @@ async def orders(args: argparse.Namespace) -> int:
         market = None if args.market is None else (await resolve_market(kana, args.market))
         rows = await kana.portfolio.open_orders(None if market is None else market.market_id)
         wallet = kana.wallet_address
+    if args.json:
+        return _json_lines(rows)
     if not rows:
         out.print(f"no open orders for {wallet}")
         return 0

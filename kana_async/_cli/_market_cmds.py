@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from kana_async._cli import _term
-from kana_async._cli._fmt import dec, when
+from kana_async._cli._fmt import dec, json_line, row_dict, when
 from kana_async._cli._session import connect, resolve_market
 from kana_async._client import KanaClient
 from kana_async.models.markets import MarketInfo
@@ -26,6 +27,12 @@ async def markets(args: argparse.Namespace) -> int:
     async with connect(args) as kana:
         infos = sorted(await kana.markets.all(), key=lambda i: i.market_id)
         prices = await asyncio.gather(*(kana.markets.price(i.market_id) for i in infos))
+    if args.json:
+        for info, best in zip(infos, prices, strict=True):
+            data = {**row_dict(info), "symbol": info.symbol, "tick": info.tick, "lot": info.lot}
+            data.update(best_bid=best.best_bid_price, best_ask=best.best_ask_price)
+            sys.stdout.write(json_line(data))
+        return 0
     rows = [
         [
             str(info.market_id),
@@ -63,6 +70,11 @@ async def price(args: argparse.Namespace) -> int:
         )
     bid, ask = best.best_bid_price, best.best_ask_price
     spread = None if bid is None or ask is None else ask - bid
+    if args.json:
+        data = {"market_id": info.market_id, "symbol": info.symbol, "bid": bid, "ask": ask}
+        data.update(mid=best.mid, spread=spread, last=last)
+        sys.stdout.write(json_line(data))
+        return 0
     out.print(
         f"{info.symbol} ({info.market_id})  bid {dec(bid)}  ask {dec(ask)}  "
         f"mid {dec(best.mid)}  spread {dec(spread)}  last {dec(last)}"

@@ -81,8 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    command("markets", "every market with best prices, tick, lot and leverage")
+    json_help = "one JSON object per line instead of a table (decimals as strings)"
+    markets = command("markets", "every market with best prices, tick, lot and leverage")
+    markets.add_argument("--json", action="store_true", help=json_help)
     price = command("price", "best bid/ask, mid, spread and last price of a market")
+    price.add_argument("--json", action="store_true", help=json_help)
     price.add_argument("market", metavar="MARKET", help="market id or symbol (1338, APT-USD)")
 
     book = command("book", "the order book; --watch redraws it in place as it changes")
@@ -99,14 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     trades.add_argument("--seconds", type=_seconds, default=None, help="stop watching after S s")
     trades.add_argument("--count", type=_positive_int, default=None, help="stop after N trades")
 
-    command("positions", "open positions of the wallet")
+    positions = command("positions", "open positions of the wallet")
+    positions.add_argument("--json", action="store_true", help=json_help)
     orders = command("orders", "resting orders of the wallet")
+    orders.add_argument("--json", action="store_true", help=json_help)
     orders.add_argument("--market", default=None, help="only this market (id or symbol)")
 
     history = command("history", "a whole history of the wallet, every page")
     history.add_argument("kind", choices=["orders", "trades", "fills", "funding", "transfers"])
     history.add_argument("--market", default=None, help="only this market (id or symbol)")
-    history.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
+    history.add_argument(
+        "--format",
+        choices=["table", "csv", "jsonl"],
+        default="table",
+        help="table (default), csv with a header row, or jsonl (one JSON object per line)",
+    )
     history.add_argument("--out", type=Path, default=None, metavar="FILE", help="write to FILE")
     history.add_argument("--limit", type=_positive_int, default=None, help="stop after N rows")
     history.add_argument("--page-size", type=_positive_int, default=50, help="rows per request")
