@@ -1,11 +1,13 @@
 """Plain-text formatting of numbers, times and rows (no terminal library here).
 
-Money stays :class:`~decimal.Decimal` all the way to the text: nothing goes through float.
+Money stays :class:`~decimal.Decimal` all the way to the text: nothing goes through float, and
+JSON lines carry decimals as plain strings (``"5.750"``, never ``5.75E+0``).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,7 +17,11 @@ import msgspec
 
 __all__ = ["CsvWriter", "dec", "json_line", "row_dict", "side_name", "when"]
 
-_ENCODER = msgspec.json.Encoder(decimal_format="string")
+
+def _plain_decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return dec(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def dec(value: Decimal | int | None, dash: str = "-") -> str:
@@ -50,7 +56,9 @@ def row_dict(row: Any) -> dict[str, Any]:
 
 def json_line(item: Any) -> str:
     """One JSON object on one line (decimals as strings, u128 ids exact), with the newline."""
-    return _ENCODER.encode(item).decode() + "\n"
+    return (
+        json.dumps(item, default=_plain_decimal, separators=(",", ":"), ensure_ascii=False) + "\n"
+    )
 
 
 class CsvWriter:
@@ -80,5 +88,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return _ENCODER.encode(value).decode()
+        return json.dumps(value, default=_plain_decimal, separators=(",", ":"))
     return str(value)
