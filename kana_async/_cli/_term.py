@@ -27,7 +27,7 @@ __all__ = [
     "stack",
 ]
 
-INSTALL_HINT = "the kana-async command line needs rich: pip install 'kana-async[cli]'"
+INSTALL_HINT = "the kana-async command line needs rich: pip install rich (kana-async's 'cli' extra)"
 
 Column = tuple[str, str]
 """``(header, justify)`` with justify ``"left"`` or ``"right"``."""
