@@ -265,7 +265,8 @@ def test_without_rich_the_command_line_says_how_to_install_it() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr == (
-        "kana-async: error: the kana-async command line needs rich: pip install 'kana-async[cli]'\n"
+        "kana-async: error: the kana-async command line needs rich: "
+        "pip install rich (kana-async's 'cli' extra)\n"
     )
 
 
