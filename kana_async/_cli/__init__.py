@@ -1,10 +1,10 @@
 """The ``kana-async`` command line (also ``python -m kana_async``).
 
 Each command lives in one module (:mod:`._market_cmds`, :mod:`._account_cmds`,
-:mod:`._stream_cmd`, :mod:`._trade_cmd`); this module runs the chosen one and turns every user
-mistake (unknown market, bad option, missing key, unreachable network) into one line on stderr
-and a non-zero exit status: 2 for usage, 1 for errors from the exchange or the network, 130 for
-Ctrl-C.
+:mod:`._history_cmd`, :mod:`._stream_cmd`, :mod:`._trade_cmd`); this module runs the chosen one
+and turns every user mistake (unknown market, bad option, missing key, unreachable network) into
+one line on stderr and a non-zero exit status: 2 for usage, 1 for errors from the exchange or
+the network, 130 for Ctrl-C.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def _handler(command: str) -> Handler:
-    from kana_async._cli import _account_cmds, _market_cmds, _stream_cmd, _trade_cmd
+    from kana_async._cli import (
+        _account_cmds,
+        _history_cmd,
+        _market_cmds,
+        _stream_cmd,
+        _trade_cmd,
+    )
 
     handlers: dict[str, Handler] = {
         "markets": _market_cmds.markets,
@@ -33,7 +39,7 @@ def _handler(command: str) -> Handler:
         "trades": _market_cmds.trades,
         "positions": _account_cmds.positions,
         "orders": _account_cmds.orders,
-        "history": _account_cmds.history,
+        "history": _history_cmd.history,
         "stream": _stream_cmd.stream,
         "place": _trade_cmd.place,
         "cancel": _trade_cmd.cancel,
