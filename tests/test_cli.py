@@ -227,6 +227,11 @@ _KEY = "0x" + "22" * 32
         (["--network", "moon", "markets"], {}, "--network: unknown network 'moon'"),
         (["markets"], {"KANA_NETWORK": "/no/such/file"}, "KANA_NETWORK: unknown network"),
         (["--network", "http://127.0.0.1:9", "markets"], {}, "cannot reach 127.0.0.1:9"),
+        (
+            ["--network", "http://127.0.0.1:9", "stream", "live_funding_rate"],
+            {},
+            "(http://127.0.0.1:9): websocket ws://127.0.0.1:9/ws/ failed 3 times",
+        ),
     ],
 )
 def test_a_user_mistake_is_one_line(

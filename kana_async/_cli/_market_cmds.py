@@ -11,7 +11,7 @@ from typing import Any
 
 from kana_async._cli import _term
 from kana_async._cli._fmt import dec, json_line, row_dict, when
-from kana_async._cli._session import connect, resolve_market
+from kana_async._cli._session import connect, resolve_market, wait_connected
 from kana_async._client import KanaClient
 from kana_async.models.markets import MarketInfo
 from kana_async.models.orderbook import OrderBook
@@ -125,6 +125,7 @@ async def book(args: argparse.Namespace) -> int:
     async with connect(args) as kana:
         info = await resolve_market(kana, args.market)
         async with kana.streams.orderbook(info.market_id) as sub:
+            await wait_connected(kana)
             if not args.watch:
                 snapshot = await anext(aiter(sub))
                 out.print(book_view(info, snapshot, args.depth))
@@ -169,6 +170,7 @@ async def _watch_trades(
     out.print(f"{info.symbol} ({info.market_id}): trades as they happen (Ctrl-C to stop)")
     out.print("TIME (UTC)  PRICE  SIZE  TRADE")
     async with kana.streams.recent_trades(info.market_id) as sub, _deadline(seconds):
+        await wait_connected(kana)
         async for item in sub:
             if isinstance(item, Reconnected):
                 out.print(f"-- reconnected after {item.downtime:.1f}s; trades may be missing")

@@ -14,14 +14,17 @@ from collections.abc import AsyncIterator
 from kana_async._cli._errors import UsageError
 from kana_async._client import KanaClient
 from kana_async._config import NETWORK_ENV, PRIVATE_KEY_ENV, Network
-from kana_async._exceptions import KanaError
+from kana_async._exceptions import ConnectError, KanaError
 from kana_async._signing import Account
+from kana_async._ws import ConnectionState
 from kana_async.models.markets import MarketInfo
 
-__all__ = ["LOCAL_SIM_URL", "connect", "network_of", "resolve_market"]
+__all__ = ["LOCAL_SIM_URL", "connect", "network_of", "resolve_market", "wait_connected"]
 
 #: ``--network sim``: a ``kana-async sim`` on this machine with its default ports.
 LOCAL_SIM_URL = "http://127.0.0.1:8080"
+#: Failed websocket connection attempts in a row before a command gives up.
+CONNECT_ATTEMPTS = 3
 
 
 def network_of(args: argparse.Namespace) -> Network:
@@ -99,3 +102,26 @@ async def resolve_market(kana: KanaClient, market: str) -> MarketInfo:
             return info
     known = ", ".join(f"{i.symbol} ({i.market_id})" for i in infos) or "none"
     raise UsageError(f"no market {market!r} on {kana.network.name}; known markets: {known}")
+
+
+async def wait_connected(kana: KanaClient) -> None:
+    """Wait until the client's websocket (started by a subscription) is connected.
+
+    The client itself reconnects forever, which is right for a bot; a command gives up after
+    :data:`CONNECT_ATTEMPTS` failed attempts in a row instead of waiting silently.
+
+    Raises:
+        ConnectError: the websocket could not be reached.
+    """
+    streams = kana.streams
+    while True:
+        state = await streams.wait_for_state(ConnectionState.CONNECTED, ConnectionState.BACKOFF)
+        if state is ConnectionState.CONNECTED:
+            return
+        stats = streams.statistics()
+        if stats.failed_attempts >= CONNECT_ATTEMPTS:
+            raise ConnectError(
+                f"websocket {kana.network.ws_url} failed {stats.failed_attempts} times "
+                f"(last: {stats.last_error})"
+            )
+        await streams.wait_for_state(ConnectionState.CONNECTING, ConnectionState.CONNECTED)

@@ -13,7 +13,7 @@ from typing import Any
 
 from kana_async._cli._errors import UsageError
 from kana_async._cli._fmt import json_line, row_dict
-from kana_async._cli._session import connect, resolve_market
+from kana_async._cli._session import connect, resolve_market, wait_connected
 from kana_async._client import KanaClient
 from kana_async._fanout import Subscription
 from kana_async.models.orderbook import OrderBook
@@ -77,6 +77,7 @@ async def stream(args: argparse.Namespace) -> int:
     async with connect(args) as kana:
         sub = await _subscribe(kana, args.topic, args.key)
         async with sub:
+            await wait_connected(kana)
             async for item in sub:
                 out.write(json_line(_item(item)))
                 out.flush()
