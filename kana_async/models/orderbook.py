@@ -104,7 +104,6 @@ class OrderBook(Model, frozen=True):
         asks = self.asks if levels is None else self.asks[:levels]
         return sum((lv.size for lv in bids), Decimal(0)), sum((lv.size for lv in asks), Decimal(0))
 
-
     def __repr__(self) -> str:
         best = ""
         if self.bids or self.asks:
