@@ -3,10 +3,10 @@
 Every example takes the same options::
 
     python examples/place_and_cancel.py            # an in-process Simulator, a funded account
-    python -m kana_async.sim --port 8080           # elsewhere: a standalone venue; then
+    kana-async sim --network-file network.json     # elsewhere: a standalone venue; then
+    KANA_NETWORK=network.json KANA_PRIVATE_KEY=0x... python examples/place_and_cancel.py
     KANA_PRIVATE_KEY=0x... python examples/place_and_cancel.py \\
-        --rest-url http://127.0.0.1:8080 --ws-url ws://127.0.0.1:8080/ws/ \\
-        --node-url http://127.0.0.1:<node port>/v1           # ...the URLs and key it printed
+        --rest-url http://127.0.0.1:8080 --node-url http://127.0.0.1:8081/v1   # or by URL
     KANA_PRIVATE_KEY=0x... KANA_API_KEY=... python examples/place_and_cancel.py --network testnet
 
 ``open_venue`` hands back an open :class:`~kana_async.KanaClient` (with a signing account) and the
@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kana_async import MAINNET, TESTNET, Account, KanaClient, KanaError, Network
+from kana_async import Account, KanaClient, KanaError, Network
 
 if TYPE_CHECKING:
     from kana_async.sim import Simulator
@@ -41,8 +42,6 @@ __all__ = [
     "say",
 ]
 
-_NETWORKS = {"testnet": TESTNET, "mainnet": MAINNET}
-
 
 def say(text: str) -> None:
     """Print a line right away (the tests read the output of a running process)."""
@@ -56,10 +55,10 @@ def add_venue_arguments(parser: argparse.ArgumentParser, *, seconds: float) -> N
     )
     parser.add_argument(
         "--network",
-        choices=["sim", "testnet", "mainnet"],
-        default="sim",
-        help="sim (default): an in-process simulator; testnet/mainnet: the real exchange "
-        "(needs KANA_PRIVATE_KEY and KANA_API_KEY)",
+        default=os.environ.get("KANA_NETWORK") or "sim",
+        help="sim (default unless KANA_NETWORK is set): an in-process simulator; testnet / "
+        "mainnet: the real exchange (needs KANA_PRIVATE_KEY and KANA_API_KEY); a REST URL or a "
+        "network file (kana-async sim --network-file) for a standalone venue",
     )
     parser.add_argument(
         "--rest-url", help="a standalone venue's REST URL (python -m kana_async.sim)"
@@ -127,12 +126,15 @@ async def open_venue(args: argparse.Namespace, *, trading: bool = True) -> Async
             raise UsageError(f"{exc} (trading on {network.name} needs a private key)") from None
     say(f"venue: {network.name} at {network.rest_url}")
     async with KanaClient(network, account=account) as kana:  # API key from KANA_API_KEY
-        yield Venue(kana, _market(network, args.market))
+        yield Venue(kana, await _remote_market(kana, args.market))
 
 
 def _remote_network(args: argparse.Namespace) -> Network:
     if args.rest_url is None:
-        return _NETWORKS[args.network]
+        try:
+            return Network.resolve(args.network)  # testnet, mainnet, a URL or a network file
+        except KanaError as exc:
+            raise UsageError(str(exc)) from None
     if args.node_url is None:
         raise UsageError("--rest-url needs --node-url too (the venue prints both)")
     rest = args.rest_url.rstrip("/")
@@ -145,6 +147,17 @@ def _remote_network(args: argparse.Namespace) -> Network:
         chain_id=args.chain_id,
         markets={"APT-USD": 1338, "BTC-USD": 1339, "ETH-USD": 1340, "SOL-USD": 2387},
     )
+
+
+async def _remote_market(kana: KanaClient, market: str) -> int:
+    """The market id on a remote venue; a bare URL names no markets, so ask the venue."""
+    if market.isdigit() or kana.network.markets:
+        return _market(kana.network, market)
+    wanted = market.upper().split("-", 1)[0]
+    for info in await kana.markets.all():
+        if info.symbol.split("-", 1)[0] == wanted:
+            return info.market_id
+    raise UsageError(f"no market {market!r} on {kana.network.name}")
 
 
 def _market(network: Network, market: str) -> int:

@@ -1,23 +1,36 @@
 """Networks (where the exchange lives) and client defaults.
 
-``MAINNET`` and ``TESTNET`` carry the URLs and market ids of spec §1; the simulator hands out a
-custom :class:`Network` pointing at 127.0.0.1. Environment variables read by the client:
+``MAINNET`` and ``TESTNET`` carry Kana's public URLs and market ids; the simulator hands out a
+custom :class:`Network` pointing at 127.0.0.1 and can write it to a JSON file that
+:meth:`Network.from_file` reads back. Environment variables:
 
 * ``KANA_API_KEY``: API key sent as ``x-api-key`` when none is given to the constructor.
 * ``KANA_PRIVATE_KEY``: hex Ed25519 key for :meth:`kana_async.Account.from_env`.
+* ``KANA_NETWORK``: ``testnet``, ``mainnet``, a REST URL or the path of a network file, read by
+  :meth:`Network.from_env` (and so by the ``kana-async`` command line and the examples).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from kana_async._exceptions import InvalidArgumentError
 
 __all__ = ["MAINNET", "TESTNET", "Network"]
 
 API_KEY_ENV: Final = "KANA_API_KEY"
 PRIVATE_KEY_ENV: Final = "KANA_PRIVATE_KEY"
+NETWORK_ENV: Final = "KANA_NETWORK"
+#: Chain id of the local simulator (what a bare URL is taken to point at).
+LOCAL_CHAIN_ID: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +66,193 @@ class Network:
                 return market_id
         known = ", ".join(self.markets) or "none"
         raise KeyError(f"no market {symbol!r} on {self.name}; known markets: {known}")
+
+    # -- describing a network in JSON ---------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The network as plain JSON values (what :meth:`from_dict` and the network file hold)."""
+        return {
+            "name": self.name,
+            "rest_url": self.rest_url,
+            "ws_url": self.ws_url,
+            "node_url": self.node_url,
+            "chain_id": self.chain_id,
+            "markets": dict(self.markets),
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text, ending in a newline."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def write_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_json` to ``path`` (atomically: a reader never sees half a file).
+
+        Returns:
+            The path written.
+        """
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(self.to_json(), encoding="utf-8")
+        partial.replace(target)
+        return target
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "network description") -> Network:
+        """A network from :meth:`to_dict`'s shape.
+
+        Args:
+            data: ``rest_url``, ``ws_url``, ``node_url`` (strings) and ``chain_id`` (int) are
+                required; ``name`` (default ``"custom"``) and ``markets`` (symbol → id) are
+                optional. Other keys are ignored.
+            source: what to name in error messages (e.g. the file it came from).
+
+        Raises:
+            InvalidArgumentError: a required field is missing or has the wrong type.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidArgumentError(f"{source}: expected a JSON object")
+        values: dict[str, Any] = {}
+        for key in ("rest_url", "ws_url", "node_url"):
+            value = data.get(key)
+            if not isinstance(value, str) or not value.startswith(("http", "ws")):
+                raise InvalidArgumentError(f"{source}: {key!r} must be a URL, got {value!r}")
+            values[key] = value
+        chain_id = data.get("chain_id")
+        if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id < 0:
+            raise InvalidArgumentError(f"{source}: 'chain_id' must be an integer, got {chain_id!r}")
+        markets = data.get("markets") or {}
+        if not isinstance(markets, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+            for k, v in markets.items()
+        ):
+            raise InvalidArgumentError(f"{source}: 'markets' must map symbols to integer ids")
+        name = data.get("name") or "custom"
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"{source}: 'name' must be a string")
+        return cls(name=name, chain_id=chain_id, markets=dict(markets), **values)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Network:
+        """The network described by a JSON file, e.g. the one ``kana-async sim --network-file``
+        writes.
+
+        Raises:
+            InvalidArgumentError: the file cannot be read, is not JSON, or lacks a field.
+        """
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidArgumentError(
+                f"cannot read network file {os.fspath(path)}: {exc.strerror}"
+            ) from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise InvalidArgumentError(
+                f"network file {os.fspath(path)} is not valid JSON"
+            ) from None
+        return cls.from_dict(data, source=f"network file {os.fspath(path)}")
+
+    @classmethod
+    def from_url(
+        cls,
+        rest_url: str,
+        *,
+        node_url: str | None = None,
+        ws_url: str | None = None,
+        chain_id: int = LOCAL_CHAIN_ID,
+        name: str | None = None,
+    ) -> Network:
+        """A network from the REST URL of a simulator-style venue.
+
+        Args:
+            rest_url: ``http(s)://host:port`` of the REST API.
+            node_url: the Aptos node's URL; default ``http://host:(port + 1)/v1``, where
+                ``kana-async sim`` puts its node unless told otherwise.
+            ws_url: the websocket URL; default ``ws(s)://host:port/ws/`` on the REST server.
+            chain_id: the Aptos chain id (default 4, the simulator's).
+            name: a label (default: the URL's ``host:port``).
+
+        The market table is left empty: look markets up with ``kana.markets.all()``.
+
+        Raises:
+            InvalidArgumentError: ``rest_url`` is not an ``http``/``https`` URL with a host.
+        """
+        parts = urlsplit(rest_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidArgumentError(f"not an http(s) URL: {rest_url!r}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise InvalidArgumentError(f"bad port in URL {rest_url!r}") from None
+        base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        ws_scheme = "wss" if parts.scheme == "https" else "ws"
+        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        return cls(
+            name=name or parts.netloc,
+            rest_url=base,
+            ws_url=ws_url or f"{ws_scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws/",
+            node_url=node_url or f"{parts.scheme}://{host}:{port + 1}/v1",
+            chain_id=chain_id,
+        )
+
+    @classmethod
+    def resolve(cls, spec: str) -> Network:
+        """A network named the way the command line and ``KANA_NETWORK`` name one.
+
+        Args:
+            spec: ``testnet`` or ``mainnet``; an ``http(s)://`` REST URL (see :meth:`from_url`);
+                or the path of a network file (see :meth:`from_file`).
+
+        Raises:
+            InvalidArgumentError: none of those.
+        """
+        text = spec.strip()
+        named = {"testnet": TESTNET, "mainnet": MAINNET}.get(text.lower())
+        if named is not None:
+            return named
+        if text.startswith(("http://", "https://")):
+            return cls.from_url(text)
+        if text and Path(text).is_file():
+            return cls.from_file(text)
+        raise InvalidArgumentError(
+            f"unknown network {spec!r}: expected testnet, mainnet, an http(s) URL "
+            "or the path of a network file"
+        )
+
+    @classmethod
+    def from_env(cls, default: Network | None = None, *, name: str = NETWORK_ENV) -> Network:
+        """The network the environment variable ``name`` (``KANA_NETWORK``) names.
+
+        Args:
+            default: returned when the variable is unset or empty (default :data:`TESTNET`).
+            name: the variable to read.
+
+        Raises:
+            InvalidArgumentError: the variable is set but names no network (see :meth:`resolve`).
+        """
+        value = os.environ.get(name, "").strip()
+        if not value:
+            return default if default is not None else TESTNET
+        try:
+            return cls.resolve(value)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"{name}: {exc}") from None
+
+    @property
+    def is_local(self) -> bool:
+        """Whether every endpoint is on this machine (loopback addresses or ``localhost``)."""
+        return all(_is_loopback(url) for url in (self.rest_url, self.ws_url, self.node_url))
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _symbol_key(symbol: str) -> str:

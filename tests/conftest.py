@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# A standalone simulator for the whole session, shared by the tests/test_cli*.py modules.
+from tests.cli_support import world  # noqa: F401
+
 
 @pytest.fixture
 def anyio_backend() -> str:

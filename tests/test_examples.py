@@ -15,9 +15,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from kana_async import Network
+from tests.cli_support import start_venue
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -76,6 +80,10 @@ _BATCH = {
     "place_and_cancel": [_example("place_and_cancel.py"), "--seconds", "60"],
     "orderbook_watch": [_example("orderbook_watch.py"), "--seconds", "1.5", "--every", "0.1"],
     "grid_bot": [_example("grid_bot.py"), "--seconds", "3", "--chaos", "--levels", "2"],
+    "risk_monitor": [
+        _example("risk_monitor.py"),
+        *("--seconds", "1", "--every", "0.25", "--alert-pct", "15"),
+    ],
     "pytest": [
         "-m",
         "pytest",
@@ -162,6 +170,30 @@ def test_grid_bot_survives_chaos_and_cleans_up(batch: dict[str, subprocess.Popen
     assert int(summary.group(2)) >= 1
 
 
+def test_risk_monitor_reports_pnl_and_distance_to_liquidation(
+    batch: dict[str, subprocess.Popen[str]],
+) -> None:
+    result = _finish(batch["risk_monitor"])
+    _assert_ok(
+        result,
+        "opened a 5x long of 2 APT-USD to watch",
+        "watching 1 position(s), alert under 15% from liquidation",
+    )
+    line = re.compile(
+        r"APT-USD long 2 @ (?P<entry>\S+)  mark (?P<mark>\S+)  pnl (?P<pnl>\S+)  "
+        r"liq (?P<liq>\S+) \((?P<pct>\S+)% away\)  (?P<verdict>ok|ALERT)"
+    )
+    checks = [m.groupdict() for m in line.finditer(result.stdout)]
+    assert len(checks) >= 2, result.stdout
+    for check in checks:
+        entry, mark, liq = (Decimal(check[k]) for k in ("entry", "mark", "liq"))
+        assert Decimal(check["pnl"]) == ((mark - entry) * 2).quantize(Decimal("0.0001"))
+        pct = ((mark - liq) / mark * 100).quantize(Decimal("0.1"))
+        assert Decimal(check["pct"]) == pct
+        assert check["verdict"] == ("ALERT" if pct < 15 else "ok")
+    assert f"checks {len(checks)}, alerts " in result.stdout
+
+
 def test_bot_tests_pass_when_run_explicitly(batch: dict[str, subprocess.Popen[str]]) -> None:
     result = _finish(batch["pytest"])
     _assert_ok(result, "3 passed")
@@ -207,11 +239,26 @@ def test_place_and_cancel_against_a_standalone_venue(tmp_path: Path) -> None:
     assert "simulator stopped" in out
 
 
+def test_an_example_finds_a_standalone_venue_through_kana_network(tmp_path: Path) -> None:
+    venue = start_venue(tmp_path)
+    try:
+        result = _run(
+            [_example("place_and_cancel.py")],
+            {"KANA_NETWORK": str(venue.network_file), "KANA_PRIVATE_KEY": venue.keys[0]},
+        )
+    finally:
+        venue.stop()
+    rest = Network.from_file(venue.network_file).rest_url
+    _assert_ok(result, f"venue: sim at {rest}", "market APT-USD (id 1338)", "open positions now: 0")
+    assert venue.keys[0] not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["place_and_cancel.py", "--network", "testnet"], "KANA_PRIVATE_KEY is not set"),
         (["grid_bot.py", "--rest-url", "http://127.0.0.1:9"], "--rest-url needs --node-url"),
+        (["risk_monitor.py", "--network", "moon"], "unknown network 'moon'"),
         (["orderbook_watch.py", "--market", "DOGE-USD"], "no market 'DOGE-USD' on sim"),
         (["grid_bot.py", "--network", "sim", "--seconds", "-"], "invalid float value"),
         (["grid_bot.py", "--deposit", "lots"], "not a number: 'lots'"),

@@ -1,8 +1,65 @@
-"""The base of every model: a frozen msgspec Struct that ignores unknown fields."""
+"""The base of every model: a frozen msgspec Struct that ignores unknown fields.
+
+Models print short: ``Trade(market_id=1338, size=1.5, price=5.75, trade_id='42')`` with plain
+decimals, fields that are ``None`` left out and long addresses shortened; in a notebook they show
+as a small HTML table (``_repr_html_``).
+"""
 
 from __future__ import annotations
 
+import enum
+import html
+from decimal import Decimal
+from typing import Any
+
 import msgspec
+
+__all__ = ["HotModel", "Model", "html_table", "plain"]
+
+_ADDRESS_SHOWN = 6  # hex digits kept at each end of a long address
+
+
+def plain(value: Any) -> str:
+    """A field value as a person reads it: ``5.75`` not ``Decimal('5.75')``, ``LONG`` for enums."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, str):
+        if value.startswith("0x") and len(value) > 2 + 2 * _ADDRESS_SHOWN + 2:
+            return repr(f"{value[: 2 + _ADDRESS_SHOWN]}…{value[-_ADDRESS_SHOWN:]}")
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return f"[{len(value)} items]"
+    return str(value)
+
+
+def _shown_fields(model: msgspec.Struct) -> list[tuple[str, Any]]:
+    return [
+        (name, value)
+        for name in model.__struct_fields__
+        if (value := getattr(model, name)) is not None
+    ]
+
+
+def _repr(model: msgspec.Struct) -> str:
+    inner = ", ".join(f"{name}={plain(value)}" for name, value in _shown_fields(model))
+    return f"{type(model).__name__}({inner})"
+
+
+def html_table(header: list[str], rows: list[list[str]], caption: str | None = None) -> str:
+    """A small HTML table; every cell is escaped (the values come from the network)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _repr_html(model: msgspec.Struct) -> str:
+    rows = [[name, plain(value).strip("'")] for name, value in _shown_fields(model)]
+    return html_table(["field", "value"], rows, caption=type(model).__name__)
 
 
 class Model(msgspec.Struct, frozen=True, kw_only=True):
@@ -12,9 +69,23 @@ class Model(msgspec.Struct, frozen=True, kw_only=True):
     field never breaks a user. Numbers that arrive as strings are accepted (decoders are lax).
     """
 
+    def __repr__(self) -> str:
+        return _repr(self)
+
+    def _repr_html_(self) -> str:
+        """The fields as an HTML table (Jupyter shows this instead of the repr)."""
+        return _repr_html(self)
+
 
 class HotModel(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A :class:`Model` for hot-path stream rows: untracked by the garbage collector.
 
     Safe because these rows hold only scalars, so they can never be part of a reference cycle.
     """
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+    def _repr_html_(self) -> str:
+        """The fields as an HTML table (Jupyter shows this instead of the repr)."""
+        return _repr_html(self)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from operator import attrgetter
 
-from kana_async.models._base import Model
+from kana_async.models._base import Model, html_table, plain
 from kana_async.models.market_data import OrderBookLevel
 
 __all__ = ["OrderBook"]
@@ -103,6 +103,40 @@ class OrderBook(Model, frozen=True):
         bids = self.bids if levels is None else self.bids[:levels]
         asks = self.asks if levels is None else self.asks[:levels]
         return sum((lv.size for lv in bids), Decimal(0)), sum((lv.size for lv in asks), Decimal(0))
+
+    def __repr__(self) -> str:
+        best = ""
+        if self.bids or self.asks:
+            bid = plain(self.bids[0].price) if self.bids else "-"
+            ask = plain(self.asks[0].price) if self.asks else "-"
+            best = f", best {bid} / {ask}"
+        extra = ""
+        if self.spread is not None and self.mid is not None:
+            extra = f", spread {plain(self.spread)}, mid {plain(self.mid)}"
+        return (
+            f"OrderBook(market {self.market_id}: {len(self.bids)} bids, "
+            f"{len(self.asks)} asks{best}{extra})"
+        )
+
+    def _repr_html_(self, levels: int = 10) -> str:
+        """The best ``levels`` of each side side by side, with spread and mid in the caption."""
+        rows = []
+        bids, asks = self.bids[:levels], self.asks[:levels]
+        for i in range(max(len(bids), len(asks))):
+            bid = bids[i] if i < len(bids) else None
+            ask = asks[i] if i < len(asks) else None
+            rows.append(
+                [
+                    plain(bid.size) if bid else "",
+                    plain(bid.price) if bid else "",
+                    plain(ask.price) if ask else "",
+                    plain(ask.size) if ask else "",
+                ]
+            )
+        spread = "-" if self.spread is None else plain(self.spread)
+        mid = "-" if self.mid is None else plain(self.mid)
+        caption = f"market {self.market_id}: spread {spread}, mid {mid}"
+        return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
 
 
 _price = attrgetter("price")

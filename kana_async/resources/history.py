@@ -1,6 +1,7 @@
-"""History: orders, trades, funding, transfers and fills (spec §3 #11, #14, #28, #29, #29b, #31).
+"""History: orders, trades, funding, deposits/withdrawals and fills of a wallet.
 
-The paged endpoints take ``offset``/``limit``/``order``; the ``iter_*`` methods walk every page.
+The paged endpoints take ``offset`` (rows to skip), ``limit`` (rows per page) and ``order``
+(``"desc"``, newest first, or ``"asc"``); each ``iter_*`` method walks every page to the end.
 """
 
 from __future__ import annotations
@@ -53,7 +54,22 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[OrderHistoryEntry]:
-        """One page of order history — ``GET /getOrderHistory`` (#11)."""
+        """One page of the wallet's orders, any status — ``GET /getOrderHistory``.
+
+        Args:
+            market_id: only this market (default: every market).
+            offset: rows to skip (default 0).
+            limit: rows in the page (the server's default is 50).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            At most ``limit`` :class:`~kana_async.OrderHistoryEntry` rows; fewer on the last page.
+
+        Raises:
+            InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
+            APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+        """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getOrderHistory", list[OrderHistoryEntry], params)
 
@@ -66,7 +82,23 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """One page of the wallet's trades — ``GET /getTradeHistory`` (#28)."""
+        """One page of the wallet's trades (its fills, with fee and PnL) — ``GET /getTradeHistory``.
+
+        Args:
+            market_id: only this market (default: every market).
+            offset: rows to skip (default 0).
+            limit: rows in the page (the server's default is 50).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            At most ``limit`` :class:`~kana_async.Trade` rows; prices in quote currency, sizes
+            in the base asset, fees and PnL in USDT.
+
+        Raises:
+            InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
+            APIError: the request failed.
+        """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getTradeHistory", list[Trade], params)
 
@@ -79,13 +111,53 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[FundingEntry]:
-        """One page of funding payments — ``GET /getFundingHistory`` (#29b)."""
+        """One page of the wallet's funding payments — ``GET /getFundingHistory``.
+
+        Args:
+            market_id: only this market (default: every market).
+            offset: rows to skip (default 0).
+            limit: rows in the page (the server's default is 50).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            At most ``limit`` :class:`~kana_async.FundingEntry` rows (amounts in USDT).
+
+        Raises:
+            InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
+            APIError: the request failed.
+        """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getFundingHistory", list[FundingEntry], params)
 
-    async def transfers(self, *, user_address: str | None = None) -> list[Transfer]:
-        """Deposits and withdrawals — ``GET /getDepositAndWithdrawHistory`` (#29)."""
-        params = {"userAddress": self._user(user_address)}
+    async def transfers(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        order: SortOrder | None = None,
+        user_address: str | None = None,
+    ) -> list[Transfer]:
+        """One page of the wallet's deposits and withdrawals —
+        ``GET /getDepositAndWithdrawHistory``.
+
+        Without arguments this is the newest page (the server's default page is 50 rows); use
+        ``offset``/``limit`` or :meth:`iter_transfers` for older ones.
+
+        Args:
+            offset: rows to skip (default 0).
+            limit: rows in the page.
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            :class:`~kana_async.Transfer` rows; ``amount`` in USDT, ``is_deposit`` tells which.
+
+        Raises:
+            InvalidArgumentError: a bad offset, limit, order or address, or no wallet.
+            APIError: the request failed.
+        """
+        params = self._params(user_address, None, offset, limit, order)
         return await self._read("/getDepositAndWithdrawHistory", list[Transfer], params)
 
     async def fills(
@@ -97,11 +169,25 @@ class History(Resource):
         order_id: int | str | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """Fills of a market between two instants — ``GET /getFills`` (#14).
+        """The wallet's fills in one market between two instants — ``GET /getFills``.
 
-        ``start``/``end`` are timezone-aware datetimes, sent as ISO-8601 UTC (``from``/``to``).
-        This endpoint wants the **profile** address; it is looked up (once, cached) from the
-        wallet.
+        This endpoint wants the **profile** address; it is looked up once (then cached) from
+        the wallet with ``GET /getProfileAddress``.
+
+        Args:
+            market_id: the market.
+            start: timezone-aware start, sent as ISO-8601 UTC (``from``).
+            end: timezone-aware end, sent as ISO-8601 UTC (``to``); not before ``start``.
+            order_id: only the fills of this order (a u128 as ``int`` or decimal ``str``).
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            :class:`~kana_async.Trade` rows, one per fill.
+
+        Raises:
+            InvalidArgumentError: naive datetimes, ``start`` after ``end``, a bad market or
+                order id, or no wallet.
+            APIError: the request failed.
         """
         params = {
             "marketId": str(self._market(market_id)),
@@ -127,10 +213,24 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """One page of fills in a time range — ``GET /getFillsForGivenTimestamp`` (#31).
+        """One page of the wallet's fills in a time range — ``GET /getFillsForGivenTimestamp``.
 
-        Timestamps are Unix **seconds** (or aware datetimes); millisecond values are refused.
-        The server's default page size is 50.
+        Args:
+            from_timestamp: start, unix **seconds** or an aware datetime (milliseconds are
+                refused); default: no lower bound.
+            to_timestamp: end, the same way; not before ``from_timestamp``.
+            market_id: only this market (default: every market).
+            offset: rows to skip (default 0).
+            limit: rows in the page (the server's default is 50).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            At most ``limit`` :class:`~kana_async.Trade` rows.
+
+        Raises:
+            InvalidArgumentError: a bad time range, market, offset, limit, order or address.
+            APIError: the request failed.
         """
         params = self._fills_params(
             from_timestamp, to_timestamp, market_id, order, user_address, offset, limit
@@ -169,7 +269,21 @@ class History(Resource):
         page_size: int = DEFAULT_PAGE_SIZE,
         user_address: str | None = None,
     ) -> PageIterator[OrderHistoryEntry]:
-        """Every order-history row, page by page (``async for``) — #11."""
+        """Every row of :meth:`orders`, fetching ``GET /getOrderHistory`` page by page.
+
+        Args:
+            market_id: only this market (default: every market).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            page_size: rows per request.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            A :class:`~kana_async.PageIterator` to use with ``async for`` (or ``.collect()``);
+            nothing is fetched until iteration starts.
+
+        Raises:
+            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+        """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getOrderHistory", list[OrderHistoryEntry], params, page_size)
 
@@ -181,7 +295,20 @@ class History(Resource):
         page_size: int = DEFAULT_PAGE_SIZE,
         user_address: str | None = None,
     ) -> PageIterator[Trade]:
-        """Every trade-history row, page by page (``async for``) — #28."""
+        """Every row of :meth:`trades`, fetching ``GET /getTradeHistory`` page by page.
+
+        Args:
+            market_id: only this market (default: every market).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            page_size: rows per request.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            A :class:`~kana_async.PageIterator` of :class:`~kana_async.Trade` rows.
+
+        Raises:
+            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+        """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getTradeHistory", list[Trade], params, page_size)
 
@@ -193,7 +320,20 @@ class History(Resource):
         page_size: int = DEFAULT_PAGE_SIZE,
         user_address: str | None = None,
     ) -> PageIterator[FundingEntry]:
-        """Every funding payment, page by page (``async for``) — #29b."""
+        """Every row of :meth:`funding`, fetching ``GET /getFundingHistory`` page by page.
+
+        Args:
+            market_id: only this market (default: every market).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            page_size: rows per request.
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            A :class:`~kana_async.PageIterator` of :class:`~kana_async.FundingEntry` rows.
+
+        Raises:
+            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+        """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getFundingHistory", list[FundingEntry], params, page_size)
 
@@ -207,9 +347,49 @@ class History(Resource):
         page_size: int = 50,
         user_address: str | None = None,
     ) -> PageIterator[Trade]:
-        """Every fill in a time range, page by page (``async for``) — #31."""
+        """Every row of :meth:`fills_between`, fetching ``GET /getFillsForGivenTimestamp``
+        page by page.
+
+        Args:
+            from_timestamp: start, unix seconds or an aware datetime (default: no bound).
+            to_timestamp: end, the same way.
+            market_id: only this market (default: every market).
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            page_size: rows per request (default 50, the server's page).
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            A :class:`~kana_async.PageIterator` of :class:`~kana_async.Trade` rows.
+
+        Raises:
+            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+        """
         params = self._fills_params(from_timestamp, to_timestamp, market_id, order, user_address)
         return self._pages("/getFillsForGivenTimestamp", list[Trade], params, page_size)
+
+    def iter_transfers(
+        self,
+        *,
+        order: SortOrder | None = None,
+        page_size: int = 50,
+        user_address: str | None = None,
+    ) -> PageIterator[Transfer]:
+        """Every deposit and withdrawal of the wallet, fetching
+        ``GET /getDepositAndWithdrawHistory`` page by page.
+
+        Args:
+            order: ``"desc"`` (newest first, the default) or ``"asc"``.
+            page_size: rows per request (default 50, the server's page).
+            user_address: the wallet to read (default: the client's).
+
+        Returns:
+            A :class:`~kana_async.PageIterator` of :class:`~kana_async.Transfer` rows.
+
+        Raises:
+            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+        """
+        params = self._params(user_address, None, None, None, order)
+        return self._pages("/getDepositAndWithdrawHistory", list[Transfer], params, page_size)
 
     def _pages(self, path: str, tp: Any, params: dict[str, str], page_size: int) -> PageIterator[T]:
         async def fetch(offset: int, limit: int) -> Sequence[T]:

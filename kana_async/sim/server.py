@@ -39,6 +39,7 @@ from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
 from kana_async.sim.replay import Replay, open_recording
 from kana_async.sim.rest import build_rest_app
+from kana_async.sim.rest.app import log_requests
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
 
@@ -242,6 +243,7 @@ class Simulator:
             node_app.middlewares.insert(
                 0, latency_middleware(self.latency, "node", unavailable=_node_unavailable)
             )
+        node_app.middlewares.insert(0, log_requests)  # one INFO line per node request too
         node_port = await self._serve(node_app, self._ports[1])
         await self.hub.start()
         if self.replay is not None:  # replayed books are there before the first request too

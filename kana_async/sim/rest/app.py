@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -23,12 +24,39 @@ from .params import Params
 from .reads import ACCOUNT_LISTS, ReadApi, Reply
 from .writes import GET_WRITES, POST_WRITES
 
-__all__ = ["build_rest_app"]
+__all__ = ["build_rest_app", "log_requests"]
 
 log = logging.getLogger("kana_async.sim")
+#: One INFO line per HTTP request (``kana-async sim -v`` shows them).
+request_log = logging.getLogger("kana_async.sim.requests")
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _Endpoint = Callable[[Params], Reply]
+
+
+@web.middleware
+async def log_requests(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Log ``METHOD path?query status duration`` at INFO once the handler has answered.
+
+    Costs one level check per request when INFO is off. A websocket upgrade is logged when the
+    connection ends; a handler that raises is logged with status 500 and the error re-raised.
+    """
+    if not request_log.isEnabledFor(logging.INFO):
+        return await handler(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        request_log.info(
+            "%s %s %s %s %.1fms", request.host, request.method, request.path_qs, status, elapsed_ms
+        )
 
 
 class _RestApp:
@@ -139,7 +167,7 @@ def build_rest_app(
     }
     for path, listing in ACCOUNT_LISTS.items():
         gets[path] = functools.partial(listing, exchange)
-    middlewares: list[Middleware] = [rest.middleware]
+    middlewares: list[Middleware] = [log_requests, rest.middleware]
     if latency is not None and latency.enabled:
         unavailable = functools.partial(_error, 503, "service temporarily unavailable")
         middlewares.insert(0, latency_middleware(latency, "rest", unavailable=unavailable))

@@ -1,0 +1,95 @@
+"""Account commands: ``positions`` and ``orders`` of a wallet (no signing)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kana_async._cli import _term
+from kana_async._cli._fmt import dec, json_line, row_dict, side_name, when
+from kana_async._cli._session import connect, resolve_market
+
+__all__ = ["orders", "positions"]
+
+
+def _json_lines(rows: list[Any]) -> int:
+    for row in rows:
+        sys.stdout.write(json_line(row_dict(row)))
+    sys.stdout.flush()
+    return 0
+
+
+async def positions(args: argparse.Namespace) -> int:
+    """Open positions of the wallet."""
+    out = _term.console()
+    async with connect(args, wallet_for="positions") as kana:
+        rows = await kana.portfolio.positions()
+        wallet = kana.wallet_address
+    if args.json:
+        return _json_lines(rows)
+    if not rows:
+        out.print(f"no open positions for {wallet}")
+        return 0
+    table = [
+        [
+            str(p.market_id),
+            side_name(p.is_long if p.is_long is not None else p.trade_side),
+            dec(p.size),
+            dec(p.entry_price),
+            dec(p.liq_price),
+            dec(p.margin),
+            dec(p.value),
+            f"{p.leverage}x",
+        ]
+        for p in rows
+    ]
+    columns = [
+        ("MARKET", "right"),
+        ("SIDE", "left"),
+        ("SIZE", "right"),
+        ("ENTRY", "right"),
+        ("LIQ", "right"),
+        ("MARGIN", "right"),
+        ("VALUE", "right"),
+        ("LEV", "right"),
+    ]
+    out.print(_term.make_table(columns, table, title=f"Positions of {wallet}"))
+    return 0
+
+
+async def orders(args: argparse.Namespace) -> int:
+    """Resting orders of the wallet."""
+    out = _term.console()
+    async with connect(args, wallet_for="orders") as kana:
+        market = None if args.market is None else (await resolve_market(kana, args.market))
+        rows = await kana.portfolio.open_orders(None if market is None else market.market_id)
+        wallet = kana.wallet_address
+    if args.json:
+        return _json_lines(rows)
+    if not rows:
+        out.print(f"no open orders for {wallet}")
+        return 0
+    table = [
+        [
+            str(o.market_id),
+            o.order_id,
+            dec(o.price),
+            dec(o.total_size),
+            dec(o.remaining_size),
+            f"{o.leverage}x",
+            when(o.timestamp),
+        ]
+        for o in rows
+    ]
+    columns = [
+        ("MARKET", "right"),
+        ("ORDER ID", "left"),
+        ("PRICE", "right"),
+        ("SIZE", "right"),
+        ("LEFT", "right"),
+        ("LEV", "right"),
+        ("TIME (UTC)", "left"),
+    ]
+    out.print(_term.make_table(columns, table, title=f"Open orders of {wallet}"))
+    return 0

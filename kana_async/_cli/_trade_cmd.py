@@ -1,0 +1,121 @@
+"""``place`` and ``cancel``: the only commands that sign, kept in one module.
+
+They call the public trading API (``kana.trading.place_limit_order`` / ``place_market_order`` /
+``cancel_multiple_orders``). ``--dry-run`` simulates the signed transaction on the node without
+submitting it. On a network that is not on this machine a confirmation is asked for first
+(``--yes`` skips it; with no terminal to ask on, the command refuses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal
+from typing import Any
+
+from kana_async._cli import _term
+from kana_async._cli._errors import UsageError
+from kana_async._cli._fmt import dec
+from kana_async._cli._session import connect, network_of, resolve_market
+from kana_async.models.enums import Direction, Side
+from kana_async.models.transactions import TransactionResult
+
+__all__ = ["SIDES", "cancel", "confirm", "place"]
+
+SIDES = {"long": Side.LONG, "buy": Side.LONG, "short": Side.SHORT, "sell": Side.SHORT}
+
+
+def confirm(args: argparse.Namespace, action: str) -> None:
+    """Ask before a real trade; raise :class:`UsageError` unless the user says yes.
+
+    No question on a network whose endpoints are all on this machine, for ``--dry-run``, or
+    with ``--yes``.
+    """
+    network = network_of(args)
+    if args.dry_run or args.yes or network.is_local:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to {action} on {network.name} without confirmation: pass --yes")
+    sys.stderr.write(f"{action} on {network.name} ({network.rest_url})? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise UsageError("not confirmed; nothing was sent")
+
+
+def _report(result: Any, dry_run: bool, what: str) -> str:
+    if dry_run:
+        assert isinstance(result, TransactionResult)
+        return (
+            f"dry run: {what} would succeed ({result.vm_status}, "
+            f"gas used {result.gas_used}); nothing was submitted"
+        )
+    return f"{what}: committed at version {result.version}, transaction {result.hash}"
+
+
+async def place(args: argparse.Namespace) -> int:
+    """Place a limit order (with ``--price``) or a market order."""
+    side = SIDES[args.side]
+    kind = "limit" if args.price is not None else "market"
+    at = f" @ {dec(args.price)}" if args.price is not None else ""
+    what = f"{kind} {args.side} {dec(args.size)} {args.market}{at} ({args.leverage}x)"
+    confirm(args, f"place {what}")
+    out = _term.console()
+    async with connect(args, signer_for="place") as kana:
+        info = await resolve_market(kana, args.market)
+        direction = Direction.CLOSE if args.close else Direction.OPEN
+        trading = kana.trading
+        if args.price is not None:
+            result: Any = await trading.place_limit_order(
+                info.market_id,
+                side=side,
+                size=args.size,
+                price=args.price,
+                leverage=args.leverage,
+                direction=direction,
+                dry_run=args.dry_run,
+            )
+        else:
+            result = await trading.place_market_order(
+                info.market_id,
+                side=side,
+                size=args.size,
+                leverage=args.leverage,
+                direction=direction,
+                dry_run=args.dry_run,
+            )
+    out.print(_report(result, args.dry_run, f"placed {what}"))
+    return 0
+
+
+async def cancel(args: argparse.Namespace) -> int:
+    """Cancel one resting order by id (its side is needed on chain)."""
+    side = SIDES[args.side]
+    what = f"order {args.order_id} ({args.side}) in {args.market}"
+    confirm(args, f"cancel {what}")
+    out = _term.console()
+    async with connect(args, signer_for="cancel") as kana:
+        info = await resolve_market(kana, args.market)
+        result: Any = await kana.trading.cancel_multiple_orders(
+            info.market_id, [(args.order_id, side)], dry_run=args.dry_run
+        )
+    out.print(_report(result, args.dry_run, f"cancelled {what}"))
+    return 0
+
+
+def decimal_arg(text: str) -> Decimal:
+    """An argparse type: a positive decimal (money never goes through float)."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def order_id_arg(text: str) -> str:
+    """An argparse type: a u128 order id in decimal, kept as text."""
+    if not text.isdigit() or int(text) >= 2**128:
+        raise argparse.ArgumentTypeError(f"not an order id (a decimal u128): {text!r}")
+    return text
