@@ -280,8 +280,8 @@ def load_recording(path: str | Path) -> Recording:
         frame with its arrival time in seconds since the recording started.
 
     Raises:
-        InvalidArgumentError: the file is not a recording of a version this module reads, or a line is
-            not valid.
+        InvalidArgumentError: the file is not a recording of a version this module reads, or a
+            line is not valid.
         OSError: the file cannot be read.
     """
     lines = Path(path).read_bytes().splitlines()
