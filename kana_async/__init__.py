@@ -14,6 +14,8 @@ from __future__ import annotations
 
 # Client and configuration
 from kana_async._address import is_address, normalize_address
+from kana_async._aptos.signer import Signer
+from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._config import MAINNET, TESTNET, Network
 
@@ -51,8 +53,6 @@ from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatist
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
-from kana_async._signer import Signer
-from kana_async._signing import Account
 from kana_async._streams import StreamStatistics
 from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.models import (

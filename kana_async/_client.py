@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from kana_async._address import normalize_address
+from kana_async._aptos.signer import Signer
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._http import DEFAULT_TIMEOUT, HttpClient, InFlightGate, build_httpx_client
 from kana_async._retry import RetryPolicy
-from kana_async._signer import Signer
 from kana_async.resources.history import History
 from kana_async.resources.markets import Markets
 from kana_async.resources.orders import Orders

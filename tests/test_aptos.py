@@ -12,7 +12,13 @@ import anyio
 import httpx
 import pytest
 
-from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+from kana_async._aptos.abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+from kana_async._aptos.errors import NodeRefusal
+from kana_async._aptos.node import NodeClient
+from kana_async._aptos.sender import SendOptions, TransactionSender, result_from_json
+from kana_async._aptos.sequence import SequenceAllocator
+from kana_async._aptos.signing import Account, TransactionSpec, sign_transaction
+from kana_async._aptos.singleflight import SingleFlight
 from kana_async._exceptions import (
     APIStatusError,
     ConnectError,
@@ -24,12 +30,6 @@ from kana_async._exceptions import (
     TransactionRejectedError,
 )
 from kana_async._http import RawResponse
-from kana_async._node import NodeClient
-from kana_async._node_errors import NodeRefusal
-from kana_async._sequence import SequenceAllocator
-from kana_async._signing import Account, TransactionSpec, sign_transaction
-from kana_async._singleflight import SingleFlight
-from kana_async._submit import SendOptions, TransactionSender, result_from_json
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.transactions import (
     PendingTransaction,

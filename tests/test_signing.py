@@ -15,15 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kana_async._exceptions import (
-    ArgumentTypeError,
-    InvalidArgumentError,
-    KanaError,
-    TransactionRejectedError,
-)
-from kana_async._movetypes import StructType, VectorType, parse_type
-from kana_async._signer import Signer
-from kana_async._signing import (
+from kana_async._aptos.movetypes import StructType, VectorType, parse_type
+from kana_async._aptos.signer import Signer
+from kana_async._aptos.signing import (
     Account,
     TransactionSpec,
     auth_key_for,
@@ -31,6 +25,12 @@ from kana_async._signing import (
     entry_param_types,
     sign_transaction,
     signing_message,
+)
+from kana_async._exceptions import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    KanaError,
+    TransactionRejectedError,
 )
 from kana_async.sim import contract
 
@@ -40,12 +40,12 @@ USDT = contract.COLLATERAL_TYPE
 
 def test_importing_kana_async_does_not_import_aptos_sdk() -> None:
     code = (
-        "import sys, kana_async, kana_async._signing, kana_async._movetypes\n"
+        "import sys, kana_async, kana_async._aptos.signing, kana_async._aptos.movetypes\n"
         "import kana_async.models.transactions, kana_async.resources.trading\n"
-        "import kana_async._node, kana_async._sequence, kana_async._submit\n"
+        "import kana_async._aptos.node, kana_async._aptos.sequence, kana_async._aptos.sender\n"
         "import kana_async.sim.node\n"
         "assert 'aptos_sdk' not in sys.modules, 'aptos_sdk imported eagerly'\n"
-        "a = kana_async._signing.Account.generate()\n"
+        "a = kana_async._aptos.signing.Account.generate()\n"
         "assert 'aptos_sdk' in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import anyio
 import pytest
 
+from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -21,7 +22,6 @@ from kana_async._exceptions import (
     OutcomeUnknownError,
     PrecisionError,
 )
-from kana_async._signing import Account
 from kana_async.models.enums import Direction, Side
 from kana_async.models.markets import MarketInfo
 from kana_async.models.requests import OrderRequest

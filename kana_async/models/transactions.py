@@ -13,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES, abort_code_name
+from kana_async._aptos.abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES, abort_code_name
 from kana_async.models._base import Model
 
 __all__ = [

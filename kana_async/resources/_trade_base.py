@@ -1,10 +1,10 @@
 """The plumbing under ``kana.trading``: one sender per account, and running a trade.
 
-:class:`TradingBase` owns the settings and the :class:`~kana_async._submit.TransactionSender` of
-the client's account (rebuilt when the client's pool changes), and runs every trading method the
-same way: check that there is an account (before any I/O), build the payload, then sign, submit
-and, unless asked not to, wait. The methods themselves live in :mod:`._trade_orders` and
-:mod:`.trading`.
+:class:`TradingBase` owns the settings and the
+:class:`~kana_async._aptos.sender.TransactionSender` of the client's account (rebuilt when the
+client's pool changes), and runs every trading method the same way: check that there is an
+account (before any I/O), build the payload, then sign, submit and, unless asked not to, wait.
+The methods themselves live in :mod:`._trade_orders` and :mod:`.trading`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Unpack, overload
 
+from kana_async._aptos.node import NodeClient
+from kana_async._aptos.sender import SendOptions, TransactionSender
 from kana_async._exceptions import InvalidArgumentError
-from kana_async._node import NodeClient
-from kana_async._submit import SendOptions, TransactionSender
 from kana_async.models.markets import MarketInfo
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.transactions import PendingTransaction, TransactionResult

@@ -1,8 +1,9 @@
 """Payload → signed bytes → submit → confirm, for one signer.
 
 :class:`TransactionSender` takes a sequence number from its :class:`SequenceAllocator`, builds and
-signs the transaction (:mod:`kana_async._signing`), submits it through :class:`NodeClient` (which
-re-sends the *same signed bytes* on a timeout, 429 or 5xx) and waits for the outcome. A
+signs the transaction (:mod:`kana_async._aptos.signing`), submits it through
+:class:`NodeClient` (which re-sends the *same signed bytes* on a timeout, 429 or 5xx) and waits
+for the outcome. A
 transaction is only ever re-signed when the node said for certain that it did not take it.
 """
 
@@ -14,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kana_async import _signing
+from kana_async._aptos import signing as _signing
+from kana_async._aptos.node import NodeClient
+from kana_async._aptos.sequence import SequenceAllocator
+from kana_async._aptos.signer import Signer
 from kana_async._exceptions import (
     InvalidArgumentError,
     MoveAbortError,
     OutcomeUnknownError,
     TransactionRejectedError,
 )
-from kana_async._node import NodeClient
-from kana_async._sequence import SequenceAllocator
-from kana_async._signer import Signer
 from kana_async.models.transactions import (
     PendingTransaction,
     TransactionResult,

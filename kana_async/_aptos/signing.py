@@ -4,7 +4,7 @@ aptos-sdk is imported lazily, inside the functions that need it, so ``import kan
 light. Everything it raises is translated into :mod:`kana_async._exceptions` here.
 
 Signers
-    A :class:`~kana_async._signer.Signer` gives the SDK a wallet's ``address``, its 32-byte
+    A :class:`~kana_async._aptos.signer.Signer` gives the SDK a wallet's ``address``, its 32-byte
     Ed25519 ``public_key`` and an **async** ``sign(message) -> signature`` (64 bytes); async so a
     remote signer (KMS, hardware wallet, another process) can do I/O. :class:`Account` is the
     built-in signer, holding an Ed25519 key in memory.
@@ -25,13 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from kana_async._config import PRIVATE_KEY_ENV
-from kana_async._exceptions import (
-    ArgumentTypeError,
-    InvalidArgumentError,
-    TransactionRejectedError,
-)
-from kana_async._movetypes import (
+from kana_async._aptos.movetypes import (
     INT_BITS,
     MoveType,
     StructType,
@@ -40,7 +34,13 @@ from kana_async._movetypes import (
     normalize_address,
     parse_type,
 )
-from kana_async._signer import Signer
+from kana_async._aptos.signer import Signer
+from kana_async._config import PRIVATE_KEY_ENV
+from kana_async._exceptions import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    TransactionRejectedError,
+)
 
 if TYPE_CHECKING:
     from aptos_sdk.bcs import Serializer
@@ -233,7 +233,7 @@ def transaction_hash(signed_bytes: bytes) -> str:
 def encode_argument(move_type: MoveType | str, value: Any, *, where: str = "argument") -> bytes:
     """BCS bytes of one entry-function argument, checked against its Move type.
 
-    ``value`` is JSON-ish (see :func:`kana_async._movetypes.coerce`); integers never pass
+    ``value`` is JSON-ish (see :func:`kana_async._aptos.movetypes.coerce`); integers never pass
     through ``float``.
     """
     from aptos_sdk.bcs import Serializer

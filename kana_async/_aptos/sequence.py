@@ -1,6 +1,6 @@
 """Sequence numbers for one account: unique, gap-filling, resynchronising, capped.
 
-See :class:`SequenceAllocator`; :class:`~kana_async._submit.TransactionSender` keeps one per
+See :class:`SequenceAllocator`; :class:`~kana_async._aptos.sender.TransactionSender` keeps one per
 signer.
 """
 

@@ -5,7 +5,7 @@ transactions by hash), simulates, submits signed bytes and waits for them. Every
 through :func:`kana_async._http.send_raw` and every non-2xx status through the one status mapping,
 :func:`kana_async._http.raise_for_status`. This module adds only what is specific to the node:
 which failures are retried, and what a refused submission means
-(:class:`~kana_async._node_errors.NodeRefusal`).
+(:class:`~kana_async._aptos.errors.NodeRefusal`).
 
 Reads are retried on transport errors, 429 and 5xx. Module ABIs are cached per module and fetched
 once however many callers ask at the same time; the gas price estimate is cached briefly.
@@ -20,7 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-from kana_async import _signing
+from kana_async._aptos import signing as _signing
+from kana_async._aptos.errors import NodeRefusal, SendOutcome, json_object
+from kana_async._aptos.movetypes import normalize_address
+from kana_async._aptos.singleflight import SingleFlight
 from kana_async._exceptions import (
     APIError,
     APIStatusError,
@@ -34,9 +37,6 @@ from kana_async._exceptions import (
     TransportError,
 )
 from kana_async._http import InFlightGate, Pool, RawResponse, may_have_reached_server, send_raw
-from kana_async._movetypes import normalize_address
-from kana_async._node_errors import NodeRefusal, SendOutcome, json_object
-from kana_async._singleflight import SingleFlight
 
 __all__ = ["BCS_CONTENT_TYPE", "NodeClient", "backoff"]
 
