@@ -272,60 +272,70 @@ def _write(ser: Any, move_type: MoveType, value: Any) -> None:
         ser.fixed_bytes(bytes.fromhex(value[2:]))
 
 
-class _VectorTag:
-    """``vector<T>`` type tag (aptos-sdk 0.11 has none)."""
+#: BCS ``TypeTag`` variant of each primitive Move type (a primitive tag is this one byte).
+TYPE_TAG_VARIANTS: Final[dict[str, int]] = {
+    "bool": 0,
+    "u8": 1,
+    "u64": 2,
+    "u128": 3,
+    "address": 4,
+    "signer": 5,
+    "u16": 8,
+    "u32": 9,
+    "u256": 10,
+}
+_VECTOR_TAG: Final = 6
+_STRUCT_TAG: Final = 7
 
-    def __init__(self, element: Any) -> None:
-        self.element = element
 
-    def variant(self) -> int:
-        return 6
+def _uleb128(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _bcs_str(text: str) -> bytes:
+    data = text.encode()
+    return _uleb128(len(data)) + data
+
+
+def type_tag_bytes(move_type: MoveType | str) -> bytes:
+    """The BCS ``TypeTag`` of a type argument: one variant byte, then a vector's element or a
+    struct's address, module, name and type arguments."""
+    parsed = parse_type(move_type) if isinstance(move_type, str) else move_type
+    if isinstance(parsed, str):
+        if parsed not in TYPE_TAG_VARIANTS or parsed == "signer":
+            raise InvalidArgumentError(f"type argument cannot be {parsed}")
+        return bytes([TYPE_TAG_VARIANTS[parsed]])
+    if isinstance(parsed, VectorType):
+        return bytes([_VECTOR_TAG]) + type_tag_bytes(parsed.element)
+    assert isinstance(parsed, StructType)
+    return (
+        bytes([_STRUCT_TAG])
+        + bytes.fromhex(normalize_address(parsed.address)[2:])
+        + _bcs_str(parsed.module)
+        + _bcs_str(parsed.name)
+        + _uleb128(len(parsed.type_args))
+        + b"".join(type_tag_bytes(t) for t in parsed.type_args)
+    )
+
+
+class _EncodedTypeTag:
+    """A type tag already in BCS, in the shape aptos-sdk's serializer writes out."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
     def serialize(self, serializer: Serializer) -> None:
-        serializer.struct(self.element)
-
-
-def _type_tag(move_type: MoveType) -> Any:
-    from aptos_sdk.account_address import AccountAddress
-    from aptos_sdk.type_tag import (
-        AccountAddressTag,
-        BoolTag,
-        StructTag,
-        TypeTag,
-        U8Tag,
-        U16Tag,
-        U32Tag,
-        U64Tag,
-        U128Tag,
-        U256Tag,
-    )
-
-    primitives: dict[str, Any] = {
-        "bool": lambda: BoolTag(False),
-        "u8": lambda: U8Tag(0),
-        "u16": lambda: U16Tag(0),
-        "u32": lambda: U32Tag(0),
-        "u64": lambda: U64Tag(0),
-        "u128": lambda: U128Tag(0),
-        "u256": lambda: U256Tag(0),
-        "address": lambda: AccountAddressTag(AccountAddress(b"\x00" * 32)),
-    }
-    if isinstance(move_type, str):
-        if move_type not in primitives:
-            raise InvalidArgumentError(f"type argument cannot be {move_type}")
-        return TypeTag(primitives[move_type]())
-    if isinstance(move_type, VectorType):
-        return TypeTag(_VectorTag(_type_tag(move_type.element)))
-    assert isinstance(move_type, StructType)
-    struct: Any = StructTag
-    return TypeTag(
-        struct(
-            AccountAddress(bytes.fromhex(move_type.address[2:])),
-            move_type.module,
-            move_type.name,
-            [_type_tag(t) for t in move_type.type_args],
-        )
-    )
+        serializer.fixed_bytes(self.data)
 
 
 # -- transactions -----------------------------------------------------------------------------
@@ -380,7 +390,7 @@ def _raw_transaction(spec: TransactionSpec) -> Any:
             f"the payload has {len(spec.arguments)}"
         )
     address = normalize_address(parts[0])
-    type_tags = [_type_tag(parse_type(t)) for t in spec.type_arguments]
+    type_tags = [_EncodedTypeTag(type_tag_bytes(t)) for t in spec.type_arguments]
     args = [
         encode_argument(t, v, where=f"{parts[2]} argument {i}")
         for i, (t, v) in enumerate(zip(spec.param_types, spec.arguments, strict=True))
