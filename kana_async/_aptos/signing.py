@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from kana_async._aptos.movetypes import (
     INT_BITS,
@@ -41,9 +41,6 @@ from kana_async._exceptions import (
     InvalidArgumentError,
     TransactionRejectedError,
 )
-
-if TYPE_CHECKING:
-    from aptos_sdk.bcs import Serializer
 
 __all__ = [
     "Account",
@@ -334,7 +331,7 @@ class _EncodedTypeTag:
     def __init__(self, data: bytes) -> None:
         self.data = data
 
-    def serialize(self, serializer: Serializer) -> None:
+    def serialize(self, serializer: Any) -> None:
         serializer.fixed_bytes(self.data)
 
 
@@ -390,7 +387,7 @@ def _raw_transaction(spec: TransactionSpec) -> Any:
             f"the payload has {len(spec.arguments)}"
         )
     address = normalize_address(parts[0])
-    type_tags = [_EncodedTypeTag(type_tag_bytes(t)) for t in spec.type_arguments]
+    type_tags: list[Any] = [_EncodedTypeTag(type_tag_bytes(t)) for t in spec.type_arguments]
     args = [
         encode_argument(t, v, where=f"{parts[2]} argument {i}")
         for i, (t, v) in enumerate(zip(spec.param_types, spec.arguments, strict=True))
