@@ -15,14 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kana_async._aptos.abi import entry_param_types
+from kana_async._aptos.bcs import encode_argument, type_tag_bytes
 from kana_async._aptos.movetypes import StructType, VectorType, parse_type
 from kana_async._aptos.signer import Signer
 from kana_async._aptos.signing import (
     Account,
     TransactionSpec,
     auth_key_for,
-    encode_argument,
-    entry_param_types,
     sign_transaction,
     signing_message,
 )
@@ -483,8 +483,6 @@ def test_vector_u64_round_trips(values: list[int]) -> None:
 def test_type_tags_are_the_single_variant_byte_then_their_contents(
     type_arg: str, expected_hex: str
 ) -> None:
-    from kana_async._aptos.signing import type_tag_bytes
-
     assert type_tag_bytes(type_arg).hex() == expected_hex
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from kana_async._aptos import signing as _signing
+from kana_async._aptos.abi import entry_param_types
 from kana_async._aptos.errors import NodeRefusal, SendOutcome, json_object
 from kana_async._aptos.movetypes import normalize_address
 from kana_async._aptos.singleflight import SingleFlight
@@ -181,7 +182,7 @@ class NodeClient:
         if len(parts) != 3:
             raise InvalidArgumentError(f"function must be 0xADDR::module::name: {function_id!r}")
         abi = await self.module_abi(parts[0], parts[1])
-        return _signing.entry_param_types(abi, parts[2])
+        return entry_param_types(abi, parts[2])
 
     async def gas_unit_price(self) -> int:
         """The node's gas price estimate (octas per gas unit), cached for ``gas_price_ttl``."""
