@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async._aptos.events import decode_events, package_of
+from kana_async._aptos.events import committed_events, decode_events, package_of
 from kana_async._exceptions import ResponseDecodeError
 from kana_async.models.enums import Direction, Side
-from kana_async.models.events import OrderCancelled, OrderFilled, OrderPlaced
+from kana_async.models.events import OrderCancelled, OrderFilled, OrderPlaced, TransactionEvents
 from kana_async.models.markets import MarketInfo
 
 MAINNET_TX = (
@@ -399,6 +399,21 @@ def test_deep_nesting_inside_an_event_is_a_typed_error() -> None:
 def test_not_a_list_is_a_response_decode_error(events: Any) -> None:
     with pytest.raises(ResponseDecodeError):
         decode_events(events, MARKET)
+
+
+def test_committed_events_keep_the_called_package_and_never_raise() -> None:
+    events = [
+        event("PlaceOrderEvent", place_data(order_id="1")),
+        event("PlaceOrderEvent", place_data(order_id="2"), package="0xdead"),
+        event("PlaceOrderEvent", place_data(order_id="3", profile_address=BOB)),
+    ]
+    function = f"{PKG}::perpetual_scripts::place_limit_order"
+    decoded = committed_events(encode(events), MARKET, function=function, profile_address=ALICE)
+    assert decoded.placed_ids == ("1",) and decoded.ignored == 2
+    # a function id that names no package: every package is kept
+    assert committed_events(encode(events), MARKET, function="?").placed_ids == ("1", "2", "3")
+    for broken in (b"null", b"[" * 5000, b"{}", b""):
+        assert committed_events(broken, MARKET, function=function) == TransactionEvents(unknown=1)
 
 
 def test_package_of() -> None:

@@ -6,6 +6,8 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -295,3 +297,49 @@ async def test_chain_lookup_reads_the_side_from_the_orders_last_transaction() ->
     assert await known.resolve_sides(M, ["1", "3"], lookup) == [Side.SHORT, Side.SHORT]
     with pytest.raises(InvalidArgumentError, match=r"order\(s\) 404 "):
         await known.resolve_sides(M, ["1", "404"], lookup)
+
+
+# -- property: the registry agrees with a plain model --------------------------------------
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["place", "fill", "cancel"]),
+        st.integers(0, 6),  # order id
+        st.sampled_from([M, 7]),
+        st.integers(1, 4),  # size in lots of 0.5
+        st.booleans(),  # side
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=steps, capacity=st.integers(1, 8))
+def test_registry_matches_a_model(
+    steps: list[tuple[str, int, int, int, bool]], capacity: int
+) -> None:
+    known = KnownOrders(capacity=capacity)
+    model: dict[tuple[int, str], tuple[Side, Decimal]] = {}  # insertion order = age
+    for kind, number, market, lots, long in steps:
+        order_id, side, size = str(number), Side.from_wire(long), Decimal(lots) / 2
+        key = (market, order_id)
+        if kind == "place":
+            known.record(TransactionEvents(placed=(placed(order_id, side, str(size), market),)))
+            model.pop(key, None)
+            model[key] = (side, size)
+            while len(model) > capacity:
+                del model[next(iter(model))]
+        elif kind == "fill":
+            known.record(TransactionEvents(filled=(filled(order_id, str(size), side, market),)))
+            if key in model:
+                left = model[key][1] - size
+                if left > 0:
+                    model[key] = (model[key][0], left)
+                else:
+                    del model[key]
+        else:
+            known.record(TransactionEvents(cancelled=(cancelled(order_id, side, market),)))
+            model.pop(key, None)
+        assert len(known) <= capacity
+        assert [(k.market_id, k.order_id) for k in known.placed()] == list(model)
+        assert {(k.market_id, k.order_id): (k.side, k.remaining) for k in known.placed()} == model

@@ -33,7 +33,7 @@ from kana_async.models.events import (
 )
 from kana_async.models.markets import MarketInfo
 
-__all__ = ["EVENT_MODULE", "decode_events", "package_of"]
+__all__ = ["EVENT_MODULE", "committed_events", "decode_events", "package_of"]
 
 #: The Move module whose events describe orders.
 EVENT_MODULE: Final = "perpetual_core"
@@ -174,6 +174,37 @@ def decode_events(
         unknown=unknown,
         ignored=ignored,
     )
+
+
+def committed_events(
+    events: bytes | bytearray | memoryview | str | msgspec.Raw | Sequence[object],
+    markets: Mapping[int, MarketInfo] | MarketInfo,
+    *,
+    function: str,
+    profile_address: str | None = None,
+) -> TransactionEvents:
+    """The order events of a transaction that committed; never raises for the node's data.
+
+    Once a transaction has executed, an unreadable ``events`` member must not turn its result
+    into an error (that would invite a retry that places the orders twice): it counts as one
+    unknown event instead. Only the events of ``function``'s package are kept.
+
+    Args:
+        events: the committed transaction's ``events`` member (as for :func:`decode_events`).
+        markets: the parameters of the markets the events may name, by market id.
+        function: the entry function the transaction called (``0x…::module::name``); when it is
+            not of that form, events of every package are kept.
+        profile_address: keep only this trading profile's events; ``None`` keeps all.
+
+    Raises:
+        InvalidAddressError: ``profile_address`` is not an address (a caller's mistake).
+    """
+    package = package_of(function)
+    wanted_profile = _optional_address(profile_address, "profile_address")
+    try:
+        return decode_events(events, markets, package=package, profile_address=wanted_profile)
+    except ResponseDecodeError:
+        return TransactionEvents(unknown=1)
 
 
 def _optional_address(value: str | None, what: str) -> str | None:
