@@ -109,25 +109,29 @@ class KnownOrders:
         for cancelled in events.cancelled:
             self._orders.pop((cancelled.market_id, cancelled.order_id), None)
 
-    def remember(self, market_id: int, order_id: str, side: Side) -> None:
-        """Note the side of an order this client did not place (e.g. one just looked up).
+    def remember(self, market_id: int, order_id: int | str, side: Side) -> None:
+        """Note the side of an order this client did not place (given by a caller, looked up).
 
         An entry already known is left as it is.
+
+        Raises:
+            ArgumentTypeError / InvalidArgumentError: ``order_id`` is not a u128 id.
         """
-        if (market_id, order_id) not in self._orders:
-            self._put(KnownOrder(market_id=market_id, order_id=order_id, side=side))
+        key = (market_id, check_order_id(order_id))
+        if key not in self._orders:
+            self._put(KnownOrder(market_id=market_id, order_id=key[1], side=side))
 
-    def forget(self, market_id: int, order_id: str) -> None:
+    def forget(self, market_id: int, order_id: int | str) -> None:
         """Drop an order from the registry (nothing happens if it is not there)."""
-        self._orders.pop((market_id, order_id), None)
+        self._orders.pop((market_id, check_order_id(order_id)), None)
 
-    def get(self, market_id: int, order_id: str) -> KnownOrder | None:
+    def get(self, market_id: int, order_id: int | str) -> KnownOrder | None:
         """The entry for an order, or ``None`` if the registry does not know it."""
-        return self._orders.get((market_id, order_id))
+        return self._orders.get((market_id, check_order_id(order_id)))
 
-    def side(self, market_id: int, order_id: str) -> Side | None:
+    def side(self, market_id: int, order_id: int | str) -> Side | None:
         """The side of an order, or ``None`` if the registry does not know it."""
-        known = self._orders.get((market_id, order_id))
+        known = self.get(market_id, order_id)
         return None if known is None else known.side
 
     def placed(self, market_id: int | None = None) -> list[KnownOrder]:
@@ -207,7 +211,7 @@ class KnownOrders:
 
 def chain_side_lookup(
     order_status: Callable[[int, str], Awaitable[OrderStatusInfo]],
-    transaction_events: Callable[[int], Awaitable[TransactionEvents | None]],
+    transaction_events: Callable[[int, int], Awaitable[TransactionEvents | None]],
 ) -> SideLookup:
     """A :data:`SideLookup` that reads an order's side from the chain.
 
@@ -219,8 +223,9 @@ def chain_side_lookup(
         order_status: ``(market_id, order_id)`` → the order's status row, e.g.
             ``kana.orders.status`` (``GET /fetchOrderStatusById``); raises
             :class:`NotFoundError` for an unknown order.
-        transaction_events: ledger version → that transaction's decoded events, or ``None``
-            (or :class:`NotFoundError`) if the node does not have it.
+        transaction_events: ``(market_id, ledger version)`` → that transaction's events decoded
+            with (at least) that market's parameters, or ``None`` (or :class:`NotFoundError`)
+            if the node does not have it.
 
     Returns:
         The lookup; it answers ``None`` when the order or its transaction cannot be found, or
@@ -232,7 +237,7 @@ def chain_side_lookup(
             status = await order_status(market_id, order_id)
             if status.transaction_version is None:
                 return None
-            events = await transaction_events(status.transaction_version)
+            events = await transaction_events(market_id, status.transaction_version)
         except NotFoundError:
             return None
         if events is None:

@@ -159,6 +159,9 @@ def test_remember_and_forget() -> None:
     assert known.side(M, "1") is Side.LONG and known.side(M, "2") is Side.SHORT
     assert [k.order_id for k in known.placed()] == ["1"]  # a looked-up order was not placed here
     assert known.get(M, "2") == KnownOrder(market_id=M, order_id="2", side=Side.SHORT)
+    known.remember(M, 3, Side.LONG)  # ids are kept in their canonical decimal form
+    assert known.side(M, "3") is Side.LONG and known.get(M, 3) == known.get(M, "3")
+    known.forget(M, 3)
     known.forget(M, "1")
     known.forget(M, "404")
     assert known.side(M, "1") is None and len(known) == 1
@@ -274,7 +277,8 @@ async def test_chain_lookup_reads_the_side_from_the_orders_last_transaction() ->
             raise NotFoundError("order not found", status_code=404)
         return status_row(order_id, None if order_id == "8" else 100 + int(order_id))
 
-    async def events_at(version: int) -> TransactionEvents | None:
+    async def events_at(market_id: int, version: int) -> TransactionEvents | None:
+        assert market_id == M
         versions.append(version)
         return {
             101: TransactionEvents(placed=(placed("1", Side.SHORT),)),
