@@ -256,7 +256,12 @@ BAD_CALLS: list[tuple[str, Bad, type[Exception]]] = [
     ("bad sl", lambda k: k.payloads.update_stop_loss(1338, True, 4.5), TypeError),
     ("empty cancel", lambda k: k.payloads.cancel_multiple_orders(1338, []), ValueError),
     ("float order id", lambda k: k.payloads.cancel_multiple_orders(1338, [(1.0, True)]), TypeError),
-    ("not a pair", lambda k: k.payloads.cancel_multiple_orders(1338, ["123"]), TypeError),
+    ("not a pair", lambda k: k.payloads.cancel_multiple_orders(1338, [("123",)]), TypeError),
+    (
+        "sides not parallel",
+        lambda k: k.payloads.cancel_multiple_orders(1338, ["1", "2"], sides=[True]),
+        ValueError,
+    ),
     ("cancel str", lambda k: k.payloads.cancel_multiple_orders(1338, "123"), TypeError),
     ("empty place", lambda k: k.payloads.place_multiple_orders(1338, []), ValueError),
     ("dict order", lambda k: k.payloads.place_multiple_orders(1338, [{"size": 1}]), TypeError),

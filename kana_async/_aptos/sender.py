@@ -1,39 +1,54 @@
-"""Payload → signed bytes → submit → confirm, for one signer.
+"""Payload → signed bytes → a submission the client owns, for one signer.
 
-:class:`TransactionSender` takes a sequence number from its :class:`SequenceAllocator`, builds and
-signs the transaction (:mod:`kana_async._aptos.signing`), submits it through
-:class:`NodeClient` (which re-sends the *same signed bytes* on a timeout, 429 or 5xx) and waits
-for the outcome. A
-transaction is only ever re-signed when the node said for certain that it did not take it.
+:class:`TransactionSender` encodes an entry-function payload once (:meth:`~TransactionSender.
+prepare`), takes a sequence number from its :class:`SequenceAllocator`, signs, and hands the
+signed transaction to a :class:`~kana_async._aptos.resolver.Resolver` running in the client's
+background task group. Everything before the signature is cancellable with nothing sent and
+the number handed back; from the signature on the transaction is listed in the
+:class:`~kana_async._aptos.tracking.SubmissionTracker` until its outcome is known, whatever
+happens to the caller.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio
+
+from kana_async._aptos import bcs
 from kana_async._aptos import signing as _signing
+from kana_async._aptos.answers import CommittedTransaction, u64
 from kana_async._aptos.node import NodeClient
 from kana_async._aptos.sequence import SequenceAllocator
 from kana_async._aptos.signer import Signer
+from kana_async._aptos.tracking import Submission, SubmissionTracker
+from kana_async._background import BackgroundTasks
 from kana_async._exceptions import (
     InvalidArgumentError,
     MoveAbortError,
-    OutcomeUnknownError,
     TransactionRejectedError,
 )
+from kana_async.models.events import TransactionEvents
 from kana_async.models.transactions import (
     PendingTransaction,
     TransactionResult,
     parse_move_abort,
 )
 
-__all__ = ["PayloadLike", "SendOptions", "TransactionSender", "result_from_json"]
+__all__ = [
+    "DescribeEvents",
+    "PayloadLike",
+    "Prepared",
+    "SendOptions",
+    "TransactionSender",
+    "result_from_committed",
+]
 
-log = logging.getLogger("kana_async")
+DescribeEvents = Callable[[CommittedTransaction, "int | None"], Awaitable[TransactionEvents]]
+"""Turns a committed transaction's raw events (and the market it acted on) into records."""
 
 
 class PayloadLike(Protocol):
@@ -51,7 +66,12 @@ class PayloadLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
-    """Gas and expiry settings of a :class:`TransactionSender`."""
+    """Gas and expiry settings of a :class:`TransactionSender`.
+
+    ``expiration_seconds`` is how long a signed transaction stays executable;
+    ``confirm_timeout`` how long a call waits for the outcome (the client keeps resolving it
+    after that); ``max_resign`` how often a refused sequence number is replaced.
+    """
 
     max_gas_amount: int = 20_000
     gas_unit_price: int | None = None  # None: the node's estimate
@@ -60,11 +80,28 @@ class SendOptions:
     max_resign: int = 8
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A payload checked against its ABI and encoded once, ready to sign under any number."""
+
+    function: str
+    type_arguments: tuple[str, ...]
+    arguments: tuple[Any, ...]
+    param_types: tuple[str, ...]
+    entry_function: bytes
+    gas_unit_price: int
+
+
+async def _no_events(committed: CommittedTransaction, market_id: int | None) -> TransactionEvents:
+    return TransactionEvents()
+
+
 class TransactionSender:
-    """Sign, submit and confirm entry-function payloads for one signer.
+    """Sign and submit entry-function payloads for one signer; resolve them in the background.
 
     Concurrent calls are safe: each gets its own sequence number from one
-    :class:`SequenceAllocator`.
+    :class:`SequenceAllocator`. ``tasks`` is the client's background task group (a private one
+    when not given) and ``tracker`` where submissions are listed.
     """
 
     def __init__(
@@ -76,171 +113,235 @@ class TransactionSender:
         options: SendOptions | None = None,
         max_in_flight: int = 100,
         clock: Callable[[], float] = time.time,
+        tasks: BackgroundTasks | None = None,
+        tracker: SubmissionTracker | None = None,
+        describe: DescribeEvents = _no_events,
     ) -> None:
+        from kana_async._aptos.resolver import Resolver
+
         self.node = node
         self.signer = signer
         self.chain_id = chain_id
         self.options = options or SendOptions()
         self.clock = clock
+        self.tasks = tasks if tasks is not None else BackgroundTasks()
+        self.tracker = tracker if tracker is not None else SubmissionTracker()
+        self.describe = describe
         self.allocator = SequenceAllocator(
             lambda: node.sequence_number(signer.address), max_in_flight=max_in_flight
         )
+        self.resolver = Resolver(self)
 
-    async def _spec(self, payload: PayloadLike, sequence_number: int) -> _signing.TransactionSpec:
+    # -- building and signing ------------------------------------------------------------------
+
+    async def prepare(self, payload: PayloadLike) -> Prepared:
+        """Check ``payload`` against the function's ABI and encode it (once); nothing is sent."""
         params, generics = await self.node.entry_function_types(payload.function)
         if len(payload.type_arguments) != generics:
             raise InvalidArgumentError(
                 f"{payload.function} takes {generics} type arguments, "
                 f"the payload has {len(payload.type_arguments)}"
             )
+        type_args = tuple(payload.type_arguments)
+        args = tuple(payload.function_arguments)
+        entry = bcs.entry_function_bytes(payload.function, type_args, args, params)
         price = self.options.gas_unit_price or await self.node.gas_unit_price()
+        return Prepared(payload.function, type_args, args, params, entry, price)
+
+    def spec(self, prepared: Prepared, sequence_number: int) -> _signing.TransactionSpec:
+        """The transaction of ``prepared`` under ``sequence_number``, expiring from now."""
         return _signing.TransactionSpec(
             sender=self.signer.address,
             sequence_number=sequence_number,
-            function=payload.function,
-            type_arguments=tuple(payload.type_arguments),
-            arguments=tuple(payload.function_arguments),
-            param_types=params,
+            function=prepared.function,
+            type_arguments=prepared.type_arguments,
+            arguments=prepared.arguments,
+            param_types=prepared.param_types,
             max_gas_amount=self.options.max_gas_amount,
-            gas_unit_price=price,
+            gas_unit_price=prepared.gas_unit_price,
             expiration_timestamp_secs=int(self.clock()) + self.options.expiration_seconds,
             chain_id=self.chain_id,
+            entry_function=prepared.entry_function,
         )
 
-    async def submit(self, payload: PayloadLike) -> PendingTransaction:
-        """Sign and submit ``payload``; returns once the node accepted it."""
-        # Encode once before taking a number: bad arguments fail without touching the account.
-        # (Only the BCS message: signing and serialising it would be wasted work.)
-        _signing.signing_message(await self._spec(payload, 0))
-        for _ in range(self.options.max_resign):
-            number = await self.allocator.allocate()
-            try:
-                spec = await self._spec(payload, number)
-                signed = await _signing.sign_transaction(self.signer, spec)
-                outcome = await self.node.send(signed)
-            except BaseException:
-                self.allocator.release(number)
-                raise
-            if outcome == "accepted":
-                return self._pending(signed)
-            log.debug("sequence number %d refused (%s); re-signing", number, outcome)
-            if outcome == "stale":
-                await self.allocator.resync()
-            elif outcome == "ahead":
-                await self.allocator.resync(reset=True)
-        raise TransactionRejectedError(
-            f"could not get a sequence number accepted after {self.options.max_resign} tries"
-        )
+    async def sign(self, prepared: Prepared, sequence_number: int) -> _signing.SignedTransaction:
+        """Sign ``prepared`` under ``sequence_number``."""
+        return await _signing.sign_transaction(self.signer, self.spec(prepared, sequence_number))
 
-    def _pending(self, signed: _signing.SignedTransaction) -> PendingTransaction:
-        async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
-            return await self.confirm(signed, timeout=timeout)
+    # -- submitting ----------------------------------------------------------------------------
 
-        return PendingTransaction(
-            hash=signed.hash,
-            sender=signed.sender,
-            sequence_number=signed.sequence_number,
-            expiration_timestamp_secs=signed.expiration_timestamp_secs,
-            waiter=waiter,
-        )
+    async def submit(
+        self, payload: PayloadLike, *, action: str = "transaction", market_id: int | None = None
+    ) -> Submission:
+        """Encode, number and sign ``payload``, then hand it to the background resolver.
 
-    async def confirm(
+        Cancelling this call before it returns sends nothing (the number is handed back). The
+        returned :class:`Submission` is listed by the tracker until its outcome is known.
+        """
+        prepared = await self.prepare(payload)
+        return await self.submit_prepared(prepared, action=action, market_id=market_id)
+
+    async def submit_prepared(
+        self, prepared: Prepared, *, action: str, market_id: int | None
+    ) -> Submission:
+        """:meth:`submit` for an already prepared payload (also used to fill a number)."""
+        await self.tasks.start()
+        number = await self.allocator.allocate()
+        try:
+            signed = await self.sign(prepared, number)
+        except BaseException:
+            self.allocator.release(number)
+            raise
+        return self.launch(signed, prepared, action=action, market_id=market_id)
+
+    def launch(
         self,
         signed: _signing.SignedTransaction,
+        prepared: Prepared,
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - ends in OutcomeUnknownError
-    ) -> TransactionResult:
-        """Wait for a submitted transaction; the result, or the typed failure."""
+        action: str,
+        market_id: int | None,
+    ) -> Submission:
+        """List ``signed`` and start resolving it in the background (synchronously: no await
+        separates signing from this, so no cancellation can fall in between)."""
+        sub = Submission(signed, action=action, market_id=market_id, tracker=self.tracker)
         try:
-            body = await self.node.wait(
-                signed.hash,
-                timeout=self.options.confirm_timeout if timeout is None else timeout,
-                expiration_timestamp_secs=signed.expiration_timestamp_secs,
-            )
-        except TransactionRejectedError:
-            # Expired unexecuted: its number is free again, and so is any other gap.
+            self.tasks.spawn(self.resolver.run, sub, prepared, name=f"resolve {signed.hash}")
+        except BaseException:
+            self.tracker._unresolved.pop(sub, None)
             self.allocator.release(signed.sequence_number)
-            await self.allocator.resync()
             raise
-        except OutcomeUnknownError:
-            self.allocator.forget(signed.sequence_number)
+        return sub
+
+    async def wait(self, sub: Submission, timeout: float | None = None) -> TransactionResult:  # noqa: ASYNC109
+        """The outcome of ``sub`` (``timeout`` defaults to ``options.confirm_timeout``).
+
+        Cancelling the wait leaves ``sub`` to the background (and logs it once).
+        """
+        limit = self.options.confirm_timeout if timeout is None else timeout
+        try:
+            return await sub.wait(limit)
+        except anyio.get_cancelled_exc_class():
+            sub.caller_cancelled()
             raise
-        await self.allocator.committed(signed.sequence_number)
-        return result_from_json(body)
+
+    async def accepted(self, sub: Submission) -> PendingTransaction:
+        """Wait until the node took ``sub``; a :class:`PendingTransaction` for it."""
+        try:
+            await sub.wait_accepted()
+        except anyio.get_cancelled_exc_class():
+            sub.caller_cancelled()
+            raise
+
+        async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
+            return await self.wait(sub, timeout)
+
+        return PendingTransaction(
+            hash=sub.hash,
+            sender=sub.signed.sender,
+            sequence_number=sub.signed.sequence_number,
+            expiration_timestamp_secs=sub.signed.expiration_timestamp_secs,
+            waiter=waiter,
+        )
 
     async def execute(
         self,
         payload: PayloadLike,
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - ends in OutcomeUnknownError
+        action: str = "transaction",
+        market_id: int | None = None,
     ) -> TransactionResult:
         """Submit ``payload`` and wait for it to be committed."""
-        pending = await self.submit(payload)
-        return await pending.wait(timeout)
+        sub = await self.submit(payload, action=action, market_id=market_id)
+        return await self.wait(sub, timeout)
 
-    async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
+    # -- reading -------------------------------------------------------------------------------
+
+    async def result(
+        self, committed: CommittedTransaction, market_id: int | None
+    ) -> TransactionResult:
+        """The :class:`TransactionResult` of a committed transaction; raises if it failed."""
+        events = await self.describe(committed, market_id) if committed.success else None
+        return result_from_committed(committed, events or TransactionEvents())
+
+    async def lookup(
+        self, tx_hash: str, *, market_id: int | None = None
+    ) -> TransactionResult | PendingTransaction | None:
         """A transaction by hash: its result, a pending handle, or ``None`` if the node has none.
 
         Raises the typed failure when the transaction was committed but failed.
         """
+        sub = self.tracker.pending(tx_hash)
+        if sub is not None:
+            return await self.accepted(sub)
         body = await self.node.transaction_by_hash(tx_hash)
         if body is None:
             return None
-        if body.get("type") != "pending_transaction":
-            return result_from_json(body)
-        expiry = int(body.get("expiration_timestamp_secs") or self.clock())
+        if isinstance(body, CommittedTransaction):
+            return await self.result(body, market_id)
+        expiry = u64(body.expiration_timestamp_secs, "expiration_timestamp_secs")
 
         async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
             limit = self.options.confirm_timeout if timeout is None else timeout
-            done = await self.node.wait(tx_hash, timeout=limit, expiration_timestamp_secs=expiry)
-            return result_from_json(done)
+            done = await self.resolver.watch(tx_hash, expiry, timeout=limit)
+            return await self.result(done, market_id)
 
         return PendingTransaction(
-            hash=tx_hash,
-            sender=str(body.get("sender", "")),
-            sequence_number=int(body.get("sequence_number") or 0),
+            hash=body.hash,
+            sender=body.sender,
+            sequence_number=u64(body.sequence_number, "sequence_number"),
             expiration_timestamp_secs=expiry,
             waiter=waiter,
         )
 
-    async def simulate(self, payload: PayloadLike) -> TransactionResult:
+    async def simulate(
+        self, payload: PayloadLike, *, market_id: int | None = None
+    ) -> TransactionResult:
         """Dry-run ``payload`` on the node; raises like :meth:`execute` when it would fail."""
+        prepared = await self.prepare(payload)
         number = await self.node.sequence_number(self.signer.address)
-        spec = await self._spec(payload, number)
+        spec = self.spec(prepared, number)
         signed = await _signing.sign_transaction(self.signer, spec, simulate=True)
-        return result_from_json(await self.node.simulate(signed))
+        return await self.result(await self.node.simulate(signed), market_id)
 
 
-def result_from_json(body: dict[str, Any]) -> TransactionResult:
-    """A :class:`TransactionResult` from a committed transaction's JSON; raises if it failed."""
-    vm_status = str(body.get("vm_status", ""))
-    tx_hash = str(body.get("hash", ""))
-    version = int(body.get("version") or 0)
-    if not body.get("success"):
-        abort = parse_move_abort(vm_status)
+def result_from_committed(
+    body: CommittedTransaction, events: TransactionEvents | None = None
+) -> TransactionResult:
+    """A :class:`TransactionResult` from a committed transaction; raises if it failed.
+
+    Raises :class:`~kana_async.MoveAbortError` (with the code's name) for a Move abort and
+    :class:`~kana_async.TransactionRejectedError` for any other failure.
+    """
+    version = u64(body.version, "version")
+    if not body.success:
+        abort = parse_move_abort(body.vm_status)
         if abort is not None:
             code, name = abort
             raise MoveAbortError(
-                f"transaction {tx_hash} aborted with {name or 'code'} ({code}): {vm_status}",
-                hash=tx_hash,
-                vm_status=vm_status,
+                f"transaction {body.hash} aborted with {name or 'code'} ({code}): {body.vm_status}",
+                hash=body.hash,
+                vm_status=body.vm_status,
                 abort_code=code,
                 code_name=name,
                 version=version,
             )
         raise TransactionRejectedError(
-            f"transaction {tx_hash} failed: {vm_status}", hash=tx_hash, vm_status=vm_status
+            f"transaction {body.hash} failed: {body.vm_status}",
+            hash=body.hash,
+            vm_status=body.vm_status,
         )
-    payload = body.get("payload") or {}
     return TransactionResult(
-        hash=tx_hash,
+        hash=body.hash,
         version=version,
         success=True,
-        vm_status=vm_status,
-        gas_used=int(body.get("gas_used") or 0),
-        gas_unit_price=int(body.get("gas_unit_price") or 0),
-        sender=str(body.get("sender", "")),
-        sequence_number=int(body.get("sequence_number") or 0),
-        timestamp_usec=int(body.get("timestamp") or 0),
-        function=str(payload.get("function", "")),
+        vm_status=body.vm_status,
+        gas_used=u64(body.gas_used, "gas_used"),
+        gas_unit_price=u64(body.gas_unit_price, "gas_unit_price"),
+        sender=body.sender,
+        sequence_number=u64(body.sequence_number, "sequence_number"),
+        timestamp_usec=u64(body.timestamp, "timestamp"),
+        function=body.payload.function,
+        events=events or TransactionEvents(),
     )
