@@ -359,3 +359,22 @@ def test_shared_order_list_checks() -> None:
     assert optional_price("0", "take_profit") == Decimal(0)
     with pytest.raises(ArgumentTypeError, match="stop_loss"):
         optional_price(1.5, "stop_loss")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["1" * 5000, 10**5000, -1, 2**128, str(2**128)],
+    ids=["5000 digits", "10^5000", "negative", "2^128", "2^128 text"],
+)
+def test_order_ids_out_of_range_are_refused_without_python_int_limits(bad: object) -> None:
+    from kana_async._validation import check_order_id
+
+    with pytest.raises(InvalidArgumentError):
+        check_order_id(bad)
+
+
+def test_order_ids_keep_their_exact_value() -> None:
+    from kana_async._validation import check_order_id
+
+    assert check_order_id("00" + str(2**128 - 1)) == str(2**128 - 1)
+    assert check_order_id(2**128 - 1) == str(2**128 - 1)
