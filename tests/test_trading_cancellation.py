@@ -87,7 +87,7 @@ async def test_cancel_after_signing_keeps_the_order_listed_logs_once_and_resolve
 
         task = asyncio.create_task(place())
         with anyio.fail_after(5):
-            while not trading.unresolved:  # signed and on its way
+            while not trading.unresolved:  # noqa: ASYNC110 - signed and on its way
                 await asyncio.sleep(0.001)
         (pending,) = trading.unresolved
         task.cancel()
