@@ -225,8 +225,8 @@ def test_place_fill_cancel_in_human_units() -> None:
         "id 340282366920938463463374607431768211455)"
     )
     assert repr(decoded.filled[0]) == (
-        "OrderFilled(market 1338, short 0.25 @ 5.501 taker, fee 0.00275, id 18446744073709551616, "
-        "trade 99999999999999999999999)"
+        "OrderFilled(market 1338, short close 0.25 @ 5.501 taker, fee 0.00275, "
+        "id 18446744073709551616, trade 99999999999999999999999)"
     )
 
 

@@ -101,8 +101,9 @@ class OrderFilled(Model, frozen=True):
     def __repr__(self) -> str:
         role = "maker" if self.is_maker else "taker"
         return (
-            f"OrderFilled(market {self.market_id}, {_side(self.side)} {self.size} @ {self.price} "
-            f"{role}, fee {self.fee}, id {self.order_id}, trade {self.trade_id})"
+            f"OrderFilled(market {self.market_id}, {_side(self.side)} "
+            f"{_direction(self.direction)} {self.size} @ {self.price} {role}, fee {self.fee}, "
+            f"id {self.order_id}, trade {self.trade_id})"
         )
 
 
