@@ -28,6 +28,7 @@ from kana_async._exceptions import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseDecodeError,
     TransactionRejectedError,
 )
 from kana_async._http import RawResponse
@@ -800,3 +801,30 @@ async def test_send_that_never_reached_the_node_raises_the_plain_error() -> None
         with pytest.raises(OutcomeUnknownError) as unknown:
             await node.send(tx)
         assert unknown.value.hash == tx.hash and len(seen) == 2
+
+
+async def test_malformed_acceptance_is_outcome_unknown_with_the_hash() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    http, _ = scripted(httpx.Response(202, content=deep))
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=0)
+        tx = await signed_tx()
+        with pytest.raises(OutcomeUnknownError) as info:
+            await node.send(tx)  # the node took it (202) but its answer is unreadable
+        assert info.value.hash == tx.hash
+
+
+@pytest.mark.parametrize("version", ["1e1000000", "1" * 1_000_000, "-1", "18446744073709551616"])
+async def test_committed_answer_with_an_absurd_version_is_a_typed_error(version: str) -> None:
+    body = (
+        b'{"type": "user_transaction", "hash": "0x1", "success": true, "vm_status": "ok", '
+        b'"version": "%s"}' % version.encode()
+    )
+    http, _ = scripted(httpx.Response(200, content=body))
+    async with http:
+        node = NodeClient(http, "http://node/v1")
+        # Refused by the decoder, or (2**64: twenty digits, but no u64) when converted.
+        with anyio.fail_after(5), pytest.raises(ResponseDecodeError):
+            found = await node.poll("0x1", timeout=1)
+            assert isinstance(found, CommittedTransaction)
+            result_from_committed(found)
