@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kana_async._aptos.signing import Account
+from kana_async._client import KanaClient
 from kana_async._exceptions import (
     ArgumentTypeError,
     ConnectError,
@@ -23,7 +27,9 @@ from kana_async.models.events import (
     OrderPlaced,
     TransactionEvents,
 )
+from kana_async.models.markets import MarketInfo
 from kana_async.models.orders import OrderStatusInfo
+from kana_async.sim.server import Simulator
 
 pytestmark = pytest.mark.anyio
 
@@ -347,3 +353,42 @@ def test_registry_matches_a_model(
         assert len(known) <= capacity
         assert [(k.market_id, k.order_id) for k in known.placed()] == list(model)
         assert {(k.market_id, k.order_id): (k.side, k.remaining) for k in known.placed()} == model
+
+
+# -- against the simulator -------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def sim_client() -> AsyncIterator[tuple[KanaClient, int, MarketInfo]]:
+    async with Simulator(seed=5, market_maker=False) as sim:
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("1000"))
+        async with KanaClient(
+            sim.network, account=Account.from_hex(funded.private_key_hex)
+        ) as kana:
+            market = sim.network.market_id("APT-USD")
+            info = await kana.markets.info(market)
+            await kana.trading.deposit(Decimal("500"))
+            yield kana, market, info
+
+
+async def test_chain_lookup_reads_the_placing_transaction_named_by_the_order_status() -> None:
+    async with sim_client() as (kana, market, info):
+        placed = await kana.trading.place_limit_order(
+            market, side=Side.SHORT, size=info.min_size, price=Decimal(50), leverage=2
+        )
+        (order,) = await kana.portfolio.open_orders(market_id=market)
+        asked: list[tuple[int, int]] = []
+
+        async def events_at(market_id: int, version: int) -> TransactionEvents | None:
+            asked.append((market_id, version))
+            return None  # the hop under test is order status -> ledger version
+
+        lookup = chain_side_lookup(kana.orders.status, events_at)
+        assert await lookup(market, order.order_id) is None
+        assert asked == [(market, placed.version)]
+
+        # an id the exchange does not know: order status answers 404 and the error names it
+        asked.clear()
+        with pytest.raises(InvalidArgumentError, match=r"order\(s\) 12345 in market"):
+            await KnownOrders().resolve_sides(market, ["12345"], lookup)
+        assert asked == []
