@@ -506,3 +506,13 @@ def test_fuzzed_events_never_raise_and_are_all_counted(
     assert total + decoded.unknown + decoded.ignored == len(events)
     for record in (*decoded.placed, *decoded.filled, *decoded.cancelled):
         assert record.order_id.isdigit() and int(record.order_id) < 2**128
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_any_bytes_give_a_result_or_response_decode_error(body: bytes) -> None:
+    try:
+        decoded = decode_events(body, MARKET)
+    except ResponseDecodeError:
+        return
+    assert decoded.placed == decoded.filled == decoded.cancelled == ()
