@@ -68,7 +68,7 @@ def emit_order_events(sim: Simulator) -> None:
         events: list[dict[str, Any]] = []
         for record in sim.exchange.order_history(tx.sender):
             before = seen.get(record.order_id)
-            now = record.status.name
+            now = str(getattr(record.status, "name", record.status)).upper()
             if before is None:
                 events.append(_event(package, "PlaceOrderEvent", _placed(record)))
             if now == "CANCELLED" and before != "CANCELLED":

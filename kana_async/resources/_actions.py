@@ -286,11 +286,11 @@ class Actions(Resource, Generic[R]):
 
         The body carries ``marketId``, the parallel arrays ``orderTypes``, ``tradeSides``,
         ``directions``, ``sizes``, ``prices`` (0 for market orders), ``leverages``,
-        ``takeProfits``, ``stopLosses``, and the documented scalar ``restriction`` (the first
-        order's; the per-order array ``restrictions`` is sent in addition).
+        ``takeProfits``, ``stopLosses``, and the documented scalar ``restriction`` (the per-order
+        array ``restrictions`` is sent in addition). All orders must share one restriction.
         """
         mid = self._market(market_id)
-        requests = order_requests(orders, allow_empty=False)
+        requests = _one_restriction(order_requests(orders, allow_empty=False))
 
         def build(grid: Grid | None, sides: list[bool]) -> dict[str, Any]:
             checked = grid.orders(requests) if grid else requests
@@ -385,7 +385,7 @@ class Actions(Resource, Generic[R]):
         if not cancel and not place:
             raise InvalidArgumentError("nothing to do: pass orders to cancel and/or to place")
         targets = tuple(cancel_targets(cancel, None, allow_empty=True))
-        requests = order_requests(place, allow_empty=True)
+        requests = _one_restriction(order_requests(place, allow_empty=True))
 
         def build(grid: Grid | None, found: list[bool]) -> dict[str, Any]:
             checked = grid.orders(requests) if grid else requests
@@ -529,6 +529,17 @@ def _add_exits(
     for key, value in (("takeProfit", tp), ("stopLoss", sl)):
         if value is not None:
             params[key] = decimal_text(value)
+
+
+def _one_restriction(orders: list[OrderRequest]) -> list[OrderRequest]:
+    """``orders``, if they share one restriction: the documented body has a single scalar."""
+    kinds = {o.restriction for o in orders}
+    if len(kinds) > 1:
+        raise InvalidArgumentError(
+            "orders of one multi-order request must share one restriction (the request "
+            "carries a single 'restriction'); send orders with other restrictions separately"
+        )
+    return orders
 
 
 def _number(value: Decimal) -> Raw:
