@@ -828,3 +828,30 @@ async def test_committed_answer_with_an_absurd_version_is_a_typed_error(version:
             found = await node.poll("0x1", timeout=1)
             assert isinstance(found, CommittedTransaction)
             result_from_committed(found)
+
+
+async def test_entry_function_is_encoded_once_per_submission_even_when_renumbered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kana_async._aptos import bcs
+    from kana_async._aptos import sender as sender_module
+
+    calls: list[str] = []
+    real = bcs.entry_function_bytes
+
+    def counting(*args: Any) -> bytes:
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(sender_module.bcs, "entry_function_bytes", counting)
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        await sender.execute(limit_order(1))
+        assert calls == [FN["place_limit_order"]]
+        # Another client uses the next number: ours is refused as stale and re-signed under a
+        # fresh one, from the same encoded call.
+        other = sender_for(fx, http)
+        await other.execute(limit_order(2))
+        calls.clear()
+        result = await sender.execute(limit_order(3))
+        assert result.sequence_number == 2 and calls == [FN["place_limit_order"]]
