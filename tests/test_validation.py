@@ -333,7 +333,7 @@ async def test_iterators_check_arguments_when_created() -> None:
 def test_shared_order_list_checks() -> None:
     from kana_async.models.enums import Side
     from kana_async.models.requests import OrderRequest
-    from kana_async.resources._checks import cancel_pairs, optional_price, order_requests
+    from kana_async.resources._checks import cancel_targets, optional_price, order_requests
 
     order = OrderRequest.market(side=Side.LONG, size=Decimal("1"), leverage=2)
     assert order_requests((order,), allow_empty=False) == [order]
@@ -344,17 +344,24 @@ def test_shared_order_list_checks() -> None:
         order_requests("orders", allow_empty=True)
     with pytest.raises(ArgumentTypeError, match=r"orders\[1\] must be an OrderRequest"):
         order_requests([order, {"size": "1"}], allow_empty=True)
-    assert cancel_pairs([(7, Side.SHORT), ["8", True]], allow_empty=False) == (
-        ["7", "8"],
-        [False, True],
-    )
-    assert cancel_pairs([], allow_empty=True) == ([], [])
+    assert cancel_targets([(7, Side.SHORT), ["8", True], 9], allow_empty=False) == [
+        ("7", False),
+        ("8", True),
+        ("9", None),  # the side is found later
+    ]
+    assert cancel_targets(["1", 2], [Side.LONG, False], allow_empty=False) == [
+        ("1", True),
+        ("2", False),
+    ]
+    assert cancel_targets([], allow_empty=True) == []
     with pytest.raises(InvalidArgumentError, match="at least one"):
-        cancel_pairs([], allow_empty=False)
+        cancel_targets([], allow_empty=False)
     with pytest.raises(ArgumentTypeError, match="pair"):
-        cancel_pairs([(7,)], allow_empty=True)
+        cancel_targets([(7,)], allow_empty=True)
     with pytest.raises(ArgumentTypeError, match="list of"):
-        cancel_pairs(b"7", allow_empty=True)
+        cancel_targets(b"7", allow_empty=True)
+    with pytest.raises(InvalidArgumentError, match="one side per id"):
+        cancel_targets(["1"], [True, False], allow_empty=True)
     assert optional_price(None, "take_profit") is None
     assert optional_price("0", "take_profit") == Decimal(0)
     with pytest.raises(ArgumentTypeError, match="stop_loss"):

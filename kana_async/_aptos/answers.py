@@ -67,7 +67,7 @@ class GasEstimate(msgspec.Struct, frozen=True):
 class _AbiFunction(msgspec.Struct, frozen=True):
     name: str
     params: tuple[str, ...] = ()
-    generic_type_params: tuple[msgspec.Raw, ...] = ()
+    generic_type_params: tuple[Any, ...] = ()
 
 
 class _Abi(msgspec.Struct, frozen=True):

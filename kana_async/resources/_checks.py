@@ -23,8 +23,8 @@ from kana_async.models.requests import OrderRequest
 
 __all__ = [
     "CancelSpec",
+    "CancelTarget",
     "Grid",
-    "cancel_pairs",
     "cancel_targets",
     "optional_price",
     "order_requests",
@@ -55,23 +55,6 @@ def order_requests(orders: object, *, allow_empty: bool) -> list[OrderRequest]:
                 f"not {type(order).__name__}"
             )
     return list(orders)
-
-
-def cancel_pairs(orders: object, *, allow_empty: bool) -> tuple[list[str], list[bool]]:
-    """``(order ids as exact strings, sides as wire booleans)`` of ``(order_id, side)`` pairs."""
-    if not _is_list(orders):
-        raise ArgumentTypeError("orders to cancel must be a list of (order_id, side) pairs")
-    assert isinstance(orders, Sequence)
-    if not orders and not allow_empty:
-        raise InvalidArgumentError("pass at least one (order_id, side) pair to cancel")
-    ids: list[str] = []
-    sides: list[bool] = []
-    for i, pair in enumerate(orders):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise ArgumentTypeError(f"orders[{i}] must be an (order_id, side) pair, got {pair!r}")
-        ids.append(check_order_id(pair[0]))
-        sides.append(check_side(pair[1], f"orders[{i}] side"))
-    return ids, sides
 
 
 def cancel_targets(
