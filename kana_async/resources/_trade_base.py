@@ -55,7 +55,7 @@ class TradingCore:
         self._node: NodeClient | None = None
         self._pool: object = None
         self._profiles: set[str] = set()
-        client._on_close(self._drain)
+        self._drain_registered = False
 
     # -- the node and the sender ---------------------------------------------------------------
 
@@ -81,6 +81,9 @@ class TradingCore:
                 "trading needs an account: KanaClient(..., account=Account.from_env())"
             )
         node = self.node()
+        if not self._drain_registered:
+            client._on_close(self._drain)
+            self._drain_registered = True
         if self._sender is None:
             self._sender = TransactionSender(
                 node,
