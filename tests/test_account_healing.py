@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from kana_async._aptos.resolver import FILL_FUNCTION
-from kana_async._exceptions import TransactionRejectedError
+from kana_async._exceptions import RateLimitError, TransactionRejectedError
 from kana_async.models.enums import Side
 from kana_async.models.transactions import PendingTransaction
 from tests.node_faults_support import Swallow, lose_mempool
@@ -39,6 +39,13 @@ async def _next_25_commit(env: Env, start: int) -> None:
             numbers.append(result.sequence_number)
     assert numbers == list(range(numbers[0], numbers[0] + 25))
     assert env.kana.trading.unresolved == ()
+
+
+async def _settle(env: Env) -> None:
+    trading = env.kana.trading
+    with anyio.fail_after(10):
+        while trading.unresolved:
+            await trading.outcome(trading.unresolved[0].hash)
 
 
 async def test_node_restart_losing_the_mempool_resends_the_same_bytes() -> None:
@@ -82,9 +89,7 @@ async def test_lost_submission_that_expires_is_filled_so_the_ones_behind_execute
         with anyio.fail_after(20):
             results = [await p.wait(timeout=20) for p in behind]
         assert [r.sequence_number for r in results] == [target + 1, target + 2]
-        with anyio.fail_after(10):
-            while trading.unresolved:  # the filler's own outcome
-                await trading.outcome(trading.unresolved[0].hash)
+        await _settle(env)  # the filler's own outcome
         fills = [o for o in trading.outcomes if o.action == "fill_sequence_number"]
         assert [o.sequence_number for o in fills] == [target]
         filler = env.sim.node.state.by_hash[fills[0].hash]
@@ -111,4 +116,32 @@ async def test_lost_submission_alone_gives_its_number_back() -> None:
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 1), leverage=2
         )
         assert first.sequence_number == target  # re-used: it can no longer execute
+        await _next_25_commit(env, 10)
+
+
+async def test_refused_submission_with_orders_behind_it_is_filled_at_once() -> None:
+    async with trading_env() as env:
+        trading = env.kana.trading
+        sender = trading._core.sender()
+        gap = await sender.allocator.allocate()  # the number the refused one will carry
+        parked = [await _place(env, i) for i in range(3)]  # signed behind it, waiting
+        payload = await env.kana.payloads.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 9), leverage=2
+        )
+        prepared = await sender.prepare(payload)
+        sender.node.submit_retries = 0
+        env.sim.faults.node_submit_429 = 1  # turned away: it certainly did not go in
+        refused = sender.launch(
+            await sender.sign(prepared, gap), prepared, action="place_limit_order", market_id=None
+        )
+        with pytest.raises(RateLimitError):
+            await refused.wait(10)
+        with anyio.fail_after(15):  # far less than the 30 s the ones behind would wait
+            results = [await p.wait(timeout=15) for p in parked]
+        assert [r.sequence_number for r in results] == [gap + 1, gap + 2, gap + 3]
+        await _settle(env)
+        fills = [o for o in trading.outcomes if o.action == "fill_sequence_number"]
+        assert [o.sequence_number for o in fills] == [gap]
+        assert len(env.sim.exchange.order_history(env.account.address, env.market)) == 3
+        sender.node.submit_retries = 5
         await _next_25_commit(env, 10)

@@ -41,12 +41,14 @@ from kana_async._exceptions import (
 if TYPE_CHECKING:
     from kana_async._aptos.sender import Prepared, TransactionSender
 
-__all__ = ["FILL_FUNCTION", "Resolver"]
+__all__ = ["FILL_ACTION", "FILL_FUNCTION", "Resolver"]
 
 log = logging.getLogger("kana_async")
 
 #: The no-op signed under a dead transaction's number: a zero APT transfer to oneself.
 FILL_FUNCTION: Final = "0x1::aptos_account::transfer"
+#: The action name a filler is listed under.
+FILL_ACTION: Final = "fill_sequence_number"
 #: Seconds after a transaction's expiry that the client keeps trying to reach the node before
 #: it gives the outcome up as unknown.
 GIVE_UP_AFTER_EXPIRY: Final = 15.0
@@ -95,7 +97,13 @@ class Resolver:
                 sub.accepted(exc)
                 return await self._confirm(sub)
             except KanaError:
-                allocator.release(number)  # refused or never reached: certainly not in
+                # Refused, or never reached the node: certainly not in. Transactions signed
+                # behind it would wait for this number, so it is healed (filled or given back);
+                # a refused filler only gives its number back.
+                if sub.action == FILL_ACTION:
+                    allocator.release(number)
+                else:
+                    await self.heal(number)
                 raise
             if outcome == "accepted":
                 sub.accepted()
@@ -225,7 +233,7 @@ class Resolver:
             allocator.release(number)
             raise
         log.info("filling sequence number %d with a no-op (%s)", number, signed.hash)
-        sender.launch(signed, prepared, action="fill_sequence_number", market_id=None)
+        sender.launch(signed, prepared, action=FILL_ACTION, market_id=None)
 
     async def _fill_payload(self) -> Prepared:
         from kana_async._aptos.sender import Prepared
