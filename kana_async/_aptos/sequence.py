@@ -29,10 +29,12 @@ class SequenceAllocator:
     re-read the chain uses that reading instead of queueing up a read of its own).
 
     Every number handed out is *outstanding* until :meth:`committed` (it is on chain),
-    :meth:`release` (it certainly or possibly did not get in: hand it out again first) or
-    :meth:`forget` (its fate is unknown). A resync turns any number between the chain's and the
-    next fresh one that is not outstanding into a free number, so a transaction that never
-    landed cannot leave a gap that parks every later one.
+    :meth:`release` (its transaction never got in, or can no longer execute: hand the number
+    out again first) or :meth:`forget` (used by something else, or given up on well after its
+    transaction expired). A resync turns any number between the chain's and the next fresh one
+    that is not outstanding into a free number, so a transaction that never landed cannot leave
+    a gap that parks every later one. A number stays outstanding as long as its transaction may
+    still execute, so different content is never signed under it.
     """
 
     def __init__(
