@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import logging
 import random
+from decimal import Decimal
 
 import anyio
 import pytest
 
+from kana_async._aptos.signing import Account
+from kana_async._client import KanaClient
 from kana_async._exceptions import InvalidArgumentError, OutcomeUnknownError
 from kana_async.models.enums import Side
+from kana_async.sim.server import Simulator
 from tests.node_faults_support import Swallow
 from tests.test_trading import Env, far_bid, trading_env
 
@@ -155,3 +159,54 @@ async def test_outcome_of_an_unknown_hash_is_a_clear_error() -> None:
     async with trading_env() as env:
         with pytest.raises(InvalidArgumentError, match="no transaction"):
             await env.kana.trading.outcome("0x" + "12" * 32)
+
+
+class SlowSigner:
+    """A remote-style signer that takes its time (the key is an in-memory account)."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.started = anyio.Event()
+        self.delay = 0.0
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    @property
+    def public_key(self) -> bytes:
+        return self.account.public_key
+
+    async def sign(self, message: bytes) -> bytes:
+        self.started.set()
+        await anyio.sleep(self.delay)
+        return await self.account.sign(message)
+
+
+async def test_cancel_while_the_signer_works_sends_nothing_and_frees_the_number() -> None:
+    async with Simulator(seed=3, market_maker=False) as sim:
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("10000"))
+        signer = SlowSigner(Account.from_hex(funded.private_key_hex))
+        async with KanaClient(sim.network, account=signer) as kana:
+            await kana.trading.deposit(Decimal("100"))
+            market = sim.network.market_id("APT-USD")
+            info = await kana.markets.info(market)
+            sequence = sim.node.sequence_number(funded.address)
+            signer.delay, signer.started = 5.0, anyio.Event()
+
+            async def place() -> None:
+                await kana.trading.place_limit_order(
+                    market, side=Side.LONG, size=info.min_size, price=Decimal(1), leverage=2
+                )
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(place)
+                await signer.started.wait()  # the signer has the message: nothing signed yet
+                tg.cancel_scope.cancel()
+            assert kana.trading.unresolved == () and kana.trading.outcomes[-1].action == "deposit"
+            assert sim.node.sequence_number(funded.address) == sequence
+            signer.delay = 0.0
+            result = await kana.trading.place_limit_order(
+                market, side=Side.LONG, size=info.min_size, price=Decimal(1), leverage=2
+            )
+            assert result.sequence_number == sequence  # the number came back
