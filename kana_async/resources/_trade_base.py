@@ -180,11 +180,23 @@ class TradingCore:
         return committed_events(committed.events, markets, function=committed.payload.function)
 
     def _own(self, events: TransactionEvents) -> TransactionEvents:
+        """The events about this client's orders: what it placed, and fills and removals of
+        orders of its profile(s) or known to its registry (a match also reports the other
+        side's fill)."""
         mine = self._profiles
+        known = self.known_orders
+
+        def ours(profile: str, market_id: int, order_id: str) -> bool:
+            return profile in mine or known.get(market_id, order_id) is not None
+
         return TransactionEvents(
             placed=events.placed,
-            filled=tuple(e for e in events.filled if e.profile_address in mine),
-            cancelled=tuple(e for e in events.cancelled if e.profile_address in mine),
+            filled=tuple(
+                e for e in events.filled if ours(e.profile_address, e.market_id, e.order_id)
+            ),
+            cancelled=tuple(
+                e for e in events.cancelled if ours(e.profile_address, e.market_id, e.order_id)
+            ),
         )
 
     async def _drain(self) -> None:
