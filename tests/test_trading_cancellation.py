@@ -15,6 +15,7 @@ from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._exceptions import InvalidArgumentError, OutcomeUnknownError
 from kana_async.models.enums import Side
+from kana_async.models.transactions import UnresolvedTransaction
 from kana_async.sim.server import Simulator
 from tests.node_faults_support import Swallow
 from tests.test_trading import Env, far_bid, trading_env
@@ -210,3 +211,35 @@ async def test_cancel_while_the_signer_works_sends_nothing_and_frees_the_number(
                 market, side=Side.LONG, size=info.min_size, price=Decimal(1), leverage=2
             )
             assert result.sequence_number == sequence  # the number came back
+
+
+async def test_a_client_closed_by_a_cancelled_task_still_resolves_what_it_sent() -> None:
+    async with Simulator(seed=3, market_maker=False) as sim:
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("10000"))
+        kana = KanaClient(sim.network, account=Account.from_hex(funded.private_key_hex))
+        market = sim.network.market_id("APT-USD")
+
+        async def bot() -> None:
+            async with kana:
+                await kana.trading.deposit(Decimal("100"))
+                info = await kana.markets.info(market)
+                sim.faults.node_submit_delay = 0.3
+                await kana.trading.place_limit_order(
+                    market, side=Side.LONG, size=info.min_size, price=Decimal(1), leverage=2
+                )
+
+        def placing() -> list[UnresolvedTransaction]:
+            return [u for u in kana.trading.unresolved if u.action == "place_limit_order"]
+
+        task = asyncio.create_task(bot())
+        with anyio.fail_after(10):
+            while not placing():  # noqa: ASYNC110 - signed and on its way
+                await asyncio.sleep(0.001)
+        (sent,) = placing()
+        task.cancel()  # the service shuts down: the client closes inside a cancelled task
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert kana.closed and kana.trading.unresolved == ()
+        outcome = kana.trading._core.tracker.outcome(sent.hash)
+        assert outcome is not None and outcome.ok and outcome.caller_gone
+        assert len(sim.exchange.order_history(funded.address, market)) == 1

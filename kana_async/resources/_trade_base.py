@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from kana_async._aptos.answers import CommittedTransaction
 from kana_async._aptos.events import committed_events
 from kana_async._aptos.node import NodeClient
@@ -203,7 +205,10 @@ class TradingCore:
         """On client close: wait up to ``close_timeout`` for unresolved submissions."""
         if not self.tracker.unresolved:
             return
-        if not await self.tracker.wait_idle(self.close_timeout):
+        # Shielded (and bounded): a client closed by a cancelled task still waits.
+        with anyio.CancelScope(shield=True):
+            idle = await self.tracker.wait_idle(self.close_timeout)
+        if not idle:
             left = self.tracker.unresolved
             log.warning(
                 "closing with %d transaction(s) unresolved after %gs: %s "
