@@ -73,10 +73,13 @@ async def _typed_views(kana: KanaClient, payload: TransactionPayload) -> None:
 
 @pytest.mark.parametrize("name", ACTIONS)
 def test_each_action_is_one_definition_shared_by_every_view(name: str) -> None:
-    defined = Actions.__dict__[name]
+    owners = [cls for cls in Actions.__mro__ if name in vars(cls)]
+    assert len(owners) == 1, f"{name} is defined in {owners}"
+    defined = vars(owners[0])[name]
     assert get_overloads(defined) == []
     for view in VIEWS:
         assert getattr(view, name) is defined, f"{view.__name__}.{name} is written again"
+        assert not any(name in vars(cls) for cls in view.__mro__ if cls not in owners)
     assert inspect.signature(defined).return_annotation == "R"
 
 
