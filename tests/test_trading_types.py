@@ -83,6 +83,16 @@ def test_each_action_is_one_definition_shared_by_every_view(name: str) -> None:
     assert inspect.signature(defined).return_annotation == "R"
 
 
+@pytest.mark.parametrize("name", ACTIONS)
+def test_each_action_documents_its_path_arguments_result_and_errors(name: str) -> None:
+    doc = inspect.getdoc(getattr(Actions, name)) or ""
+    assert "``GET /" in doc or "``POST /" in doc, doc
+    for section in ("Args:", "Returns:", "Raises:"):
+        assert doc.count(section) == 1, (name, section)
+    for parameter in list(inspect.signature(getattr(Actions, name)).parameters)[1:]:
+        assert parameter in doc, (name, parameter)
+
+
 def test_every_public_action_is_covered() -> None:
     public = {
         name

@@ -7,10 +7,11 @@ decides what happens with it, and :meth:`ActionBase._payload` fetches the payloa
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 from kana_async._codec import Raw
 from kana_async._exceptions import InvalidArgumentError
@@ -24,6 +25,7 @@ __all__ = [
     "ActionBase",
     "Call",
     "Sides",
+    "action",
     "add_exits",
     "cancel_arrays",
     "one_restriction",
@@ -31,6 +33,35 @@ __all__ = [
 ]
 
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_RETURNS: Final = """
+Returns:
+    From ``kana.trading``: the :class:`~kana_async.TransactionResult` once committed, with the
+    orders the transaction placed and cancelled and its fills (``result.order_id``,
+    ``result.placed``...). From ``kana.trading.no_wait``: a
+    :class:`~kana_async.PendingTransaction` as soon as the node accepted it. From
+    ``kana.trading.dry_run``: the result a simulation on the node gives (nothing is submitted).
+    From ``kana.payloads``: the unsigned :class:`~kana_async.TransactionPayload`.
+"""
+_RAISES: Final = """
+    InvalidArgumentError, ArgumentTypeError, PrecisionError: bad arguments; nothing is sent.
+    MoveAbortError: the transaction executed and aborted (``code_name`` is Kana's constant).
+    TransactionRejectedError: the node refused it, or it expired: it did not execute.
+    OutcomeUnknownError: no outcome within ``kana.trading.options.confirm_timeout``; the
+        client keeps resolving it (``kana.trading.unresolved``, ``kana.trading.outcome(hash)``).
+    APIError, TransportError: the payload could not be fetched (after retries); nothing signed.
+"""
+
+
+def action(fn: F) -> F:
+    """Mark ``fn`` as a trading action: its docstring gains what every view returns and raises
+    (after the action's own ``Raises:`` entries, if it has any)."""
+    own, _, specific = inspect.cleandoc(fn.__doc__ or "").partition("\nRaises:\n")
+    raises = "Raises:\n" + (specific.rstrip() + "\n" if specific else "") + _RAISES.lstrip("\n")
+    fn.__doc__ = own.rstrip() + "\n" + _RETURNS + "\n" + raises
+    return fn
+
 
 Sides = Callable[[int, list[tuple[str, bool | None]]], Awaitable[list[bool]]]
 """Fills in the missing sides of ``(order_id, side or None)`` pairs of one market."""

@@ -26,7 +26,7 @@ from kana_async._validation import (
     decimal_text,
 )
 from kana_async.models.enums import Side
-from kana_async.resources._action_base import Call
+from kana_async.resources._action_base import Call, action
 from kana_async.resources._checks import Grid
 from kana_async.resources._order_actions import OrderActions
 
@@ -43,15 +43,13 @@ class Actions(OrderActions[R]):
 
     # -- collateral ----------------------------------------------------------------------------
 
+    @action
     async def deposit(self, amount: Decimal | str, *, user_address: str | None = None) -> R:
         """Move collateral from the wallet into the trading account — ``GET /deposit``.
 
         Args:
             amount: quote currency (e.g. USDT), human units, > 0.
             user_address: whose wallet the payload is for (default: the client's).
-
-        Raises:
-            InvalidArgumentError / ArgumentTypeError: a bad amount (nothing sent).
         """
         value = decimal_text(check_decimal(amount, "amount"))
         user = self._user(user_address)
@@ -65,6 +63,7 @@ class Actions(OrderActions[R]):
             )
         )
 
+    @action
     async def withdraw(self, market_id: int, amount: Decimal | str) -> R:
         """Withdraw collateral from a market back to the wallet — ``GET /withdrawSpecifiMarket``
         (the path's spelling is Kana's).
@@ -86,6 +85,7 @@ class Actions(OrderActions[R]):
             )
         )
 
+    @action
     async def add_margin(self, market_id: int, side: Side | bool, amount: Decimal | str) -> R:
         """Add collateral to the position on ``side`` — ``GET /addMargin``.
 
@@ -106,6 +106,7 @@ class Actions(OrderActions[R]):
 
     # -- positions -----------------------------------------------------------------------------
 
+    @action
     async def update_take_profit(
         self,
         market_id: int,
@@ -124,6 +125,7 @@ class Actions(OrderActions[R]):
         """
         return await self._exit_price("TakeProfit", market_id, side, price, rounding)
 
+    @action
     async def update_stop_loss(
         self,
         market_id: int,
@@ -142,6 +144,7 @@ class Actions(OrderActions[R]):
         """
         return await self._exit_price("StopLoss", market_id, side, price, rounding)
 
+    @action
     async def collapse_position(self, market_id: int) -> R:
         """Close the position(s) in a market at market — ``GET /collapsePosition``.
 
@@ -159,6 +162,7 @@ class Actions(OrderActions[R]):
             )
         )
 
+    @action
     async def settle_pnl(self, market_id: int, *, user_address: str | None = None) -> R:
         """Refresh a position and settle its unreleased PnL — ``GET /settlePnl``.
 

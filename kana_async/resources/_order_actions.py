@@ -21,6 +21,7 @@ from kana_async.models.requests import OrderRequest
 from kana_async.resources._action_base import (
     ActionBase,
     Call,
+    action,
     add_exits,
     cancel_arrays,
     one_restriction,
@@ -42,6 +43,7 @@ R = TypeVar("R")
 class OrderActions(ActionBase[R]):
     """Placing and cancelling orders (part of :class:`~kana_async.resources._actions.Actions`)."""
 
+    @action
     async def place_limit_order(
         self,
         market_id: int,
@@ -70,10 +72,6 @@ class OrderActions(ActionBase[R]):
             take_profit / stop_loss: prices on the tick, or ``None`` for none.
             rounding: a :mod:`decimal` rounding mode to put an off-grid size or price on the
                 grid; ``None`` refuses it with :class:`~kana_async.PrecisionError`.
-
-        Raises:
-            PrecisionError / InvalidArgumentError / ArgumentTypeError: bad arguments (nothing
-                sent).
         """
         mid = self._market(market_id)
         side_w = check_side(side)
@@ -110,6 +108,7 @@ class OrderActions(ActionBase[R]):
             )
         )
 
+    @action
     async def place_market_order(
         self,
         market_id: int,
@@ -166,6 +165,7 @@ class OrderActions(ActionBase[R]):
             )
         )
 
+    @action
     async def place_multiple_orders(
         self, market_id: int, orders: Sequence[OrderRequest], *, rounding: str | None = None
     ) -> R:
@@ -200,6 +200,7 @@ class OrderActions(ActionBase[R]):
             )
         )
 
+    @action
     async def cancel_order(
         self, market_id: int, order_id: int | str, *, side: Side | bool | None = None
     ) -> R:
@@ -217,6 +218,7 @@ class OrderActions(ActionBase[R]):
         sides = None if side is None else [side]
         return await self.cancel_multiple_orders(market_id, [order_id], sides=sides)
 
+    @action
     async def cancel_multiple_orders(
         self,
         market_id: int,
@@ -256,6 +258,7 @@ class OrderActions(ActionBase[R]):
             )
         )
 
+    @action
     async def cancel_and_place_multiple_orders(
         self,
         market_id: int,
