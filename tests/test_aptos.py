@@ -855,3 +855,19 @@ async def test_entry_function_is_encoded_once_per_submission_even_when_renumbere
         calls.clear()
         result = await sender.execute(limit_order(3))
         assert result.sequence_number == 2 and calls == [FN["place_limit_order"]]
+
+
+async def test_allocator_reset_never_hands_out_a_number_still_outstanding() -> None:
+    chain = [10]
+
+    async def fetch() -> int:
+        return chain[0]
+
+    alloc = SequenceAllocator(fetch, max_in_flight=100)
+    held = [await alloc.allocate() for _ in range(5)]  # their transactions are in flight
+    assert held == [10, 11, 12, 13, 14]
+    alloc.release(12)  # 12 certainly did not go in
+    await alloc.committed(99)  # a confused view: the counter runs far ahead of the chain
+    await alloc.resync(reset=True)  # the node said "too new": start again from the chain...
+    assert alloc.outstanding == frozenset({10, 11, 13, 14})  # ...keeping what is in flight
+    assert [await alloc.allocate() for _ in range(2)] == [12, 15]

@@ -116,7 +116,8 @@ class SequenceAllocator:
                 self._cond.notify_all()
 
     async def resync(self, *, reset: bool = False) -> None:
-        """Re-read the chain's number and fill gaps. ``reset`` also forgets every number above."""
+        """Re-read the chain's number and fill gaps. ``reset`` also forgets every free number
+        above it (numbers still outstanding stay reserved)."""
         async with self._cond:
             await self._sync_locked(reset=reset)
 
@@ -125,10 +126,12 @@ class SequenceAllocator:
         self._synced_at = asyncio.get_running_loop().time()
         log.debug("sequence number on chain: %d (reset=%s)", on_chain, reset)
         if reset or self._next is None:
+            # Start again from the chain, but keep every number whose transaction may still
+            # execute: it is never handed out again (the gaps below the highest become free).
+            self._outstanding = {n for n in self._outstanding if n >= on_chain}
             self._floor = on_chain
-            self._next = on_chain
-            self._free = []
-            self._outstanding.clear()
+            self._next = max(self._outstanding, default=on_chain - 1) + 1
+            self._free = [n for n in range(on_chain, self._next) if n not in self._outstanding]
         else:
             self._floor = max(self._floor, on_chain)
             self._next = max(self._next, self._floor)
