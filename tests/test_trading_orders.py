@@ -145,3 +145,29 @@ async def test_mixed_restrictions_in_one_request_are_refused() -> None:
                     ),
                 ],
             )
+
+
+async def test_cancel_by_id_of_an_order_this_client_did_not_place_looks_the_side_up() -> None:
+    async with trading_env() as env:
+        emit_order_events(env.sim)
+        placed = await env.kana.trading.place_limit_order(
+            env.market, side=Side.SHORT, size=env.info.min_size, price=Decimal(50), leverage=2
+        )
+        # A second client of the same account (a restarted bot): its registry is empty.
+        async with KanaClient(env.sim.network, account=env.account) as fresh:
+            node = fresh.trading._core.node()
+            by_version = {
+                tx.version: tx.hash for tx in env.sim.node.state.by_hash.values() if tx.committed
+            }
+
+            async def transaction_by_version(version: int) -> object:
+                # The simulator's node has no by_version route yet: read the same transaction
+                # by hash over the socket instead.
+                return await node.transaction_by_hash(by_version[version])
+
+            node.transaction_by_version = transaction_by_version  # type: ignore[assignment]
+            assert fresh.trading.orders.get(env.market, placed.order_id or "") is None
+            done = await fresh.trading.cancel_order(env.market, placed.order_id or "")
+        assert [c.order_id for c in done.cancelled] == [placed.order_id]
+        assert done.cancelled[0].side is Side.SHORT
+        assert await env.kana.portfolio.open_orders(market_id=env.market) == []
