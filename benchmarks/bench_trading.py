@@ -39,7 +39,8 @@ import requests
 from _common import Sample, machine, markdown_table, median, rotated, spread
 
 from kana_async import Account, KanaClient, Network, Side
-from kana_async._signing import TransactionSpec, entry_param_types, sign_transaction
+from kana_async._aptos.abi import entry_param_types
+from kana_async._aptos.signing import TransactionSpec, sign_transaction
 
 MARKET = 1338  # APT-USD
 SIZE = Decimal("0.5")  # the market's minimum

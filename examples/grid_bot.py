@@ -2,16 +2,17 @@
 
     python examples/grid_bot.py --seconds 10 --levels 3
     python examples/grid_bot.py --seconds 10 --chaos          # simulator: lose a connection and
-                                                              # one transaction's answer on purpose
+                                                              # answer submissions late on purpose
 
 What it shows:
 
 * fills arrive on the ``order_history`` and ``trade_history`` streams and trigger a re-quote;
 * a :class:`~kana_async.Reconnected` notice means events were missed: the bot rebuilds its view of
   its open orders from chain state over REST before trusting the streams again;
-* an :class:`~kana_async.OutcomeUnknownError` means the order may or may not exist: the bot looks
-  the transaction up by hash and keeps that grid level blocked until it knows, so it never places
-  the same level twice;
+* an :class:`~kana_async.OutcomeUnknownError` (the wait for a result timed out) means the order
+  may or may not exist yet: the client keeps resolving the transaction by itself, and the bot
+  keeps that grid level blocked until ``kana.trading.outcome(hash)`` says what happened, so it
+  never places the same level twice;
 * Ctrl-C / the end of ``--seconds`` cancels every order it has on the book.
 
 All re-quoting happens in one task, so two placements for one level can never race.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
@@ -37,7 +39,6 @@ from kana_async import (
     OrderHistoryEntry,
     OrderStatus,
     OutcomeUnknownError,
-    PendingTransaction,
     Reconnected,
     Side,
     Subscription,
@@ -158,7 +159,7 @@ class GridBot:
             await asyncio.gather(*(self._place(q) for q in missing))
             if self.unresolved:
                 await self._resolve()
-            await self.resync()  # a transaction result carries no order id: read them back
+            await self.resync()  # read the resting orders back from chain state
 
     def targets(self, mid: Decimal) -> list[Quote]:
         """The grid around ``mid``: ``levels`` buys below it and ``levels`` sells above it."""
@@ -205,26 +206,23 @@ class GridBot:
             self.log(f"placed {quote.side.name} {self.size} @ {quote.price}")
 
     async def _resolve(self) -> None:
-        """Look up every transaction whose outcome is unknown."""
+        """Ask the client for the outcome of every transaction whose wait timed out."""
         for tx_hash, (quote, give_up) in list(self.unresolved.items()):
             try:
-                outcome = await self.kana.trading.lookup(tx_hash)
-                if isinstance(outcome, PendingTransaction):
-                    outcome = await outcome.wait()
+                outcome = await self.kana.trading.outcome(tx_hash, timeout=5)
             except OutcomeUnknownError:
+                if time.monotonic() > give_up:
+                    self.log(f"lookup {quote.side.name} @ {quote.price}: still unknown")
+                    self.unresolved.pop(tx_hash, None)
                 continue  # still nothing definite: ask again on the next re-quote
-            except KanaError as exc:  # it was executed and failed: no order
-                self.log(f"lookup {quote.side.name} @ {quote.price}: {type(exc).__name__}")
-                self.unresolved.pop(tx_hash, None)
-                continue
-            if outcome is not None:
+            self.unresolved.pop(tx_hash, None)
+            if outcome.ok:
                 self.log(f"lookup {quote.side.name} @ {quote.price}: committed, not re-placing")
                 self.placed += 1
                 self._resync_needed = True
-                self.unresolved.pop(tx_hash, None)
-            elif time.monotonic() > give_up:  # expired without being executed
-                self.log(f"lookup {quote.side.name} @ {quote.price}: never executed")
-                self.unresolved.pop(tx_hash, None)
+            else:  # it failed or never executed: no order
+                error = type(outcome.error).__name__
+                self.log(f"lookup {quote.side.name} @ {quote.price}: {error}")
 
     async def _cancel(self, orders: dict[str, Quote], why: str = "off the grid") -> None:
         try:
@@ -305,11 +303,16 @@ _DONE = (OrderStatus.FILLED, OrderStatus.CANCELLED)
 
 
 async def chaos(sim: Simulator, kana: KanaClient, seconds: float) -> None:
-    """Simulator only: lose one transaction's answer now, drop every websocket later."""
-    # With no re-sends, a lost answer surfaces as OutcomeUnknownError instead of being retried.
-    kana.trading.submit_retries = 0
-    sim.faults.node_drop_response = 1
-    await asyncio.sleep(seconds * 0.4)
+    """Simulator only: answer submissions late for a while, drop every websocket later."""
+    # Waits shorter than the node's answers end in OutcomeUnknownError; the client keeps
+    # resolving those transactions, and the bot asks it for their outcomes.
+    normal = kana.trading.options
+    kana.trading.options = dataclasses.replace(normal, confirm_timeout=0.05)
+    sim.faults.node_submit_delay = 0.3
+    await asyncio.sleep(seconds * 0.2)
+    sim.faults.node_submit_delay = 0.0
+    kana.trading.options = normal
+    await asyncio.sleep(seconds * 0.2)
     dropped = await sim.drop_ws_connections(abrupt=True)
     say(f"chaos: dropped {dropped} websocket connection(s)")
 

@@ -16,6 +16,7 @@ Async tests run on asyncio through anyio's pytest plugin (installed with kana_as
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
@@ -98,12 +99,15 @@ async def test_outcome_unknown_is_looked_up_not_placed_twice(
 ) -> None:
     bot = GridBot(kana, MARKET, levels=2, log=lines.append)
     await bot.prepare()
-    kana.trading.submit_retries = 0  # a lost answer is not re-sent: OutcomeUnknownError
-    sim.faults.node_drop_response = 1  # the next submission executes but its answer is lost
+    normal = kana.trading.options
+    kana.trading.options = dataclasses.replace(normal, confirm_timeout=0.05)
+    sim.faults.node_submit_delay = 0.3  # the node answers after the bot stopped waiting
 
     await bot.requote()
 
-    assert sim.faults.node_drop_response == 0, "the fault fired"
+    sim.faults.node_submit_delay = 0.0
+    kana.trading.options = normal
+    assert kana.trading.unresolved == (), "the client resolved every transaction itself"
     assert any("outcome unknown" in line for line in lines), lines
     assert any("committed, not re-placing" in line for line in lines), lines
     assert bot.unresolved == {}

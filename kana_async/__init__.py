@@ -32,6 +32,8 @@ from __future__ import annotations
 
 # Client and configuration
 from kana_async._address import is_address, normalize_address
+from kana_async._aptos.signer import Signer
+from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._config import MAINNET, TESTNET, Network
 
@@ -69,8 +71,6 @@ from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatist
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
-from kana_async._signer import Signer
-from kana_async._signing import Account
 from kana_async._streams import StreamStatistics
 from kana_async._ws import ConnectionState, StreamOptions
 from kana_async.models import (
@@ -83,7 +83,10 @@ from kana_async.models import (
     OpenOrder,
     OrderBook,
     OrderBookLevel,
+    OrderCancelled,
+    OrderFilled,
     OrderHistoryEntry,
+    OrderPlaced,
     OrderStatus,
     OrderStatusInfo,
     OrderType,
@@ -93,9 +96,12 @@ from kana_async.models import (
     Restriction,
     Side,
     Trade,
+    TransactionEvents,
+    TransactionOutcome,
     TransactionPayload,
     TransactionResult,
     Transfer,
+    UnresolvedTransaction,
 )
 
 # Models
@@ -131,7 +137,10 @@ __all__ = [
     "OpenOrder",
     "OrderBook",
     "OrderBookLevel",
+    "OrderCancelled",
+    "OrderFilled",
     "OrderHistoryEntry",
+    "OrderPlaced",
     "OrderRequest",
     "OrderStatus",
     "OrderStatusInfo",
@@ -161,12 +170,15 @@ __all__ = [
     "SubscriptionStatistics",
     "Trade",
     "TransactionError",
+    "TransactionEvents",
+    "TransactionOutcome",
     "TransactionPayload",
     "TransactionRejectedError",
     "TransactionResult",
     "Transfer",
     "TransportError",
     "UnknownMarketError",
+    "UnresolvedTransaction",
     "UnsuccessfulResponseError",
     "__version__",
     "is_address",

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from kana_async._address import normalize_address
+from kana_async._aptos.signer import Signer
+from kana_async._background import BackgroundTasks
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._http import DEFAULT_TIMEOUT, HttpClient, InFlightGate, build_httpx_client
 from kana_async._retry import RetryPolicy
-from kana_async._signer import Signer
 from kana_async.resources.history import History
 from kana_async.resources.markets import Markets
 from kana_async.resources.orders import Orders
@@ -125,6 +126,7 @@ class KanaClient:
         self._stream_options = stream_options
         self._state = _State.NEW
         self._http_client: HttpClient | None = None
+        self._tasks = BackgroundTasks()
         self._closers: list[Closer] = []
         self._loaded_market_ids: frozenset[int] | None = None
 
@@ -182,6 +184,7 @@ class KanaClient:
             max_in_flight=self._max_in_flight,
             gate=InFlightGate(self._gate_limit()),
         )
+        await self._tasks.start()
         self._state = _State.OPEN
         logger.debug("KanaClient opened for %s (%s)", self.network.name, self.network.rest_url)
         return self
@@ -217,6 +220,7 @@ class KanaClient:
                 logger.warning("cleanup %r failed while closing KanaClient: %s", closer, exc)
                 if first_error is None:
                     first_error = exc
+        await self._tasks.aclose()
         if was_open and self._http_client is not None and self._injected_http is None:
             await self._http_client.httpx.aclose()
         logger.debug("KanaClient closed")

@@ -165,7 +165,7 @@ def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
     """
     try:
         return cast(T, decoder_for(cast(Hashable, tp)).decode(data))
-    except msgspec.DecodeError as exc:  # ValidationError is a subclass
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a subclass
         raise ResponseDecodeError(f"unexpected response shape: {exc}") from None
 
 
@@ -183,7 +183,7 @@ def decode_envelope(body: bytes) -> Envelope:
     """
     try:
         return _envelope_decoder.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # too deep to read is unreadable
         raise ResponseDecodeError(f"response is not a JSON envelope: {exc}") from None
 
 

@@ -200,13 +200,17 @@ def check_order_id(value: object) -> str:
             f"order_id must be an int or a decimal string, not {type(value).__name__}; "
             "never pass order ids through float"
         )
-    text = value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_U128:
+            raise InvalidArgumentError("order_id is negative or does not fit in a u128")
+        return str(value)
+    text = value.strip()
     if not text.isdigit() or not text.isascii():
-        raise InvalidArgumentError(f"order_id {value!r} is not a non-negative decimal integer")
-    number = int(text)
-    if number > MAX_U128:
-        raise InvalidArgumentError(f"order_id {value!r} does not fit in a u128")
-    return str(number)
+        raise InvalidArgumentError(f"order_id {value[:50]!r} is not a non-negative decimal integer")
+    digits = text.lstrip("0") or "0"
+    if len(digits) > 39 or int(digits) > MAX_U128:  # bounded before conversion
+        raise InvalidArgumentError(f"order_id {value[:50]!r}... does not fit in a u128")
+    return digits
 
 
 def check_side(value: object, name: str = "side") -> bool:

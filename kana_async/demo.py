@@ -55,7 +55,7 @@ async def run_demo(*, seed: int = 0, out: TextIO | None = None) -> None:
 
     account_type: Any = getattr(kana_async, "Account", None)
     if account_type is None:  # pragma: no cover - until Account is re-exported at the top level
-        from kana_async._signing import Account as account_type
+        from kana_async._aptos.signing import Account as account_type
 
     say = _Printer(out or sys.stdout)
     say("Starting the local Kana exchange (REST + WebSocket + fake Aptos node)...")

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kana_async._signing import Account
+from kana_async._aptos.signing import Account
 from kana_async.sim import contract
 from kana_async.sim.faults import Faults
 from kana_async.sim.node import FakeNode

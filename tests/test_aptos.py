@@ -12,7 +12,14 @@ import anyio
 import httpx
 import pytest
 
-from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+from kana_async._aptos.abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+from kana_async._aptos.answers import CommittedTransaction
+from kana_async._aptos.errors import NodeRefusal
+from kana_async._aptos.node import NodeClient
+from kana_async._aptos.sender import SendOptions, TransactionSender, result_from_committed
+from kana_async._aptos.sequence import SequenceAllocator
+from kana_async._aptos.signing import Account, TransactionSpec, sign_transaction
+from kana_async._aptos.singleflight import SingleFlight
 from kana_async._exceptions import (
     APIStatusError,
     ConnectError,
@@ -21,15 +28,10 @@ from kana_async._exceptions import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseDecodeError,
     TransactionRejectedError,
 )
 from kana_async._http import RawResponse
-from kana_async._node import NodeClient
-from kana_async._node_errors import NodeRefusal
-from kana_async._sequence import SequenceAllocator
-from kana_async._signing import Account, TransactionSpec, sign_transaction
-from kana_async._singleflight import SingleFlight
-from kana_async._submit import SendOptions, TransactionSender, result_from_json
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.transactions import (
     PendingTransaction,
@@ -73,6 +75,11 @@ class Recorder:
         self.paths[request.url.path] += 1
         if request.method == "POST":
             self.bodies.append(request.content)
+
+
+async def submit(sender: TransactionSender, tx: Any) -> PendingTransaction:
+    """Submit ``tx`` and return its pending handle once the node accepted it."""
+    return await sender.accepted(await sender.submit(tx))
 
 
 def sender_for(
@@ -206,7 +213,7 @@ async def test_pending_handle_and_simulate() -> None:
         sender = sender_for(fx, http)
         dry = await sender.simulate(limit_order(5))
         assert dry.success and fx.ledger.calls == []
-        pending = await sender.submit(limit_order(5))
+        pending = await submit(sender, limit_order(5))
         assert "PendingTransaction(hash=" in repr(pending) and pending.sequence_number == 0
         assert pending.expiration_timestamp_secs > time.time()
         result = await pending.wait()
@@ -234,17 +241,17 @@ async def test_rejected_submission_does_not_wedge_the_next() -> None:
         assert info.value.vm_status == "BAD_CHAIN_ID" and info.value.error_code == "vm_error"
         assert info.value.hash
         sender = sender_for(fx, http)
-        # A number is handed out but its submission fails (5xx until retries run out): the next
-        # transaction re-uses it, so nothing waits behind a gap.
+        # Its submission fails (5xx until retries run out) and the node does not know it: the
+        # same signed bytes are sent again, so the order executes once and nothing waits behind
+        # a gap.
         fx.faults.node_submit_5xx = 3
         node = NodeClient(http, fx.url, submit_retries=2, retry_backoff=0.001)
         sender.node = node
-        with pytest.raises(OutcomeUnknownError):
-            await sender.execute(limit_order(2))
-        assert fx.ledger.calls == []
+        first = await sender.execute(limit_order(2))
+        assert first.sequence_number == 0 and fx.faults.node_submit_5xx == 0
         result = await sender.execute(limit_order(3))
-        assert result.sequence_number == 0
-        assert [c[3][0] for c in fx.ledger.calls] == [3]
+        assert result.sequence_number == 1
+        assert [c[3][0] for c in fx.ledger.calls] == [2, 3]
 
 
 async def test_expired_transaction_frees_its_number() -> None:
@@ -254,7 +261,7 @@ async def test_expired_transaction_frees_its_number() -> None:
         sender = TransactionSender(node, fx.account, chain_id=CHAIN_ID)
         gap = await sender.allocator.allocate()  # number 0 handed out, never used...
         sender.allocator.forget(gap)  # ...and its fate unknown (like a lost transaction)
-        pending = await sender.submit(limit_order(1))  # number 1: parked behind the gap
+        pending = await submit(sender, limit_order(1))  # number 1: parked behind the gap
         assert (gap, pending.sequence_number) == (0, 1)
         fx.node.state.clock = lambda: time.time() + 100  # the parked one expires on the node
         later[0] = 100
@@ -341,39 +348,43 @@ async def test_in_flight_cap_limits_outstanding_numbers() -> None:
         node = NodeClient(http, fx.url, retry_backoff=0.001)
         sender = TransactionSender(node, fx.account, chain_id=CHAIN_ID, max_in_flight=3)
         sender.allocator._poll = 60  # only committed() can free a slot in this test
-        pendings = [await sender.submit(limit_order(i)) for i in range(3)]
-        blocked = asyncio.create_task(sender.submit(limit_order(3)))
+        gap = await sender.allocator.allocate()  # number 0, held back for now
+        pendings = [await submit(sender, limit_order(i)) for i in (1, 2)]  # parked behind 0
+        blocked = asyncio.create_task(submit(sender, limit_order(3)))
         await asyncio.sleep(0.05)
         assert not blocked.done()  # three outstanding: the fourth waits
+        prepared = await sender.prepare(limit_order(0))
+        sender.launch(await sender.sign(prepared, gap), prepared, action="t", market_id=None)
         await pendings[0].wait()
         with anyio.fail_after(5):
             fourth = await blocked
         assert fourth.sequence_number == 3
 
 
-async def test_answer_never_arrives_gives_outcome_unknown_with_findable_hash() -> None:
+async def test_answer_that_never_arrives_is_resolved_by_hash_exactly_once() -> None:
     async with served_node() as fx, httpx.AsyncClient() as http:
         sender = sender_for(fx, http, submit_retries=0)
         fx.faults.node_drop_response = 1
+        # No acceptance comes back: the caller that does not wait hears OutcomeUnknownError...
         with pytest.raises(OutcomeUnknownError) as info:
-            await sender.execute(limit_order(11))
+            await submit(sender, limit_order(11))
         tx_hash = info.value.hash
         assert tx_hash and tx_hash in str(info.value)
-        found = await sender.node.transaction_by_hash(tx_hash)
-        assert found is not None and found["success"] is True
+        # ...and the client goes on to find the transaction by hash, without sending it twice.
+        outcome = await sender.tracker.pending(tx_hash).wait(5)  # type: ignore[union-attr]
+        assert outcome.hash == tx_hash and outcome.success
         assert [c[3][0] for c in fx.ledger.calls] == [11]
-        # Slow answer: the node executes after our timeout.
+        # Slow answer: the node executes after our request timeout; the waiting call still gets
+        # the result (found by polling its hash), and the order executes once.
         slow = sender_for(fx, http, submit_retries=0, request_timeout=0.05)
         fx.faults.node_submit_delay = 0.3
-        with pytest.raises(OutcomeUnknownError) as info2:
-            await slow.execute(limit_order(12))
+        late = await slow.execute(limit_order(12))
         fx.faults.node_submit_delay = 0
-        late = await slow.node.transaction_by_hash(info2.value.hash or "")
-        assert late is not None and late["hash"] == info2.value.hash
+        assert late.success and sender.tracker.unresolved == ()
         assert [c[3][0] for c in fx.ledger.calls] == [11, 12]
 
 
-async def test_wait_timeout_is_outcome_unknown() -> None:
+async def test_poll_answers_pending_or_unknown() -> None:
     async with served_node(long_poll=0.05) as fx, httpx.AsyncClient() as http:
         node = NodeClient(http, fx.url)
         spec = TransactionSpec(
@@ -390,9 +401,10 @@ async def test_wait_timeout_is_outcome_unknown() -> None:
         )
         held = await sign_transaction(fx.account, spec)
         assert await node.send(held) == "accepted"
-        with pytest.raises(OutcomeUnknownError) as info:
-            await node.wait(held.hash, timeout=0.2)
-        assert info.value.hash == held.hash and held.hash in str(info.value)
+        found = await node.poll(held.hash, timeout=0.2)  # parked behind numbers 0-4
+        assert found is not None and found.hash == held.hash
+        assert not isinstance(found, CommittedTransaction)
+        assert await node.poll("0x" + "00" * 32, timeout=0.2) is None
 
 
 # -- send() classification with a scripted transport -----------------------------------------------
@@ -410,6 +422,14 @@ def scripted(*answers: Any) -> tuple[httpx.AsyncClient, list[httpx.Request]]:
         return answer  # type: ignore[no-any-return]
 
     return httpx.AsyncClient(transport=httpx.MockTransport(handle)), seen
+
+
+ACCEPTED = httpx.Response(202, json={"hash": "0x1", "type": "pending_transaction"})
+COMMITTED = httpx.Response(
+    200,
+    json={"type": "user_transaction", "hash": "0x1", "version": "7", "success": True,
+          "vm_status": "Executed successfully"},
+)  # fmt: skip
 
 
 def err(status: int, message: str, code: str = "vm_error", vm: int | None = None) -> httpx.Response:
@@ -438,7 +458,7 @@ async def signed_tx() -> Any:
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ([httpx.Response(202, json={})], "accepted"),
+        ([ACCEPTED], "accepted"),
         (
             [err(400, "Invalid transaction: Type: Validation Code: SEQUENCE_NUMBER_TOO_OLD", vm=3)],
             "stale",
@@ -446,16 +466,16 @@ async def signed_tx() -> Any:
         ([err(400, "x", vm=4)], "ahead"),
         ([err(400, "in mempool", code="invalid_transaction_update")], "taken"),
         (
-            [httpx.Response(429, headers={"retry-after": "0"}), httpx.Response(202, json={})],
+            [httpx.Response(429, headers={"retry-after": "0"}), ACCEPTED],
             "accepted",
         ),
-        ([httpx.ReadTimeout("slow"), httpx.Response(202, json={})], "accepted"),
+        ([httpx.ReadTimeout("slow"), ACCEPTED], "accepted"),
         # our own earlier copy landed: too old, but the hash is there
         (
             [
                 httpx.ReadError("reset"),
                 err(400, "SEQUENCE_NUMBER_TOO_OLD"),
-                httpx.Response(200, json={"type": "user_transaction"}),
+                COMMITTED,
             ],
             "accepted",
         ),
@@ -467,7 +487,7 @@ async def signed_tx() -> Any:
             [
                 httpx.ReadTimeout("slow"),
                 err(400, "SEQUENCE_NUMBER_TOO_OLD"),
-                httpx.Response(200, json={"type": "user_transaction"}),
+                COMMITTED,
             ],
             "accepted",
         ),
@@ -515,13 +535,16 @@ async def test_send_other_refusal_and_exhausted_retries() -> None:
             await node.send(await signed_tx())
 
 
-async def test_wait_expired_and_transient_errors() -> None:
+async def test_poll_unknown_and_transient_errors() -> None:
     http, _ = scripted(httpx.ConnectError("x"), httpx.Response(503), httpx.Response(404, json={}))
     async with http:
         node = NodeClient(http, "http://node/v1", retry_backoff=0.001)
-        with pytest.raises(TransactionRejectedError) as info:
-            await node.wait("0xab", timeout=5, expiration_timestamp_secs=int(time.time()) - 10)
-        assert info.value.vm_status == "TRANSACTION_EXPIRED" and info.value.hash == "0xab"
+        with pytest.raises(ConnectError):
+            await node.poll("0xab", timeout=5)
+        with pytest.raises(APIStatusError) as info:
+            await node.poll("0xab", timeout=5)
+        assert info.value.status_code == 503
+        assert await node.poll("0xab", timeout=5) is None
 
 
 async def test_read_errors_map_to_the_error_tree() -> None:
@@ -678,14 +701,16 @@ def test_parse_move_abort_forms() -> None:
     assert abort_code_name(1109) == "E_INSUFFICIENT_MARGIN" and abort_code_name(42) is None
 
 
-def test_result_from_json_failures() -> None:
+def test_result_from_committed_failures() -> None:
     with pytest.raises(TransactionRejectedError) as info:
-        result_from_json(
-            {"hash": "0x1", "success": False, "vm_status": "OUT_OF_GAS", "version": "3"}
+        result_from_committed(
+            CommittedTransaction(hash="0x1", success=False, vm_status="OUT_OF_GAS", version="3")
         )
     assert not isinstance(info.value, MoveAbortError) and info.value.vm_status == "OUT_OF_GAS"
-    ok = result_from_json(
-        {"hash": "0x2", "success": True, "vm_status": "Executed successfully", "version": "4"}
+    ok = result_from_committed(
+        CommittedTransaction(
+            hash="0x2", success=True, vm_status="Executed successfully", version="4"
+        )
     )
     assert ok.version == 4 and ok.gas_used == 0
 
@@ -745,7 +770,7 @@ async def test_lookup_finds_committed_parked_and_unknown_transactions() -> None:
         assert await sender.lookup("0x" + "00" * 32) is None
         gap = await sender.allocator.allocate()  # a number that never gets used...
         sender.allocator.forget(gap)
-        parked = await sender.submit(limit_order(2))  # ...so this one waits behind the gap
+        parked = await submit(sender, limit_order(2))  # ...so this one waits behind the gap
         handle = await sender.lookup(parked.hash)
         assert isinstance(handle, PendingTransaction) and handle.hash == parked.hash
         assert handle.sequence_number == parked.sequence_number == gap + 1
@@ -776,3 +801,73 @@ async def test_send_that_never_reached_the_node_raises_the_plain_error() -> None
         with pytest.raises(OutcomeUnknownError) as unknown:
             await node.send(tx)
         assert unknown.value.hash == tx.hash and len(seen) == 2
+
+
+async def test_malformed_acceptance_is_outcome_unknown_with_the_hash() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    http, _ = scripted(httpx.Response(202, content=deep))
+    async with http:
+        node = NodeClient(http, "http://node/v1", submit_retries=0)
+        tx = await signed_tx()
+        with pytest.raises(OutcomeUnknownError) as info:
+            await node.send(tx)  # the node took it (202) but its answer is unreadable
+        assert info.value.hash == tx.hash
+
+
+@pytest.mark.parametrize("version", ["1e1000000", "1" * 1_000_000, "-1", "18446744073709551616"])
+async def test_committed_answer_with_an_absurd_version_is_a_typed_error(version: str) -> None:
+    body = (
+        b'{"type": "user_transaction", "hash": "0x1", "success": true, "vm_status": "ok", '
+        b'"version": "%s"}' % version.encode()
+    )
+    http, _ = scripted(httpx.Response(200, content=body))
+    async with http:
+        node = NodeClient(http, "http://node/v1")
+        # Refused by the decoder, or (2**64: twenty digits, but no u64) when converted.
+        with anyio.fail_after(5), pytest.raises(ResponseDecodeError):
+            found = await node.poll("0x1", timeout=1)
+            assert isinstance(found, CommittedTransaction)
+            result_from_committed(found)
+
+
+async def test_entry_function_is_encoded_once_per_submission_even_when_renumbered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kana_async._aptos import bcs
+    from kana_async._aptos import sender as sender_module
+
+    calls: list[str] = []
+    real = bcs.entry_function_bytes
+
+    def counting(*args: Any) -> bytes:
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(sender_module.bcs, "entry_function_bytes", counting)
+    async with served_node() as fx, httpx.AsyncClient() as http:
+        sender = sender_for(fx, http)
+        await sender.execute(limit_order(1))
+        assert calls == [FN["place_limit_order"]]
+        # Another client uses the next number: ours is refused as stale and re-signed under a
+        # fresh one, from the same encoded call.
+        other = sender_for(fx, http)
+        await other.execute(limit_order(2))
+        calls.clear()
+        result = await sender.execute(limit_order(3))
+        assert result.sequence_number == 2 and calls == [FN["place_limit_order"]]
+
+
+async def test_allocator_reset_never_hands_out_a_number_still_outstanding() -> None:
+    chain = [10]
+
+    async def fetch() -> int:
+        return chain[0]
+
+    alloc = SequenceAllocator(fetch, max_in_flight=100)
+    held = [await alloc.allocate() for _ in range(5)]  # their transactions are in flight
+    assert held == [10, 11, 12, 13, 14]
+    alloc.release(12)  # 12 certainly did not go in
+    await alloc.committed(99)  # a confused view: the counter runs far ahead of the chain
+    await alloc.resync(reset=True)  # the node said "too new": start again from the chain...
+    assert alloc.outstanding == frozenset({10, 11, 13, 14})  # ...keeping what is in flight
+    assert [await alloc.allocate() for _ in range(2)] == [12, 15]

@@ -317,7 +317,8 @@ async def test_client_errors_are_never_retried(status: int) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("failure", [503, 429, "connect"])
-async def test_payload_endpoints_are_never_retried(failure: int | str) -> None:
+async def test_payload_endpoints_are_retried_like_reads(failure: int | str) -> None:
+    """Asking for a payload executes nothing (and nothing is signed yet): retried like a read."""
     calls = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -328,21 +329,21 @@ async def test_payload_endpoints_are_never_retried(failure: int | str) -> None:
         assert isinstance(failure, int)
         return status_reply(failure, **{"Retry-After": "0"})
 
-    policy = RetryPolicy(max_retries=5, sleep=Sleeps())
+    policy = RetryPolicy(max_retries=2, sleep=Sleeps())
     async with open_client(Recorder({"/placeLimitOrder": handler}), retry=policy) as kana:
         with pytest.raises(KanaError):
             await kana.payloads.place_limit_order(1338, side=True, size="1", price="5", leverage=1)
-        assert kana._http.retries == 0
-    assert calls == 1
+        assert kana._http.retries == 2
+    assert calls == 3
 
 
 @pytest.mark.anyio
-async def test_post_payload_endpoints_are_never_retried() -> None:
+async def test_post_payload_endpoints_are_retried_like_reads() -> None:
     recorder = Recorder({"/cancelMultipleOrders": lambda _: status_reply(500)})
-    async with open_client(recorder, retry=RetryPolicy(max_retries=5, sleep=Sleeps())) as kana:
+    async with open_client(recorder, retry=RetryPolicy(max_retries=3, sleep=Sleeps())) as kana:
         with pytest.raises(ServerError):
             await kana.payloads.cancel_multiple_orders(1338, [("1", True)])
-    assert len(recorder.requests) == 1
+    assert len(recorder.requests) == 4
 
 
 def test_retry_policy_rejects_nonsense() -> None:

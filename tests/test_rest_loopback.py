@@ -14,7 +14,7 @@ import anyio
 import pytest
 from aiohttp import web
 
-from kana_async import KanaClient, Network, RequestTimeoutError, ServerError
+from kana_async import KanaClient, Network, RequestTimeoutError, ResponseDecodeError
 from tests.rest_support import API_KEY, FAST_RETRY, WALLET, envelope
 from tests.test_rest_endpoints import PAYLOADS, READS
 
@@ -173,7 +173,7 @@ async def test_server_errors_are_retried_over_a_real_socket() -> None:
             with anyio.fail_after(10):
                 price = await kana.markets.price(1338)
                 assert price.best_bid_price == 1
-                calls = 0
-                with pytest.raises(ServerError, match="busy"):
+                calls = 0  # a payload request is retried like a read: third time lucky
+                with pytest.raises(ResponseDecodeError):  # the price body is no payload
                     await kana.payloads.collapse_position(1338)
-    assert calls == 1
+    assert calls == 3

@@ -15,22 +15,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kana_async._aptos.abi import entry_param_types
+from kana_async._aptos.bcs import encode_argument, type_tag_bytes
+from kana_async._aptos.movetypes import StructType, VectorType, parse_type
+from kana_async._aptos.signer import Signer
+from kana_async._aptos.signing import (
+    Account,
+    TransactionSpec,
+    auth_key_for,
+    sign_transaction,
+    signing_message,
+)
 from kana_async._exceptions import (
     ArgumentTypeError,
     InvalidArgumentError,
     KanaError,
     TransactionRejectedError,
-)
-from kana_async._movetypes import StructType, VectorType, parse_type
-from kana_async._signer import Signer
-from kana_async._signing import (
-    Account,
-    TransactionSpec,
-    auth_key_for,
-    encode_argument,
-    entry_param_types,
-    sign_transaction,
-    signing_message,
 )
 from kana_async.sim import contract
 
@@ -40,12 +40,12 @@ USDT = contract.COLLATERAL_TYPE
 
 def test_importing_kana_async_does_not_import_aptos_sdk() -> None:
     code = (
-        "import sys, kana_async, kana_async._signing, kana_async._movetypes\n"
+        "import sys, kana_async, kana_async._aptos.signing, kana_async._aptos.movetypes\n"
         "import kana_async.models.transactions, kana_async.resources.trading\n"
-        "import kana_async._node, kana_async._sequence, kana_async._submit\n"
+        "import kana_async._aptos.node, kana_async._aptos.sequence, kana_async._aptos.sender\n"
         "import kana_async.sim.node\n"
         "assert 'aptos_sdk' not in sys.modules, 'aptos_sdk imported eagerly'\n"
-        "a = kana_async._signing.Account.generate()\n"
+        "a = kana_async._aptos.signing.Account.generate()\n"
         "assert 'aptos_sdk' in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -455,3 +455,75 @@ def test_vector_u64_round_trips(values: list[int]) -> None:
 
     encoded = encode_argument("vector<u64>", [str(v) for v in values])
     assert Deserializer(encoded).sequence(Deserializer.u64) == values
+
+
+# -- type tags and VM codes, against bytes written out by hand ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_arg", "expected_hex"),
+    [
+        ("bool", "00"),
+        ("u8", "01"),
+        ("u64", "02"),
+        ("u128", "03"),
+        ("address", "04"),
+        ("u16", "08"),
+        ("u32", "09"),
+        ("u256", "0a"),
+        ("vector<u8>", "0601"),
+        ("vector<vector<u64>>", "060602"),
+        # struct: 07, 32-byte address 0x1, "coin" (len 4), "Coin" (len 4), one type arg u64
+        (
+            "0x1::coin::Coin<u64>",
+            "07" + "00" * 31 + "01" + "04" + "636f696e" + "04" + "436f696e" + "01" + "02",
+        ),
+    ],
+)
+def test_type_tags_are_the_single_variant_byte_then_their_contents(
+    type_arg: str, expected_hex: str
+) -> None:
+    assert type_tag_bytes(type_arg).hex() == expected_hex
+
+
+def test_signing_message_carries_primitive_type_args_as_one_byte_each() -> None:
+    spec = TransactionSpec(
+        sender="0x" + "00" * 31 + "0a",
+        sequence_number=7,
+        function="0x" + "00" * 31 + "01::m::f",
+        type_arguments=("u64", "bool"),
+        arguments=(),
+        param_types=(),
+        max_gas_amount=1,
+        gas_unit_price=2,
+        expiration_timestamp_secs=3,
+        chain_id=4,
+    )
+    # sha3-256("APTOS::RawTransaction") prefix, then the raw transaction laid out field by field.
+    prefix = "b5e97db07fa0bd0e5598aa3643a9bc6f6693bddc1a9fec9e674a461eaa00b193"
+    raw = (
+        "00" * 31 + "0a"  # sender
+        "0700000000000000"  # sequence number (u64 LE)
+        "02"  # TransactionPayload::EntryFunction
+         + "00" * 31 + "01"  # module address
+        "016d"  # module "m"
+        "0166"  # function "f"
+        "02"  # two type args
+        "02"  # u64
+        "00"  # bool
+        "00"  # no arguments
+        "0100000000000000"  # max gas
+        "0200000000000000"  # gas unit price
+        "0300000000000000"  # expiration
+        "04"  # chain id
+    )
+    assert signing_message(spec).hex() == prefix + raw
+
+
+def test_vm_status_codes_match_aptos_numbering() -> None:
+    from kana_async._aptos.errors import VM_STATUS_CODES
+
+    assert VM_STATUS_CODES["BAD_CHAIN_ID"] == 23
+    assert VM_STATUS_CODES["SENDING_ACCOUNT_FROZEN"] == 18
+    assert VM_STATUS_CODES["SEQUENCE_NUMBER_TOO_OLD"] == 3
+    assert VM_STATUS_CODES["TRANSACTION_EXPIRED"] == 6

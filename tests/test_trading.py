@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import anyio
 import pytest
 
+from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -21,7 +22,6 @@ from kana_async._exceptions import (
     OutcomeUnknownError,
     PrecisionError,
 )
-from kana_async._signing import Account
 from kana_async.models.enums import Direction, Side
 from kana_async.models.markets import MarketInfo
 from kana_async.models.requests import OrderRequest
@@ -90,12 +90,10 @@ async def test_deposit_limit_cancel_market_close_flow() -> None:
         assert len(history) >= 3
 
 
-async def test_abort_surfaces_as_move_abort_with_code_name(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG)
+async def test_leverage_above_the_market_maximum_is_refused_before_anything_is_sent() -> None:
     async with trading_env() as env:
-        with pytest.raises(MoveAbortError) as info:
+        before = env.sim.node.sequence_number(env.account.address)
+        with pytest.raises(InvalidArgumentError, match="maximum of"):
             await env.kana.trading.place_limit_order(
                 env.market,
                 side=Side.LONG,
@@ -103,8 +101,27 @@ async def test_abort_surfaces_as_move_abort_with_code_name(
                 price=far_bid(env),
                 leverage=env.info.max_leverage + 1,
             )
+        assert env.sim.node.sequence_number(env.account.address) == before
+        assert env.kana.trading.unresolved == ()
+
+
+async def test_abort_surfaces_as_move_abort_with_code_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with trading_env() as env:
+        with pytest.raises(MoveAbortError) as info:
+            # closing a position that does not exist: the exchange aborts
+            await env.kana.trading.place_limit_order(
+                env.market,
+                side=Side.LONG,
+                size=env.info.min_size,
+                price=far_bid(env),
+                leverage=2,
+                direction=Direction.CLOSE,
+            )
         err = info.value
-        assert err.code_name == "E_INVALID_LEVERAGE" and err.abort_code == 1006
+        assert err.code_name == "E_TRADE_SIZE_EXCEEDS_EXISTING_FILLED" and err.abort_code == 1011
         assert err.hash and err.hash in str(err) and err.vm_status
         secret = env.account.private_key_hex()[2:]
         for text in (str(err), repr(err), repr(env.kana), repr(env.kana.trading), caplog.text):
@@ -146,16 +163,31 @@ async def test_two_hundred_concurrent_orders_with_faults_commit_exactly_once() -
         assert sim.node.sequence_number(env.account.address) == 201  # deposit + 200 orders
 
 
-async def test_lost_answer_is_outcome_unknown_and_found_by_hash() -> None:
+async def test_lost_answer_is_confirmed_by_hash_in_the_background() -> None:
+    async with trading_env() as env:
+        trading = env.kana.trading
+        trading.submit_retries = 0
+        env.sim.faults.node_drop_response = 1
+        result = await trading.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
+        )
+        assert env.sim.faults.node_drop_response == 0  # the answer was really lost
+        assert len(await env.kana.portfolio.open_orders(market_id=env.market)) == 1
+        assert trading.unresolved == ()
+        assert (await trading.outcome(result.hash)).result == result
+
+
+async def test_lost_answer_without_waiting_is_outcome_unknown_and_found_by_hash() -> None:
     async with trading_env() as env:
         trading = env.kana.trading
         trading.submit_retries = 0
         env.sim.faults.node_drop_response = 1
         with pytest.raises(OutcomeUnknownError) as info:
-            await trading.place_limit_order(
+            await trading.no_wait.place_limit_order(
                 env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
             )
         tx_hash = info.value.hash
+        await trading.outcome(tx_hash)
         assert tx_hash
         found = await trading.lookup(tx_hash)
         assert isinstance(found, TransactionResult) and found.hash == tx_hash
@@ -166,18 +198,17 @@ async def test_lost_answer_is_outcome_unknown_and_found_by_hash() -> None:
 async def test_pending_handle_and_dry_run() -> None:
     async with trading_env() as env:
         trading, mid = env.kana.trading, env.market
-        dry = await trading.place_limit_order(
+        dry = await trading.dry_run.place_limit_order(
             mid,
             side=Side.LONG,
             size=env.info.min_size,
             price=far_bid(env),
             leverage=2,
-            dry_run=True,
         )
         assert isinstance(dry, TransactionResult) and dry.success
         assert await env.kana.portfolio.open_orders(market_id=mid) == []
-        pending = await trading.place_limit_order(
-            mid, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2, wait=False
+        pending = await trading.no_wait.place_limit_order(
+            mid, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
         )
         assert isinstance(pending, PendingTransaction)
         result = await pending.wait(timeout=10)
@@ -189,19 +220,19 @@ async def test_dry_run_reports_the_engines_abort_and_changes_nothing() -> None:
     async with trading_env() as env:
         trading, mid = env.kana.trading, env.market
         with pytest.raises(MoveAbortError) as caught:
-            await trading.place_limit_order(
+            await trading.dry_run.place_limit_order(
                 mid,
                 side=Side.LONG,
                 size=env.info.min_size,
                 price=far_bid(env),
-                leverage=env.info.max_leverage + 1,
-                dry_run=True,
+                leverage=2,
+                direction=Direction.CLOSE,
             )
-        assert caught.value.code_name == "E_INVALID_LEVERAGE"
+        assert caught.value.code_name == "E_TRADE_SIZE_EXCEEDS_EXISTING_FILLED"
         # a dry run that would succeed leaves no order and no balance change behind
         balance = await env.kana.portfolio.profile_balance()
-        await trading.place_market_order(
-            mid, side=Side.LONG, size=env.info.min_size, leverage=2, dry_run=True
+        await trading.dry_run.place_market_order(
+            mid, side=Side.LONG, size=env.info.min_size, leverage=2
         )
         assert await env.kana.portfolio.positions(market_id=mid) == []
         assert await env.kana.portfolio.profile_balance() == balance
@@ -371,9 +402,12 @@ async def test_rest_and_node_requests_share_one_in_flight_limit(limits: dict[str
         if request.path == "/getMarketPrice":
             body = envelope({"bestAskPrice": "5.5", "bestBidPrice": "5.4"})
         elif poll:
-            body = b'{"type": "user_transaction", "hash": "%s", "success": true}' % tx_hash.encode()
+            body = (
+                b'{"type": "user_transaction", "hash": "%s", "version": "1", "success": true, '
+                b'"vm_status": "Executed successfully"}' % tx_hash.encode()
+            )
         else:
-            body = b'{"chain_id": 4, "ledger_version": "1"}'
+            body = b'{"chain_id": 4, "ledger_version": "1", "ledger_timestamp": "1"}'
         return web.Response(body=body, content_type="application/json")
 
     app = web.Application()
@@ -393,7 +427,7 @@ async def test_rest_and_node_requests_share_one_in_flight_limit(limits: dict[str
     )
     try:
         async with KanaClient(network, account=Account.generate(), **limits) as kana:
-            node = kana.trading._tx_sender().node
+            node = kana.trading._core.node()
             assert node.gate is kana._http.gate
             assert (kana._http.gate.limit, kana._http.gate.long_poll_limit) == (4, 2)
             with anyio.fail_after(10):
@@ -401,7 +435,7 @@ async def test_rest_and_node_requests_share_one_in_flight_limit(limits: dict[str
                     for _ in range(8):
                         tg.start_soon(kana.markets.price, 1338)
                         tg.start_soon(node.ledger_info)
-                        tg.start_soon(lambda: node.wait(tx_hash, timeout=30))
+                        tg.start_soon(lambda: node.poll(tx_hash, timeout=30))
                     await anyio.wait_all_tasks_blocked()
                     assert count.now == 4  # the rest wait in the gate, not in httpcore
                     assert kana._http.gate.in_flight == 4
@@ -420,7 +454,7 @@ async def test_gather_of_orders_stays_within_the_gate() -> None:
     async with trading_env() as env:
         gate = env.kana._http.gate
         assert gate.limit == 10  # the default: max_in_flight 10 within a pool of 10
-        assert env.kana.trading._tx_sender().node.gate is gate
+        assert env.kana.trading._core.node().gate is gate
 
         async def place(i: int) -> TransactionResult:
             return await env.kana.trading.place_limit_order(

@@ -256,7 +256,12 @@ BAD_CALLS: list[tuple[str, Bad, type[Exception]]] = [
     ("bad sl", lambda k: k.payloads.update_stop_loss(1338, True, 4.5), TypeError),
     ("empty cancel", lambda k: k.payloads.cancel_multiple_orders(1338, []), ValueError),
     ("float order id", lambda k: k.payloads.cancel_multiple_orders(1338, [(1.0, True)]), TypeError),
-    ("not a pair", lambda k: k.payloads.cancel_multiple_orders(1338, ["123"]), TypeError),
+    ("not a pair", lambda k: k.payloads.cancel_multiple_orders(1338, [("123",)]), TypeError),
+    (
+        "sides not parallel",
+        lambda k: k.payloads.cancel_multiple_orders(1338, ["1", "2"], sides=[True]),
+        ValueError,
+    ),
     ("cancel str", lambda k: k.payloads.cancel_multiple_orders(1338, "123"), TypeError),
     ("empty place", lambda k: k.payloads.place_multiple_orders(1338, []), ValueError),
     ("dict order", lambda k: k.payloads.place_multiple_orders(1338, [{"size": 1}]), TypeError),
@@ -328,7 +333,7 @@ async def test_iterators_check_arguments_when_created() -> None:
 def test_shared_order_list_checks() -> None:
     from kana_async.models.enums import Side
     from kana_async.models.requests import OrderRequest
-    from kana_async.resources._checks import cancel_pairs, optional_price, order_requests
+    from kana_async.resources._checks import cancel_targets, optional_price, order_requests
 
     order = OrderRequest.market(side=Side.LONG, size=Decimal("1"), leverage=2)
     assert order_requests((order,), allow_empty=False) == [order]
@@ -339,18 +344,44 @@ def test_shared_order_list_checks() -> None:
         order_requests("orders", allow_empty=True)
     with pytest.raises(ArgumentTypeError, match=r"orders\[1\] must be an OrderRequest"):
         order_requests([order, {"size": "1"}], allow_empty=True)
-    assert cancel_pairs([(7, Side.SHORT), ["8", True]], allow_empty=False) == (
-        ["7", "8"],
-        [False, True],
-    )
-    assert cancel_pairs([], allow_empty=True) == ([], [])
+    assert cancel_targets([(7, Side.SHORT), ["8", True], 9], allow_empty=False) == [
+        ("7", False),
+        ("8", True),
+        ("9", None),  # the side is found later
+    ]
+    assert cancel_targets(["1", 2], [Side.LONG, False], allow_empty=False) == [
+        ("1", True),
+        ("2", False),
+    ]
+    assert cancel_targets([], allow_empty=True) == []
     with pytest.raises(InvalidArgumentError, match="at least one"):
-        cancel_pairs([], allow_empty=False)
+        cancel_targets([], allow_empty=False)
     with pytest.raises(ArgumentTypeError, match="pair"):
-        cancel_pairs([(7,)], allow_empty=True)
+        cancel_targets([(7,)], allow_empty=True)
     with pytest.raises(ArgumentTypeError, match="list of"):
-        cancel_pairs(b"7", allow_empty=True)
+        cancel_targets(b"7", allow_empty=True)
+    with pytest.raises(InvalidArgumentError, match="one side per id"):
+        cancel_targets(["1"], [True, False], allow_empty=True)
     assert optional_price(None, "take_profit") is None
     assert optional_price("0", "take_profit") == Decimal(0)
     with pytest.raises(ArgumentTypeError, match="stop_loss"):
         optional_price(1.5, "stop_loss")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["1" * 5000, 10**5000, -1, 2**128, str(2**128)],
+    ids=["5000 digits", "10^5000", "negative", "2^128", "2^128 text"],
+)
+def test_order_ids_out_of_range_are_refused_without_python_int_limits(bad: object) -> None:
+    from kana_async._validation import check_order_id
+
+    with pytest.raises(InvalidArgumentError):
+        check_order_id(bad)
+
+
+def test_order_ids_keep_their_exact_value() -> None:
+    from kana_async._validation import check_order_id
+
+    assert check_order_id("00" + str(2**128 - 1)) == str(2**128 - 1)
+    assert check_order_id(2**128 - 1) == str(2**128 - 1)

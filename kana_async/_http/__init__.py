@@ -7,7 +7,7 @@ retryable failure of a *read*, wait and go again → map the HTTP status to an e
 (:func:`raise_for_status`, the one place that does it) → check the envelope's ``success`` flag →
 decode ``data`` into the endpoint's type.
 
-The Aptos node client (:mod:`kana_async._node`) shares the pool through the lower layer:
+The Aptos node client (:mod:`kana_async._aptos.node`) shares the pool through the lower layer:
 :func:`send_raw` sends one request and translates httpx's exceptions into ours (keeping, for
 :func:`may_have_reached_server`, whether the request may have reached the server), and
 :class:`RawResponse` is what comes back; its status goes through the same

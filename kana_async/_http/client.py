@@ -151,7 +151,8 @@ class HttpClient:
             tp: the type ``data`` decodes into.
             params: query parameters, already formatted as text.
             body: JSON body for POST (encoded with Decimals as exact numbers).
-            idempotent: ``True`` for reads. Payload endpoints pass ``False`` and are never retried.
+            idempotent: ``True`` to retry after a retryable failure (reads, and payload requests,
+                which execute nothing); ``False`` sends once.
 
         Returns:
             The decoded ``data``.

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final
 
-from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES, abort_code_name
+from kana_async._aptos.abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES, abort_code_name
+from kana_async._exceptions import KanaError
 from kana_async.models._base import Model
+from kana_async.models.events import OrderCancelled, OrderFilled, OrderPlaced, TransactionEvents
 
 __all__ = [
     "KANA_ABORT_CODES",
     "SIMULATOR_ABORT_CODES",
     "PendingTransaction",
+    "TransactionOutcome",
     "TransactionResult",
+    "UnresolvedTransaction",
     "abort_code_name",
     "parse_move_abort",
 ]
@@ -58,20 +63,22 @@ def parse_move_abort(vm_status: str) -> tuple[int, str | None] | None:
 
 
 class TransactionResult(Model, frozen=True):
-    """A committed, successful Aptos transaction.
+    """A committed, successful transaction and what it did to orders.
 
     Attributes:
-        hash: the transaction hash, ``0x`` + 64 hex digits.
+        hash: the transaction hash.
         version: the ledger version it was committed at.
-        success: always ``True`` here (a failed transaction raises instead).
-        vm_status: the node's status text, e.g. ``"Executed successfully"``.
-        gas_used: gas units consumed; the fee paid is ``gas_used × gas_unit_price`` octas
-            (10⁻⁸ APT).
-        gas_unit_price: octas paid per gas unit.
-        sender: the sending account's address.
-        sequence_number: the sender's sequence number the transaction used.
-        timestamp_usec: the block timestamp, Unix time in **microseconds**.
-        function: the entry function called, ``0x…::module::function``.
+        success: always ``True`` (a failed transaction raises instead).
+        vm_status: the node's status text (``"Executed successfully"``).
+        gas_used: gas units used; the fee paid is ``gas_used * gas_unit_price`` octas of APT.
+        gas_unit_price: octas per gas unit.
+        sender: the sending account.
+        sequence_number: its sequence number.
+        timestamp_usec: the block timestamp in microseconds.
+        function: the entry function called (``0xADDR::module::name``).
+        events: the orders it placed, the fills and the orders it cancelled, decoded from the
+            transaction's on-chain events in human units (``events.unknown`` counts the events
+            not decoded).
     """
 
     hash: str
@@ -84,6 +91,85 @@ class TransactionResult(Model, frozen=True):
     sequence_number: int = 0
     timestamp_usec: int = 0
     function: str = ""
+    events: TransactionEvents = TransactionEvents()
+
+    @property
+    def placed(self) -> tuple[OrderPlaced, ...]:
+        """Orders this transaction placed (market, id, side, size, price in human units)."""
+        return self.events.placed
+
+    @property
+    def cancelled(self) -> tuple[OrderCancelled, ...]:
+        """Orders this transaction removed from the book."""
+        return self.events.cancelled
+
+    @property
+    def fills(self) -> tuple[OrderFilled, ...]:
+        """Fills of this transaction (both sides of each match; see ``profile_address``)."""
+        return self.events.filled
+
+    @property
+    def order_ids(self) -> tuple[str, ...]:
+        """The exact u128 ids (decimal strings) of the orders placed, in order."""
+        return self.events.placed_ids
+
+    @property
+    def order_id(self) -> str | None:
+        """The id of the one order placed (``None`` if none; the first if several)."""
+        ids = self.events.placed_ids
+        return ids[0] if ids else None
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedTransaction:
+    """A signed transaction whose outcome the client is still finding out.
+
+    Attributes:
+        hash: its hash (changes only if the node refused its sequence number and the client
+            re-signed it under another one).
+        action: the trading method that sent it (``"place_limit_order"``...).
+        market_id: the market it acts on, or ``None``.
+        sequence_number: the account sequence number it was signed with.
+        expiration_timestamp_secs: after this unix time it can no longer execute.
+        caller_gone: whether the call that sent it was cancelled before the outcome was known.
+    """
+
+    hash: str
+    action: str
+    market_id: int | None
+    sequence_number: int
+    expiration_timestamp_secs: int
+    caller_gone: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionOutcome:
+    """The final outcome of a transaction the client sent: its result, or the error.
+
+    Attributes:
+        hash: the transaction hash.
+        action: the trading method that sent it.
+        market_id: the market it acts on, or ``None``.
+        sequence_number: its sequence number.
+        result: the committed result when it succeeded, else ``None``.
+        error: the typed failure (:class:`~kana_async.MoveAbortError`,
+            :class:`~kana_async.TransactionRejectedError`, :class:`~kana_async.OutcomeUnknownError`
+            when the client gave up finding out), else ``None``.
+        caller_gone: whether the call that sent it had been cancelled.
+    """
+
+    hash: str
+    action: str
+    market_id: int | None
+    sequence_number: int
+    result: TransactionResult | None
+    error: KanaError | None
+    caller_gone: bool
+
+    @property
+    def ok(self) -> bool:
+        """Whether the transaction was committed successfully."""
+        return self.result is not None
 
 
 class PendingTransaction:

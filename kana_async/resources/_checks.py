@@ -1,8 +1,11 @@
-"""Argument checks shared by ``kana.payloads`` and ``kana.trading``, run before any I/O.
+"""Argument checks of every trading action, in one place.
 
-The list checks for multi-order requests, optional take-profit / stop-loss prices, and the
-market grid: a price must sit on the market's tick and a size on its lot (and within its size
-limits), or be rounded when the caller asks for it.
+Two stages: the checks that need nothing but the arguments (types, signs, list shapes) run when
+an action is called, before any I/O; :class:`Grid` then checks against the market's parameters
+(a price on the tick, a size on the lot and within the size limits, leverage within the
+market's maximum), rounding when the caller asks for it. The grid checks are never stricter
+than the exchange: a *closing* size below the market's minimum lot count is allowed, as the
+exchange allows it (so any remainder of a position can be closed).
 """
 
 from __future__ import annotations
@@ -20,18 +23,18 @@ from kana_async.models.requests import OrderRequest
 
 __all__ = [
     "CancelSpec",
-    "cancel_pairs",
-    "exit_prices",
-    "on_grid",
+    "CancelTarget",
+    "Grid",
+    "cancel_targets",
     "optional_price",
     "order_requests",
-    "price_on_tick",
-    "size_on_lot",
     "snap",
 ]
 
 CancelSpec = tuple[int | str, Side | bool]
 """``(order_id, side)`` of an order to cancel."""
+CancelTarget = int | str | CancelSpec
+"""An order to cancel: its id alone (the client finds the side) or ``(order_id, side)``."""
 
 
 def _is_list(value: object) -> bool:
@@ -54,21 +57,40 @@ def order_requests(orders: object, *, allow_empty: bool) -> list[OrderRequest]:
     return list(orders)
 
 
-def cancel_pairs(orders: object, *, allow_empty: bool) -> tuple[list[str], list[bool]]:
-    """``(order ids as exact strings, sides as wire booleans)`` of ``(order_id, side)`` pairs."""
+def cancel_targets(
+    orders: object, sides: object = None, *, allow_empty: bool
+) -> list[tuple[str, bool | None]]:
+    """``(exact order id, wire side or None)`` per order to cancel.
+
+    ``orders`` holds bare ids (``int`` / decimal ``str``) or ``(order_id, side)`` pairs;
+    ``sides``, when given, is a parallel list of sides for bare ids. A side left ``None`` is
+    found later (the client's registry of its orders, else a lookup).
+    """
     if not _is_list(orders):
-        raise ArgumentTypeError("orders to cancel must be a list of (order_id, side) pairs")
+        raise ArgumentTypeError("orders to cancel must be a list of order ids or (id, side) pairs")
     assert isinstance(orders, Sequence)
     if not orders and not allow_empty:
-        raise InvalidArgumentError("pass at least one (order_id, side) pair to cancel")
-    ids: list[str] = []
-    sides: list[bool] = []
-    for i, pair in enumerate(orders):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise ArgumentTypeError(f"orders[{i}] must be an (order_id, side) pair, got {pair!r}")
-        ids.append(check_order_id(pair[0]))
-        sides.append(check_side(pair[1], f"orders[{i}] side"))
-    return ids, sides
+        raise InvalidArgumentError("pass at least one order id to cancel")
+    given: list[object] | None = None
+    if sides is not None:
+        if not _is_list(sides):
+            raise ArgumentTypeError("sides must be a list of sides, one per order id")
+        assert isinstance(sides, Sequence)
+        if len(sides) != len(orders):
+            raise InvalidArgumentError(
+                f"{len(sides)} sides for {len(orders)} order ids: pass one side per id"
+            )
+        given = list(sides)
+    targets: list[tuple[str, bool | None]] = []
+    for i, item in enumerate(orders):
+        if isinstance(item, tuple | list):
+            if len(item) != 2:
+                raise ArgumentTypeError(f"orders[{i}] must be an id or an (id, side) pair")
+            targets.append((check_order_id(item[0]), check_side(item[1], f"orders[{i}] side")))
+            continue
+        side = None if given is None else check_side(given[i], f"sides[{i}]")
+        targets.append((check_order_id(item), side))
+    return targets
 
 
 def optional_price(value: Decimal | str | None, name: str) -> Decimal | None:
@@ -101,60 +123,80 @@ def _fmt(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _where(info: MarketInfo, grid: str) -> str:
-    return f"the {grid} of market {info.market_id} {info.symbol}"
+class Grid:
+    """Checks against one market's parameters, rounding with ``rounding`` when it is given.
 
+    Args:
+        info: the market's parameters.
+        rounding: a :mod:`decimal` rounding mode (``decimal.ROUND_DOWN``...) to put an off-grid
+            value on the grid, or ``None`` to refuse it with :class:`PrecisionError`.
+    """
 
-def price_on_tick(info: MarketInfo, price: Decimal, what: str, rounding: str | None) -> Decimal:
-    """``price`` on the market's tick (rounded if asked); a nonzero price may not round to 0."""
-    snapped = snap(price, info.tick, what, rounding, _where(info, "tick"))
-    if snapped == 0 and price != 0:
-        raise InvalidArgumentError(f"{what} {price} rounds to 0 on a tick of {_fmt(info.tick)}")
-    return snapped
+    def __init__(self, info: MarketInfo, rounding: str | None) -> None:
+        self.info = info
+        self.rounding = rounding
 
+    def _where(self, grid: str) -> str:
+        return f"the {grid} of market {self.info.market_id} {self.info.symbol}"
 
-def size_on_lot(info: MarketInfo, size: Decimal, rounding: str | None) -> Decimal:
-    """``size`` on the market's lot (rounded if asked) and within its minimum and maximum."""
-    snapped = snap(size, info.lot, "size", rounding, _where(info, "lot size"))
-    lots = snapped / info.lot if info.lot > 0 else Decimal(0)
-    too_small = lots < max(info.min_lots, 1)
-    too_big = info.max_lots is not None and lots > info.max_lots
-    if too_small or too_big:
-        most = _fmt(info.max_size) if info.max_size is not None else "no limit"
-        raise InvalidArgumentError(
-            f"size {_fmt(snapped)} is outside market {info.market_id} {info.symbol}'s limits: "
-            f"at least {_fmt(max(info.min_size, info.lot))}, at most {most} "
-            f"(lot {_fmt(info.lot)})"
+    def price(self, price: Decimal, what: str = "price") -> Decimal:
+        """``price`` on the tick (rounded if asked); a nonzero price may not round to 0."""
+        info = self.info
+        snapped = snap(price, info.tick, what, self.rounding, self._where("tick"))
+        if snapped == 0 and price != 0:
+            raise InvalidArgumentError(f"{what} {price} rounds to 0 on a tick of {_fmt(info.tick)}")
+        return snapped
+
+    def size(self, size: Decimal, *, closing: bool, what: str = "size") -> Decimal:
+        """``size`` on the lot (rounded if asked), at least one lot, at most the maximum, and
+        at least the minimum lot count unless it closes (the exchange allows small closes)."""
+        info = self.info
+        snapped = snap(size, info.lot, what, self.rounding, self._where("lot size"))
+        lots = snapped / info.lot if info.lot > 0 else Decimal(0)
+        least = 1 if closing else max(info.min_lots, 1)
+        too_small = lots < least
+        too_big = info.max_lots is not None and lots > info.max_lots
+        if too_small or too_big:
+            most = _fmt(info.max_size) if info.max_size is not None else "no limit"
+            smallest = info.lot if closing else max(info.min_size, info.lot)
+            raise InvalidArgumentError(
+                f"{what} {_fmt(snapped)} is outside market {info.market_id} {info.symbol}'s "
+                f"limits{' for a closing order' if closing else ''}: at least {_fmt(smallest)}, "
+                f"at most {most} (lot {_fmt(info.lot)})"
+            )
+        return snapped
+
+    def leverage(self, leverage: int, what: str = "leverage") -> int:
+        """``leverage`` within the market's maximum."""
+        if leverage > self.info.max_leverage:
+            raise InvalidArgumentError(
+                f"{what} {leverage} is above market {self.info.market_id} {self.info.symbol}'s "
+                f"maximum of {self.info.max_leverage}"
+            )
+        return leverage
+
+    def exits(
+        self, take_profit: Decimal | None, stop_loss: Decimal | None
+    ) -> tuple[Decimal | None, Decimal | None]:
+        """Take-profit and stop-loss on the tick; ``None`` (none) stays ``None``."""
+        return (
+            None if take_profit is None else self.price(take_profit, "take_profit"),
+            None if stop_loss is None else self.price(stop_loss, "stop_loss"),
         )
-    return snapped
 
-
-def exit_prices(
-    info: MarketInfo,
-    take_profit: Decimal | str | None,
-    stop_loss: Decimal | str | None,
-    rounding: str | None,
-) -> tuple[Decimal | None, Decimal | None]:
-    """Take-profit and stop-loss checked and put on the tick; ``None`` stays ``None``."""
-    tp = optional_price(take_profit, "take_profit")
-    sl = optional_price(stop_loss, "stop_loss")
-    return (
-        None if tp is None else price_on_tick(info, tp, "take_profit", rounding),
-        None if sl is None else price_on_tick(info, sl, "stop_loss", rounding),
-    )
-
-
-def on_grid(
-    info: MarketInfo, orders: Sequence[OrderRequest], rounding: str | None
-) -> list[OrderRequest]:
-    """Each order with its size, limit price, take-profit and stop-loss on the market's grid."""
-    checked: list[OrderRequest] = []
-    for index, order in enumerate(order_requests(orders, allow_empty=True)):
-        changes: dict[str, Any] = {"size": size_on_lot(info, order.size, rounding)}
-        if order.order_type is OrderType.LIMIT and order.price is not None:
-            changes["price"] = price_on_tick(info, order.price, f"orders[{index}] price", rounding)
-        changes["take_profit"], changes["stop_loss"] = exit_prices(
-            info, order.take_profit, order.stop_loss, rounding
-        )
-        checked.append(dataclasses.replace(order, **changes))
-    return checked
+    def orders(self, orders: Sequence[OrderRequest]) -> list[OrderRequest]:
+        """Each order with size, limit price, leverage and exits checked on the grid."""
+        checked: list[OrderRequest] = []
+        for index, order in enumerate(orders):
+            closing = order.direction.value
+            changes: dict[str, Any] = {
+                "size": self.size(order.size, closing=closing, what=f"orders[{index}] size"),
+                "leverage": self.leverage(order.leverage, f"orders[{index}] leverage"),
+            }
+            if order.order_type is OrderType.LIMIT and order.price is not None:
+                changes["price"] = self.price(order.price, f"orders[{index}] price")
+            changes["take_profit"], changes["stop_loss"] = self.exits(
+                order.take_profit, order.stop_loss
+            )
+            checked.append(dataclasses.replace(order, **changes))
+        return checked

@@ -1,43 +1,47 @@
-"""The plumbing under ``kana.trading``: one sender per account, and running a trade.
+"""The machinery under ``kana.trading`` and its views: one sender per account, checks, events.
 
-:class:`TradingBase` owns the settings and the :class:`~kana_async._submit.TransactionSender` of
-the client's account (rebuilt when the client's pool changes), and runs every trading method the
-same way: check that there is an account (before any I/O), build the payload, then sign, submit
-and, unless asked not to, wait. The methods themselves live in :mod:`._trade_orders` and
-:mod:`.trading`.
+:class:`TradingCore` owns the trading settings, the node client, the account's
+:class:`~kana_async._aptos.sender.TransactionSender` (rebuilt when the client's pool changes),
+the list of unresolved submissions and the registry of the client's orders. Every signing view
+(``kana.trading``, ``kana.trading.no_wait``, ``kana.trading.dry_run``) runs an action the same
+way (:meth:`TradingCore.payload`): check there is an account (before any I/O), check the
+arguments against the market (and the leverage of an existing position), find the sides of
+orders to cancel, fetch the payload; then the view signs and submits it, or simulates it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Unpack, overload
+import logging
+from typing import TYPE_CHECKING, Any
 
-from kana_async._exceptions import InvalidArgumentError
-from kana_async._node import NodeClient
-from kana_async._submit import SendOptions, TransactionSender
+import anyio
+
+from kana_async._aptos.answers import CommittedTransaction
+from kana_async._aptos.events import committed_events
+from kana_async._aptos.node import NodeClient
+from kana_async._aptos.sender import SendOptions, TransactionSender
+from kana_async._aptos.tracking import SubmissionTracker
+from kana_async._exceptions import InvalidArgumentError, KanaError
+from kana_async._known_orders import KnownOrders, SideLookup, chain_side_lookup
+from kana_async.models.enums import Side
+from kana_async.models.events import TransactionEvents
 from kana_async.models.markets import MarketInfo
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.transactions import PendingTransaction, TransactionResult
-from kana_async.resources._outcomes import Confirmed, DryRun, NoWait, TradeOutcome, WaitOptions
+from kana_async.resources._actions import Actions, Call
+from kana_async.resources._base import Resource
+from kana_async.resources._checks import Grid
 
 if TYPE_CHECKING:
     from kana_async._client import KanaClient
 
-__all__ = ["BuildPayload", "TradingBase"]
+__all__ = ["DryRun", "NoWait", "SigningView", "TradingCore"]
 
-BuildPayload = Callable[[], Awaitable[TransactionPayload]]
-"""Fetches the payload of one trade (after its arguments were checked)."""
+log = logging.getLogger("kana_async")
 
 
-class TradingBase:
-    """Settings, the account's transaction sender, :meth:`execute` and :meth:`lookup`.
-
-    Settings (change them on the instance): :attr:`options` holds ``max_gas_amount``,
-    ``gas_unit_price`` (``None``: the node's estimate, cached briefly), ``expiration_seconds``
-    and ``confirm_timeout``; :attr:`submit_retries` is how often the same signed bytes are
-    re-sent after a timeout, 429 or 5xx; :attr:`request_timeout` bounds each node request;
-    ``max_in_flight`` (fixed at the first transaction) caps transactions outstanding per account.
-    """
+class TradingCore:
+    """Settings, sender, tracker and order registry shared by the trading views."""
 
     def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
         self._client = client
@@ -45,13 +49,32 @@ class TradingBase:
         self.submit_retries = 5
         self.request_timeout = 10.0
         self.max_in_flight = max_in_flight
+        self.close_timeout = 10.0
+        self.check_position_leverage = True
+        self.tracker = SubmissionTracker()
+        self.known_orders = KnownOrders()
         self._sender: TransactionSender | None = None
-        self._sender_pool: object = None
+        self._node: NodeClient | None = None
+        self._pool: object = None
+        self._profiles: set[str] = set()
+        self._drain_registered = False
 
-    def __repr__(self) -> str:
-        return f"<Trading of {self._client!r}>"
+    # -- the node and the sender ---------------------------------------------------------------
 
-    def _tx_sender(self) -> TransactionSender:
+    def node(self) -> NodeClient:
+        """The node client over the client's pool (no account needed)."""
+        http = self._client._http
+        if self._node is None or self._pool is not http.pool:
+            # The REST client's gate: REST and node requests share the pool's slots.
+            self._node = NodeClient(http.pool, self._client.network.node_url, gate=http.gate)
+            self._sender = None
+            self._pool = http.pool
+        self._node.submit_retries = self.submit_retries
+        self._node.request_timeout = self.request_timeout
+        return self._node
+
+    def sender(self) -> TransactionSender:
+        """The account's sender; raises :class:`InvalidArgumentError` without an account."""
         client = self._client
         client._ensure_open()
         account = client.account
@@ -59,77 +82,188 @@ class TradingBase:
             raise InvalidArgumentError(
                 "trading needs an account: KanaClient(..., account=Account.from_env())"
             )
-        http = client._http
-        pool = http.pool
-        if self._sender is None or self._sender_pool is not pool:
-            # The REST client's gate: REST and node requests share the pool's slots.
-            node = NodeClient(pool, client.network.node_url, gate=http.gate)
+        node = self.node()
+        if not self._drain_registered:
+            client._on_close(self._drain)
+            self._drain_registered = True
+        if self._sender is None:
             self._sender = TransactionSender(
                 node,
                 account,
                 chain_id=client.network.chain_id,
                 options=self.options,
                 max_in_flight=self.max_in_flight,
+                tasks=client._tasks,
+                tracker=self.tracker,
+                describe=self.describe,
             )
-            self._sender_pool = pool
         self._sender.options = self.options
-        self._sender.node.submit_retries = self.submit_retries
-        self._sender.node.request_timeout = self.request_timeout
         return self._sender
 
-    async def _trade(
-        self,
-        build: BuildPayload,
-        wait: bool,
-        timeout: float | None,  # noqa: ASYNC109 - a deadline, ends in OutcomeUnknownError
-        dry_run: bool,
-    ) -> TradeOutcome:
-        """Check there is an account (before any I/O), ``build`` the payload, execute it."""
-        self._tx_sender()
-        payload = await build()
-        return await self.execute(payload, wait=wait, timeout=timeout, dry_run=dry_run)
+    # -- running an action ---------------------------------------------------------------------
+
+    async def payload(self, view: Actions[Any], call: Call) -> TransactionPayload:
+        """Check ``call`` against its market and fetch its payload (nothing signed yet)."""
+        self.sender()
+        grid = None
+        if call.market_id is not None:
+            info = await self._market_info(call.market_id)
+            grid = Grid(info, call.rounding)
+            if self.check_position_leverage and call.open_sides:
+                await self._check_position_leverage(info, call)
+        sides = await self.find_sides(call.market_id, call.cancel)
+        return await view._payload(call, grid, sides)
 
     async def _market_info(self, market_id: int) -> MarketInfo:
         info: MarketInfo = await self._client.markets.info(market_id)
         return info
 
-    @overload
-    async def execute(
-        self, payload: TransactionPayload, **opts: Unpack[Confirmed]
-    ) -> TransactionResult: ...
-    @overload
-    async def execute(
-        self, payload: TransactionPayload, **opts: Unpack[DryRun]
-    ) -> TransactionResult: ...
-    @overload
-    async def execute(
-        self, payload: TransactionPayload, **opts: Unpack[NoWait]
-    ) -> PendingTransaction: ...
-    @overload
-    async def execute(
-        self, payload: TransactionPayload, **opts: Unpack[WaitOptions]
-    ) -> TradeOutcome: ...
-    async def execute(
-        self,
-        payload: TransactionPayload,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109 - a deadline, ends in OutcomeUnknownError
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Sign and submit any entry-function payload (e.g. one from ``kana.payloads``)."""
-        sender = self._tx_sender()
-        if dry_run:
-            return await sender.simulate(payload)
-        pending = await sender.submit(payload)
-        if not wait:
-            return pending
-        return await pending.wait(timeout)
+    async def _check_position_leverage(self, info: MarketInfo, call: Call) -> None:
+        """Refuse a leverage the exchange would refuse: one that differs from the leverage of
+        the account's open position on that side (``GET /getPositionsFromContract``)."""
+        positions = await self._client.portfolio.positions_from_contract(info.market_id)
+        held = {p.side.value: p.leverage for p in positions if p.size > 0 and p.leverage > 0}
+        for side, leverage in call.open_sides:
+            expected = held.get(side)
+            if expected is not None and expected != leverage:
+                raise InvalidArgumentError(
+                    f"leverage {leverage} differs from the leverage {expected} of the open "
+                    f"{'long' if side else 'short'} position in market {info.market_id}; "
+                    "the exchange refuses that"
+                )
 
-    async def lookup(self, tx_hash: str) -> TradeOutcome | None:
-        """A transaction by hash: its result, a pending handle, or ``None`` if the node has none.
+    async def find_sides(
+        self, market_id: int | None, targets: tuple[tuple[str, bool | None], ...]
+    ) -> list[bool]:
+        """The side of each order to cancel: given, known from this client's orders, or looked
+        up (order status, then the order's last on-chain event)."""
+        if not targets:
+            return []
+        assert market_id is not None
+        for order_id, side in targets:
+            if side is not None:
+                self.known_orders.remember(market_id, order_id, Side.from_wire(side))
+        ids = [order_id for order_id, _ in targets]
+        sides = await self.known_orders.resolve_sides(market_id, ids, self._lookup())
+        return [side.value for side in sides]
 
-        Use it after :class:`~kana_async.OutcomeUnknownError`. Raises the typed failure when the
-        transaction was committed but failed.
-        """
-        return await self._tx_sender().lookup(tx_hash)
+    def _lookup(self) -> SideLookup:
+        client = self._client
+
+        async def events_at(market_id: int, version: int) -> TransactionEvents | None:
+            found = await self.node().transaction_by_version(version)
+            if found is None:
+                return None
+            return await self._decode(found, market_id)
+
+        return chain_side_lookup(client.orders.status, events_at)
+
+    # -- results -------------------------------------------------------------------------------
+
+    async def describe(
+        self, committed: CommittedTransaction, market_id: int | None
+    ) -> TransactionEvents:
+        """The order events of a committed transaction; this client's orders are recorded."""
+        events = await self._decode(committed, market_id)
+        self._profiles.update(e.profile_address for e in events.placed)
+        own = self._own(events)
+        self.known_orders.record(own)
+        return events
+
+    async def _decode(
+        self, committed: CommittedTransaction, market_id: int | None
+    ) -> TransactionEvents:
+        markets: dict[int, MarketInfo] = {}
+        if market_id is not None:
+            try:
+                markets[market_id] = await self._market_info(market_id)
+            except KanaError as exc:
+                log.warning("events of %s left undecoded: %s", committed.hash, exc)
+        return committed_events(committed.events, markets, function=committed.payload.function)
+
+    def _own(self, events: TransactionEvents) -> TransactionEvents:
+        """The events about this client's orders: what it placed, and fills and removals of
+        orders of its profile(s) or known to its registry (a match also reports the other
+        side's fill)."""
+        mine = self._profiles
+        known = self.known_orders
+
+        def ours(profile: str, market_id: int, order_id: str) -> bool:
+            return profile in mine or known.get(market_id, order_id) is not None
+
+        return TransactionEvents(
+            placed=events.placed,
+            filled=tuple(
+                e for e in events.filled if ours(e.profile_address, e.market_id, e.order_id)
+            ),
+            cancelled=tuple(
+                e for e in events.cancelled if ours(e.profile_address, e.market_id, e.order_id)
+            ),
+        )
+
+    async def _drain(self) -> None:
+        """On client close: wait up to ``close_timeout`` for unresolved submissions."""
+        if not self.tracker.unresolved:
+            return
+        # Shielded (and bounded): a client closed by a cancelled task still waits.
+        with anyio.CancelScope(shield=True):
+            idle = await self.tracker.wait_idle(self.close_timeout)
+        if not idle:
+            left = self.tracker.unresolved
+            log.warning(
+                "closing with %d transaction(s) unresolved after %gs: %s "
+                "(kana.trading.unresolved still lists them; look them up by hash)",
+                len(left),
+                self.close_timeout,
+                ", ".join(f"{u.action} {u.hash}" for u in left),
+            )
+
+
+class SigningView(Resource):
+    """What the signing views share: an account is required before any argument is used."""
+
+    _core: TradingCore
+
+    def _market(self, market_id: object) -> int:
+        self._core.sender()
+        return super()._market(market_id)
+
+    def _user(self, user_address: str | None) -> str:
+        self._core.sender()
+        return super()._user(user_address)
+
+
+class NoWait(SigningView, Actions[PendingTransaction]):
+    """``kana.trading.no_wait``: each action returns a :class:`~kana_async.PendingTransaction`
+    as soon as the node accepted the transaction (``await pending.wait()`` for the result).
+
+    Raises what ``kana.trading`` raises before submission, and
+    :class:`~kana_async.OutcomeUnknownError` when no acceptance came back (the client keeps
+    resolving it: see ``kana.trading.unresolved``).
+    """
+
+    def __init__(self, client: KanaClient, core: TradingCore) -> None:
+        super().__init__(client)
+        self._core = core
+
+    async def _run(self, call: Call) -> PendingTransaction:
+        payload = await self._core.payload(self, call)
+        sender = self._core.sender()
+        sub = await sender.submit(payload, action=call.action, market_id=call.market_id)
+        return await sender.accepted(sub)
+
+
+class DryRun(SigningView, Actions[TransactionResult]):
+    """``kana.trading.dry_run``: each action is simulated on the node; nothing is submitted.
+
+    Returns the result the transaction would have now (with its order events), or raises the
+    failure it would meet (:class:`~kana_async.MoveAbortError`...).
+    """
+
+    def __init__(self, client: KanaClient, core: TradingCore) -> None:
+        super().__init__(client)
+        self._core = core
+
+    async def _run(self, call: Call) -> TransactionResult:
+        payload = await self._core.payload(self, call)
+        return await self._core.sender().simulate(payload, market_id=call.market_id)

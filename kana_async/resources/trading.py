@@ -1,24 +1,25 @@
-"""``kana.trading``: validate, fetch the payload, sign, submit and confirm (spec §4).
+"""``kana.trading``: check, fetch the payload, sign, submit and confirm.
 
-Every method checks its arguments first (types, then the market's tick and lot grid from the
-cached market info), asks the REST API for the payload, signs it with the client's account,
-submits the signed bytes to the Aptos node and waits for the outcome:
+Every action (:class:`~kana_async.resources._actions.Actions`) checks its arguments first (types,
+then the market's tick, lot, size limits and maximum leverage from the cached market info, and
+the leverage of an open position), asks the REST API for the payload, signs it with the
+client's account, submits the signed bytes to the Aptos node and waits for the outcome. Three
+views of the same actions:
 
-* ``wait=True`` (default) returns a :class:`~kana_async.models.transactions.TransactionResult`,
-  or raises :class:`~kana_async.MoveAbortError` (with Kana's code name) /
+* ``kana.trading.x(...)`` returns a :class:`~kana_async.TransactionResult` (with the orders the
+  transaction placed and cancelled and its fills), or raises
+  :class:`~kana_async.MoveAbortError` (with Kana's code name) /
   :class:`~kana_async.TransactionRejectedError` / :class:`~kana_async.OutcomeUnknownError`.
-* ``wait=False`` returns a :class:`~kana_async.models.transactions.PendingTransaction` as soon as
+* ``kana.trading.no_wait.x(...)`` returns a :class:`~kana_async.PendingTransaction` as soon as
   the node accepted the transaction; ``await pending.wait()`` later.
-* ``dry_run=True`` runs the transaction through the node's simulate endpoint instead: nothing is
-  submitted, the result (or the abort) is what would happen now.
+* ``kana.trading.dry_run.x(...)`` simulates on the node instead: nothing is submitted.
 
-The return types follow these keywords for a type checker too: every method is overloaded so
-that the default and ``dry_run=True`` give ``TransactionResult``, ``wait=False`` gives
-``PendingTransaction``, and a ``wait`` only known at run time gives :data:`TradeOutcome`.
-
-The class is assembled from :class:`~kana_async.resources._trade_base.TradingBase` (settings,
-:meth:`~Trading.execute`, :meth:`~Trading.lookup`), the order methods
-(:mod:`kana_async.resources._trade_orders`) and the collateral and position methods here.
+Cancellation never hides a transaction: once it is signed, the client owns it. Cancelling the
+caller (a task group, ``asyncio.timeout``, closing the client) stops the *waiting*, not the
+transaction: the client goes on resolving it in its own background task, lists it in
+:attr:`Trading.unresolved` meanwhile (and logs one WARNING with its hash), and records the final
+outcome (:meth:`Trading.outcome`, :attr:`Trading.outcomes`). Cancelling before the signature
+sends nothing.
 
 Prices and sizes are ``Decimal`` in human units. A value off the market's grid raises
 :class:`~kana_async.PrecisionError` naming the nearest valid values, unless ``rounding=`` (a
@@ -27,307 +28,205 @@ Prices and sizes are ``Decimal`` in human units. A value off the market's grid r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from typing import Unpack, overload
+import contextlib
+from typing import TYPE_CHECKING
 
-from kana_async._validation import check_decimal
-from kana_async.models.enums import Side
+from kana_async._aptos.sender import SendOptions
+from kana_async._known_orders import KnownOrders
 from kana_async.models.payloads import TransactionPayload
-from kana_async.models.transactions import PendingTransaction, TransactionResult
-from kana_async.resources._checks import CancelSpec, price_on_tick, snap
-from kana_async.resources._outcomes import Confirmed, DryRun, NoWait, TradeOutcome, WaitOptions
-from kana_async.resources._trade_orders import OrderMethods
+from kana_async.models.transactions import (
+    PendingTransaction,
+    TransactionOutcome,
+    TransactionResult,
+    UnresolvedTransaction,
+)
+from kana_async.resources._actions import Actions, Call
+from kana_async.resources._checks import CancelSpec, snap
+from kana_async.resources._trade_base import DryRun, NoWait, SigningView, TradingCore
 
-__all__ = ["CancelSpec", "TradeOutcome", "Trading", "snap"]
+if TYPE_CHECKING:
+    from kana_async._client import KanaClient
+
+__all__ = ["CancelSpec", "Trading", "snap"]
 
 
-class Trading(OrderMethods):
+class Trading(SigningView, Actions[TransactionResult]):
     """Signed transactions for the client's account (``kana.trading``).
 
     Settings (change them on the instance): :attr:`options` holds ``max_gas_amount``,
     ``gas_unit_price`` (``None``: the node's estimate, cached briefly), ``expiration_seconds``
     and ``confirm_timeout``; :attr:`submit_retries` is how often the same signed bytes are
     re-sent after a timeout, 429 or 5xx; :attr:`request_timeout` bounds each node request;
-    ``max_in_flight`` (fixed at the first transaction) caps transactions outstanding per account.
+    :attr:`close_timeout` is how long closing the client waits for unresolved transactions;
+    :attr:`check_position_leverage` reads the account's positions to refuse a leverage that
+    differs from an open position's; ``max_in_flight`` (fixed at the first transaction) caps
+    transactions outstanding per account.
     """
 
-    # -- collateral ----------------------------------------------------------------------------
+    def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
+        super().__init__(client)
+        self._core = TradingCore(client, max_in_flight=max_in_flight)
+        self.no_wait = NoWait(client, self._core)
+        """The same actions, returning a :class:`~kana_async.PendingTransaction` once accepted."""
+        self.dry_run = DryRun(client, self._core)
+        """The same actions, simulated on the node (nothing is submitted)."""
 
-    @overload
-    async def deposit(
-        self, amount: Decimal | str, **opts: Unpack[Confirmed]
-    ) -> TransactionResult: ...
-    @overload
-    async def deposit(self, amount: Decimal | str, **opts: Unpack[DryRun]) -> TransactionResult: ...
-    @overload
-    async def deposit(
-        self, amount: Decimal | str, **opts: Unpack[NoWait]
-    ) -> PendingTransaction: ...
-    @overload
-    async def deposit(self, amount: Decimal | str, **opts: Unpack[WaitOptions]) -> TradeOutcome: ...
-    async def deposit(
-        self,
-        amount: Decimal | str,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Move collateral (quote asset, human units) from the wallet into trading (#4)."""
-        check_decimal(amount, "amount")
-        return await self._trade(
-            lambda: self._client.payloads.deposit(amount), wait, timeout, dry_run
-        )
+    # -- settings (kept on the shared core so every view sees them) ----------------------------
 
-    @overload
-    async def withdraw(
-        self, market_id: int, amount: Decimal | str, **opts: Unpack[Confirmed]
-    ) -> TransactionResult: ...
-    @overload
-    async def withdraw(
-        self, market_id: int, amount: Decimal | str, **opts: Unpack[DryRun]
-    ) -> TransactionResult: ...
-    @overload
-    async def withdraw(
-        self, market_id: int, amount: Decimal | str, **opts: Unpack[NoWait]
-    ) -> PendingTransaction: ...
-    @overload
-    async def withdraw(
-        self, market_id: int, amount: Decimal | str, **opts: Unpack[WaitOptions]
-    ) -> TradeOutcome: ...
-    async def withdraw(
-        self,
-        market_id: int,
-        amount: Decimal | str,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Withdraw collateral from a market back to the wallet (#5)."""
-        check_decimal(amount, "amount")
-        return await self._trade(
-            lambda: self._client.payloads.withdraw(market_id, amount), wait, timeout, dry_run
-        )
+    @property
+    def options(self) -> SendOptions:
+        """Gas, expiry and confirmation settings (a frozen record: assign a new one)."""
+        return self._core.options
 
-    @overload
-    async def add_margin(
-        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[Confirmed]
-    ) -> TransactionResult: ...
-    @overload
-    async def add_margin(
-        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[DryRun]
-    ) -> TransactionResult: ...
-    @overload
-    async def add_margin(
-        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[NoWait]
-    ) -> PendingTransaction: ...
-    @overload
-    async def add_margin(
-        self, market_id: int, side: Side | bool, amount: Decimal | str, **opts: Unpack[WaitOptions]
-    ) -> TradeOutcome: ...
-    async def add_margin(
-        self,
-        market_id: int,
-        side: Side | bool,
-        amount: Decimal | str,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Add collateral to the position on ``side`` (#25)."""
-        check_decimal(amount, "amount")
-        return await self._trade(
-            lambda: self._client.payloads.add_margin(market_id, side, amount),
-            wait,
-            timeout,
-            dry_run,
-        )
+    @options.setter
+    def options(self, value: SendOptions) -> None:
+        self._core.options = value
 
-    # -- positions -----------------------------------------------------------------------------
+    @property
+    def submit_retries(self) -> int:
+        """Re-sends of the same signed bytes after a timeout, 429 or 5xx."""
+        return self._core.submit_retries
 
-    @overload
-    async def update_take_profit(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[Confirmed],
-    ) -> TransactionResult: ...
-    @overload
-    async def update_take_profit(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[DryRun],
-    ) -> TransactionResult: ...
-    @overload
-    async def update_take_profit(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[NoWait],
-    ) -> PendingTransaction: ...
-    @overload
-    async def update_take_profit(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[WaitOptions],
-    ) -> TradeOutcome: ...
-    async def update_take_profit(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Set the take-profit price of the position on ``side`` (#17; 0 clears it)."""
-        update = self._client.payloads.update_take_profit
-        return await self._exit_price(
-            update, market_id, side, price, rounding, wait, timeout, dry_run
-        )
+    @submit_retries.setter
+    def submit_retries(self, value: int) -> None:
+        self._core.submit_retries = value
 
-    @overload
-    async def update_stop_loss(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[Confirmed],
-    ) -> TransactionResult: ...
-    @overload
-    async def update_stop_loss(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[DryRun],
-    ) -> TransactionResult: ...
-    @overload
-    async def update_stop_loss(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[NoWait],
-    ) -> PendingTransaction: ...
-    @overload
-    async def update_stop_loss(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        **opts: Unpack[WaitOptions],
-    ) -> TradeOutcome: ...
-    async def update_stop_loss(
-        self,
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        *,
-        rounding: str | None = None,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Set the stop-loss price of the position on ``side`` (#19; 0 clears it)."""
-        update = self._client.payloads.update_stop_loss
-        return await self._exit_price(
-            update, market_id, side, price, rounding, wait, timeout, dry_run
-        )
+    @property
+    def request_timeout(self) -> float:
+        """Seconds each node request may take."""
+        return self._core.request_timeout
 
-    @overload
-    async def collapse_position(
-        self, market_id: int, **opts: Unpack[Confirmed]
-    ) -> TransactionResult: ...
-    @overload
-    async def collapse_position(
-        self, market_id: int, **opts: Unpack[DryRun]
-    ) -> TransactionResult: ...
-    @overload
-    async def collapse_position(
-        self, market_id: int, **opts: Unpack[NoWait]
-    ) -> PendingTransaction: ...
-    @overload
-    async def collapse_position(
-        self, market_id: int, **opts: Unpack[WaitOptions]
-    ) -> TradeOutcome: ...
-    async def collapse_position(
+    @request_timeout.setter
+    def request_timeout(self, value: float) -> None:
+        self._core.request_timeout = value
+
+    @property
+    def close_timeout(self) -> float:
+        """Seconds ``aclose()`` waits for unresolved transactions before it reports them."""
+        return self._core.close_timeout
+
+    @close_timeout.setter
+    def close_timeout(self, value: float) -> None:
+        self._core.close_timeout = value
+
+    @property
+    def check_position_leverage(self) -> bool:
+        """Whether orders read the account's positions to check their leverage first."""
+        return self._core.check_position_leverage
+
+    @check_position_leverage.setter
+    def check_position_leverage(self, value: bool) -> None:
+        self._core.check_position_leverage = value
+
+    @property
+    def max_in_flight(self) -> int:
+        """Transactions outstanding per account at most (fixed at the first transaction)."""
+        return self._core.max_in_flight
+
+    @max_in_flight.setter
+    def max_in_flight(self, value: int) -> None:
+        self._core.max_in_flight = value
+
+    def __repr__(self) -> str:
+        return f"<Trading of {self._client!r}>"
+
+    # -- what the client knows about its transactions and orders ---------------------------------
+
+    @property
+    def unresolved(self) -> tuple[UnresolvedTransaction, ...]:
+        """Signed transactions whose outcome is not known yet (hash, action, market, sequence
+        number), oldest first. After ``aclose()`` it lists what was left unresolved."""
+        return self._core.tracker.unresolved
+
+    @property
+    def outcomes(self) -> tuple[TransactionOutcome, ...]:
+        """Final outcomes of the most recent transactions (the last 1,000), oldest first."""
+        return self._core.tracker.outcomes
+
+    async def outcome(self, tx_hash: str, *, timeout: float | None = None) -> TransactionOutcome:  # noqa: ASYNC109
+        """The final outcome of a transaction this client sent, waiting while it is unresolved.
+
+        Args:
+            tx_hash: the transaction hash (from :attr:`unresolved`, a result or an error).
+            timeout: seconds to wait at most (default ``options.confirm_timeout``).
+
+        Raises:
+            InvalidArgumentError: the hash is neither unresolved nor among the recent outcomes.
+            OutcomeUnknownError: still unresolved when the timeout passed.
+        """
+        from kana_async._exceptions import InvalidArgumentError, KanaError
+
+        tracker = self._core.tracker
+        found = tracker.outcome(tx_hash)
+        if found is not None:
+            return found
+        sub = tracker.pending(tx_hash)
+        if sub is None:
+            raise InvalidArgumentError(f"no transaction {tx_hash} among this client's recent ones")
+        limit = self.options.confirm_timeout if timeout is None else timeout
+        with contextlib.suppress(KanaError):
+            await sub.wait(limit)
+        found = tracker.outcome(sub.hash)
+        if found is None:  # abandoned while closing
+            from kana_async._exceptions import OutcomeUnknownError
+
+            raise OutcomeUnknownError(f"transaction {tx_hash} is still unresolved", hash=tx_hash)
+        return found
+
+    @property
+    def orders(self) -> KnownOrders:
+        """The orders this client placed (id → market, side) as its transactions' events say."""
+        return self._core.known_orders
+
+    # -- any payload ---------------------------------------------------------------------------
+
+    async def _run(self, call: Call) -> TransactionResult:
+        payload = await self._core.payload(self, call)
+        sender = self._core.sender()
+        sub = await sender.submit(payload, action=call.action, market_id=call.market_id)
+        return await sender.wait(sub)
+
+    async def execute(
         self,
-        market_id: int,
+        payload: TransactionPayload,
         *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Close the position(s) in a market (#21)."""
-        return await self._trade(
-            lambda: self._client.payloads.collapse_position(market_id), wait, timeout, dry_run
-        )
+        timeout: float | None = None,  # noqa: ASYNC109 - a deadline, ends in OutcomeUnknownError
+        market_id: int | None = None,
+    ) -> TransactionResult:
+        """Sign, submit and confirm any entry-function payload (e.g. one from ``kana.payloads``).
 
-    @overload
-    async def settle_pnl(self, market_id: int, **opts: Unpack[Confirmed]) -> TransactionResult: ...
-    @overload
-    async def settle_pnl(self, market_id: int, **opts: Unpack[DryRun]) -> TransactionResult: ...
-    @overload
-    async def settle_pnl(self, market_id: int, **opts: Unpack[NoWait]) -> PendingTransaction: ...
-    @overload
-    async def settle_pnl(self, market_id: int, **opts: Unpack[WaitOptions]) -> TradeOutcome: ...
-    async def settle_pnl(
-        self,
-        market_id: int,
-        *,
-        wait: bool = True,
-        timeout: float | None = None,  # noqa: ASYNC109
-        dry_run: bool = False,
-    ) -> TradeOutcome:
-        """Settle the unreleased PnL of the position(s) in a market (#27)."""
-        return await self._trade(
-            lambda: self._client.payloads.settle_pnl(market_id), wait, timeout, dry_run
-        )
+        Args:
+            payload: the entry-function call.
+            timeout: seconds to wait for the outcome (default ``options.confirm_timeout``).
+            market_id: the market it acts on, to decode its order events in human units.
 
-    async def _exit_price(
-        self,
-        update: Callable[[int, Side | bool, Decimal], Awaitable[TransactionPayload]],
-        market_id: int,
-        side: Side | bool,
-        price: Decimal | str,
-        rounding: str | None,
-        wait: bool,
-        timeout: float | None,  # noqa: ASYNC109
-        dry_run: bool,
-    ) -> TradeOutcome:
-        """Put a take-profit / stop-loss price (0 clears it) on the tick, then ``update``."""
-        price_d = check_decimal(price, "price", allow_zero=True)
+        Raises:
+            MoveAbortError / TransactionRejectedError: it failed.
+            OutcomeUnknownError: no outcome within ``timeout`` (the client keeps resolving it).
+        """
+        sender = self._core.sender()
+        sub = await sender.submit(payload, action="execute", market_id=market_id)
+        return await sender.wait(sub, timeout)
 
-        async def build() -> TransactionPayload:
-            info = await self._market_info(market_id)
-            return await update(market_id, side, price_on_tick(info, price_d, "price", rounding))
+    async def submit(
+        self, payload: TransactionPayload, *, market_id: int | None = None
+    ) -> PendingTransaction:
+        """Sign and submit any payload; a :class:`~kana_async.PendingTransaction` once accepted."""
+        sender = self._core.sender()
+        sub = await sender.submit(payload, action="execute", market_id=market_id)
+        return await sender.accepted(sub)
 
-        return await self._trade(build, wait, timeout, dry_run)
+    async def simulate(
+        self, payload: TransactionPayload, *, market_id: int | None = None
+    ) -> TransactionResult:
+        """Dry-run any payload on the node (``POST /transactions/simulate``)."""
+        return await self._core.sender().simulate(payload, market_id=market_id)
+
+    async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
+        """A transaction by hash: its result, a pending handle, or ``None`` if the node has none
+        (``GET /transactions/by_hash/{hash}``).
+
+        Use it after :class:`~kana_async.OutcomeUnknownError`. Raises the typed failure when the
+        transaction was committed but failed.
+        """
+        return await self._core.sender().lookup(tx_hash)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kana_async._abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
+from kana_async._aptos.abort_codes import KANA_ABORT_CODES, SIMULATOR_ABORT_CODES
 
 #: Package address of the simulated Kana contract.
 KANA_PACKAGE: Final = "0x6b616e615f73696d5f7065727073000000000000000000000000000000000001"

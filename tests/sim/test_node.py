@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 
-from kana_async._signing import Account, SignedTransaction, TransactionSpec, sign_transaction
+from kana_async._aptos.signing import Account, SignedTransaction, TransactionSpec, sign_transaction
 from kana_async.sim import contract
 from kana_async.sim.node import BCS_CONTENT_TYPE
 from tests.aptos_support import CHAIN_ID, FN, NodeFixture, served_node

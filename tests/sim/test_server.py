@@ -19,8 +19,8 @@ from anyio.streams.text import TextReceiveStream
 from nacl.signing import SigningKey
 from websockets.asyncio.client import connect
 
+from kana_async._aptos.signing import Account, TransactionSpec, sign_transaction
 from kana_async._config import Network
-from kana_async._signing import Account, TransactionSpec, sign_transaction
 from kana_async.sim import contract
 from kana_async.sim.engine import Exchange
 from kana_async.sim.faults import Faults

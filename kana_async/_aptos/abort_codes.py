@@ -1,10 +1,10 @@
 """Move abort codes and their names: the one table the SDK and the simulator share.
 
-:data:`KANA_ABORT_CODES` are Kana's published codes (spec §2.4, 1001–1014).
+:data:`KANA_ABORT_CODES` are Kana's published codes (1001–1014).
 :data:`SIMULATOR_ABORT_CODES` are the local simulator's own codes above that range (1101–1109),
-for failures the real contract reports in ways the spec does not document; they are named here so
-that errors from the simulator read as clearly as Kana's. The simulator imports these tables from
-the SDK, never the other way round.
+for failures the real contract reports in ways Kana's documentation does not describe; they are
+named here so that errors from the simulator read as clearly as Kana's. The simulator imports
+these tables from the SDK, never the other way round.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Final
 
 __all__ = ["KANA_ABORT_CODES", "SIMULATOR_ABORT_CODES", "abort_code_name"]
 
-#: Kana perps abort codes (spec §2.4).
+#: Kana perps abort codes, as Kana's documentation lists them.
 KANA_ABORT_CODES: Final = MappingProxyType(
     {
         1001: "E_NOT_KANA",

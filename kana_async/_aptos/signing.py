@@ -4,7 +4,7 @@ aptos-sdk is imported lazily, inside the functions that need it, so ``import kan
 light. Everything it raises is translated into :mod:`kana_async._exceptions` here.
 
 Signers
-    A :class:`~kana_async._signer.Signer` gives the SDK a wallet's ``address``, its 32-byte
+    A :class:`~kana_async._aptos.signer.Signer` gives the SDK a wallet's ``address``, its 32-byte
     Ed25519 ``public_key`` and an **async** ``sign(message) -> signature`` (64 bytes); async so a
     remote signer (KMS, hardware wallet, another process) can do I/O. :class:`Account` is the
     built-in signer, holding an Ed25519 key in memory.
@@ -20,30 +20,19 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
+from kana_async._aptos import bcs
+from kana_async._aptos.movetypes import normalize_address
+from kana_async._aptos.signer import Signer
 from kana_async._config import PRIVATE_KEY_ENV
 from kana_async._exceptions import (
     ArgumentTypeError,
     InvalidArgumentError,
     TransactionRejectedError,
 )
-from kana_async._movetypes import (
-    INT_BITS,
-    MoveType,
-    StructType,
-    VectorType,
-    coerce,
-    normalize_address,
-    parse_type,
-)
-from kana_async._signer import Signer
-
-if TYPE_CHECKING:
-    from aptos_sdk.bcs import Serializer
 
 __all__ = [
     "Account",
@@ -51,8 +40,8 @@ __all__ = [
     "Signer",
     "TransactionSpec",
     "auth_key_for",
-    "encode_argument",
     "sign_transaction",
+    "signing_message",
     "transaction_hash",
 ]
 
@@ -227,107 +216,6 @@ def transaction_hash(signed_bytes: bytes) -> str:
     return "0x" + hashlib.sha3_256(_TX_HASH_PREFIX + b"\x00" + signed_bytes).hexdigest()
 
 
-# -- BCS arguments ----------------------------------------------------------------------------
-
-
-def encode_argument(move_type: MoveType | str, value: Any, *, where: str = "argument") -> bytes:
-    """BCS bytes of one entry-function argument, checked against its Move type.
-
-    ``value`` is JSON-ish (see :func:`kana_async._movetypes.coerce`); integers never pass
-    through ``float``.
-    """
-    from aptos_sdk.bcs import Serializer
-
-    parsed = parse_type(move_type) if isinstance(move_type, str) else move_type
-    exact = coerce(parsed, value, where=where)
-    make: Any = Serializer
-    ser = make()
-    _write(ser, parsed, exact)
-    out: bytes = ser.output()
-    return out
-
-
-def _write(ser: Any, move_type: MoveType, value: Any) -> None:
-    if isinstance(move_type, str):
-        if move_type == "bool":
-            ser.bool(value)
-        elif move_type in INT_BITS:
-            getattr(ser, move_type)(value)
-        else:  # address
-            ser.fixed_bytes(bytes.fromhex(value[2:]))
-        return
-    if isinstance(move_type, VectorType):
-        ser.uleb128(len(value))
-        for item in value:
-            _write(ser, move_type.element, item)
-        return
-    if move_type.is_string:
-        ser.str(value)
-    elif move_type.is_option:
-        items = value or []
-        ser.uleb128(len(items))
-        for item in items:
-            _write(ser, move_type.type_args[0], item)
-    else:  # Object<T>: an address
-        ser.fixed_bytes(bytes.fromhex(value[2:]))
-
-
-class _VectorTag:
-    """``vector<T>`` type tag (aptos-sdk 0.11 has none)."""
-
-    def __init__(self, element: Any) -> None:
-        self.element = element
-
-    def variant(self) -> int:
-        return 6
-
-    def serialize(self, serializer: Serializer) -> None:
-        serializer.struct(self.element)
-
-
-def _type_tag(move_type: MoveType) -> Any:
-    from aptos_sdk.account_address import AccountAddress
-    from aptos_sdk.type_tag import (
-        AccountAddressTag,
-        BoolTag,
-        StructTag,
-        TypeTag,
-        U8Tag,
-        U16Tag,
-        U32Tag,
-        U64Tag,
-        U128Tag,
-        U256Tag,
-    )
-
-    primitives: dict[str, Any] = {
-        "bool": lambda: BoolTag(False),
-        "u8": lambda: U8Tag(0),
-        "u16": lambda: U16Tag(0),
-        "u32": lambda: U32Tag(0),
-        "u64": lambda: U64Tag(0),
-        "u128": lambda: U128Tag(0),
-        "u256": lambda: U256Tag(0),
-        "address": lambda: AccountAddressTag(AccountAddress(b"\x00" * 32)),
-    }
-    if isinstance(move_type, str):
-        if move_type not in primitives:
-            raise InvalidArgumentError(f"type argument cannot be {move_type}")
-        return TypeTag(primitives[move_type]())
-    if isinstance(move_type, VectorType):
-        return TypeTag(_VectorTag(_type_tag(move_type.element)))
-    assert isinstance(move_type, StructType)
-    struct: Any = StructTag
-    return TypeTag(
-        struct(
-            AccountAddress(bytes.fromhex(move_type.address[2:])),
-            move_type.module,
-            move_type.name,
-            [_type_tag(t) for t in move_type.type_args],
-        )
-    )
-
-
 # -- transactions -----------------------------------------------------------------------------
 
 
@@ -336,7 +224,10 @@ class TransactionSpec:
     """Everything that goes into one raw transaction, except the signature.
 
     ``function`` is ``0xADDR::module::name``; ``arguments`` are JSON-ish values and
-    ``param_types`` their Move types from the ABI (without ``&signer``).
+    ``param_types`` their Move types from the ABI (without ``&signer``). ``entry_function``, when
+    set, is the BCS of that call already encoded (see
+    :func:`kana_async._aptos.bcs.entry_function_bytes`) and is used as is, so a transaction
+    re-numbered under a new sequence number is not encoded again.
     """
 
     sender: str
@@ -349,6 +240,15 @@ class TransactionSpec:
     gas_unit_price: int
     expiration_timestamp_secs: int
     chain_id: int
+    entry_function: bytes | None = None
+
+    def encoded_entry_function(self) -> bytes:
+        """The BCS ``EntryFunction`` of this call (``entry_function`` if already encoded)."""
+        if self.entry_function is not None:
+            return self.entry_function
+        return bcs.entry_function_bytes(
+            self.function, self.type_arguments, self.arguments, self.param_types
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,47 +262,21 @@ class SignedTransaction:
     expiration_timestamp_secs: int
 
 
-def _raw_transaction(spec: TransactionSpec) -> Any:
-    from aptos_sdk.account_address import AccountAddress
-    from aptos_sdk.transactions import (
-        EntryFunction,
-        ModuleId,
-        RawTransaction,
-        TransactionPayload,
-    )
-
-    parts = spec.function.split("::")
-    if len(parts) != 3:
-        raise InvalidArgumentError(f"function must be 0xADDR::module::name, got {spec.function!r}")
-    if len(spec.arguments) != len(spec.param_types):
-        raise InvalidArgumentError(
-            f"{spec.function} takes {len(spec.param_types)} arguments, "
-            f"the payload has {len(spec.arguments)}"
-        )
-    address = normalize_address(parts[0])
-    type_tags = [_type_tag(parse_type(t)) for t in spec.type_arguments]
-    args = [
-        encode_argument(t, v, where=f"{parts[2]} argument {i}")
-        for i, (t, v) in enumerate(zip(spec.param_types, spec.arguments, strict=True))
-    ]
-    entry = EntryFunction(
-        ModuleId(AccountAddress(bytes.fromhex(address[2:])), parts[1]), parts[2], type_tags, args
-    )
-    return RawTransaction(
-        AccountAddress(bytes.fromhex(normalize_address(spec.sender)[2:])),
-        spec.sequence_number,
-        TransactionPayload(entry),
-        spec.max_gas_amount,
-        spec.gas_unit_price,
-        spec.expiration_timestamp_secs,
-        spec.chain_id,
+def _raw_transaction(spec: TransactionSpec) -> bytes:
+    return bcs.raw_transaction_bytes(
+        sender=spec.sender,
+        sequence_number=spec.sequence_number,
+        entry_function=spec.encoded_entry_function(),
+        max_gas_amount=spec.max_gas_amount,
+        gas_unit_price=spec.gas_unit_price,
+        expiration_timestamp_secs=spec.expiration_timestamp_secs,
+        chain_id=spec.chain_id,
     )
 
 
 def signing_message(spec: TransactionSpec) -> bytes:
     """The bytes a signer signs for ``spec``: domain prefix + BCS raw transaction."""
-    raw = _raw_transaction(spec)
-    return bytes(raw.keyed())
+    return _RAW_TX_PREFIX + _raw_transaction(spec)
 
 
 async def sign_transaction(
@@ -411,48 +285,32 @@ async def sign_transaction(
     """Build, sign and serialise ``spec``.
 
     With ``simulate=True`` the signature is 64 zero bytes (what the node's simulate endpoint
-    requires) and the signer is not asked.
+    requires) and the signer is not asked. Raises
+    :class:`~kana_async.TransactionRejectedError` when the signer's signature does not verify.
     """
-    from aptos_sdk.authenticator import AccountAuthenticator, Ed25519Authenticator
-    from aptos_sdk.ed25519 import PublicKey, Signature
-    from aptos_sdk.transactions import SignedTransaction as AptosSigned
+    from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
 
     raw = _raw_transaction(spec)
-    message = bytes(raw.keyed())
-    public = PublicKey(VerifyKey(bytes(signer.public_key)))
+    message = _RAW_TX_PREFIX + raw
+    public = bytes(signer.public_key)
     if simulate:
         signature = b"\x00" * 64
     else:
         signature = bytes(await signer.sign(message))
-        if len(signature) != 64 or not public.verify(message, Signature(signature)):
+        try:
+            if len(signature) != 64 or len(public) != 32:
+                raise BadSignatureError("wrong length")
+            VerifyKey(public).verify(message, signature)
+        except (BadSignatureError, ValueError, TypeError):
             raise TransactionRejectedError(
                 "the signer returned a signature that does not verify against its public key"
-            )
-    signed = AptosSigned(
-        raw, AccountAuthenticator(Ed25519Authenticator(public, Signature(signature)))
-    )
-    data: bytes = signed.bytes()
+            ) from None
+    data = bcs.signed_transaction_bytes(raw, public, signature)
     return SignedTransaction(
         bytes=data,
         hash=transaction_hash(data),
         sender=normalize_address(spec.sender),
         sequence_number=spec.sequence_number,
         expiration_timestamp_secs=spec.expiration_timestamp_secs,
-    )
-
-
-def entry_param_types(abi: dict[str, Any], function_name: str) -> tuple[tuple[str, ...], int]:
-    """The parameter types (without signers) and generic count of ``function_name`` in an ABI.
-
-    ``abi`` is the node's ``MoveModuleBytecode`` document (with an ``abi`` key) or its ``abi``.
-    """
-    module = abi.get("abi", abi)
-    functions: Sequence[dict[str, Any]] = module.get("exposed_functions") or ()
-    for fn in functions:
-        if fn.get("name") == function_name:
-            params = [p for p in fn.get("params", []) if p not in ("signer", "&signer")]
-            return tuple(params), len(fn.get("generic_type_params", []))
-    raise InvalidArgumentError(
-        f"module {module.get('name', '?')} has no entry function {function_name!r}"
     )

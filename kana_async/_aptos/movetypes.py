@@ -1,6 +1,6 @@
 """Move types as data: parse type strings and check JSON arguments against them.
 
-Pure Python, no aptos-sdk: :mod:`kana_async._signing` turns the parsed types into BCS. Parsing
+Pure Python, no aptos-sdk: :mod:`kana_async._aptos.signing` turns the parsed types into BCS. Parsing
 covers everything an entry function's ABI or a payload's ``typeArguments`` can name::
 
     bool  u8 u16 u32 u64 u128 u256  address  signer  &signer

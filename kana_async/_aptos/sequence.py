@@ -1,6 +1,6 @@
 """Sequence numbers for one account: unique, gap-filling, resynchronising, capped.
 
-See :class:`SequenceAllocator`; :class:`~kana_async._submit.TransactionSender` keeps one per
+See :class:`SequenceAllocator`; :class:`~kana_async._aptos.sender.TransactionSender` keeps one per
 signer.
 """
 
@@ -29,10 +29,12 @@ class SequenceAllocator:
     re-read the chain uses that reading instead of queueing up a read of its own).
 
     Every number handed out is *outstanding* until :meth:`committed` (it is on chain),
-    :meth:`release` (it certainly or possibly did not get in: hand it out again first) or
-    :meth:`forget` (its fate is unknown). A resync turns any number between the chain's and the
-    next fresh one that is not outstanding into a free number, so a transaction that never
-    landed cannot leave a gap that parks every later one.
+    :meth:`release` (its transaction never got in, or can no longer execute: hand the number
+    out again first) or :meth:`forget` (used by something else, or given up on well after its
+    transaction expired). A resync turns any number between the chain's and the next fresh one
+    that is not outstanding into a free number, so a transaction that never landed cannot leave
+    a gap that parks every later one. A number stays outstanding as long as its transaction may
+    still execute, so different content is never signed under it.
     """
 
     def __init__(
@@ -114,7 +116,8 @@ class SequenceAllocator:
                 self._cond.notify_all()
 
     async def resync(self, *, reset: bool = False) -> None:
-        """Re-read the chain's number and fill gaps. ``reset`` also forgets every number above."""
+        """Re-read the chain's number and fill gaps. ``reset`` also forgets every free number
+        above it (numbers still outstanding stay reserved)."""
         async with self._cond:
             await self._sync_locked(reset=reset)
 
@@ -123,10 +126,12 @@ class SequenceAllocator:
         self._synced_at = asyncio.get_running_loop().time()
         log.debug("sequence number on chain: %d (reset=%s)", on_chain, reset)
         if reset or self._next is None:
+            # Start again from the chain, but keep every number whose transaction may still
+            # execute: it is never handed out again (the gaps below the highest become free).
+            self._outstanding = {n for n in self._outstanding if n >= on_chain}
             self._floor = on_chain
-            self._next = on_chain
-            self._free = []
-            self._outstanding.clear()
+            self._next = max(self._outstanding, default=on_chain - 1) + 1
+            self._free = [n for n in range(on_chain, self._next) if n not in self._outstanding]
         else:
             self._floor = max(self._floor, on_chain)
             self._next = max(self._next, self._floor)

@@ -5,7 +5,7 @@ transactions by hash), simulates, submits signed bytes and waits for them. Every
 through :func:`kana_async._http.send_raw` and every non-2xx status through the one status mapping,
 :func:`kana_async._http.raise_for_status`. This module adds only what is specific to the node:
 which failures are retried, and what a refused submission means
-(:class:`~kana_async._node_errors.NodeRefusal`).
+(:class:`~kana_async._aptos.errors.NodeRefusal`).
 
 Reads are retried on transport errors, 429 and 5xx. Module ABIs are cached per module and fetched
 once however many callers ask at the same time; the gas price estimate is cached briefly.
@@ -20,7 +20,22 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-from kana_async import _signing
+from kana_async._aptos import signing as _signing
+from kana_async._aptos.answers import (
+    AccountAnswer,
+    ByHash,
+    CommittedTransaction,
+    GasEstimate,
+    LedgerInfo,
+    ModuleAbi,
+    Simulation,
+    SubmitAnswer,
+    decode_answer,
+    u64,
+)
+from kana_async._aptos.errors import NodeRefusal, SendOutcome
+from kana_async._aptos.movetypes import normalize_address
+from kana_async._aptos.singleflight import SingleFlight
 from kana_async._exceptions import (
     APIError,
     APIStatusError,
@@ -29,16 +44,15 @@ from kana_async._exceptions import (
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseDecodeError,
     ServerError,
     TransactionRejectedError,
     TransportError,
 )
 from kana_async._http import InFlightGate, Pool, RawResponse, may_have_reached_server, send_raw
-from kana_async._movetypes import normalize_address
-from kana_async._node_errors import NodeRefusal, SendOutcome, json_object
-from kana_async._singleflight import SingleFlight
 
 __all__ = ["BCS_CONTENT_TYPE", "NodeClient", "backoff"]
+
 
 log = logging.getLogger("kana_async")
 
@@ -148,30 +162,37 @@ class NodeClient:
             await asyncio.sleep(backoff(attempt, self.retry_backoff))
             attempt += 1
 
-    async def _get_json(self, path: str) -> Any:
-        return (await self._get(path)).json()
+    async def _get_answer(self, path: str, tp: Any) -> Any:
+        return decode_answer(await self._get(path), tp)
 
-    async def ledger_info(self) -> dict[str, Any]:
-        """``GET /`` (chain id, ledger version and timestamp)."""
-        info: dict[str, Any] = await self._get_json("")
+    async def ledger_info(self) -> LedgerInfo:
+        """``GET /``: chain id, ledger version and timestamp."""
+        info: LedgerInfo = await self._get_answer("", LedgerInfo)
         return info
+
+    async def ledger_time(self) -> float:
+        """The ledger's timestamp in unix seconds (``GET /``): the chain's notion of now."""
+        info = await self.ledger_info()
+        return u64(info.ledger_timestamp, "ledger_timestamp") / 1_000_000
 
     async def sequence_number(self, address: str) -> int:
         """The account's sequence number on chain (0 for an account that does not exist yet)."""
         try:
-            body = await self._get_json(f"/accounts/{address}")
+            body: AccountAnswer = await self._get_answer(f"/accounts/{address}", AccountAnswer)
         except NotFoundError:
             return 0
-        return int(body["sequence_number"])
+        return u64(body.sequence_number, "sequence_number")
 
-    async def module_abi(self, address: str, module: str) -> dict[str, Any]:
-        """A module's ABI document; fetched once per module and shared by concurrent callers."""
+    async def module_abi(self, address: str, module: str) -> ModuleAbi:
+        """A module's ABI; fetched once per module and shared by concurrent callers."""
         address = normalize_address(address)
 
-        async def fetch() -> dict[str, Any]:
+        async def fetch() -> ModuleAbi:
             log.debug("fetching ABI of %s::%s", address, module)
-            doc: dict[str, Any] = await self._get_json(f"/accounts/{address}/module/{module}")
-            return doc
+            abi: ModuleAbi = await self._get_answer(
+                f"/accounts/{address}/module/{module}", ModuleAbi
+            )
+            return abi
 
         return await self._cache.get(("abi", address, module), fetch)
 
@@ -181,28 +202,42 @@ class NodeClient:
         if len(parts) != 3:
             raise InvalidArgumentError(f"function must be 0xADDR::module::name: {function_id!r}")
         abi = await self.module_abi(parts[0], parts[1])
-        return _signing.entry_param_types(abi, parts[2])
+        found = abi.entry_function(parts[2])
+        if found is None:
+            raise InvalidArgumentError(f"module {abi.abi.name} has no entry function {parts[2]!r}")
+        return found
 
     async def gas_unit_price(self) -> int:
         """The node's gas price estimate (octas per gas unit), cached for ``gas_price_ttl``."""
 
         async def fetch() -> int:
-            body = await self._get_json("/estimate_gas_price")
-            return int(body["gas_estimate"])
+            estimate: GasEstimate = await self._get_answer("/estimate_gas_price", GasEstimate)
+            return estimate.gas_estimate
 
         return await self._cache.get("gas", fetch, ttl=self.gas_price_ttl)
 
-    async def transaction_by_hash(self, tx_hash: str) -> dict[str, Any] | None:
+    async def transaction_by_hash(self, tx_hash: str) -> ByHash | None:
         """A transaction (pending or committed) by hash, or ``None`` if the node has none."""
         try:
-            body: dict[str, Any] = await self._get_json(f"/transactions/by_hash/{tx_hash}")
+            found: ByHash = await self._get_answer(f"/transactions/by_hash/{tx_hash}", ByHash)
         except NotFoundError:
             return None
-        return body
+        return found
+
+    async def transaction_by_version(self, version: int) -> CommittedTransaction | None:
+        """The committed user transaction at ledger ``version``, or ``None`` if the node has
+        none (``GET /transactions/by_version/{version}``)."""
+        try:
+            found: CommittedTransaction = await self._get_answer(
+                f"/transactions/by_version/{int(version)}", CommittedTransaction
+            )
+        except NotFoundError:
+            return None
+        return found
 
     # -- writes --------------------------------------------------------------------------------
 
-    async def simulate(self, signed: _signing.SignedTransaction) -> dict[str, Any]:
+    async def simulate(self, signed: _signing.SignedTransaction) -> CommittedTransaction:
         """``POST /transactions/simulate`` for bytes signed with ``simulate=True``."""
         response = await self._request("POST", "/transactions/simulate", content=signed.bytes)
         try:
@@ -214,9 +249,15 @@ class NodeClient:
                 error_code=refusal.error_code,
                 vm_status=refusal.vm_status,
             ) from None
-        result = response.json()
-        first: dict[str, Any] = result[0] if isinstance(result, list) else result
-        return first
+        results: Simulation = decode_answer(response, Simulation)
+        if len(results) != 1:
+            raise ResponseDecodeError(
+                f"the node's simulation answer has {len(results)} results, expected 1",
+                method=response.method,
+                url=response.url,
+                status_code=response.status,
+            )
+        return results[0].as_committed()
 
     async def send(self, signed: _signing.SignedTransaction) -> SendOutcome:
         """Submit the signed bytes, re-sending the *same bytes* on timeout, 429 or 5xx.
@@ -247,9 +288,16 @@ class NodeClient:
             except APIStatusError as exc:
                 return await self._refused(signed, NodeRefusal.from_error(exc), may_have_landed)
             else:
-                landed = str(json_object(response.body).get("hash", signed.hash))
-                if landed != signed.hash:
-                    log.warning("node reports hash %s for %s", landed, signed.hash)
+                try:
+                    answer: SubmitAnswer = decode_answer(response, SubmitAnswer)
+                except ResponseDecodeError as exc:
+                    raise OutcomeUnknownError(
+                        f"transaction {signed.hash}: the node answered HTTP {response.status} "
+                        f"but its answer is unreadable ({exc.message}); look it up by hash",
+                        hash=signed.hash,
+                    ) from None
+                if answer.hash != signed.hash:
+                    log.warning("node reports hash %s for %s", answer.hash, signed.hash)
                 return "accepted"
             log.debug("submit %s: %s, attempt %d", signed.hash, why, attempt)
             if attempt >= self.submit_retries:
@@ -287,56 +335,27 @@ class NodeClient:
             error_code=refusal.error_code,
         )
 
-    async def wait(
+    async def poll(
         self,
         tx_hash: str,
         *,
-        timeout: float,  # noqa: ASYNC109 - a deadline that ends in OutcomeUnknownError
-        expiration_timestamp_secs: int | None = None,
-    ) -> dict[str, Any]:
-        """Long-poll ``wait_by_hash`` until the transaction is committed; its JSON.
+        timeout: float,  # noqa: ASYNC109 - one long poll's transport timeout
+    ) -> ByHash | None:
+        """One long poll of ``GET /transactions/wait_by_hash/{hash}``.
 
-        Raises :class:`OutcomeUnknownError` when ``timeout`` passes first and
-        :class:`TransactionRejectedError` once the node no longer knows it after its expiry.
+        Returns the committed transaction, the pending one (the poll ended first), or ``None``
+        when the node does not know the hash (404). Raises :class:`TransportError`,
+        :class:`APIStatusError` or :class:`ResponseDecodeError` for anything else.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        attempt = 0
-        last = "no answer yet"
-        while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise OutcomeUnknownError(
-                    f"transaction {tx_hash} not confirmed within {timeout:g}s ({last}); "
-                    "look it up by hash before sending it again",
-                    hash=tx_hash,
-                )
-            try:
-                response = await self._request(
-                    "GET",
-                    f"/transactions/wait_by_hash/{tx_hash}",
-                    timeout=max(0.05, min(left, self.request_timeout)),
-                    long_poll=True,
-                )
-                response.raise_for_status()
-                body = json_object(response.body)
-            except TransportError as exc:
-                last = type(exc).__name__
-            except NotFoundError:
-                last = "unknown to the node"
-                expiry = expiration_timestamp_secs
-                if expiry is not None and self.clock() > expiry + 1:
-                    raise TransactionRejectedError(
-                        f"transaction {tx_hash} expired without being executed",
-                        hash=tx_hash,
-                        vm_status="TRANSACTION_EXPIRED",
-                    ) from None
-            except APIStatusError as exc:
-                last = f"HTTP {exc.status_code}"
-            else:
-                if body and body.get("type") not in (None, "pending_transaction"):
-                    return body
-                last = "still pending" if body else "unreadable answer"
-                attempt = 0
-            await asyncio.sleep(min(backoff(attempt, self.retry_backoff, cap=0.5), left))
-            attempt += 1
+        response = await self._request(
+            "GET",
+            f"/transactions/wait_by_hash/{tx_hash}",
+            timeout=max(0.05, min(timeout, self.request_timeout)),
+            long_poll=True,
+        )
+        try:
+            response.raise_for_status()
+        except NotFoundError:
+            return None
+        found: ByHash = decode_answer(response, ByHash)
+        return found
