@@ -147,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             trade.add_argument("order_id", type=order_id_arg, metavar="ORDER_ID")
             trade.add_argument(
-                "--side", choices=sorted(SIDES), required=True, help="the order's side"
+                "--side",
+                choices=sorted(SIDES),
+                default=None,
+                help="the order's side (found by the SDK when omitted)",
             )
         trade.add_argument("--dry-run", action="store_true", help="simulate, submit nothing")
         trade.add_argument("--yes", "-y", action="store_true", help="do not ask to confirm")

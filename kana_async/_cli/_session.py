@@ -11,11 +11,11 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 
+from kana_async._aptos.signing import Account
 from kana_async._cli._errors import UsageError
 from kana_async._client import KanaClient
 from kana_async._config import NETWORK_ENV, PRIVATE_KEY_ENV, Network
 from kana_async._exceptions import ConnectError, KanaError
-from kana_async._aptos.signing import Account
 from kana_async._ws import ConnectionState
 from kana_async.models.markets import MarketInfo
 

@@ -1,9 +1,10 @@
 """``place`` and ``cancel``: the only commands that sign, kept in one module.
 
 They call the public trading API (``kana.trading.place_limit_order`` / ``place_market_order`` /
-``cancel_multiple_orders``). ``--dry-run`` simulates the signed transaction on the node without
-submitting it. On a network that is not on this machine a confirmation is asked for first
-(``--yes`` skips it; with no terminal to ask on, the command refuses).
+``cancel_order``). ``--dry-run`` uses the ``kana.trading.dry_run`` view, which simulates the
+signed transaction on the node without submitting it. On a network that is not on this machine
+a confirmation is asked for first (``--yes`` skips it; with no terminal to ask on, the command
+refuses).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 from decimal import Decimal
-from typing import Any
 
 from kana_async._cli import _term
 from kana_async._cli._errors import UsageError
@@ -43,14 +43,14 @@ def confirm(args: argparse.Namespace, action: str) -> None:
         raise UsageError("not confirmed; nothing was sent")
 
 
-def _report(result: Any, dry_run: bool, what: str) -> str:
+def _report(result: TransactionResult, dry_run: bool, what: str) -> str:
     if dry_run:
-        assert isinstance(result, TransactionResult)
         return (
             f"dry run: {what} would succeed ({result.vm_status}, "
             f"gas used {result.gas_used}); nothing was submitted"
         )
-    return f"{what}: committed at version {result.version}, transaction {result.hash}"
+    ids = "".join(f", order id {order.order_id}" for order in result.placed)
+    return f"{what}: committed at version {result.version}, transaction {result.hash}{ids}"
 
 
 async def place(args: argparse.Namespace) -> int:
@@ -64,16 +64,15 @@ async def place(args: argparse.Namespace) -> int:
     async with connect(args, signer_for="place") as kana:
         info = await resolve_market(kana, args.market)
         direction = Direction.CLOSE if args.close else Direction.OPEN
-        trading = kana.trading
+        trading = kana.trading.dry_run if args.dry_run else kana.trading
         if args.price is not None:
-            result: Any = await trading.place_limit_order(
+            result = await trading.place_limit_order(
                 info.market_id,
                 side=side,
                 size=args.size,
                 price=args.price,
                 leverage=args.leverage,
                 direction=direction,
-                dry_run=args.dry_run,
             )
         else:
             result = await trading.place_market_order(
@@ -82,23 +81,21 @@ async def place(args: argparse.Namespace) -> int:
                 size=args.size,
                 leverage=args.leverage,
                 direction=direction,
-                dry_run=args.dry_run,
             )
     out.print(_report(result, args.dry_run, f"placed {what}"))
     return 0
 
 
 async def cancel(args: argparse.Namespace) -> int:
-    """Cancel one resting order by id (its side is needed on chain)."""
-    side = SIDES[args.side]
-    what = f"order {args.order_id} ({args.side}) in {args.market}"
+    """Cancel one resting order by id (the SDK finds its side unless ``--side`` is given)."""
+    side = None if args.side is None else SIDES[args.side]
+    what = f"order {args.order_id} in {args.market}"
     confirm(args, f"cancel {what}")
     out = _term.console()
     async with connect(args, signer_for="cancel") as kana:
         info = await resolve_market(kana, args.market)
-        result: Any = await kana.trading.cancel_multiple_orders(
-            info.market_id, [(args.order_id, side)], dry_run=args.dry_run
-        )
+        trading = kana.trading.dry_run if args.dry_run else kana.trading
+        result = await trading.cancel_order(info.market_id, args.order_id, side=side)
     out.print(_report(result, args.dry_run, f"cancelled {what}"))
     return 0
 

@@ -17,8 +17,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from kana_async._client import KanaClient
 from kana_async._aptos.signing import Account
+from kana_async._client import KanaClient
 from kana_async.models.enums import Side
 from kana_async.sim.latency import Latency, LatencyModel, WsBatching
 from kana_async.sim.server import Simulator

@@ -16,8 +16,8 @@ import anyio
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from kana_async._client import KanaClient
 from kana_async._aptos.signing import Account
+from kana_async._client import KanaClient
 from kana_async.models.enums import Side
 from kana_async.models.trades import Trade
 from kana_async.recording import load_recording
