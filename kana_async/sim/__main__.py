@@ -297,7 +297,9 @@ def _simulator(args: argparse.Namespace) -> Simulator | None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
     except ValueError as exc:  # InvalidArgumentError: not a recording, or a bad line
-        reason = str(exc).removeprefix(f"{args.replay}: ")
+        where = re.escape(str(args.replay))
+        reason = re.sub(rf"^{where}:(\d+): ", r"line \1: ", str(exc))
+        reason = re.sub(rf"^{where}: ", "", reason)
     sys.stderr.write(f"kana-async sim: cannot replay {args.replay}: {reason}\n")
     return None
 
