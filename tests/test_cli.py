@@ -56,6 +56,7 @@ def test_help_lists_every_command() -> None:
         "orders",
         "history",
         "stream",
+        "record",
         "place",
         "cancel",
         "demo",

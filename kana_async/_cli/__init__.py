@@ -1,10 +1,10 @@
 """The ``kana-async`` command line (also ``python -m kana_async``).
 
 Each command lives in one module (:mod:`._market_cmds`, :mod:`._account_cmds`,
-:mod:`._history_cmd`, :mod:`._stream_cmd`, :mod:`._trade_cmd`); this module runs the chosen one
-and turns every user mistake (unknown market, bad option, missing key, unreachable network) into
-one line on stderr and a non-zero exit status: 2 for usage, 1 for errors from the exchange or
-the network, 130 for Ctrl-C.
+:mod:`._history_cmd`, :mod:`._stream_cmd`, :mod:`._trade_cmd`, :mod:`._record_cmd`); this
+module runs the chosen one and turns every user mistake (unknown market, bad option, missing
+key, unreachable network) into one line on stderr and a non-zero exit status: 2 for usage, 1
+for errors from the exchange or the network, 130 for Ctrl-C.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def _handler(command: str) -> Handler:
         _account_cmds,
         _history_cmd,
         _market_cmds,
+        _record_cmd,
         _stream_cmd,
         _trade_cmd,
     )
@@ -41,6 +42,7 @@ def _handler(command: str) -> Handler:
         "orders": _account_cmds.orders,
         "history": _history_cmd.history,
         "stream": _stream_cmd.stream,
+        "record": _record_cmd.record,
         "place": _trade_cmd.place,
         "cancel": _trade_cmd.cancel,
     }

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from kana_async._cli._record_cmd import subscription_arg
 from kana_async._cli._stream_cmd import TOPICS
 from kana_async._cli._trade_cmd import SIDES, decimal_arg, order_id_arg
 
@@ -131,6 +132,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="market (id or symbol) for market topics; profile address for account topics",
     )
     stream.add_argument("--count", type=_positive_int, default=None, help="stop after N items")
+
+    record = command(
+        "record", "websocket frames of chosen topics into a file 'sim --replay' serves"
+    )
+    record.add_argument(
+        "subscriptions",
+        nargs="+",
+        type=subscription_arg,
+        metavar="TOPIC[:KEY]",
+        help="e.g. orderbook:APT-USD recent_trades:1338; account topics take a profile address "
+        "(default: the wallet's), live_funding_rate no KEY",
+    )
+    record.add_argument(
+        "--out", "-o", type=Path, required=True, metavar="FILE", help="the recording (JSON lines)"
+    )
+    record.add_argument("--frames", type=_positive_int, default=None, help="stop after N frames")
+    record.add_argument("--seconds", type=_seconds, default=None, help="stop after S seconds")
 
     for name, help_text in (
         ("place", "place a limit (--price) or market order"),
