@@ -43,6 +43,7 @@ from kana_async._exceptions import (
     AuthenticationError,
     BadRequestError,
     ClientStateError,
+    ConcurrentReadError,
     ConnectError,
     InvalidAddressError,
     InvalidArgumentError,
@@ -58,6 +59,8 @@ from kana_async._exceptions import (
     ServerError,
     SlowConsumerError,
     StreamError,
+    StreamHandshakeRefusedError,
+    StreamTaskError,
     SubscriptionClosedError,
     TransactionError,
     TransactionRejectedError,
@@ -65,14 +68,19 @@ from kana_async._exceptions import (
     UnknownMarketError,
     UnsuccessfulResponseError,
 )
-from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatistics
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
 from kana_async._signer import Signer
 from kana_async._signing import Account
-from kana_async._streams import StreamStatistics
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams import (
+    ConnectionState,
+    OverflowPolicy,
+    StreamOptions,
+    StreamStatistics,
+    Subscription,
+    SubscriptionStatistics,
+)
 from kana_async.models import (
     BestPrice,
     Direction,
@@ -114,6 +122,7 @@ __all__ = [
     "BadRequestError",
     "BestPrice",
     "ClientStateError",
+    "ConcurrentReadError",
     "ConnectError",
     "ConnectionState",
     "Direction",
@@ -154,8 +163,10 @@ __all__ = [
     "Signer",
     "SlowConsumerError",
     "StreamError",
+    "StreamHandshakeRefusedError",
     "StreamOptions",
     "StreamStatistics",
+    "StreamTaskError",
     "Subscription",
     "SubscriptionClosedError",
     "SubscriptionStatistics",

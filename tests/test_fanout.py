@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
-from kana_async._fanout import Batch, OverflowPolicy, Subscription
+from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
 
 
 def _sub(policy: OverflowPolicy, size: int, **kw: object) -> Subscription[object]:

@@ -15,10 +15,10 @@ import anyio
 import pytest
 
 from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
-from kana_async._fanout import OverflowPolicy, Subscription
 from kana_async._streams import StreamManager
-from kana_async._topics import TOPICS
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.subscription import OverflowPolicy, Subscription
+from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.orders import OrderHistoryEntry
 from kana_async.models.stream_events import Reconnected
@@ -112,13 +112,13 @@ async def test_unroutable_and_single_key_empty_frames() -> None:
 @pytest.mark.anyio
 async def test_frames_nobody_reads_are_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     decoded: list[str] = []
-    real = StreamManager._decode
+    real = Topic.decode_frame
 
-    def counting(self: StreamManager, topic: Any, raw: Any, key: Any, data: bytes) -> Any:
-        decoded.append(topic.name)
-        return real(self, topic, raw, key, data)
+    def counting(self: Topic, frame: bytes, key: Any) -> Any:
+        decoded.append(self.name)
+        return real(self, frame, key)
 
-    monkeypatch.setattr(StreamManager, "_decode", counting)
+    monkeypatch.setattr(Topic, "decode_frame", counting)
     async with FakeKana() as srv:
         mgr = StreamManager(srv.url, options=FAST)
         with anyio.fail_after(10):

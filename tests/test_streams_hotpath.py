@@ -13,8 +13,8 @@ import pytest
 
 from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
 from kana_async._streams import StreamManager
-from kana_async._topics import TOPICS
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.topics import TOPICS
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade

@@ -10,8 +10,8 @@ import pytest
 
 from kana_async._config import Network
 from kana_async._exceptions import ClientStateError, InvalidArgumentError
-from kana_async._fanout import OverflowPolicy
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.subscription import OverflowPolicy
 from kana_async.resources.streams import Streams
 from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, order
 

@@ -12,7 +12,7 @@ import pytest
 
 from kana_async._client import KanaClient
 from kana_async._streams import StreamManager
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async.models.account import Transfer
 from kana_async.models.market_data import BestPrice, FundingRate
 from kana_async.models.orderbook import OrderBook

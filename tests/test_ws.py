@@ -9,7 +9,8 @@ import socket
 import anyio
 import pytest
 
-from kana_async._ws import ConnectionState, StreamOptions, WSConnection
+from kana_async._streams.connection import WSConnection
+from kana_async._streams.options import ConnectionState, StreamOptions
 from tests.ws_support import FakeKana
 
 FAST = StreamOptions(

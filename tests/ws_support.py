@@ -16,7 +16,7 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from kana_async._ws import StreamOptions
+from kana_async._streams.options import StreamOptions
 
 ADDR = "0x51f531abefc697845eabae4ba20c7cc26b1f849561bb016c4d90707c4ede1912"
 # a profile address whose leading zero the wire dropped (63 hex digits, spec §1.6)

@@ -1,6 +1,6 @@
 """``kana.streams``: typed websocket subscriptions, all over one shared connection.
 
-Every method returns a :class:`~kana_async._fanout.Subscription`; use it as::
+Every method returns a :class:`~kana_async.Subscription`; use it as::
 
     async with kana.streams.orderbook(14) as book:
         async for snapshot in book:          # an OrderBook per frame
@@ -23,8 +23,9 @@ Account topics are keyed by the **profile** address (not the wallet address): by
 client's own, looked up once via ``kana.portfolio.profile_address()`` when the subscription
 starts.
 
-The connection opens with the first subscription and closes ``StreamOptions.idle_linger``
-seconds (default 5) after the last one left; the next subscription opens a new one.
+The connection opens with the first subscription and pauses ``StreamOptions.idle_linger``
+seconds (default 5) after the last one left (its socket closes, its counters stay); the next
+subscription connects again. Streams run on asyncio and trio.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kana_async._exceptions import InvalidArgumentError
-from kana_async._fanout import OverflowPolicy, Subscription
-from kana_async._streams import StreamManager, StreamStatistics
-from kana_async._topics import RoutingKey, normalize_address
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams import (
+    ConnectionState,
+    OverflowPolicy,
+    RoutingKey,
+    StreamManager,
+    StreamOptions,
+    StreamStatistics,
+    Subscription,
+    normalize_address,
+)
 from kana_async.models.account import Transfer
 from kana_async.models.market_data import BestPrice, FundingRate
 from kana_async.models.orderbook import OrderBook
