@@ -214,6 +214,7 @@ class WSConnection:
         self._resumed = anyio.Event()
         self._sock: _Socket | None = None
         self._scope: anyio.CancelScope | None = None
+        self._loop_scope: anyio.CancelScope | None = None
         self._drop_reason: str | None = None
         self._closing = False
         self._last_frame_at = 0.0
@@ -266,8 +267,8 @@ class WSConnection:
     async def _close_socket(self, reason: str) -> None:
         sock = self._sock
         if sock is None:
-            if self._scope is not None:  # connecting or in backoff: stop that
-                self._scope.cancel()
+            if self._loop_scope is not None:  # connecting or in backoff: stop that
+                self._loop_scope.cancel()
             return
         self._drop_reason = reason
         with anyio.move_on_after(self.options.close_timeout) as scope:
@@ -341,6 +342,9 @@ class WSConnection:
 
         Meant to run as one task of a task group; crashes of frame handling are logged and
         the frame skipped, so only a bug in this loop itself can end it with an error.
+
+        Raises:
+            Exception: only a bug in the loop itself (network failures are retried).
         """
         while not self._closing:
             if not self._wanted:
@@ -349,7 +353,9 @@ class WSConnection:
                 if not self._wanted:
                     await self._resumed.wait()
                 continue
-            await self._connect_loop()
+            with anyio.CancelScope() as self._loop_scope:
+                await self._connect_loop()
+            self._loop_scope = None
         self._set_state(ConnectionState.CLOSED)
 
     async def _connect_loop(self) -> None:
@@ -369,6 +375,10 @@ class WSConnection:
                         await self._serve(sock, lost_at, fresh)
                 except Exception as exc:  # refused, DNS, TLS, timeout, handshake, bad URI...
                     fatal = is_fatal(exc)
+                    if fatal is None and not _is_expected(exc):
+                        logger.error(
+                            "websocket %s: unexpected connect error", self.url, exc_info=exc
+                        )
                     self.failed_attempts += 1
                     self.last_error = _describe(exc)
                     if fatal is not None:
@@ -504,6 +514,13 @@ class WSConnection:
             logger.warning("websocket %s: %s; reconnecting", self.url, reason)
             self.abort(reason)
             return
+
+
+def _is_expected(exc: BaseException) -> bool:
+    """Whether a failed attempt failed in one of the ways networks fail (no bug suspected)."""
+    from websockets.exceptions import InvalidHandshake
+
+    return isinstance(exc, OSError | TimeoutError | InvalidHandshake) or _is_closed(exc)
 
 
 def _is_closed(exc: BaseException) -> bool:

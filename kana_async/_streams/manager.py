@@ -240,7 +240,7 @@ class StreamManager:
         if state in states:
             return state
         if state is ConnectionState.CLOSED or (
-            state is ConnectionState.IDLE and not self._conn_running
+            state is ConnectionState.IDLE and not self._router.wires
         ):
             raise ClientStateError("no subscription has started the connection yet")
         return await self._conn.wait_for_state(*states)
