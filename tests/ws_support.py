@@ -189,7 +189,9 @@ class FakeKana:
 
         async def drop() -> None:
             for conn in self.live:
-                if abrupt:
+                if conn.paused:  # a stalled one the client gave up on: just forget it
+                    conn.ws.transport.abort()
+                elif abrupt:
                     sock = conn.ws.transport.get_extra_info("socket")
                     if sock is not None:  # linger 0: the kernel answers with RST
                         with contextlib.suppress(OSError):

@@ -374,6 +374,8 @@ class WSConnection:
                     async with _open(self.url, opts, self._headers) as sock:
                         await self._serve(sock, lost_at, fresh)
                 except Exception as exc:  # refused, DNS, TLS, timeout, handshake, bad URI...
+                    if self._sock is not None:  # failed while serving, not connecting: a bug
+                        raise
                     fatal = is_fatal(exc)
                     if fatal is None and not _is_expected(exc):
                         logger.error(
