@@ -8,7 +8,8 @@ statistics. The reader counts it and skips the frame; it never dies of one.
 Numbers are decoded into ``Decimal`` without passing through ``float``; a decoded row is then
 checked so that none of its ``Decimal`` fields is infinite, NaN, has more than
 :data:`MAX_DIGITS` digits or a magnitude outside ``10**±MAX_EXPONENT``, so that no property
-computed from it can raise an arithmetic error.
+computed from it can raise an arithmetic error, and the model's own properties are tried once so
+that a row on which one would raise (a position without a side) is refused instead.
 
 Ids (``order_id``, ``trade_id``) are documented as strings but have been seen as JSON numbers;
 a frame whose typed decode fails is decoded once more generically, integral numbers of the id
@@ -32,10 +33,12 @@ __all__ = [
     "MAX_EXPONENT",
     "BadFrame",
     "FrameEnvelope",
+    "check_properties",
     "check_rows",
     "decimal_fields",
     "guarded",
     "ids_as_strings",
+    "row_properties",
 ]
 
 #: The most significant digits a number in a frame may have.
@@ -144,6 +147,42 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
             value = getattr(row, name)
             if value is not None:
                 _check(value)
+
+
+@cache
+def row_properties(row_type: Any) -> tuple[str, ...]:
+    """The public properties a row model computes from its fields. Never raises.
+
+    Args:
+        row_type: a model class.
+
+    Returns:
+        Their names.
+    """
+    return tuple(
+        name
+        for name in dir(row_type)
+        if not name.startswith("_") and isinstance(getattr(row_type, name, None), property)
+    )
+
+
+def check_properties(rows: Sequence[Any], names: tuple[str, ...]) -> None:
+    """Refuse rows on which one of the model's properties would raise.
+
+    Args:
+        rows: decoded rows.
+        names: the properties to try (:func:`row_properties`).
+
+    Raises:
+        BadFrame: a property raised (e.g. a position row with no side); kind
+            ``unexpected_shape``.
+    """
+    for row in rows:
+        for name in names:
+            try:
+                getattr(row, name)
+            except Exception as exc:
+                raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
 
 
 _generic = msgspec.json.Decoder(Any, float_hook=Decimal)

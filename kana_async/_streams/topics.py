@@ -29,10 +29,12 @@ from kana_async._streams.dedup import identity_for
 from kana_async._streams.frames import (
     ID_FIELDS,
     BadFrame,
+    check_properties,
     check_rows,
     decimal_fields,
     guarded,
     ids_as_strings,
+    row_properties,
 )
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async._validation import check_market_id
@@ -152,8 +154,10 @@ class Topic:
     _frame_keys: Any = field(default=None, repr=False, compare=False)
     _decimals: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _has_ids: bool = field(default=False, repr=False, compare=False)
+    _properties: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_properties", row_properties(cast(Hashable, self.row_type)))
         object.__setattr__(self, "_decimals", decimal_fields(cast(Hashable, self.row_type)))
         fields = set(self.row_type.__struct_fields__)
         object.__setattr__(self, "_has_ids", any(name in fields for name in ID_FIELDS))
@@ -297,6 +301,8 @@ class Topic:
         rows = decoded if type(decoded) is list else [decoded]
         if self._decimals:
             check_rows(rows, self._decimals)
+        if self._properties:
+            check_properties(rows, self._properties)
         if self.snapshot:
             market = key if type(key) is int else None
             return (guarded(lambda: OrderBook.from_levels(rows, market)),)
