@@ -217,7 +217,6 @@ class WSConnection:
         self._loop_scope: anyio.CancelScope | None = None
         self._drop_reason: str | None = None
         self._closing = False
-        self._last_frame_at = 0.0
         self.frames = 0
         self.connects = 0
         self.reconnects = 0
@@ -448,7 +447,6 @@ class WSConnection:
                 self.reconnects += 1
             downtime = anyio.current_time() - lost_at if lost_at is not None and not fresh else 0.0
             self._on_connected(0 if fresh else self.reconnects, downtime, self.last_error)
-            self._last_frame_at = anyio.current_time()
             async with anyio.create_task_group() as tg:
                 if self.options.ping_interval is not None:
                     tg.start_soon(self._keepalive, sock, name=f"kana-ws-keepalive {self.url}")
@@ -470,11 +468,9 @@ class WSConnection:
     async def _read(self, sock: _Socket) -> None:
         on_frame = self._on_frame
         recv = sock.recv
-        now = anyio.current_time
         while True:
             data = await recv()
             self.frames += 1
-            self._last_frame_at = now()
             try:
                 on_frame(data)
             except Exception:  # a bug downstream must not kill the stream
@@ -503,19 +499,21 @@ class WSConnection:
     async def _watchdog(self) -> None:
         timeout = self.options.stale_timeout
         assert timeout is not None
+        tick = timeout / 8  # silence is noticed within timeout + tick
+        seen = self.frames
+        active = anyio.current_time()
         while True:
-            deadline = self._last_frame_at + timeout
+            await anyio.sleep(tick)
             now = anyio.current_time()
-            if now < deadline:
-                await anyio.sleep(deadline - now)
+            if self.frames != seen or not self._expect_traffic():
+                seen = self.frames
+                active = now
                 continue
-            if not self._expect_traffic():
-                self._last_frame_at = now
-                continue
-            reason = f"no frame for {now - self._last_frame_at + 0.0:.1f}s (stale)"
-            logger.warning("websocket %s: %s; reconnecting", self.url, reason)
-            self.abort(reason)
-            return
+            if now - active >= timeout:
+                reason = f"no frame for {now - active:.1f}s (stale)"
+                logger.warning("websocket %s: %s; reconnecting", self.url, reason)
+                self.abort(reason)
+                return
 
 
 def _is_expected(exc: BaseException) -> bool:

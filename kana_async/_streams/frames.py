@@ -6,9 +6,10 @@ interpreter's recursion limit, an unusable number) into a :class:`BadFrame` with
 statistics. The reader counts it and skips the frame; it never dies of one.
 
 Numbers are decoded into ``Decimal`` without passing through ``float``; a decoded row is then
-checked so that none of its ``Decimal`` fields is infinite, NaN, has more than
-:data:`MAX_DIGITS` digits or a magnitude outside ``10**±MAX_EXPONENT``, so that no property
-computed from it can raise an arithmetic error, and the model's own properties are tried once so
+checked so that none of its ``Decimal`` fields is infinite, NaN, or of a magnitude above
+``10**MAX_EXPONENT``, so that no property computed from it can raise an arithmetic error (digit
+counts are bounded by the frame size, ``StreamOptions.max_size``, and every computation rounds
+to 28 significant digits), and the model's own properties are tried once so
 that a row on which one would raise (a position without a side) is refused instead.
 
 Ids (``order_id``, ``trade_id``) are documented as strings but have been seen as JSON numbers;
@@ -19,8 +20,9 @@ fields are turned into their exact decimal strings, and the result is decoded ag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal, InvalidOperation, Overflow, localcontext
 from functools import cache
+from operator import attrgetter
 from typing import Any, Final
 
 import msgspec
@@ -29,7 +31,6 @@ from kana_async._codec import DecodeError, decode_error_kind, encode
 
 __all__ = [
     "ID_FIELDS",
-    "MAX_DIGITS",
     "MAX_EXPONENT",
     "BadFrame",
     "FrameEnvelope",
@@ -41,9 +42,7 @@ __all__ = [
     "row_properties",
 ]
 
-#: The most significant digits a number in a frame may have.
-MAX_DIGITS: Final = 60
-#: The largest decimal exponent (either sign) of a number in a frame.
+#: The largest decimal exponent of a number in a frame.
 MAX_EXPONENT: Final = 40
 #: Fields that carry u128 / u64 ids: accepted as JSON strings or integral numbers.
 ID_FIELDS: Final = ("order_id", "trade_id")
@@ -121,32 +120,35 @@ def decimal_fields(row_type: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _check(value: Decimal) -> None:
-    if not value.is_finite():
-        raise BadFrame("bad_number", f"{value} is not a finite number")
-    if value:
-        exponent = value.adjusted()
-        if not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
-            raise BadFrame("bad_number", f"a number of magnitude 1e{exponent} is out of range")
-        if len(value.as_tuple().digits) > MAX_DIGITS:
-            raise BadFrame("bad_number", f"a number with more than {MAX_DIGITS} digits")
+# Sums of a frame's numbers are computed in this context: a value of magnitude above
+# 10**MAX_EXPONENT overflows; an infinity minus an infinity or a signalling NaN is invalid.
+_BOUNDED = Context(prec=28, Emax=MAX_EXPONENT, Emin=-999_999, traps=[Overflow, InvalidOperation])
+_ZERO = Decimal(0)
 
 
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     """Refuse rows whose ``Decimal`` fields cannot be computed with.
+
+    One pass in C per field: the values are summed in a bounded context; the sum overflows for a
+    value of magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or
+    NaN. Zeros and absent values are skipped.
 
     Args:
         rows: decoded rows.
         fields: the names of their ``Decimal`` fields (:func:`decimal_fields`).
 
     Raises:
-        BadFrame: a value is infinite or NaN, has too many digits or a huge exponent.
+        BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
-    for row in rows:
-        for name in fields:
-            value = getattr(row, name)
-            if value is not None:
-                _check(value)
+    try:
+        with localcontext(_BOUNDED):
+            total = _ZERO
+            for name in fields:
+                total += sum(filter(None, map(attrgetter(name), rows)), _ZERO)
+    except ArithmeticError as exc:
+        raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+    if not total.is_finite():
+        raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
 
 
 @cache

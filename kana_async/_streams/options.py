@@ -34,8 +34,8 @@ class StreamOptions:
 
     Every duration is in seconds. The defaults suit Kana: a connection whose peer stops
     answering (a half-open TCP connection) is noticed within ``ping_interval + ping_timeout``
-    (8 s) by the keepalive, and within ``stale_timeout`` (10 s) by the watchdog while a
-    steady-traffic topic is subscribed.
+    (8 s) by the keepalive, and within ``stale_timeout`` plus an eighth of it (9 s) by the
+    watchdog while a steady-traffic topic is subscribed.
 
     Attributes:
         ping_interval: seconds between keepalive pings (``None``: no pings).
@@ -63,7 +63,7 @@ class StreamOptions:
 
     ping_interval: float | None = 4.0
     ping_timeout: float | None = 4.0
-    stale_timeout: float | None = 10.0
+    stale_timeout: float | None = 8.0
     open_timeout: float = 10.0
     close_timeout: float = 2.0
     backoff_initial: float = 0.5

@@ -269,7 +269,7 @@ class Topic:
         Raises:
             BadFrame: ``data`` is unusable (malformed, wrong shape, too deep, a bad number).
         """
-        return self._items(self._decoded(data, self._rows_decoder), key)
+        return self._decoded(data, self._rows_decoder, key)
 
     def decode_frame(self, frame: bytes, key: RoutingKey) -> Sequence[Any]:
         """:meth:`decode` of a whole ``{"message", "data"}`` frame, in one pass over its bytes.
@@ -284,20 +284,19 @@ class Topic:
         Raises:
             BadFrame: the frame is unusable (malformed, wrong shape, too deep, a bad number).
         """
-        return self._items(self._decoded(frame, self._frame_rows), key)
+        return self._decoded(frame, self._frame_rows, key)
 
-    def _decoded(self, raw: Any, decoder: Any) -> Any:
+    def _decoded(self, raw: Any, decoder: Any, key: RoutingKey) -> Sequence[Any]:
         try:
-            return guarded(lambda: decoder(raw))
+            decoded = guarded(lambda: decoder(raw))
         except BadFrame as exc:
             if exc.kind != "unexpected_shape" or not self._has_ids:
                 raise
             fixed = ids_as_strings(raw)  # ids sent as JSON numbers?
             if fixed is None:
                 raise
-            return guarded(lambda: decoder(fixed))
-
-    def _items(self, decoded: Any, key: RoutingKey) -> Sequence[Any]:
+            raw = fixed
+            decoded = guarded(lambda: decoder(fixed))
         rows = decoded if type(decoded) is list else [decoded]
         if self._decimals:
             check_rows(rows, self._decimals)
