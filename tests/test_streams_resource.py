@@ -142,3 +142,24 @@ async def test_server_error_frames_are_counted_and_logged(caplog: pytest.LogCapt
             await client.aclose()
     assert stats.bad_frames == {"server_error": 1}
     assert any("unknown market_id" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.anyio
+async def test_the_api_key_goes_on_the_handshake_and_tasks_run_in_the_given_group() -> None:
+    async with FakeKana() as srv:
+        client = FakeClient(srv.url)
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                streams = Streams(client, options=FAST, api_key="k-123", task_group=tg)  # type: ignore[arg-type]
+                async with streams.order_history(ADDR) as orders:
+                    await srv.wait_for(lambda: srv.subscribed(1))
+                    await srv.push("order_history", [order(1)])
+                    assert (await orders.__anext__()).order_id == "1"
+                await client.aclose()  # before the task group exits
+        assert srv.headers[0]["x-api-key"] == "k-123"
+        bare = Streams(FakeClient(srv.url), options=FAST)  # type: ignore[arg-type]
+        with anyio.fail_after(10):
+            async with bare.recent_trades(14):
+                await srv.wait_for(lambda: len(srv.headers) == 2 and srv.subscribed(1))
+            await bare.manager.aclose()
+        assert "x-api-key" not in srv.headers[1]

@@ -64,12 +64,19 @@ class FakeKana:
     Args:
         status: answer every handshake with this HTTP status instead of accepting it.
         replay: frames to send back after each subscribe message.
+
+    Attributes:
+        conns: every accepted connection, in order.
+        url: the server's ``ws://`` URL.
+        handshakes: handshake requests received (accepted or refused).
+        headers: each handshake request's headers, lower-cased names.
     """
 
     def __init__(self, *, status: int | None = None, replay: Replay | None = None) -> None:
         self.conns: list[Conn] = []
         self.url = ""
         self.handshakes = 0
+        self.headers: list[dict[str, str]] = []
         self._status = status
         self._replay = replay
         self._server: Server | None = None
@@ -122,6 +129,7 @@ class FakeKana:
 
     def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         self.handshakes += 1
+        self.headers.append({k.lower(): v for k, v in request.headers.raw_items()})
         if self._status is None:
             return None
         body = b'{"error": "refused"}'

@@ -53,6 +53,8 @@ from kana_async.models.trades import Trade
 from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from kana_async._client import KanaClient
 
 __all__ = ["Streams"]
@@ -69,11 +71,24 @@ class Streams(Resource):
     Args:
         client: the owning :class:`~kana_async.KanaClient`.
         options: connection tuning (:class:`~kana_async.StreamOptions`); the defaults suit Kana.
+        api_key: sent as ``x-api-key`` on the websocket handshake; ``None`` to send none.
+        task_group: an anyio task group (the client's) to run the websocket's background tasks
+            in; ``None`` for the stream manager's own. The client must close the streams before
+            that task group exits.
     """
 
-    def __init__(self, client: KanaClient, *, options: StreamOptions | None = None) -> None:
+    def __init__(
+        self,
+        client: KanaClient,
+        *,
+        options: StreamOptions | None = None,
+        api_key: str | None = None,
+        task_group: TaskGroup | None = None,
+    ) -> None:
         super().__init__(client)
         self._options = options
+        self._headers = {"x-api-key": api_key} if api_key else None
+        self._task_group = task_group
         self._manager: StreamManager | None = None
 
     # -- connection --------------------------------------------------------------------------
@@ -87,7 +102,12 @@ class Streams(Resource):
         client = self._client
         client._ensure_open()
         if self._manager is None:
-            manager = StreamManager(client.network.ws_url, options=self._options)
+            manager = StreamManager(
+                client.network.ws_url,
+                options=self._options,
+                headers=self._headers,
+                task_group=self._task_group,
+            )
             client._on_close(manager.aclose)
             self._manager = manager
         return self._manager
