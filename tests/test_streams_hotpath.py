@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +16,7 @@ from kana_async._codec import DecodeError, decode_error_kind, field_decoder, pee
 from kana_async._streams import StreamManager
 from kana_async._streams.frames import BadFrame
 from kana_async._streams.options import ConnectionState, StreamOptions
-from kana_async._streams.topics import TOPICS
+from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
@@ -334,3 +336,51 @@ async def test_a_failed_start_leaves_no_subscriber_behind(monkeypatch: pytest.Mo
                 monkeypatch.undo()
             assert mgr.statistics().subscribers == 0
             await mgr.aclose()
+
+
+# -- one decode per frame, lazy websockets ------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_frame_with_data_before_message_is_decoded_once_then_its_rows_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kana_async._streams.routing as routing
+
+    calls: list[str] = []
+    real_envelope, real_decode = routing._envelope, Topic.decode
+
+    def envelope(data: bytes) -> Any:
+        calls.append("envelope")
+        return real_envelope(data)
+
+    def rows(self: Topic, data: Any, key: Any) -> Any:
+        calls.append(f"rows {len(bytes(data))}")
+        return real_decode(self, data, key)
+
+    def whole(self: Topic, frame: bytes, key: Any) -> Any:
+        raise AssertionError("the whole frame must not be decoded again")
+
+    monkeypatch.setattr(routing, "_envelope", envelope)
+    monkeypatch.setattr(Topic, "decode", rows)
+    monkeypatch.setattr(Topic, "decode_frame", whole)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("positions", ADDR) as positions:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                data = [{"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}]
+                await srv.send_raw(json.dumps({"data": data, "message": "positions"}))
+                row = await positions.__anext__()
+                assert row.size == Decimal("2")
+            await mgr.aclose()
+    assert calls == ["envelope", f"rows {len(json.dumps(data))}"]
+
+
+def test_importing_the_sdk_does_not_import_websockets() -> None:
+    code = (
+        "import sys, kana_async\n"
+        "kana_async.KanaClient\n"
+        "assert not any(m.split('.')[0] == 'websockets' for m in sys.modules), 'eager'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
