@@ -30,10 +30,12 @@ import msgspec
 from kana_async._codec import DecodeError, decode_error_kind, encode
 
 __all__ = [
+    "DECODE_FAILURES",
     "ID_FIELDS",
     "MAX_EXPONENT",
     "BadFrame",
     "FrameEnvelope",
+    "bad_frame_of",
     "check_properties",
     "check_rows",
     "decimal_fields",
@@ -95,12 +97,30 @@ def guarded(decode: Callable[[], Any]) -> Any:
         return decode()
     except BadFrame:
         raise
-    except DecodeError as exc:
-        raise BadFrame(decode_error_kind(exc), str(exc)) from None
-    except RecursionError:
-        raise BadFrame("too_deep", "nested deeper than the decoder allows") from None
-    except (ArithmeticError, ValueError, OverflowError) as exc:
-        raise BadFrame("bad_number", f"{type(exc).__name__}: {exc}") from None
+    except DECODE_FAILURES as exc:
+        raise bad_frame_of(exc) from None
+
+
+#: Everything a decoder can raise for a bad frame (what :func:`bad_frame_of` classifies).
+DECODE_FAILURES = (DecodeError, RecursionError, ArithmeticError, ValueError, OverflowError)
+
+
+def bad_frame_of(exc: BaseException) -> BadFrame:
+    """The :class:`BadFrame` for an error a decoder raised. Never raises.
+
+    Args:
+        exc: one of :data:`DECODE_FAILURES`.
+
+    Returns:
+        The classified error (``exc`` itself if it is a :class:`BadFrame` already).
+    """
+    if isinstance(exc, BadFrame):
+        return exc
+    if isinstance(exc, DecodeError):
+        return BadFrame(decode_error_kind(exc), str(exc))
+    if isinstance(exc, RecursionError):
+        return BadFrame("too_deep", "nested deeper than the decoder allows")
+    return BadFrame("bad_number", f"{type(exc).__name__}: {exc}")
 
 
 @cache

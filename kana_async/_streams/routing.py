@@ -94,19 +94,24 @@ class Wire:
         seen = self.seen
         bad = router.bad_frame
 
-        def decoded(step: Callable[[], Sequence[Any]], raw: Any) -> Sequence[Any] | None:
+        rows_of_frame = topic.decode_frame
+        rows_of_data = topic.decode
+
+        def decode_frame(frame: bytes) -> Sequence[Any] | None:
             try:
-                items = step()
+                items = rows_of_frame(frame, key)
             except BadFrame as exc:
-                bad(exc.kind, exc, bytes(raw))
+                bad(exc.kind, exc, frame)
                 return None
             return seen.fresh(items) if seen is not None else items
 
-        def decode_frame(frame: bytes) -> Sequence[Any] | None:
-            return decoded(lambda: topic.decode_frame(frame, key), frame)
-
         def decode_data(data: Any) -> Sequence[Any] | None:
-            return decoded(lambda: topic.decode(data, key), data)
+            try:
+                items = rows_of_data(data, key)
+            except BadFrame as exc:
+                bad(exc.kind, exc, bytes(data))
+                return None
+            return seen.fresh(items) if seen is not None else items
 
         self.decode_frame: Callable[[bytes], Sequence[Any] | None] = decode_frame
         self.decode_data: Callable[[Any], Sequence[Any] | None] = decode_data

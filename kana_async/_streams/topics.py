@@ -27,8 +27,9 @@ from kana_async._codec import decoder_for, encode, field_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
 from kana_async._streams.dedup import identity_for
 from kana_async._streams.frames import (
+    DECODE_FAILURES,
     ID_FIELDS,
-    BadFrame,
+    bad_frame_of,
     check_properties,
     check_rows,
     decimal_fields,
@@ -288,14 +289,14 @@ class Topic:
 
     def _decoded(self, raw: Any, decoder: Any, key: RoutingKey) -> Sequence[Any]:
         try:
-            decoded = guarded(lambda: decoder(raw))
-        except BadFrame as exc:
+            decoded = decoder(raw)
+        except DECODE_FAILURES as failure:
+            exc = bad_frame_of(failure)
             if exc.kind != "unexpected_shape" or not self._has_ids:
-                raise
+                raise exc from None
             fixed = ids_as_strings(raw)  # ids sent as JSON numbers?
             if fixed is None:
-                raise
-            raw = fixed
+                raise exc from None
             decoded = guarded(lambda: decoder(fixed))
         rows = decoded if type(decoded) is list else [decoded]
         if self._decimals:
@@ -303,8 +304,10 @@ class Topic:
         if self._properties:
             check_properties(rows, self._properties)
         if self.snapshot:
-            market = key if type(key) is int else None
-            return (guarded(lambda: OrderBook.from_levels(rows, market)),)
+            try:
+                return (OrderBook.from_levels(rows, key if type(key) is int else None),)
+            except DECODE_FAILURES as failure:
+                raise bad_frame_of(failure) from None
         return rows
 
     def identity(self) -> Any:
