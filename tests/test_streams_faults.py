@@ -17,7 +17,12 @@ from typing import Any
 import anyio
 import pytest
 
-from kana_async import KanaError, StreamHandshakeRefusedError, StreamTaskError
+from kana_async import (
+    ConcurrentReadError,
+    KanaError,
+    StreamHandshakeRefusedError,
+    StreamTaskError,
+)
 from kana_async._streams import StreamManager, StreamOptions
 from kana_async._streams.connection import WSConnection
 from kana_async.models.orders import OrderHistoryEntry
@@ -231,3 +236,36 @@ async def test_chaos_clean_closes_resets_and_stalls_are_each_healed_and_counted_
     assert [n.reconnects for n in notices] == list(range(1, len(kinds) + 1))
     stalls = [n for n, kind in zip(notices, kinds, strict=True) if kind == "stall"]
     assert all("keepalive" in n.reason for n in stalls)
+
+
+@pytest.mark.anyio
+async def test_a_task_group_that_is_over_gives_a_typed_error_not_a_hang() -> None:
+    async with anyio.create_task_group() as tg:
+        pass
+    mgr = StreamManager("ws://127.0.0.1:1/ws/", options=FAST, task_group=tg)
+    with anyio.fail_after(10):
+        with pytest.raises(StreamTaskError, match="cannot start"):
+            await mgr.subscribe("recent_trades", 14).start()
+        await mgr.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_second_reader_over_a_real_socket_is_refused_and_the_first_keeps_reading() -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        got: list[str] = []
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14) as sub:
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def first() -> None:
+                    got.append((await sub.__anext__()).trade_id)
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(first)
+                    await anyio.wait_all_tasks_blocked()
+                    with pytest.raises(ConcurrentReadError):
+                        await sub.__anext__()
+                    await srv.push("recent_trades", [trade(14, 1)])
+            await mgr.aclose()
+    assert got == ["1"]

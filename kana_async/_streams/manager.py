@@ -299,7 +299,8 @@ class StreamManager:
             if group is not None:
                 group.cancel_scope.cancel()
             if self._host_done is not None:
-                await self._host_done.wait()
+                with anyio.move_on_after(self.options.close_timeout + 1):
+                    await self._host_done.wait()
 
     # -- background tasks --------------------------------------------------------------------
 
@@ -309,10 +310,14 @@ class StreamManager:
         if ready is None:
             ready = self._host_ready = anyio.Event()
             self._host_done = anyio.Event()
-            if self._outer is not None:
-                self._outer.start_soon(self._host, name=f"kana-ws-host {self.url}")
-            else:
-                spawn_detached(self._host, name=f"kana-ws-host {self.url}")
+            try:
+                if self._outer is not None:
+                    self._outer.start_soon(self._host, name=f"kana-ws-host {self.url}")
+                else:
+                    spawn_detached(self._host, name=f"kana-ws-host {self.url}")
+            except RuntimeError as exc:  # the task group is over, or no supported loop runs
+                self._host_ready = self._host_done = None
+                raise StreamTaskError(f"cannot start the stream's background tasks: {exc}") from exc
         await ready.wait()
 
     async def _host(self) -> None:

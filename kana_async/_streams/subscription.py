@@ -272,6 +272,8 @@ class Subscription(Generic[T]):
         Raises:
             SubscriptionClosedError: the subscription was already closed, or its client
                 closed while it was starting.
+            StreamTaskError: the stream's background tasks could not be started (the task
+                group handed in is no longer running).
             KanaError: looking up the default profile address failed (an ``APIError`` or
                 ``TransportError`` of ``GET /getProfileAddress``).
         """
