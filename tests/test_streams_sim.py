@@ -16,6 +16,7 @@ import anyio
 import pytest
 
 from kana_async._client import KanaClient
+from kana_async._exceptions import StreamHandshakeRefusedError
 from kana_async._streams import StreamManager
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async.models.account import Transfer
@@ -44,7 +45,8 @@ async def sim() -> AsyncIterator[Simulator]:
 class ThreadedSim:
     """A simulator serving from its own thread and asyncio loop, usable from any backend."""
 
-    def __init__(self) -> None:
+    def __init__(self, api_key: str | None = None) -> None:
+        self.api_key = api_key
         self.sim: Simulator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -54,7 +56,7 @@ class ThreadedSim:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with Simulator(seed=3, tick_interval=0.05) as sim:
+        async with Simulator(seed=3, tick_interval=0.05, api_key=self.api_key) as sim:
             self.sim = sim
             self._ready.set()
             await self._stop.wait()
@@ -220,3 +222,24 @@ async def test_account_streams_follow_a_trade(sim: Simulator) -> None:
                 fill: Any = await fills.__anext__()
                 assert fill.market_id == spec.market_id and fill.price > 0
             assert kana.streams.statistics().bad_frames == {}
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.anyio
+async def test_a_simulator_with_an_api_key_refuses_a_stream_without_it_and_serves_it_with_it() -> (
+    None
+):
+    async with ThreadedSim(api_key="sim-key") as sim:
+        market = _market(sim)
+        without = StreamManager(sim.network.ws_url, options=FAST)
+        with_key = StreamManager(sim.network.ws_url, options=FAST, headers={"x-api-key": "sim-key"})
+        with anyio.fail_after(15):
+            with pytest.raises(StreamHandshakeRefusedError) as info:
+                async for _ in without.subscribe("orderbook", market):
+                    pass
+            assert info.value.status_code == 401
+            assert without.statistics().failed_attempts == 1
+            async with with_key.subscribe("orderbook", market) as books:
+                assert isinstance(await books.__anext__(), OrderBook)
+            await without.aclose()
+            await with_key.aclose()
