@@ -269,3 +269,52 @@ async def test_a_second_reader_over_a_real_socket_is_refused_and_the_first_keeps
                     await srv.push("recent_trades", [trade(14, 1)])
             await mgr.aclose()
     assert got == ["1"]
+
+
+# -- soak ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_soak_a_short_stream_of_good_bad_and_replayed_frames_adds_up() -> None:
+    """4,000 frames, a fifth bad and a fifth repeats, two reconnects: every count adds up."""
+    good = 0
+    frames: list[str] = []
+    for i in range(4000):
+        kind = i % 5
+        if kind == 1:
+            frames.append('{"message": "recent_trades", "data": [' + "[" * 3000 + "]")
+        elif kind == 2:
+            frames.append(json.dumps({"message": "recent_trades", "data": [trade(14, i - 2)]}))
+        else:
+            frames.append(json.dumps({"message": "recent_trades", "data": [trade(14, i)]}))
+            good += 1
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        seen: list[str] = []
+        with anyio.fail_after(60):
+            async with mgr.subscribe("recent_trades", 14, buffer_size=5000) as trades:
+
+                async def read() -> None:
+                    async for item in trades:
+                        if not isinstance(item, Reconnected):
+                            seen.append(item.trade_id)
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(read)
+                    for part in range(3):
+                        await srv.wait_for(lambda: srv.subscribed(1))
+                        chunk = frames[part * 1400 : (part + 1) * 1400]
+                        await srv.send_many(chunk)
+                        sent = min(4000, (part + 1) * 1400)
+                        await until(lambda sent=sent: mgr.statistics().frames == sent)
+                        if part < 2:
+                            mgr.reconnect("soak")
+                            await until(lambda part=part: mgr.statistics().reconnects == part + 1)
+                    await until(lambda: len(seen) == good)
+                    tg.cancel_scope.cancel()
+            stats = mgr.statistics()
+            await mgr.aclose()
+    assert len(seen) == len(set(seen)) == good
+    assert stats.bad_frames == {"too_deep": 800}
+    assert stats.duplicates == 800 and stats.reconnects == 2
+    assert stats.frames == 4000

@@ -192,6 +192,18 @@ class FakeKana:
 
         await self._call(send)
 
+    async def send_many(self, texts: list[str]) -> None:
+        """Send many text frames, in order, to every live connection (one cross-thread call)."""
+
+        async def send() -> None:
+            for conn in self.live:
+                if not conn.paused:
+                    with contextlib.suppress(ConnectionClosed):
+                        for text in texts:
+                            await conn.ws.send(text)
+
+        await self._call(send)
+
     async def drop(self, *, abrupt: bool) -> None:
         """Close every live connection: a clean close handshake, or a TCP reset."""
 
