@@ -347,9 +347,7 @@ _EXCEPTION_NAMESPACES = (kana_async, builtins, _codec, _stream_frames)
 
 
 def _is_exception_name(name: str) -> bool:
-    value = next(
-        (getattr(ns, name) for ns in _EXCEPTION_NAMESPACES if hasattr(ns, name)), None
-    )
+    value = next((getattr(ns, name) for ns in _EXCEPTION_NAMESPACES if hasattr(ns, name)), None)
     return inspect.isclass(value) and issubclass(value, BaseException)
 
 
