@@ -16,9 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kana_async._streams import TOPICS, Batch, OverflowPolicy, StreamManager, Subscription
+from kana_async._streams import (
+    TOPICS,
+    Batch,
+    OverflowPolicy,
+    StreamManager,
+    StreamOptions,
+    Subscription,
+)
 from kana_async._streams.routing import Router
 from kana_async.models.orderbook import OrderBook
+from kana_async.models.stream_events import Reconnected
 from tests.ws_support import ADDR, FAST, FakeKana, both_backends, level, order, trade
 
 anyio_backend = both_backends()
@@ -232,3 +240,27 @@ async def test_streams_work_under_uvloop() -> None:
                 assert (await trades.__anext__()).trade_id == "2"
             await mgr.aclose()
     assert mgr.statistics().tasks == 0
+
+
+@pytest.mark.anyio
+async def test_a_frame_above_max_size_is_counted_and_the_stream_goes_on() -> None:
+    small = StreamOptions(
+        ping_interval=None,
+        stale_timeout=None,
+        backoff_initial=0.005,
+        backoff_max=0.02,
+        close_timeout=0.5,
+        max_size=4096,
+    )
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=small)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("recent_trades", 14) as trades:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("recent_trades", [trade(14, i) for i in range(100)])  # ~20 KB
+                await srv.wait_for(lambda: len(srv.conns) == 2 and srv.subscribed(1))
+                await srv.push("recent_trades", [trade(14, 500)])
+                items = [await trades.__anext__(), await trades.__anext__()]
+                assert isinstance(items[0], Reconnected) and items[1].trade_id == "500"
+                assert mgr.statistics().bad_frames == {"too_large": 1}
+            await mgr.aclose()

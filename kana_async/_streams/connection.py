@@ -42,6 +42,9 @@ __all__ = ["WSConnection", "is_fatal"]
 
 logger = logging.getLogger("kana_async")
 
+#: The close code of a message larger than the receiver accepts.
+_MESSAGE_TOO_BIG = 1009
+
 #: 4xx answers that retrying may change: request timeout, too early, too many requests.
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 
@@ -185,6 +188,8 @@ class WSConnection:
         connects: successful connections so far.
         reconnects: connections that replaced a lost one.
         failed_attempts: connection attempts that failed.
+        oversized: messages refused for being larger than ``max_size`` (each one ends its
+            connection, as the protocol requires; the loop reconnects).
         last_error: why the last connection ended or the last attempt failed.
     """
 
@@ -221,6 +226,7 @@ class WSConnection:
         self.connects = 0
         self.reconnects = 0
         self.failed_attempts = 0
+        self.oversized = 0
         self.last_error = ""
 
     # -- control -----------------------------------------------------------------------------
@@ -457,6 +463,8 @@ class WSConnection:
                 except Exception as exc:
                     if not _is_closed(exc):
                         raise
+                    if _close_code(exc) == _MESSAGE_TOO_BIG:
+                        self.oversized += 1
                     self.last_error = self._drop_reason or _describe(exc)
                 finally:
                     tg.cancel_scope.cancel()
@@ -521,6 +529,13 @@ def _is_expected(exc: BaseException) -> bool:
     from websockets.exceptions import InvalidHandshake
 
     return isinstance(exc, OSError | TimeoutError | InvalidHandshake) or _is_closed(exc)
+
+
+def _close_code(exc: BaseException) -> int | None:
+    """The close code this side sent when ``exc`` ended the connection, if any."""
+    sent = getattr(exc, "sent", None)
+    code = getattr(sent, "code", None)
+    return code if isinstance(code, int) else None
 
 
 def _is_closed(exc: BaseException) -> bool:

@@ -59,7 +59,8 @@ class StreamStatistics:
         delivered_frames: frames handed to at least one subscriber.
         ignored: frames of topics/keys nobody listens to any more.
         bad_frames: skipped frames by kind (``malformed_json``, ``unexpected_shape``,
-            ``too_deep``, ``bad_number``, ``unknown_topic``, ``server_error``, ``unroutable``).
+            ``too_deep``, ``bad_number``, ``unknown_topic``, ``server_error``, ``unroutable``,
+            ``too_large``: above ``StreamOptions.max_size``, which also ends the connection).
         connects: successful connections.
         reconnects: connections that replaced a lost one.
         failed_attempts: connection attempts that failed.
@@ -260,7 +261,7 @@ class StreamManager:
             frames=conn.frames,
             delivered_frames=router.delivered,
             ignored=router.ignored,
-            bad_frames=dict(router.bad),
+            bad_frames=_with_oversized(router.bad, conn.oversized),
             connects=conn.connects,
             reconnects=conn.reconnects,
             failed_attempts=conn.failed_attempts,
@@ -452,3 +453,10 @@ class StreamManager:
 
     def _expect_traffic(self) -> bool:
         return any(w.topic.expect_traffic for w in self._router.wires.values())
+
+
+def _with_oversized(bad: dict[str, int], oversized: int) -> dict[str, int]:
+    counts = dict(bad)
+    if oversized:
+        counts["too_large"] = oversized
+    return counts
