@@ -292,7 +292,7 @@ async def test_unexpected_connect_errors_are_logged_and_retried(
 ) -> None:
     import kana_async._streams.connection as connection
 
-    real = connection._open
+    real = connection.open_socket
     calls = 0
 
     def flaky(*args: Any, **kw: Any) -> Any:
@@ -302,7 +302,7 @@ async def test_unexpected_connect_errors_are_logged_and_retried(
             raise RuntimeError("surprise")
         return real(*args, **kw)
 
-    monkeypatch.setattr(connection, "_open", flaky)
+    monkeypatch.setattr(connection, "open_socket", flaky)
     rec = Recorder()
     async with FakeKana() as srv:
         conn = rec.connection(srv.url)

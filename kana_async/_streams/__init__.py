@@ -1,7 +1,8 @@
 """Websocket streams, in the order a frame travels through them.
 
-* :mod:`~kana_async._streams.connection`: one self-healing websocket (the only user of
-  ``websockets``, asyncio or trio client); keepalive, watchdog, backoff, pause when idle;
+* :mod:`~kana_async._streams.connection`: one self-healing websocket; keepalive, watchdog,
+  backoff, pause when idle. It reaches the ``websockets`` library (asyncio or trio client)
+  through :mod:`~kana_async._streams.websocket`, the only module that imports it;
 * :mod:`~kana_async._streams.routing`: each frame to its wire subscription (topic, key), without
   decoding its rows; bad frames counted and skipped;
 * :mod:`~kana_async._streams.subscription`: per-subscriber bounded buffers and the

@@ -1,8 +1,7 @@
-"""One self-healing websocket connection: the only module that uses ``websockets``.
+"""One self-healing websocket connection (the library itself is behind the websocket module).
 
-``websockets`` is imported on first connect, in the implementation that suits the running loop:
-its asyncio client on asyncio (uvloop included), its trio client on trio. Everything above this
-module sees :class:`WSConnection` only.
+Everything above this module sees :class:`WSConnection` only; it reaches ``websockets`` through
+:mod:`kana_async._streams.websocket` (asyncio or trio client, imported on first connect).
 
 :meth:`WSConnection.run` is one long-lived task (in the stream manager's task group) that
 connects, (re)subscribes, reads frames and hands each one's raw bytes to a callback, and
@@ -28,140 +27,29 @@ reconnects until the connection is closed:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 
 from kana_async._exceptions import StreamHandshakeRefusedError
-from kana_async._streams._backend import backend_name
 from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.websocket import (
+    MESSAGE_TOO_BIG,
+    close_code,
+    describe,
+    is_closed,
+    is_expected,
+    is_fatal,
+    open_socket,
+)
 
-__all__ = ["WSConnection", "is_fatal"]
+if TYPE_CHECKING:
+    from kana_async._streams.websocket import _Socket as Socket
+
+__all__ = ["WSConnection"]
 
 logger = logging.getLogger("kana_async")
-
-#: The close code of a message larger than the receiver accepts.
-_MESSAGE_TOO_BIG = 1009
-
-#: 4xx answers that retrying may change: request timeout, too early, too many requests.
-_RETRYABLE_4XX = frozenset({408, 425, 429})
-
-
-class _Socket(Protocol):
-    async def send(self, frame: bytes) -> None: ...
-
-    async def recv(self) -> bytes: ...
-
-    async def ping(self) -> Callable[[], Any]: ...
-
-    async def close(self) -> None: ...
-
-    def abort(self) -> None: ...
-
-
-def is_fatal(exc: BaseException) -> StreamHandshakeRefusedError | None:
-    """Whether a failed connection attempt will fail the same way every time. Never raises.
-
-    Args:
-        exc: what the attempt raised.
-
-    Returns:
-        The :class:`~kana_async.StreamHandshakeRefusedError` to end the subscriptions with, or
-        ``None`` for a transient failure (refused TCP, DNS, timeout, 5xx, a dropped handshake).
-    """
-    from websockets.exceptions import InvalidStatus, InvalidURI
-
-    if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        if 400 <= status < 500 and status not in _RETRYABLE_4XX:
-            return StreamHandshakeRefusedError(
-                f"the websocket server refused the connection with HTTP {status}"
-                + (" (is the API key right?)" if status in (401, 403) else ""),
-                status_code=status,
-            )
-        return None
-    if isinstance(exc, InvalidURI | ValueError):
-        return StreamHandshakeRefusedError(f"the websocket URL cannot be used: {exc}")
-    return None
-
-
-class _AsyncioSocket:
-    __slots__ = ("_ws",)
-
-    def __init__(self, ws: Any) -> None:
-        self._ws = ws
-
-    async def send(self, frame: bytes) -> None:
-        await self._ws.send(frame, text=True)
-
-    async def recv(self) -> bytes:
-        data: bytes = await self._ws.recv(decode=False)
-        return data
-
-    async def ping(self) -> Callable[[], Any]:
-        waiter = await self._ws.ping()
-
-        async def pong() -> None:
-            await waiter
-
-        return pong
-
-    async def close(self) -> None:
-        await self._ws.close()
-
-    def abort(self) -> None:
-        self._ws.transport.abort()
-
-
-class _TrioSocket(_AsyncioSocket):
-    __slots__ = ()
-
-    async def ping(self) -> Callable[[], Any]:
-        event = await self._ws.ping()
-        return event.wait  # type: ignore[no-any-return]
-
-    async def close(self) -> None:
-        await self._ws.aclose()
-
-    def abort(self) -> None:  # trio: the serving scope is cancelled instead
-        pass
-
-
-@asynccontextmanager
-async def _open(url: str, options: StreamOptions, headers: dict[str, str]) -> AsyncIterator[Any]:
-    """Connect with the websockets client of the running loop; yields a socket adapter."""
-    kwargs: dict[str, Any] = {
-        "open_timeout": options.open_timeout,
-        "close_timeout": options.close_timeout,
-        "ping_interval": None,  # keepalive is ours (see WSConnection._keepalive)
-        "ping_timeout": None,
-        "max_size": options.max_size,
-        "compression": options.compression,
-        "max_queue": 64,
-        "additional_headers": headers or None,
-        "proxy": None,
-    }
-    if backend_name() == "trio":
-        from websockets.trio.client import connect as trio_connect
-
-        async with trio_connect(url, **kwargs) as trio_ws:
-            yield _TrioSocket(trio_ws)
-        return
-    from websockets.asyncio.client import connect as asyncio_connect
-
-    ws = await asyncio_connect(url, **kwargs)
-    sock = _AsyncioSocket(ws)
-    try:
-        yield sock
-    except BaseException:
-        sock.abort()
-        raise
-    finally:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(options.close_timeout):
-            await ws.close()
-        sock.abort()
 
 
 class WSConnection:
@@ -217,7 +105,7 @@ class WSConnection:
         self._state_changed = anyio.Event()
         self._wanted = False
         self._resumed = anyio.Event()
-        self._sock: _Socket | None = None
+        self._sock: Socket | None = None
         self._scope: anyio.CancelScope | None = None
         self._loop_scope: anyio.CancelScope | None = None
         self._drop_reason: str | None = None
@@ -376,18 +264,18 @@ class WSConnection:
                 self._scope = scope
                 self._set_state(ConnectionState.CONNECTING)
                 try:
-                    async with _open(self.url, opts, self._headers) as sock:
+                    async with open_socket(self.url, opts, self._headers) as sock:
                         await self._serve(sock, lost_at, fresh)
                 except Exception as exc:  # refused, DNS, TLS, timeout, handshake, bad URI...
                     if self._sock is not None:  # failed while serving, not connecting: a bug
                         raise
                     fatal = is_fatal(exc)
-                    if fatal is None and not _is_expected(exc):
+                    if fatal is None and not is_expected(exc):
                         logger.error(
                             "websocket %s: unexpected connect error", self.url, exc_info=exc
                         )
                     self.failed_attempts += 1
-                    self.last_error = _describe(exc)
+                    self.last_error = describe(exc)
                     if fatal is not None:
                         logger.error("websocket %s: %s", self.url, fatal)
                         self.last_error = str(fatal)
@@ -441,7 +329,7 @@ class WSConnection:
                 if failures:
                     await anyio.sleep(opts.backoff(failures))
 
-    async def _serve(self, sock: _Socket, lost_at: float | None, fresh: bool) -> None:
+    async def _serve(self, sock: Socket, lost_at: float | None, fresh: bool) -> None:
         """Subscribe and read until the connection ends."""
         self._sock = sock
         self._set_state(ConnectionState.CONNECTED)
@@ -461,19 +349,19 @@ class WSConnection:
                 try:
                     await self._read(sock)
                 except Exception as exc:
-                    if not _is_closed(exc):
+                    if not is_closed(exc):
                         raise
-                    if _close_code(exc) == _MESSAGE_TOO_BIG:
+                    if close_code(exc) == MESSAGE_TOO_BIG:
                         self.oversized += 1
-                    self.last_error = self._drop_reason or _describe(exc)
+                    self.last_error = self._drop_reason or describe(exc)
                 finally:
                     tg.cancel_scope.cancel()
         except Exception as exc:
-            if not _is_closed(exc):
+            if not is_closed(exc):
                 raise
-            self.last_error = self._drop_reason or _describe(exc)
+            self.last_error = self._drop_reason or describe(exc)
 
-    async def _read(self, sock: _Socket) -> None:
+    async def _read(self, sock: Socket) -> None:
         on_frame = self._on_frame
         recv = sock.recv
         while True:
@@ -484,7 +372,7 @@ class WSConnection:
             except Exception:  # a bug downstream must not kill the stream
                 logger.exception("websocket %s: error while handling a frame", self.url)
 
-    async def _keepalive(self, sock: _Socket) -> None:
+    async def _keepalive(self, sock: Socket) -> None:
         interval = self.options.ping_interval
         timeout = self.options.ping_timeout
         assert interval is not None
@@ -522,28 +410,3 @@ class WSConnection:
                 logger.warning("websocket %s: %s; reconnecting", self.url, reason)
                 self.abort(reason)
                 return
-
-
-def _is_expected(exc: BaseException) -> bool:
-    """Whether a failed attempt failed in one of the ways networks fail (no bug suspected)."""
-    from websockets.exceptions import InvalidHandshake
-
-    return isinstance(exc, OSError | TimeoutError | InvalidHandshake) or _is_closed(exc)
-
-
-def _close_code(exc: BaseException) -> int | None:
-    """The close code this side sent when ``exc`` ended the connection, if any."""
-    sent = getattr(exc, "sent", None)
-    code = getattr(sent, "code", None)
-    return code if isinstance(code, int) else None
-
-
-def _is_closed(exc: BaseException) -> bool:
-    from websockets.exceptions import ConnectionClosed
-
-    return isinstance(exc, ConnectionClosed | anyio.BrokenResourceError | anyio.ClosedResourceError)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
