@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from importlib.util import find_spec
 from typing import Any
 
 import anyio
@@ -223,9 +224,19 @@ async def test_the_reader_survives_hostile_frames_and_keeps_delivering() -> None
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", [("asyncio", {"use_uvloop": True})])
+@pytest.mark.parametrize(
+    "anyio_backend",
+    [
+        pytest.param(
+            ("asyncio", {"use_uvloop": True}),
+            marks=pytest.mark.skipif(find_spec("uvloop") is None, reason="uvloop not installed"),
+        )
+    ],
+)
 async def test_streams_work_under_uvloop() -> None:
-    pytest.importorskip("uvloop")
+    import asyncio
+
+    assert "uvloop" in type(asyncio.get_running_loop()).__module__
     async with FakeKana() as srv:
         mgr = StreamManager(srv.url, options=FAST)
         with anyio.fail_after(10):
