@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from kana_async._config import Network
-from kana_async._exceptions import ClientStateError, InvalidArgumentError
+from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async.resources.streams import Streams
@@ -163,3 +163,41 @@ async def test_the_api_key_goes_on_the_handshake_and_tasks_run_in_the_given_grou
                 await srv.wait_for(lambda: len(srv.headers) == 2 and srv.subscribed(1))
             await bare.manager.aclose()
         assert "x-api-key" not in srv.headers[1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"buffer_size": 1.5}, ArgumentTypeError),
+        ({"buffer_size": True}, ArgumentTypeError),
+        ({"buffer_size": -1}, InvalidArgumentError),
+        ({"buffer_size": 10**9}, InvalidArgumentError),
+        ({"policy": "fail"}, ArgumentTypeError),
+    ],
+)
+def test_bad_subscription_arguments_are_typed_errors_before_any_io(
+    kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    streams = Streams(FakeClient("ws://127.0.0.1:1/ws/"))  # type: ignore[arg-type]
+    with pytest.raises(error):
+        streams.recent_trades(14, **kwargs)
+    assert streams.manager.statistics().tasks == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"ping_interval": "5"}, ArgumentTypeError),
+        ({"open_timeout": float("nan")}, InvalidArgumentError),
+        ({"stale_timeout": float("inf")}, InvalidArgumentError),
+        ({"backoff_max": True}, ArgumentTypeError),
+        ({"max_size": 1.5}, ArgumentTypeError),
+        ({"compression": "gzip"}, InvalidArgumentError),
+        ({"jitter": float("nan")}, InvalidArgumentError),
+    ],
+)
+def test_bad_stream_options_are_typed_errors(
+    kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        StreamOptions(**kwargs)

@@ -27,7 +27,9 @@ import anyio
 from anyio.abc import TaskGroup
 
 from kana_async._exceptions import (
+    ArgumentTypeError,
     ClientStateError,
+    InvalidArgumentError,
     StreamError,
     StreamHandshakeRefusedError,
     StreamTaskError,
@@ -44,6 +46,9 @@ from kana_async.models.stream_events import Reconnected
 __all__ = ["KeySource", "StreamManager", "StreamStatistics"]
 
 logger = logging.getLogger("kana_async")
+
+#: The largest ``buffer_size`` a subscription may ask for (frames).
+_MAX_BUFFER = 1_000_000
 
 #: A routing key, or an async function that returns one when the subscription starts.
 KeySource = RoutingKey | Callable[[], Awaitable[RoutingKey]]
@@ -188,17 +193,32 @@ class StreamManager:
 
         Raises:
             ClientStateError: the manager is closed.
-            ValueError: ``topic`` is not a known topic, or ``buffer_size`` is negative.
-            InvalidArgumentError: the key does not suit the topic (e.g. a key for
-                ``live_funding_rate``, a negative market id).
-            ArgumentTypeError: a market topic's key is not an ``int`` or a string of digits.
+            InvalidArgumentError: (a ``ValueError``) ``topic`` is not a known topic,
+                ``buffer_size`` is negative or above a million, or the key does not suit the
+                topic (e.g. a key for ``live_funding_rate``, a negative market id).
+            ArgumentTypeError: (a ``TypeError``) a market topic's key is not an ``int`` or a
+                string of digits, ``buffer_size`` is not an ``int``, or ``policy`` is not an
+                :class:`~kana_async.OverflowPolicy`.
             InvalidAddressError: an account topic's key is not an address.
         """
         if self._closed:
             raise ClientStateError("the stream manager is closed")
-        spec = TOPICS.get(topic)
+        spec = TOPICS.get(topic) if isinstance(topic, str) else None
         if spec is None:
-            raise ValueError(f"unknown topic {topic!r}; known: {', '.join(sorted(TOPICS))}")
+            raise InvalidArgumentError(
+                f"unknown topic {topic!r}; known: {', '.join(sorted(TOPICS))}"
+            )
+        if policy is not None and not isinstance(policy, OverflowPolicy):
+            raise ArgumentTypeError(f"policy must be an OverflowPolicy, got {policy!r}")
+        if buffer_size is not None and (
+            isinstance(buffer_size, bool) or not isinstance(buffer_size, int)
+        ):
+            raise ArgumentTypeError(f"buffer_size must be an int or None, got {buffer_size!r}")
+        if buffer_size is not None and not 0 <= buffer_size <= _MAX_BUFFER:
+            raise InvalidArgumentError(
+                f"buffer_size must be between 0 (the topic's default) and {_MAX_BUFFER}, "
+                f"got {buffer_size}"
+            )
         if not callable(key):
             key = spec.normalize_key(key)
         source = key

@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import enum
+import math
 import random
 from dataclasses import dataclass
 
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
+
 __all__ = ["ConnectionState", "StreamOptions"]
+
+#: The fields that are durations (seconds) or factors, and those of them that may be ``None``.
+_SECONDS = (
+    "ping_interval",
+    "ping_timeout",
+    "stale_timeout",
+    "open_timeout",
+    "close_timeout",
+    "backoff_initial",
+    "backoff_max",
+    "backoff_factor",
+    "jitter",
+    "idle_linger",
+)
+_OPTIONAL = frozenset({"ping_interval", "ping_timeout", "stale_timeout", "idle_linger"})
+
+
+def _check_number(name: str, value: object, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArgumentTypeError(f"{name} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be finite, got {value!r}")
 
 
 class ConnectionState(enum.Enum):
@@ -56,9 +83,13 @@ class StreamOptions:
             (``None``: never pause it).
 
     Raises:
-        ValueError: ``backoff_initial`` is negative or above ``backoff_max``,
-            ``backoff_factor`` is below 1, ``jitter`` is outside 0..1, a timeout or interval is
-            not positive, ``max_size`` is below 1, or ``idle_linger`` is negative.
+        InvalidArgumentError: (a ``ValueError``) ``backoff_initial`` is negative or above
+            ``backoff_max``, ``backoff_factor`` is below 1, ``jitter`` is outside 0..1, a
+            duration is not finite or a timeout or interval is not positive, ``max_size`` is
+            below 1, ``compression`` is not ``"deflate"`` or ``None``, or ``idle_linger`` is
+            negative.
+        ArgumentTypeError: (a ``TypeError``) a duration is not a number, or ``max_size`` is not
+            an ``int``.
     """
 
     ping_interval: float | None = 4.0
@@ -75,23 +106,33 @@ class StreamOptions:
     idle_linger: float | None = 5.0
 
     def __post_init__(self) -> None:
+        for name in _SECONDS:
+            _check_number(name, getattr(self, name), optional=name in _OPTIONAL)
+        if self.max_size is not None and (
+            isinstance(self.max_size, bool) or not isinstance(self.max_size, int)
+        ):
+            raise ArgumentTypeError(f"max_size must be an int or None, got {self.max_size!r}")
+        if self.compression not in ("deflate", None):
+            raise InvalidArgumentError(
+                f"compression must be 'deflate' or None, got {self.compression!r}"
+            )
         if not 0 <= self.backoff_initial <= self.backoff_max:
-            raise ValueError("need 0 <= backoff_initial <= backoff_max")
+            raise InvalidArgumentError("need 0 <= backoff_initial <= backoff_max")
         if not self.backoff_factor >= 1:
-            raise ValueError("backoff_factor must be >= 1")
+            raise InvalidArgumentError("backoff_factor must be >= 1")
         if not 0 <= self.jitter <= 1:
-            raise ValueError("jitter must be between 0 and 1")
+            raise InvalidArgumentError("jitter must be between 0 and 1")
         for name in ("ping_interval", "ping_timeout", "stale_timeout"):
             value = getattr(self, name)
             if value is not None and not value > 0:
-                raise ValueError(f"{name} must be positive or None")
+                raise InvalidArgumentError(f"{name} must be positive or None")
         for name in ("open_timeout", "close_timeout"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive")
+                raise InvalidArgumentError(f"{name} must be positive")
         if self.max_size is not None and self.max_size < 1:
-            raise ValueError("max_size must be at least 1 or None")
+            raise InvalidArgumentError("max_size must be at least 1 or None")
         if self.idle_linger is not None and not self.idle_linger >= 0:
-            raise ValueError("idle_linger must be >= 0 or None")
+            raise InvalidArgumentError("idle_linger must be >= 0 or None")
 
     def backoff(self, failures: int) -> float:
         """The jittered wait before the next connection attempt. Never raises.

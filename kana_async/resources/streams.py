@@ -172,7 +172,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("orderbook", self._market(market_id), None, buffer_size)
 
@@ -203,7 +205,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("recent_trades", self._market(market_id), policy, buffer_size)
 
@@ -231,7 +235,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("best_price", self._market(market_id), None, buffer_size)
 
@@ -252,7 +258,9 @@ class Streams(Resource):
 
         Raises:
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("live_funding_rate", None, None, buffer_size)
 
@@ -288,7 +296,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("positions", address, policy, buffer_size)
 
@@ -322,7 +332,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("trade_history", address, policy, buffer_size)
 
@@ -356,7 +368,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("open_orders", address, policy, buffer_size)
 
@@ -391,7 +405,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("order_history", address, policy, buffer_size)
 
@@ -426,7 +442,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("deposit_withdraw_history", address, policy, buffer_size)
 
@@ -462,7 +480,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("live_order_history", address, policy, buffer_size)
 
@@ -497,7 +517,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("live_trade_history", address, policy, buffer_size)
 
