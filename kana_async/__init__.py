@@ -21,9 +21,8 @@ units). u128 order ids are exact decimal strings (or ``int``), never ``float``. 
 Unix time in seconds unless a name says otherwise (``timestamp_usec``).
 
 Errors: what the SDK raises derives from :class:`KanaError` (bad input, HTTP and transport
-failures, failed transactions, stream failures), except a plain ``ValueError`` for invalid
-stream tuning (:class:`StreamOptions` values, a negative ``buffer_size``, an unknown topic
-name); each method's ``Raises:`` section lists what it can raise.
+failures, failed transactions, stream failures); each method's ``Raises:`` section lists what
+it can raise.
 
 Everything public is re-exported here; the modules themselves are private.
 """

@@ -34,7 +34,12 @@ from typing import Any, Generic, TypeVar
 
 import anyio
 
-from kana_async._exceptions import ConcurrentReadError, SlowConsumerError, SubscriptionClosedError
+from kana_async._exceptions import (
+    ConcurrentReadError,
+    InvalidArgumentError,
+    SlowConsumerError,
+    SubscriptionClosedError,
+)
 
 __all__ = ["Batch", "OverflowPolicy", "Subscription", "SubscriptionStatistics"]
 
@@ -172,7 +177,7 @@ class Subscription(Generic[T]):
         buffer_size: as above.
 
     Raises:
-        ValueError: ``buffer_size`` is below 1.
+        InvalidArgumentError: ``buffer_size`` is below 1.
     """
 
     def __init__(
@@ -186,7 +191,7 @@ class Subscription(Generic[T]):
         stop: Callable[[Subscription[T]], None] | None = None,
     ) -> None:
         if buffer_size < 1:
-            raise ValueError(f"buffer_size must be at least 1, got {buffer_size}")
+            raise InvalidArgumentError(f"buffer_size must be at least 1, got {buffer_size}")
         self.topic = topic
         self.key = key
         self.policy = policy
