@@ -14,6 +14,7 @@ import pytest
 
 from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
 from kana_async._streams import StreamManager
+from kana_async._streams.connection import WSConnection
 from kana_async._streams.frames import BadFrame
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async._streams.topics import TOPICS, Topic
@@ -384,3 +385,27 @@ def test_importing_the_sdk_does_not_import_websockets() -> None:
         "assert not any(m.split('.')[0] == 'websockets' for m in sys.modules), 'eager'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.anyio
+async def test_a_subscribe_frame_that_did_not_go_out_is_sent_by_the_next_subscriber(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("orderbook", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def lost_send(self: Any, frame: bytes) -> bool:
+                    return False  # e.g. the socket closed underneath
+
+                monkeypatch.setattr(WSConnection, "send", lost_send)
+                async with mgr.subscribe("orderbook", 15):
+                    pass
+                monkeypatch.undo()
+                async with mgr.subscribe("orderbook", 15) as b15:
+                    await srv.wait_for(lambda: srv.subscribed(2))  # sent this time
+                    await srv.push("orderbook", book(15, 3))
+                    assert (await b15.__anext__()).transaction_version == 3
+            await mgr.aclose()

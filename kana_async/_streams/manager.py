@@ -407,7 +407,12 @@ class StreamManager:
             self._spawn(self._run_connection, "reader")
         self._conn.resume()
         if self._conn.state is ConnectionState.CONNECTED and router.mark_sent(wire):
-            await self._conn.send(wire.frame)
+            sent = False
+            try:
+                sent = await self._conn.send(wire.frame)
+            finally:
+                if not sent:  # not connected after all, or cancelled: the next connect sends it
+                    router.unmark_sent(wire)
 
     def _detach(self, sub: Subscription[Any]) -> None:
         router = self._router

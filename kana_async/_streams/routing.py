@@ -180,6 +180,15 @@ class Router:
         self._fast = {}
         return True
 
+    def unmark_sent(self, wire: Wire) -> None:
+        """Undo :meth:`mark_sent` for a frame that did not go out. Never raises.
+
+        Args:
+            wire: the wire.
+        """
+        self.sent.get(wire.topic.name, set()).discard(wire.key)
+        self._fast = {}
+
     def remove(self, wire: Wire) -> None:
         """Forget a wire nobody reads any more (its frames are ignored from now on).
 
