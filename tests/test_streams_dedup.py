@@ -53,3 +53,16 @@ def test_snapshot_topics_are_never_filtered() -> None:
     assert TOPICS["orderbook"].identity() is None
     assert TOPICS["best_price"].identity() is None
     assert TOPICS["positions"].identity() is not None
+
+
+def test_a_position_that_changes_and_changes_back_is_delivered_but_a_replay_is_not() -> None:
+    seen = SeenRows(identity_for("positions"))
+    row = {"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}
+    a, b = _rows("positions", [row, {**row, "size": "3"}])
+    assert seen.fresh([a]) == [a]
+    assert seen.fresh([a]) == []  # the same state again (a resubscribe's snapshot): a repeat
+    assert seen.fresh([b]) == [b]
+    assert seen.fresh([a]) == [a]  # back to the first state: a change, delivered
+    short = _rows("positions", [{**row, "trade_side": False}])
+    assert seen.fresh(short) == short  # the other side is another entity
+    assert seen.duplicates == 1

@@ -1,10 +1,16 @@
 """Rows already delivered are not delivered again (after a resubscribe replays a snapshot).
 
-On every subscribe the server sends its recent rows again (the last trades, the order history
-...). :class:`SeenRows` remembers the identity of the rows a wire subscription delivered,
-bounded to the most recent :data:`MEMORY` identities, and filters repeats out of later frames.
-The identity of a row is per topic (:func:`identity_for`): the trade id for trades, order id +
-status + update time for order rows, and the whole row for the others.
+On every subscribe the server sends its recent rows again (the last trades, the order history,
+the current positions ...). :class:`SeenRows` remembers what a wire subscription delivered,
+bounded to the most recent :data:`MEMORY` entries, and filters repeats out of later frames.
+
+What a repeat is depends on the topic (:func:`identity_for`), as an ``(entity, state)`` pair:
+
+* event topics (trades, order history, transfers): each row is its own entity (the trade id;
+  order id + status + update time; the whole row) and a repeat is one seen before;
+* state topics (positions, open orders): the entity is what the row describes (a market's long
+  or short position; an order) and a repeat is a row equal to the *latest* one delivered for
+  it, so a state that changes and changes back is still delivered.
 """
 
 from __future__ import annotations
@@ -17,23 +23,29 @@ __all__ = ["MEMORY", "SeenRows", "identity_for"]
 #: How many row identities a wire subscription remembers.
 MEMORY: Final = 4096
 
-Identity = Callable[[Any], Hashable]
+#: A row's ``(entity, state)``: a repeat is a row whose entity was last seen in that state.
+Identity = Callable[[Any], tuple[Hashable, Hashable]]
 
 
-def _trade(row: Any) -> Hashable:
-    return (row.trade_id, row.order_id)
+def _trade(row: Any) -> tuple[Hashable, Hashable]:
+    return (row.trade_id, row.order_id), None
 
 
-def _order(row: Any) -> Hashable:
-    return (row.order_id, row.status, row.last_updated, row.timestamp, row.transaction_version)
+def _order(row: Any) -> tuple[Hashable, Hashable]:
+    key = (row.order_id, row.status, row.last_updated, row.timestamp, row.transaction_version)
+    return key, None
 
 
-def _open_order(row: Any) -> Hashable:
-    return (row.order_id, row.remaining_size, row.last_updated, row.transaction_version)
+def _open_order(row: Any) -> tuple[Hashable, Hashable]:
+    return row.order_id, row
 
 
-def _whole(row: Any) -> Hashable:
-    return row  # type: ignore[no-any-return]
+def _position(row: Any) -> tuple[Hashable, Hashable]:
+    return (row.market_id, row.trade_side, row.is_long), row
+
+
+def _whole(row: Any) -> tuple[Hashable, Hashable]:
+    return row, None
 
 
 _BY_TOPIC: Final[dict[str, Identity]] = {
@@ -43,6 +55,7 @@ _BY_TOPIC: Final[dict[str, Identity]] = {
     "order_history": _order,
     "live_order_history": _order,
     "open_orders": _open_order,
+    "positions": _position,
 }
 
 
@@ -53,13 +66,13 @@ def identity_for(topic: str) -> Identity:
         topic: the topic's wire name.
 
     Returns:
-        A function from a row to a hashable identity.
+        A function from a row to its hashable ``(entity, state)``.
     """
     return _BY_TOPIC.get(topic, _whole)
 
 
 class SeenRows:
-    """The identities of the rows one wire subscription delivered, most recent first out last.
+    """What one wire subscription delivered: entity -> latest state, the oldest forgotten first.
 
     Args:
         identity: the row identity function (:func:`identity_for`).
@@ -74,7 +87,7 @@ class SeenRows:
     def __init__(self, identity: Identity, memory: int = MEMORY) -> None:
         self._identity = identity
         self._memory = memory
-        self._seen: dict[Hashable, None] = {}
+        self._seen: dict[Hashable, Hashable] = {}
         self.duplicates = 0
 
     def fresh(self, rows: Sequence[Any]) -> Sequence[Any]:
@@ -91,18 +104,19 @@ class SeenRows:
         keep: list[Any] | None = None
         for i, row in enumerate(rows):
             try:
-                key = identity(row)
-                hash(key)
-            except Exception:  # an unhashable field: never treated as a duplicate
+                entity, state = identity(row)
+                repeat = entity in seen and seen[entity] == state
+            except Exception:  # an unhashable or uncomparable field: never a repeat
                 if keep is not None:
                     keep.append(row)
                 continue
-            if key in seen:
+            if repeat:
                 self.duplicates += 1
                 if keep is None:
                     keep = list(rows[:i])
                 continue
-            seen[key] = None
+            seen.pop(entity, None)  # re-inserted last: the most recent stay
+            seen[entity] = state
             if len(seen) > self._memory:
                 del seen[next(iter(seen))]
             if keep is not None:
