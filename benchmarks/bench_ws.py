@@ -53,9 +53,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from kana_async._codec import decoder_for
-from kana_async._fanout import OverflowPolicy
-from kana_async._streams import StreamManager
-from kana_async._ws import StreamOptions
+from kana_async._streams import OverflowPolicy, StreamManager, StreamOptions
 from kana_async.models.market_data import OrderBookLevel
 from kana_async.models.orderbook import OrderBook
 

@@ -21,9 +21,8 @@ units). u128 order ids are exact decimal strings (or ``int``), never ``float``. 
 Unix time in seconds unless a name says otherwise (``timestamp_usec``).
 
 Errors: what the SDK raises derives from :class:`KanaError` (bad input, HTTP and transport
-failures, failed transactions, stream failures), except a plain ``ValueError`` for invalid
-stream tuning (:class:`StreamOptions` values, a negative ``buffer_size``, an unknown topic
-name); each method's ``Raises:`` section lists what it can raise.
+failures, failed transactions, stream failures); each method's ``Raises:`` section lists what
+it can raise.
 
 Everything public is re-exported here; the modules themselves are private.
 """
@@ -45,6 +44,7 @@ from kana_async._exceptions import (
     AuthenticationError,
     BadRequestError,
     ClientStateError,
+    ConcurrentReadError,
     ConnectError,
     InvalidAddressError,
     InvalidArgumentError,
@@ -60,6 +60,8 @@ from kana_async._exceptions import (
     ServerError,
     SlowConsumerError,
     StreamError,
+    StreamHandshakeRefusedError,
+    StreamTaskError,
     SubscriptionClosedError,
     TransactionError,
     TransactionRejectedError,
@@ -67,12 +69,17 @@ from kana_async._exceptions import (
     UnknownMarketError,
     UnsuccessfulResponseError,
 )
-from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatistics
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
-from kana_async._streams import StreamStatistics
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams import (
+    ConnectionState,
+    OverflowPolicy,
+    StreamOptions,
+    StreamStatistics,
+    Subscription,
+    SubscriptionStatistics,
+)
 from kana_async.models import (
     BestPrice,
     Direction,
@@ -120,6 +127,7 @@ __all__ = [
     "BadRequestError",
     "BestPrice",
     "ClientStateError",
+    "ConcurrentReadError",
     "ConnectError",
     "ConnectionState",
     "Direction",
@@ -163,8 +171,10 @@ __all__ = [
     "Signer",
     "SlowConsumerError",
     "StreamError",
+    "StreamHandshakeRefusedError",
     "StreamOptions",
     "StreamStatistics",
+    "StreamTaskError",
     "Subscription",
     "SubscriptionClosedError",
     "SubscriptionStatistics",

@@ -26,7 +26,7 @@ from kana_async.resources.payloads import Payloads
 from kana_async.resources.portfolio import Portfolio
 
 if TYPE_CHECKING:
-    from kana_async._ws import StreamOptions
+    from kana_async._streams import StreamOptions
     from kana_async.resources.streams import Streams
     from kana_async.resources.trading import Trading
 
@@ -302,7 +302,7 @@ class KanaClient:
         """WebSocket subscriptions (:class:`~kana_async.resources.streams.Streams`)."""
         from kana_async.resources.streams import Streams
 
-        return Streams(self, options=self._stream_options)
+        return Streams(self, options=self._stream_options, api_key=self._api_key)
 
 
 def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None:

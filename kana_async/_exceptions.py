@@ -29,7 +29,10 @@ One tree, rooted at :class:`KanaError`, so ``except KanaError`` catches anything
     │   └── OutcomeUnknownError                signed bytes left; we lost sight of them (``hash``)
     └── StreamError                            websocket subscriptions
         ├── SlowConsumerError                  an event-topic subscriber fell behind; data lost
-        └── SubscriptionClosedError            the subscription or its client was closed
+        ├── SubscriptionClosedError            the subscription or its client was closed
+        ├── StreamHandshakeRefusedError        the server refused the websocket for good (401...)
+        ├── ConcurrentReadError                a second task read one subscription at once
+        └── StreamTaskError                    a background task of the stream crashed
 
 ``str(exc)`` is always a readable sentence. Status errors keep ``status_code``, ``message`` (the
 server's own text when it sent one) and ``body``; transaction errors keep the transaction ``hash``.
@@ -46,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientStateError",
+    "ConcurrentReadError",
     "ConnectError",
     "InvalidAddressError",
     "InvalidArgumentError",
@@ -61,6 +65,8 @@ __all__ = [
     "ServerError",
     "SlowConsumerError",
     "StreamError",
+    "StreamHandshakeRefusedError",
+    "StreamTaskError",
     "SubscriptionClosedError",
     "TransactionError",
     "TransactionRejectedError",
@@ -341,3 +347,40 @@ class SlowConsumerError(StreamError):
 
 class SubscriptionClosedError(StreamError):
     """The subscription, or the client that owns it, was closed."""
+
+
+class StreamHandshakeRefusedError(StreamError):
+    """The websocket server refused the connection in a way retrying will not change.
+
+    Raised from every subscription of the connection: the handshake was answered with an HTTP
+    status such as 401 (missing or wrong API key), 403 or 404 (wrong URL), or the URL itself is
+    malformed. Transient failures (refused TCP, timeouts, 5xx) are retried instead.
+
+    Args:
+        message: the readable sentence ``str(exc)`` shows.
+        status_code: the HTTP status of the refusal, ``None`` when no answer was involved (a
+            malformed URL).
+
+    Attributes:
+        status_code: as above.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class ConcurrentReadError(StreamError):
+    """A second task read a subscription while another task was already waiting on it.
+
+    One subscription has one reader; for several readers, open one subscription each (they
+    share the wire subscription).
+    """
+
+
+class StreamTaskError(StreamError):
+    """A background task of the websocket stream (reader, keepalive, watchdog) crashed.
+
+    Raised from the subscriptions the task served; the original error is its ``__cause__`` and
+    was logged at ERROR.
+    """

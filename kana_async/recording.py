@@ -18,8 +18,7 @@ under ``text`` instead of ``frame``. :func:`load_recording` reads the file back.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,11 +26,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
 
+import anyio
+
 from kana_async._codec import DecodeError, Raw, decoder_for, encode, peek_message
 from kana_async._config import Network
-from kana_async._exceptions import InvalidArgumentError
-from kana_async._topics import TOPICS, KeyKind, RoutingKey, Topic, topic_for_message
-from kana_async._ws import StreamOptions, WSConnection
+from kana_async._exceptions import InvalidArgumentError, StreamHandshakeRefusedError
+from kana_async._streams.connection import WSConnection
+from kana_async._streams.options import StreamOptions
+from kana_async._streams.topics import TOPICS, KeyKind, RoutingKey, Topic, topic_for_message
 
 __all__ = [
     "RECORDING_FORMAT",
@@ -224,6 +226,7 @@ async def record(
             (:class:`~kana_async.InvalidAddressError`), or a non-positive ``max_frames`` /
             ``duration``.
         ArgumentTypeError: a market id that is not an integer.
+        StreamHandshakeRefusedError: the server refused the websocket for good (e.g. 401).
         OSError: the file cannot be written.
     """
     if max_frames is not None and max_frames < 1:
@@ -231,7 +234,6 @@ async def record(
     if duration is not None and not duration > 0:
         raise InvalidArgumentError(f"duration must be > 0 seconds, got {duration}")
     wanted = _wire_subscriptions(subscriptions)
-    loop = asyncio.get_running_loop()
     header = {
         "format": RECORDING_FORMAT,
         "version": RECORDING_VERSION,
@@ -241,16 +243,21 @@ async def record(
         "markets": dict(network.markets),
         "subscriptions": [{"topic": topic.name, "key": key} for topic, key in wanted],
     }
-    done = asyncio.Event()
-    start = loop.time()
+    done = anyio.Event()
+    refused: list[StreamHandshakeRefusedError] = []
+    start = anyio.current_time()
     with _Writer(Path(path), header) as writer:
 
         def on_frame(raw: bytes) -> None:
             if done.is_set():
                 return
-            writer.write(loop.time() - start, raw)
+            writer.write(anyio.current_time() - start, raw)
             if max_frames is not None and writer.frames >= max_frames:
                 done.set()
+
+        def on_fatal(exc: StreamHandshakeRefusedError) -> None:
+            refused.append(exc)
+            done.set()
 
         conn = WSConnection(
             network.ws_url,
@@ -258,14 +265,21 @@ async def record(
             on_frame=on_frame,
             subscribe_frames=lambda: [topic.subscribe_frame(key) for topic, key in wanted],
             on_connected=lambda _reconnects, _downtime, _reason: writer.connected(),
+            on_fatal=on_fatal,
         )
-        conn.start()
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), duration)
-        finally:
-            done.set()
-            await conn.aclose()
+        async with anyio.create_task_group() as group:
+            group.start_soon(conn.run, name="kana-record")
+            conn.resume()
+            try:
+                with anyio.move_on_after(math.inf if duration is None else duration):
+                    await done.wait()
+            finally:
+                done.set()
+                with anyio.CancelScope(shield=True):
+                    await conn.aclose()
+                group.cancel_scope.cancel()
+        if refused:
+            raise refused[0]
         return writer.frames
 
 

@@ -49,6 +49,7 @@ import pytest
 import kana_async
 from kana_async import KanaClient, NotFoundError, _codec
 from kana_async._streams import StreamManager
+from kana_async._streams import frames as _stream_frames
 from tests.rest_support import WALLET, Recorder, open_client
 
 #: Written on other branches; their docstrings land when those branches are merged. Empty this
@@ -341,10 +342,12 @@ def _returns_none(func: Callable[..., Any]) -> bool:
     return annotation in (None, "None")
 
 
+#: Where the exception names of ``Raises:`` sections are looked up.
+_EXCEPTION_NAMESPACES = (kana_async, builtins, _codec, _stream_frames)
+
+
 def _is_exception_name(name: str) -> bool:
-    value = next(
-        (getattr(ns, name) for ns in (kana_async, builtins, _codec) if hasattr(ns, name)), None
-    )
+    value = next((getattr(ns, name) for ns in _EXCEPTION_NAMESPACES if hasattr(ns, name)), None)
     return inspect.isclass(value) and issubclass(value, BaseException)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import anyio
 import pytest
 
-from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
-from kana_async._fanout import Batch, OverflowPolicy, Subscription
+from kana_async._exceptions import ConcurrentReadError, SlowConsumerError, SubscriptionClosedError
+from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
+from tests.ws_support import both_backends
+
+anyio_backend = both_backends()
 
 
 def _sub(policy: OverflowPolicy, size: int, **kw: object) -> Subscription[object]:
@@ -116,20 +117,26 @@ async def test_undecodable_batch_is_skipped() -> None:
 async def test_cancelling_anext_loses_no_message() -> None:
     """Regression: an item leaves the buffer only when it is returned."""
     sub = _sub(OverflowPolicy.FAIL, 100)
-    got = []
+    got: list[object] = []
     with anyio.fail_after(10):
         for i in range(20):
-            waiter = asyncio.ensure_future(sub.__anext__())
-            await asyncio.sleep(0)  # let it block on the empty buffer
-            if i % 2:
-                _frames(sub, i)  # wakes the waiter, which is cancelled before it resumes
-                waiter.cancel()
-            else:
-                waiter.cancel()
-                _frames(sub, i)  # arrives right after the cancellation
-            with pytest.raises(asyncio.CancelledError):
-                await waiter
-            got.append(await sub.__anext__())
+            async with anyio.create_task_group() as tg:
+                scope = anyio.CancelScope()
+
+                async def wait_one(scope: anyio.CancelScope = scope) -> None:
+                    with scope:
+                        got.append(await sub.__anext__())
+
+                tg.start_soon(wait_one)
+                await anyio.wait_all_tasks_blocked()  # it blocks on the empty buffer
+                if i % 2:
+                    _frames(sub, i)  # wakes the waiter, which is cancelled before it resumes
+                    scope.cancel()
+                else:
+                    scope.cancel()
+                    _frames(sub, i)  # arrives right after the cancellation
+            if len(got) == i:  # the cancelled read returned nothing: the item is still there
+                got.append(await sub.__anext__())
     assert got == list(range(20))
     assert sub.dropped == 0
     await sub.aclose()
@@ -154,16 +161,45 @@ async def test_close_ends_iteration_after_draining_and_error_close_raises() -> N
 @pytest.mark.anyio
 async def test_waiting_reader_is_woken_by_push_and_by_close() -> None:
     sub = _sub(OverflowPolicy.FAIL, 4)
+    got: list[object] = []
+
+    async def read() -> None:
+        try:
+            got.append(await sub.__anext__())
+        except StopAsyncIteration:
+            got.append("stopped")
+
     with anyio.fail_after(10):
-        task = asyncio.ensure_future(sub.__anext__())
-        await asyncio.sleep(0)
-        _frames(sub, "x")
-        assert await task == "x"
-        task = asyncio.ensure_future(sub.__anext__())
-        await asyncio.sleep(0)
-        await sub.aclose()
-        with pytest.raises(StopAsyncIteration):
-            await task
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            await anyio.wait_all_tasks_blocked()
+            _frames(sub, "x")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            await anyio.wait_all_tasks_blocked()
+            await sub.aclose()
+    assert got == ["x", "stopped"]
+
+
+@pytest.mark.anyio
+async def test_a_second_concurrent_reader_gets_a_typed_error_at_once() -> None:
+    sub = _sub(OverflowPolicy.FAIL, 4)
+    got: list[object] = []
+
+    async def read() -> None:
+        got.append(await sub.__anext__())
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            await anyio.wait_all_tasks_blocked()  # the first reader waits
+            with pytest.raises(ConcurrentReadError, match="another task"):
+                await sub.__anext__()
+            _frames(sub, "x")  # the first reader still gets what arrives
+    assert got == ["x"]
+    _frames(sub, "y")
+    assert await sub.__anext__() == "y"  # one reader at a time is fine
+    await sub.aclose()
 
 
 @pytest.mark.anyio

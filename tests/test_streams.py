@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -15,10 +13,10 @@ import anyio
 import pytest
 
 from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
-from kana_async._fanout import OverflowPolicy, Subscription
 from kana_async._streams import StreamManager
-from kana_async._topics import TOPICS
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.subscription import OverflowPolicy, Subscription
+from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.orders import OrderHistoryEntry
 from kana_async.models.stream_events import Reconnected
@@ -30,11 +28,14 @@ from tests.ws_support import (
     SHORT_FULL,
     FakeKana,
     book,
+    both_backends,
     order,
     our_tasks,
     trade,
     until,
 )
+
+anyio_backend = both_backends()
 
 
 @pytest.mark.anyio
@@ -112,13 +113,13 @@ async def test_unroutable_and_single_key_empty_frames() -> None:
 @pytest.mark.anyio
 async def test_frames_nobody_reads_are_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     decoded: list[str] = []
-    real = StreamManager._decode
+    real = Topic.decode_frame
 
-    def counting(self: StreamManager, topic: Any, raw: Any, key: Any, data: bytes) -> Any:
-        decoded.append(topic.name)
-        return real(self, topic, raw, key, data)
+    def counting(self: Topic, frame: bytes, key: Any) -> Any:
+        decoded.append(self.name)
+        return real(self, frame, key)
 
-    monkeypatch.setattr(StreamManager, "_decode", counting)
+    monkeypatch.setattr(Topic, "decode_frame", counting)
     async with FakeKana() as srv:
         mgr = StreamManager(srv.url, options=FAST)
         with anyio.fail_after(10):
@@ -212,7 +213,7 @@ async def test_a_stall_is_detected_and_healed_within_the_timeout() -> None:
                 await srv.wait_for(lambda: srv.subscribed(1))
                 await srv.push("recent_trades", [trade(14, 1)])
                 assert (await trades.__anext__()).trade_id == "1"
-                srv.stall()
+                await srv.stall()
                 notice = await trades.__anext__()
                 assert isinstance(notice, Reconnected) and notice.reconnects == 1
                 await srv.wait_for(lambda: srv.subscribed(1))
@@ -295,12 +296,17 @@ async def test_cancelling_anext_over_a_real_socket_loses_no_message() -> None:
             async with mgr.subscribe("recent_trades", 14) as trades:
                 await srv.wait_for(lambda: srv.subscribed(1))
                 for i in range(30):
-                    waiter = asyncio.ensure_future(trades.__anext__())
-                    await asyncio.sleep(0)
-                    await srv.push("recent_trades", [trade(14, i)])
-                    waiter.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        got.append((await waiter).trade_id)
+                    async with anyio.create_task_group() as tg:
+                        scope = anyio.CancelScope()
+
+                        async def wait_one(scope: anyio.CancelScope = scope) -> None:
+                            with scope:
+                                got.append((await trades.__anext__()).trade_id)
+
+                        tg.start_soon(wait_one)
+                        await anyio.wait_all_tasks_blocked()
+                        await srv.push("recent_trades", [trade(14, i)])
+                        scope.cancel()
                 while len(got) < 30:
                     got.append((await trades.__anext__()).trade_id)
             await mgr.aclose()
@@ -369,22 +375,28 @@ async def test_cancelling_one_subscriber_never_disturbs_another() -> None:
                     out.append(item.trade_id)
 
         with anyio.fail_after(10):
-            keeper = asyncio.ensure_future(reader(mgr.subscribe("recent_trades", 14), got))
-            victim = asyncio.ensure_future(reader(mgr.subscribe("recent_trades", 14), victim_got))
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await until(lambda: mgr.statistics().subscribers == 2)
-            await srv.push("recent_trades", [trade(14, 1)])
-            await until(lambda: got == ["1"] and victim_got == ["1"])
-            victim.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await victim
-            assert mgr.statistics().subscribers == 1  # the victim's ``async with`` cleaned up
-            await srv.push("recent_trades", [trade(14, 2)])
-            await until(lambda: got == ["1", "2"])
-            assert not keeper.done()
-            keeper.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await keeper
+            async with anyio.create_task_group() as tg:
+                keeper, victim = anyio.CancelScope(), anyio.CancelScope()
+                ended: list[str] = []
+
+                async def run(scope: anyio.CancelScope, out: list[str], name: str) -> None:
+                    with scope:
+                        await reader(mgr.subscribe("recent_trades", 14), out)
+                    ended.append(name)
+
+                tg.start_soon(run, keeper, got, "keeper")
+                tg.start_soon(run, victim, victim_got, "victim")
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await until(lambda: mgr.statistics().subscribers == 2)
+                await srv.push("recent_trades", [trade(14, 1)])
+                await until(lambda: got == ["1"] and victim_got == ["1"])
+                victim.cancel()
+                await until(lambda: ended == ["victim"])
+                assert mgr.statistics().subscribers == 1  # the victim's ``async with`` cleaned up
+                await srv.push("recent_trades", [trade(14, 2)])
+                await until(lambda: got == ["1", "2"])
+                assert ended == ["victim"]
+                keeper.cancel()
             await mgr.aclose()
     assert victim_got == ["1"]
     assert mgr.statistics().subscribers == 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -13,12 +14,25 @@ import pytest
 
 from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
 from kana_async._streams import StreamManager
-from kana_async._topics import TOPICS
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.connection import WSConnection
+from kana_async._streams.frames import BadFrame
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.ws_support import ADDR, FAST, FakeKana, book, level, order, our_tasks, trade, until
+from tests.ws_support import (
+    ADDR,
+    FAST,
+    FakeKana,
+    book,
+    both_backends,
+    level,
+    order,
+    our_tasks,
+    trade,
+    until,
+)
 
 LINGER = StreamOptions(
     ping_interval=None,
@@ -29,6 +43,8 @@ LINGER = StreamOptions(
     close_timeout=0.5,
     idle_linger=0.05,
 )
+
+anyio_backend = both_backends()
 
 
 # -- codec helpers -----------------------------------------------------------------------------
@@ -85,8 +101,9 @@ def test_topic_decodes_whole_frames_like_their_data_member() -> None:
     single = json.dumps({"message": "recent_trades", "data": trade(14, 3)}).encode()
     (row,) = TOPICS["recent_trades"].decode_frame(single, 14)
     assert isinstance(row, Trade) and row.trade_id == "3"
-    with pytest.raises(DecodeError):
+    with pytest.raises(BadFrame) as bad:
         topic.decode_frame(b'{"message": "orderbook"}', 14)
+    assert bad.value.kind == "unexpected_shape"
 
 
 # -- frames over a real socket ---------------------------------------------------------------
@@ -155,12 +172,18 @@ async def test_a_nan_price_in_a_read_snapshot_is_counted_not_raised() -> None:
                 bad = [level(14, False, "5", "1"), {**level(14, False, "5", "1"), "price": "NaN"}]
                 await srv.push("orderbook", bad)
                 await until(lambda: mgr.statistics().delivered_frames == 1)
-                waiter = asyncio.ensure_future(books.__anext__())
-                await until(lambda: mgr.statistics().bad_frames != {})
-                assert not waiter.done()  # skipped, still waiting for a usable snapshot
-                await srv.push("orderbook", book(14, 6))
-                assert (await waiter).transaction_version == 6
-                assert mgr.statistics().bad_frames == {"unexpected_shape": 1}
+                got: list[Any] = []
+
+                async def read() -> None:
+                    got.append(await books.__anext__())
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(read)
+                    await until(lambda: mgr.statistics().bad_frames != {})
+                    assert not got  # skipped, still waiting for a usable snapshot
+                    await srv.push("orderbook", book(14, 6))
+                assert got[0].transaction_version == 6
+                assert mgr.statistics().bad_frames == {"bad_number": 1}  # refused at decode
             await mgr.aclose()
 
 
@@ -208,12 +231,12 @@ async def test_idle_connection_closes_after_the_linger_and_reopens_fresh() -> No
                 await srv.push("order_history", [order(1)])
                 assert (await orders.__anext__()).order_id == "1"
             await srv.wait_for(lambda: not srv.live)  # closed by the client after the linger
-            assert mgr.state is ConnectionState.IDLE
+            await until(lambda: mgr.state is ConnectionState.IDLE)
             assert await mgr.wait_for_state(ConnectionState.IDLE) is ConnectionState.IDLE
             with pytest.raises(Exception, match="no subscription"):
                 await mgr.wait_for_state(ConnectionState.CONNECTED)
-            await until(lambda: not our_tasks())
             stats = mgr.statistics()
+            assert stats.tasks >= 1  # the connection is paused, not torn down
             assert (stats.frames, stats.connects, stats.reconnects) == (1, 1, 0)
             assert stats.last_error
             async with mgr.subscribe("order_history", ADDR) as again:
@@ -242,7 +265,7 @@ async def test_a_subscription_within_the_linger_keeps_the_connection() -> None:
             async with mgr.subscribe("recent_trades", 14) as trades:
                 await srv.push("recent_trades", [trade(14, 1)])
                 assert (await trades.__anext__()).trade_id == "1"
-                await asyncio.sleep(0.4)  # past the linger: the timer was cancelled
+                await anyio.sleep(0.4)  # past the linger: the timer was cancelled
                 assert len(srv.conns) == 1 and srv.live
                 assert len(srv.live[0].subs) == 1  # not subscribed twice
             await mgr.aclose()
@@ -257,7 +280,7 @@ async def test_idle_linger_none_keeps_the_connection_and_close_during_idle_close
         with anyio.fail_after(10):
             async with mgr.subscribe("recent_trades", 14):
                 await srv.wait_for(lambda: srv.subscribed(1))
-            await asyncio.sleep(0.05)
+            await anyio.sleep(0.05)
             assert srv.live and mgr.state is ConnectionState.CONNECTED
             await mgr.aclose()
         mgr = StreamManager(srv.url, options=StreamOptions(ping_interval=None, idle_linger=0))
@@ -304,7 +327,7 @@ async def test_a_failed_start_leaves_no_subscriber_behind(monkeypatch: pytest.Mo
                 async def broken_send(self: Any, frame: bytes) -> bool:
                     raise RuntimeError("boom")
 
-                monkeypatch.setattr("kana_async._ws.WSConnection.send", broken_send)
+                monkeypatch.setattr("kana_async._streams.connection.WSConnection.send", broken_send)
                 failing = mgr.subscribe("orderbook", 15)
                 with pytest.raises(RuntimeError, match="boom"):
                     await failing.start()
@@ -313,4 +336,76 @@ async def test_a_failed_start_leaves_no_subscriber_behind(monkeypatch: pytest.Mo
                 assert (stats.subscribers, stats.wire_subscriptions) == (1, 1)
                 monkeypatch.undo()
             assert mgr.statistics().subscribers == 0
+            await mgr.aclose()
+
+
+# -- one decode per frame, lazy websockets ------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_frame_with_data_before_message_is_decoded_once_then_its_rows_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kana_async._streams.routing as routing
+
+    calls: list[str] = []
+    real_envelope, real_decode = routing._envelope, Topic.decode
+
+    def envelope(data: bytes) -> Any:
+        calls.append("envelope")
+        return real_envelope(data)
+
+    def rows(self: Topic, data: Any, key: Any) -> Any:
+        calls.append(f"rows {len(bytes(data))}")
+        return real_decode(self, data, key)
+
+    def whole(self: Topic, frame: bytes, key: Any) -> Any:
+        raise AssertionError("the whole frame must not be decoded again")
+
+    monkeypatch.setattr(routing, "_envelope", envelope)
+    monkeypatch.setattr(Topic, "decode", rows)
+    monkeypatch.setattr(Topic, "decode_frame", whole)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("positions", ADDR) as positions:
+                await srv.wait_for(lambda: srv.subscribed(1))
+                data = [{"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}]
+                await srv.send_raw(json.dumps({"data": data, "message": "positions"}))
+                row = await positions.__anext__()
+                assert row.size == Decimal("2")
+            await mgr.aclose()
+    assert calls == ["envelope", f"rows {len(json.dumps(data))}"]
+
+
+def test_importing_the_sdk_does_not_import_websockets() -> None:
+    code = (
+        "import sys, kana_async\n"
+        "kana_async.KanaClient\n"
+        "assert not any(m.split('.')[0] == 'websockets' for m in sys.modules), 'eager'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.anyio
+async def test_a_subscribe_frame_that_did_not_go_out_is_sent_by_the_next_subscriber(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("orderbook", 14):
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def lost_send(self: Any, frame: bytes) -> bool:
+                    return False  # e.g. the socket closed underneath
+
+                monkeypatch.setattr(WSConnection, "send", lost_send)
+                async with mgr.subscribe("orderbook", 15):
+                    pass
+                monkeypatch.undo()
+                async with mgr.subscribe("orderbook", 15) as b15:
+                    await srv.wait_for(lambda: srv.subscribed(2))  # sent this time
+                    await srv.push("orderbook", book(15, 3))
+                    assert (await b15.__anext__()).transaction_version == 3
             await mgr.aclose()

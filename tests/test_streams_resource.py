@@ -9,13 +9,15 @@ import anyio
 import pytest
 
 from kana_async._config import Network
-from kana_async._exceptions import ClientStateError, InvalidArgumentError
-from kana_async._fanout import OverflowPolicy
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
+from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.subscription import OverflowPolicy
 from kana_async.resources.streams import Streams
-from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, order
+from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, both_backends, order
 
 FAST = StreamOptions(ping_interval=None, stale_timeout=None, backoff_initial=0.01)
+
+anyio_backend = both_backends()
 
 
 class _Portfolio:
@@ -140,3 +142,62 @@ async def test_server_error_frames_are_counted_and_logged(caplog: pytest.LogCapt
             await client.aclose()
     assert stats.bad_frames == {"server_error": 1}
     assert any("unknown market_id" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.anyio
+async def test_the_api_key_goes_on_the_handshake_and_tasks_run_in_the_given_group() -> None:
+    async with FakeKana() as srv:
+        client = FakeClient(srv.url)
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                streams = Streams(client, options=FAST, api_key="k-123", task_group=tg)  # type: ignore[arg-type]
+                async with streams.order_history(ADDR) as orders:
+                    await srv.wait_for(lambda: srv.subscribed(1))
+                    await srv.push("order_history", [order(1)])
+                    assert (await orders.__anext__()).order_id == "1"
+                await client.aclose()  # before the task group exits
+        assert srv.headers[0]["x-api-key"] == "k-123"
+        bare = Streams(FakeClient(srv.url), options=FAST)  # type: ignore[arg-type]
+        with anyio.fail_after(10):
+            async with bare.recent_trades(14):
+                await srv.wait_for(lambda: len(srv.headers) == 2 and srv.subscribed(1))
+            await bare.manager.aclose()
+        assert "x-api-key" not in srv.headers[1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"buffer_size": 1.5}, ArgumentTypeError),
+        ({"buffer_size": True}, ArgumentTypeError),
+        ({"buffer_size": -1}, InvalidArgumentError),
+        ({"buffer_size": 10**9}, InvalidArgumentError),
+        ({"policy": "fail"}, ArgumentTypeError),
+    ],
+)
+def test_bad_subscription_arguments_are_typed_errors_before_any_io(
+    kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    streams = Streams(FakeClient("ws://127.0.0.1:1/ws/"))  # type: ignore[arg-type]
+    with pytest.raises(error):
+        streams.recent_trades(14, **kwargs)
+    assert streams.manager.statistics().tasks == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"ping_interval": "5"}, ArgumentTypeError),
+        ({"open_timeout": float("nan")}, InvalidArgumentError),
+        ({"stale_timeout": float("inf")}, InvalidArgumentError),
+        ({"backoff_max": True}, ArgumentTypeError),
+        ({"max_size": 1.5}, ArgumentTypeError),
+        ({"compression": "gzip"}, InvalidArgumentError),
+        ({"jitter": float("nan")}, InvalidArgumentError),
+    ],
+)
+def test_bad_stream_options_are_typed_errors(
+    kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        StreamOptions(**kwargs)

@@ -1,8 +1,13 @@
-"""Streams against the simulator's websocket hub (integration, real sockets)."""
+"""Streams against the simulator's websocket hub (integration, real sockets).
+
+The stream-manager tests run on asyncio and trio: the simulator (an asyncio application) then
+runs in its own thread with its own loop. The client tests share the simulator's loop (asyncio).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
@@ -11,8 +16,9 @@ import anyio
 import pytest
 
 from kana_async._client import KanaClient
+from kana_async._exceptions import StreamHandshakeRefusedError
 from kana_async._streams import StreamManager
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async.models.account import Transfer
 from kana_async.models.market_data import BestPrice, FundingRate
 from kana_async.models.orderbook import OrderBook
@@ -36,89 +42,137 @@ async def sim() -> AsyncIterator[Simulator]:
         yield s
 
 
+class ThreadedSim:
+    """A simulator serving from its own thread and asyncio loop, usable from any backend."""
+
+    def __init__(self, api_key: str | None = None) -> None:
+        self.api_key = api_key
+        self.sim: Simulator | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with Simulator(seed=3, tick_interval=0.05, api_key=self.api_key) as sim:
+            self.sim = sim
+            self._ready.set()
+            await self._stop.wait()
+
+    async def __aenter__(self) -> Simulator:
+        self._thread.start()
+        await anyio.to_thread.run_sync(self._ready.wait)
+        assert self.sim is not None
+        return self.sim
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        await anyio.to_thread.run_sync(self._thread.join)
+
+    async def drop(self, abrupt: bool) -> int:
+        """``Simulator.drop_ws_connections`` on the simulator's own loop."""
+        assert self._loop is not None and self.sim is not None
+        future = asyncio.run_coroutine_threadsafe(
+            self.sim.drop_ws_connections(abrupt=abrupt), self._loop
+        )
+        return await anyio.to_thread.run_sync(future.result)
+
+
 async def _until(predicate: Callable[[], bool]) -> None:
     while not predicate():  # noqa: ASYNC110 - polls state owned by another task
-        await asyncio.sleep(0.01)
+        await anyio.sleep(0.01)
 
 
 def _market(sim: Simulator) -> int:
     return min(sim.markets)
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @pytest.mark.anyio
-async def test_market_topics_decode_from_the_simulator(sim: Simulator) -> None:
-    market = _market(sim)
-    mgr = StreamManager(sim.network.ws_url, options=FAST)
-    with anyio.fail_after(15):
-        async with (
-            mgr.subscribe("orderbook", market) as books,
-            mgr.subscribe("best_price", market) as best,
-            mgr.subscribe("live_funding_rate") as funding,
-        ):
-            book: OrderBook = await books.__anext__()
-            while not (book.bids and book.asks):
-                book = await books.__anext__()
-            assert book.market_id == market
-            assert book.best_bid is not None and book.best_ask is not None
-            assert book.best_bid.price < book.best_ask.price
-            assert isinstance(book.mid, Decimal)
-            price = await best.__anext__()
-            assert isinstance(price, BestPrice) and price.market_id == market
-            rate = await funding.__anext__()
-            assert isinstance(rate, FundingRate)
-        assert mgr.statistics().bad_frames == {}
-        await mgr.aclose()
+async def test_market_topics_decode_from_the_simulator() -> None:
+    async with ThreadedSim() as sim:
+        market = _market(sim)
+        mgr = StreamManager(sim.network.ws_url, options=FAST)
+        with anyio.fail_after(15):
+            async with (
+                mgr.subscribe("orderbook", market) as books,
+                mgr.subscribe("best_price", market) as best,
+                mgr.subscribe("live_funding_rate") as funding,
+            ):
+                book: OrderBook = await books.__anext__()
+                while not (book.bids and book.asks):
+                    book = await books.__anext__()
+                assert book.market_id == market
+                assert book.best_bid is not None and book.best_ask is not None
+                assert book.best_bid.price < book.best_ask.price
+                assert isinstance(book.mid, Decimal)
+                price = await best.__anext__()
+                assert isinstance(price, BestPrice) and price.market_id == market
+                rate = await funding.__anext__()
+                assert isinstance(rate, FundingRate)
+            assert mgr.statistics().bad_frames == {}
+            await mgr.aclose()
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @pytest.mark.anyio
 @pytest.mark.parametrize("abrupt", [False, True])
-async def test_simulator_drops_are_healed(sim: Simulator, abrupt: bool) -> None:
-    market = _market(sim)
-    mgr = StreamManager(sim.network.ws_url, options=FAST)
-    with anyio.fail_after(15):
-        async with (
-            mgr.subscribe("orderbook", market) as books,
-            mgr.subscribe("recent_trades", market) as trades,
-        ):
-            await books.__anext__()
-            assert await sim.drop_ws_connections(abrupt=abrupt) == 1
-            item: Any = await trades.__anext__()
-            while not isinstance(item, Reconnected):
-                item = await trades.__anext__()
-            assert item.reconnects == 1
-            await books.__anext__()  # the new connection's snapshot
-            assert mgr.state is ConnectionState.CONNECTED
-        await mgr.aclose()
+async def test_simulator_drops_are_healed(abrupt: bool) -> None:
+    threaded = ThreadedSim()
+    async with threaded as sim:
+        market = _market(sim)
+        mgr = StreamManager(sim.network.ws_url, options=FAST)
+        with anyio.fail_after(15):
+            async with (
+                mgr.subscribe("orderbook", market) as books,
+                mgr.subscribe("recent_trades", market) as trades,
+            ):
+                await books.__anext__()
+                assert await threaded.drop(abrupt) == 1
+                item: Any = await trades.__anext__()
+                while not isinstance(item, Reconnected):
+                    item = await trades.__anext__()
+                assert item.reconnects == 1
+                await books.__anext__()  # the new connection's snapshot
+                assert mgr.state is ConnectionState.CONNECTED
+            await mgr.aclose()
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @pytest.mark.anyio
-async def test_simulator_stall_is_detected_and_healed(sim: Simulator) -> None:
-    market = _market(sim)
-    mgr = StreamManager(sim.network.ws_url, options=FAST)
-    with anyio.fail_after(15):
-        async with mgr.subscribe("orderbook", market) as books:
-            await books.__anext__()
-            sim.faults.ws_stall = True
-            await _until(lambda: mgr.statistics().reconnects >= 1)
-            sim.faults.ws_stall = False
-            await books.__anext__()
-            await _until(lambda: mgr.state is ConnectionState.CONNECTED)
-        await mgr.aclose()
+async def test_simulator_stall_is_detected_and_healed() -> None:
+    async with ThreadedSim() as sim:
+        market = _market(sim)
+        mgr = StreamManager(sim.network.ws_url, options=FAST)
+        with anyio.fail_after(15):
+            async with mgr.subscribe("orderbook", market) as books:
+                await books.__anext__()
+                sim.faults.ws_stall = True
+                await _until(lambda: mgr.statistics().reconnects >= 1)
+                sim.faults.ws_stall = False
+                await books.__anext__()
+                await _until(lambda: mgr.state is ConnectionState.CONNECTED)
+            await mgr.aclose()
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @pytest.mark.anyio
-async def test_simulator_malformed_frames_are_skipped(sim: Simulator) -> None:
-    market = _market(sim)
-    mgr = StreamManager(sim.network.ws_url, options=FAST)
-    with anyio.fail_after(15):
-        async with mgr.subscribe("orderbook", market) as books:
-            await books.__anext__()
-            sim.faults.ws_malformed = 3
-            await _until(lambda: sum(mgr.statistics().bad_frames.values()) >= 3)
-            book = await books.__anext__()
-            assert isinstance(book, OrderBook)
-            assert mgr.statistics().reconnects == 0
-        await mgr.aclose()
+async def test_simulator_malformed_frames_are_skipped() -> None:
+    async with ThreadedSim() as sim:
+        market = _market(sim)
+        mgr = StreamManager(sim.network.ws_url, options=FAST)
+        with anyio.fail_after(15):
+            async with mgr.subscribe("orderbook", market) as books:
+                await books.__anext__()
+                sim.faults.ws_malformed = 3
+                await _until(lambda: sum(mgr.statistics().bad_frames.values()) >= 3)
+                book = await books.__anext__()
+                assert isinstance(book, OrderBook)
+                assert mgr.statistics().reconnects == 0
+            await mgr.aclose()
 
 
 @pytest.mark.anyio
@@ -168,3 +222,24 @@ async def test_account_streams_follow_a_trade(sim: Simulator) -> None:
                 fill: Any = await fills.__anext__()
                 assert fill.market_id == spec.market_id and fill.price > 0
             assert kana.streams.statistics().bad_frames == {}
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.anyio
+async def test_a_simulator_with_an_api_key_refuses_a_stream_without_it_and_serves_it_with_it() -> (
+    None
+):
+    async with ThreadedSim(api_key="sim-key") as sim:
+        market = _market(sim)
+        without = StreamManager(sim.network.ws_url, options=FAST)
+        with_key = StreamManager(sim.network.ws_url, options=FAST, headers={"x-api-key": "sim-key"})
+        with anyio.fail_after(15):
+            with pytest.raises(StreamHandshakeRefusedError) as info:
+                async for _ in without.subscribe("orderbook", market):
+                    pass
+            assert info.value.status_code == 401
+            assert without.statistics().failed_attempts == 1
+            async with with_key.subscribe("orderbook", market) as books:
+                assert isinstance(await books.__anext__(), OrderBook)
+            await without.aclose()
+            await with_key.aclose()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
+from typing import Any
 
 import anyio
 import pytest
+from anyio.abc import TaskGroup
 
-from kana_async._ws import ConnectionState, StreamOptions, WSConnection
-from tests.ws_support import FakeKana
+from kana_async._exceptions import StreamHandshakeRefusedError
+from kana_async._streams.connection import WSConnection
+from kana_async._streams.options import ConnectionState, StreamOptions
+from tests.ws_support import FakeKana, both_backends, until
+
+anyio_backend = both_backends()
 
 FAST = StreamOptions(
     ping_interval=None,
@@ -33,7 +38,7 @@ class Recorder:
         self.connected: list[tuple[int, float, str]] = []
         self.sub_frames = frames if frames is not None else [SUB]
         self.expect = expect
-        self.changed = asyncio.Event()
+        self.changed = anyio.Event()
 
     def on_frame(self, data: bytes) -> None:
         self.frames.append(data)
@@ -56,12 +61,14 @@ class Recorder:
     async def wait(self, predicate: object) -> None:
         assert callable(predicate)
         while not predicate():
-            self.changed.clear()
+            self.changed = anyio.Event()
             await self.changed.wait()
 
 
-def _our_tasks() -> list[asyncio.Task[object]]:
-    return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
+def start(tg: TaskGroup, conn: WSConnection) -> None:
+    """Run the connection's loop in ``tg`` and ask it to connect."""
+    tg.start_soon(conn.run)
+    conn.resume()
 
 
 @pytest.mark.anyio
@@ -71,24 +78,26 @@ async def test_connects_subscribes_reads_and_closes() -> None:
         conn = rec.connection(srv.url)
         assert conn.state is ConnectionState.IDLE
         with anyio.fail_after(10):
-            conn.start()
-            conn.start()  # idempotent
-            await srv.wait_for(lambda: srv.subscribed(1))
-            assert srv.live[0].subs == [{"topic": "orderbook", "market_id": "14"}]
-            assert await conn.wait_for_state(ConnectionState.CONNECTED) is ConnectionState.CONNECTED
-            await srv.push("orderbook", [])
-            await rec.wait(lambda: len(rec.frames) == 1)
-            assert json.loads(rec.frames[0]) == {"message": "orderbook", "data": []}
-            assert isinstance(rec.frames[0], bytes)
-            assert rec.connected == [(0, 0.0, "")]
-            assert await conn.send(b'{"topic":"positions","address":"0x1"}')
-            await srv.wait_for(lambda: srv.subscribed(2))
-            await conn.aclose()
-            await conn.aclose()  # idempotent
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                assert srv.live[0].subs == [{"topic": "orderbook", "market_id": "14"}]
+                assert (
+                    await conn.wait_for_state(ConnectionState.CONNECTED)
+                    is ConnectionState.CONNECTED
+                )
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                assert json.loads(rec.frames[0]) == {"message": "orderbook", "data": []}
+                assert isinstance(rec.frames[0], bytes)
+                assert rec.connected == [(0, 0.0, "")]
+                assert await conn.send(b'{"topic":"positions","address":"0x1"}')
+                await srv.wait_for(lambda: srv.subscribed(2))
+                await conn.aclose()
+                await conn.aclose()  # idempotent
         assert conn.state is ConnectionState.CLOSED
         assert not await conn.send(SUB)
         assert conn.frames == 1 and conn.connects == 1 and conn.reconnects == 0
-        assert not _our_tasks()
 
 
 @pytest.mark.anyio
@@ -98,23 +107,23 @@ async def test_reconnects_and_resubscribes_after_a_drop(abrupt: bool) -> None:
     async with FakeKana() as srv:
         conn = rec.connection(srv.url)
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await srv.push("orderbook", [])
-            await rec.wait(lambda: len(rec.frames) == 1)
-            await srv.drop(abrupt=abrupt)
-            await rec.wait(lambda: len(rec.connected) == 2)
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await srv.push("orderbook", [])
-            await rec.wait(lambda: len(rec.frames) == 2)
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                await srv.drop(abrupt=abrupt)
+                await rec.wait(lambda: len(rec.connected) == 2)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 2)
+                await conn.aclose()
         assert len(srv.conns) == 2
         assert srv.conns[1].subs == [{"topic": "orderbook", "market_id": "14"}]
         assert conn.reconnects == 1
         reconnects, downtime, reason = rec.connected[1]
         assert reconnects == 1 and downtime >= 0
         assert reason  # why the previous connection ended
-        assert not _our_tasks()
 
 
 @pytest.mark.anyio
@@ -125,15 +134,15 @@ async def test_connect_failures_back_off_and_retry_until_closed() -> None:
     rec = Recorder()
     conn = rec.connection(f"ws://127.0.0.1:{port}/ws/")
     with anyio.fail_after(10):
-        conn.start()
-        while conn.failed_attempts < 3:
-            await conn.wait_for_state(ConnectionState.BACKOFF)
-            await conn.wait_for_state(ConnectionState.CONNECTING)
-        await conn.aclose()
+        async with anyio.create_task_group() as tg:
+            start(tg, conn)
+            while conn.failed_attempts < 3:
+                await conn.wait_for_state(ConnectionState.BACKOFF)
+                await conn.wait_for_state(ConnectionState.CONNECTING)
+            await conn.aclose()
     assert conn.connects == 0
     assert "Error" in conn.last_error
     assert conn.state is ConnectionState.CLOSED
-    assert not _our_tasks()
 
 
 def test_backoff_grows_exponentially_to_the_cap_with_jitter() -> None:
@@ -175,17 +184,17 @@ async def test_stall_is_detected_by_keepalive_and_healed() -> None:
     async with FakeKana() as srv:
         conn = rec.connection(srv.url, opts)
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            srv.stall()
-            await rec.wait(lambda: len(rec.connected) == 2)
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await srv.push("orderbook", [])
-            await rec.wait(lambda: len(rec.frames) == 1)
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.stall()
+                await rec.wait(lambda: len(rec.connected) == 2)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                await conn.aclose()
         assert conn.reconnects == 1
         assert "keepalive" in rec.connected[1][2] or "1011" in rec.connected[1][2]
-        assert not _our_tasks()
 
 
 @pytest.mark.anyio
@@ -203,12 +212,12 @@ async def test_watchdog_replaces_a_silent_connection_that_should_be_busy() -> No
     async with FakeKana() as srv:
         conn = rec.connection(srv.url, opts)
         with anyio.fail_after(10):
-            conn.start()
-            await rec.wait(lambda: len(rec.connected) == 3)
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await rec.wait(lambda: len(rec.connected) == 3)
+                await conn.aclose()
         assert conn.reconnects == 2
         assert "stale" in rec.connected[1][2]
-        assert not _our_tasks()
 
 
 @pytest.mark.anyio
@@ -218,19 +227,20 @@ async def test_watchdog_leaves_quiet_topics_alone() -> None:
     async with FakeKana() as srv:
         conn = rec.connection(srv.url, opts)
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await anyio.sleep(0.5)  # ten stale periods of silence
-            await srv.push("orderbook", [])
-            await rec.wait(lambda: len(rec.frames) == 1)
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await anyio.sleep(0.5)  # ten stale periods of silence
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                await conn.aclose()
         assert conn.reconnects == 0 and len(srv.conns) == 1
 
 
 @pytest.mark.anyio
 async def test_an_error_in_the_frame_handler_does_not_drop_the_connection() -> None:
     seen: list[bytes] = []
-    two = asyncio.Event()
+    two = anyio.Event()
 
     def on_frame(data: bytes) -> None:
         seen.append(data)
@@ -248,12 +258,13 @@ async def test_an_error_in_the_frame_handler_does_not_drop_the_connection() -> N
             on_connected=lambda *a: None,
         )
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await srv.push("orderbook", [])
-            await srv.push("orderbook", [])
-            await two.wait()
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await srv.push("orderbook", [])
+                await two.wait()
+                await conn.aclose()
         assert conn.reconnects == 0 and len(srv.conns) == 1
 
 
@@ -264,12 +275,13 @@ async def test_abort_forces_a_reconnect() -> None:
         conn = rec.connection(srv.url)
         conn.abort()  # not connected yet: nothing happens
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await rec.wait(lambda: len(rec.connected) == 1)
-            conn.abort("test")
-            await rec.wait(lambda: len(rec.connected) == 2)
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await rec.wait(lambda: len(rec.connected) == 1)
+                conn.abort("test")
+                await rec.wait(lambda: len(rec.connected) == 2)
+                await conn.aclose()
         assert rec.connected[1][0] == 1
         assert rec.connected[1][2] == "test" or rec.connected[1][2]
 
@@ -278,37 +290,92 @@ async def test_abort_forces_a_reconnect() -> None:
 async def test_unexpected_connect_errors_are_logged_and_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import kana_async._ws as ws_module
+    import kana_async._streams.connection as connection
 
-    real = ws_module.connect
+    real = connection.open_socket
     calls = 0
 
-    def flaky(*args: object, **kw: object) -> object:
+    def flaky(*args: Any, **kw: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("surprise")
-        return real(*args, **kw)  # type: ignore[arg-type]
+        return real(*args, **kw)
 
-    monkeypatch.setattr(ws_module, "connect", flaky)
+    monkeypatch.setattr(connection, "open_socket", flaky)
     rec = Recorder()
     async with FakeKana() as srv:
         conn = rec.connection(srv.url)
         with anyio.fail_after(10):
-            conn.start()
-            await srv.wait_for(lambda: srv.subscribed(1))
-            await conn.aclose()
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await conn.aclose()
     assert calls == 2 and conn.failed_attempts == 1 and conn.connects == 1
     assert any("unexpected connect error" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.anyio
-async def test_a_bad_url_keeps_retrying_without_crashing() -> None:
-    rec = Recorder()
-    conn = rec.connection("http://127.0.0.1:1/not-a-websocket-url")
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1/not-a-websocket-url", "ws://[::1/broken"])
+async def test_a_malformed_url_is_refused_for_good_at_the_first_attempt(url: str) -> None:
+    refused: list[StreamHandshakeRefusedError] = []
+    conn = WSConnection(
+        url,
+        FAST,
+        on_frame=lambda data: None,
+        subscribe_frames=lambda: [SUB],
+        on_connected=lambda *a: None,
+        on_fatal=refused.append,
+    )
     with anyio.fail_after(10):
-        conn.start()
-        while conn.failed_attempts < 2:  # noqa: ASYNC110 - state owned by the connection task
-            await anyio.sleep(0.01)
-        await conn.aclose()
-    assert "InvalidURI" in conn.last_error
+        async with anyio.create_task_group() as tg:
+            start(tg, conn)
+            await until(lambda: bool(refused))
+            assert conn.state is ConnectionState.IDLE  # parked, not retrying
+            await conn.aclose()
+    assert conn.failed_attempts == 1 and conn.connects == 0
+    assert refused[0].status_code is None and "URL" in str(refused[0])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [401, 403, 404])
+async def test_a_handshake_refused_with_a_final_status_is_not_retried(status: int) -> None:
+    refused: list[StreamHandshakeRefusedError] = []
+    async with FakeKana(status=status) as srv:
+        conn = WSConnection(
+            srv.url,
+            FAST,
+            on_frame=lambda data: None,
+            subscribe_frames=lambda: [SUB],
+            on_connected=lambda *a: None,
+            on_fatal=refused.append,
+        )
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await until(lambda: bool(refused))
+                await conn.wait_for_state(ConnectionState.IDLE)
+                await conn.aclose()
+    assert srv.handshakes == 1 and conn.failed_attempts == 1
+    assert refused[0].status_code == status
+
+
+@pytest.mark.anyio
+async def test_a_handshake_answered_503_keeps_retrying() -> None:
+    refused: list[StreamHandshakeRefusedError] = []
+    async with FakeKana(status=503) as srv:
+        conn = WSConnection(
+            srv.url,
+            FAST,
+            on_frame=lambda data: None,
+            subscribe_frames=lambda: [SUB],
+            on_connected=lambda *a: None,
+            on_fatal=refused.append,
+        )
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await until(lambda: conn.failed_attempts >= 3)
+                await conn.aclose()
+    assert not refused and srv.handshakes >= 3
+    assert "503" in conn.last_error

@@ -1,7 +1,10 @@
 """A minimal Kana-like websocket server on 127.0.0.1 for the stream tests (no tests here).
 
-It records each connection's subscribe messages and lets a test push frames, drop connections
-cleanly or abruptly, and stall them (``pause_reading``: TCP open, pings unanswered).
+The server runs in its own thread with its own asyncio loop, so the tests that talk to it run on
+any backend (asyncio, trio, uvloop). It records each connection's subscribe messages and lets a
+test push frames, drop connections cleanly, reset them (TCP RST), stall them
+(``pause_reading``: TCP open, pings unanswered), refuse the handshake with an HTTP status, and
+replay a snapshot of rows on every subscribe (as Kana does).
 """
 
 from __future__ import annotations
@@ -9,23 +12,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+import socket
+import struct
+import threading
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
+import anyio
+import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
-from kana_async._ws import StreamOptions
+from kana_async._streams.options import StreamOptions
 
 ADDR = "0x51f531abefc697845eabae4ba20c7cc26b1f849561bb016c4d90707c4ede1912"
-# a profile address whose leading zero the wire dropped (63 hex digits, spec §1.6)
+# a profile address whose leading zero the wire dropped (63 hex digits)
 SHORT = "0x3C78886A" + "0" * 49 + "6efc1e"
 SHORT_FULL = "0x0" + SHORT[2:].lower()
 
+#: Run a module's async tests on both backends: ``anyio_backend = BOTH`` at module level is not
+#: enough for the anyio plugin, so modules define ``anyio_backend`` with ``params=BOTH``.
+BOTH = ["asyncio", "trio"]
+
+#: Builds the frames to send back for one subscribe message (a replayed snapshot).
+Replay = Callable[[dict[str, Any]], list[str]]
+
 
 class Conn:
-    """One accepted client connection."""
+    """One accepted client connection.
+
+    Attributes:
+        ws: the server side of the connection.
+        subs: the subscribe messages received, decoded.
+        open: whether it is still open.
+        paused: whether :meth:`FakeKana.stall` stopped reading it.
+    """
 
     def __init__(self, ws: ServerConnection) -> None:
         self.ws = ws
@@ -35,20 +59,38 @@ class Conn:
 
 
 class FakeKana:
-    """``async with FakeKana() as srv: srv.url ...``"""
+    """``async with FakeKana() as srv: srv.url ...`` (the server runs in a thread).
 
-    def __init__(self) -> None:
+    Args:
+        status: answer every handshake with this HTTP status instead of accepting it.
+        replay: frames to send back after each subscribe message.
+
+    Attributes:
+        conns: every accepted connection, in order.
+        url: the server's ``ws://`` URL.
+        handshakes: handshake requests received (accepted or refused).
+        headers: each handshake request's headers, lower-cased names.
+    """
+
+    def __init__(self, *, status: int | None = None, replay: Replay | None = None) -> None:
         self.conns: list[Conn] = []
-        self._server: Server | None = None
-        self._changed = asyncio.Event()
         self.url = ""
+        self.handshakes = 0
+        self.headers: list[dict[str, str]] = []
+        self._status = status
+        self._replay = replay
+        self._server: Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+
+    # -- lifecycle (runs the server thread) --------------------------------------------------
 
     async def __aenter__(self) -> FakeKana:
-        self._server = await serve(
-            self._handler, "127.0.0.1", 0, compression=None, ping_interval=None
-        )
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/ws/"
+        self._thread = threading.Thread(target=self._serve_thread, name="fake-kana", daemon=True)
+        self._thread.start()
+        await anyio.to_thread.run_sync(self._ready.wait)
         return self
 
     async def __aexit__(
@@ -57,36 +99,70 @@ class FakeKana:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        assert self._loop is not None and self._stop is not None and self._thread is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        await anyio.to_thread.run_sync(self._thread.join)
+
+    def _serve_thread(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._server = await serve(
+            self._handler,
+            "127.0.0.1",
+            0,
+            compression=None,
+            ping_interval=None,
+            process_request=self._process_request,
+        )
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}/ws/"
+        self._ready.set()
+        await self._stop.wait()
         for conn in self.conns:
             if conn.open:
                 conn.ws.transport.abort()
-        assert self._server is not None
         self._server.close()
         await self._server.wait_closed()
+
+    def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        self.handshakes += 1
+        self.headers.append({k.lower(): v for k, v in request.headers.raw_items()})
+        if self._status is None:
+            return None
+        body = b'{"error": "refused"}'
+        headers = Headers([("Content-Type", "application/json"), ("Content-Length", "20")])
+        return Response(self._status, "Refused", headers, body)
 
     async def _handler(self, ws: ServerConnection) -> None:
         conn = Conn(ws)
         self.conns.append(conn)
-        self._poke()
         try:
             async for message in ws:
-                conn.subs.append(json.loads(message))
-                self._poke()
+                sub = json.loads(message)
+                conn.subs.append(sub)
+                if self._replay is not None:
+                    for frame in self._replay(sub):
+                        await ws.send(frame)
         except ConnectionClosed:
             pass
         finally:
             conn.open = False
-            self._poke()
 
-    def _poke(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+    async def _call(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        """Run ``make()`` on the server's loop and wait for it from the test's backend."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(make(), self._loop)
+        return await anyio.to_thread.run_sync(future.result)
+
+    # -- what tests use ----------------------------------------------------------------------
 
     async def wait_for(self, predicate: Callable[[], bool]) -> None:
-        """Wait until ``predicate()`` holds (checked on every server-side change)."""
-        while not predicate():
-            event = self._changed
-            await event.wait()
+        """Wait until ``predicate()`` holds (bounded by the caller's ``fail_after``)."""
+        while not predicate():  # noqa: ASYNC110 - state owned by the server thread
+            await anyio.sleep(0.002)
 
     @property
     def live(self) -> list[Conn]:
@@ -106,24 +182,57 @@ class FakeKana:
         """Send a text frame as is to every live connection."""
         if isinstance(text, bytes):
             text = text.decode()
-        for conn in self.live:
-            if not conn.paused:
-                with contextlib.suppress(ConnectionClosed):
-                    await conn.ws.send(text)
+        message = text
+
+        async def send() -> None:
+            for conn in self.live:
+                if not conn.paused:
+                    with contextlib.suppress(ConnectionClosed):
+                        await conn.ws.send(message)
+
+        await self._call(send)
+
+    async def send_many(self, texts: list[str]) -> None:
+        """Send many text frames, in order, to every live connection (one cross-thread call)."""
+
+        async def send() -> None:
+            for conn in self.live:
+                if not conn.paused:
+                    with contextlib.suppress(ConnectionClosed):
+                        for text in texts:
+                            await conn.ws.send(text)
+
+        await self._call(send)
 
     async def drop(self, *, abrupt: bool) -> None:
-        """Close every live connection: a clean close handshake, or a TCP abort."""
-        for conn in self.live:
-            if abrupt:
-                conn.ws.transport.abort()
-            else:
-                await conn.ws.close()
+        """Close every live connection: a clean close handshake, or a TCP reset."""
 
-    def stall(self) -> None:
+        async def drop() -> None:
+            for conn in self.live:
+                if conn.paused:  # a stalled one the client gave up on: just forget it
+                    conn.ws.transport.abort()
+                elif abrupt:
+                    sock = conn.ws.transport.get_extra_info("socket")
+                    if sock is not None:  # linger 0: the kernel answers with RST
+                        with contextlib.suppress(OSError):
+                            sock.setsockopt(
+                                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                            )
+                    conn.ws.transport.abort()
+                else:
+                    await conn.ws.close()
+
+        await self._call(drop)
+
+    async def stall(self) -> None:
         """Stop reading (and so answering pings) on every live connection; TCP stays open."""
-        for conn in self.live:
-            conn.paused = True
-            conn.ws.transport.pause_reading()
+
+        async def stall() -> None:
+            for conn in self.live:
+                conn.paused = True
+                conn.ws.transport.pause_reading()
+
+        await self._call(stall)
 
 
 def level(market_id: int, is_ask: bool, price: str, size: str, version: int = 1) -> dict[str, Any]:
@@ -187,12 +296,26 @@ FAST = StreamOptions(
 )
 
 
-def our_tasks() -> list[asyncio.Task[Any]]:
-    """The SDK's websocket tasks still alive (they are all named ``kana-ws …``)."""
+def both_backends() -> Any:
+    """A module-level ``anyio_backend`` fixture running every test on asyncio and trio."""
+
+    @pytest.fixture(params=BOTH)
+    def anyio_backend(request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
+    return anyio_backend
+
+
+def our_tasks() -> list[Any]:
+    """The SDK's websocket tasks still alive on asyncio (named ``kana-ws …``); [] on trio."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return []
     return [t for t in asyncio.all_tasks() if t.get_name().startswith("kana-ws")]
 
 
 async def until(predicate: Callable[[], bool], interval: float = 0.005) -> None:
     """Wait until ``predicate()`` holds (bounded by the caller's ``fail_after``)."""
     while not predicate():  # noqa: ASYNC110 - polls state owned by another task
-        await asyncio.sleep(interval)
+        await anyio.sleep(interval)

@@ -16,7 +16,7 @@ from kana_async._cli._errors import UsageError
 from kana_async._client import KanaClient
 from kana_async._config import NETWORK_ENV, PRIVATE_KEY_ENV, Network
 from kana_async._exceptions import ConnectError, KanaError
-from kana_async._ws import ConnectionState
+from kana_async._streams import ConnectionState
 from kana_async.models.markets import MarketInfo
 
 __all__ = ["LOCAL_SIM_URL", "connect", "network_of", "resolve_market", "wait_connected"]

@@ -15,7 +15,7 @@ from kana_async._cli._errors import UsageError
 from kana_async._cli._fmt import json_line, row_dict
 from kana_async._cli._session import connect, resolve_market, wait_connected
 from kana_async._client import KanaClient
-from kana_async._fanout import Subscription
+from kana_async._streams import Subscription
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
 

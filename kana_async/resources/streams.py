@@ -1,6 +1,6 @@
 """``kana.streams``: typed websocket subscriptions, all over one shared connection.
 
-Every method returns a :class:`~kana_async._fanout.Subscription`; use it as::
+Every method returns a :class:`~kana_async.Subscription`; use it as::
 
     async with kana.streams.orderbook(14) as book:
         async for snapshot in book:          # an OrderBook per frame
@@ -23,8 +23,9 @@ Account topics are keyed by the **profile** address (not the wallet address): by
 client's own, looked up once via ``kana.portfolio.profile_address()`` when the subscription
 starts.
 
-The connection opens with the first subscription and closes ``StreamOptions.idle_linger``
-seconds (default 5) after the last one left; the next subscription opens a new one.
+The connection opens with the first subscription and pauses ``StreamOptions.idle_linger``
+seconds (default 5) after the last one left (its socket closes, its counters stay); the next
+subscription connects again. Streams run on asyncio and trio.
 """
 
 from __future__ import annotations
@@ -32,10 +33,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kana_async._exceptions import InvalidArgumentError
-from kana_async._fanout import OverflowPolicy, Subscription
-from kana_async._streams import StreamManager, StreamStatistics
-from kana_async._topics import RoutingKey, normalize_address
-from kana_async._ws import ConnectionState, StreamOptions
+from kana_async._streams import (
+    ConnectionState,
+    OverflowPolicy,
+    RoutingKey,
+    StreamManager,
+    StreamOptions,
+    StreamStatistics,
+    Subscription,
+    normalize_address,
+)
 from kana_async.models.account import Transfer
 from kana_async.models.market_data import BestPrice, FundingRate
 from kana_async.models.orderbook import OrderBook
@@ -46,6 +53,8 @@ from kana_async.models.trades import Trade
 from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from kana_async._client import KanaClient
 
 __all__ = ["Streams"]
@@ -62,11 +71,24 @@ class Streams(Resource):
     Args:
         client: the owning :class:`~kana_async.KanaClient`.
         options: connection tuning (:class:`~kana_async.StreamOptions`); the defaults suit Kana.
+        api_key: sent as ``x-api-key`` on the websocket handshake; ``None`` to send none.
+        task_group: an anyio task group (the client's) to run the websocket's background tasks
+            in; ``None`` for the stream manager's own. The client must close the streams before
+            that task group exits.
     """
 
-    def __init__(self, client: KanaClient, *, options: StreamOptions | None = None) -> None:
+    def __init__(
+        self,
+        client: KanaClient,
+        *,
+        options: StreamOptions | None = None,
+        api_key: str | None = None,
+        task_group: TaskGroup | None = None,
+    ) -> None:
         super().__init__(client)
         self._options = options
+        self._headers = {"x-api-key": api_key} if api_key else None
+        self._task_group = task_group
         self._manager: StreamManager | None = None
 
     # -- connection --------------------------------------------------------------------------
@@ -80,7 +102,12 @@ class Streams(Resource):
         client = self._client
         client._ensure_open()
         if self._manager is None:
-            manager = StreamManager(client.network.ws_url, options=self._options)
+            manager = StreamManager(
+                client.network.ws_url,
+                options=self._options,
+                headers=self._headers,
+                task_group=self._task_group,
+            )
             client._on_close(manager.aclose)
             self._manager = manager
         return self._manager
@@ -145,7 +172,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("orderbook", self._market(market_id), None, buffer_size)
 
@@ -176,7 +205,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("recent_trades", self._market(market_id), policy, buffer_size)
 
@@ -204,7 +235,9 @@ class Streams(Resource):
             InvalidArgumentError: ``market_id`` is negative or larger than a u64.
             ArgumentTypeError: ``market_id`` is not an ``int`` or a string of digits.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("best_price", self._market(market_id), None, buffer_size)
 
@@ -225,7 +258,9 @@ class Streams(Resource):
 
         Raises:
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._sub("live_funding_rate", None, None, buffer_size)
 
@@ -261,7 +296,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("positions", address, policy, buffer_size)
 
@@ -295,7 +332,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("trade_history", address, policy, buffer_size)
 
@@ -329,7 +368,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("open_orders", address, policy, buffer_size)
 
@@ -364,7 +405,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("order_history", address, policy, buffer_size)
 
@@ -399,7 +442,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("deposit_withdraw_history", address, policy, buffer_size)
 
@@ -435,7 +480,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("live_order_history", address, policy, buffer_size)
 
@@ -470,7 +517,9 @@ class Streams(Resource):
             InvalidAddressError: ``address`` is not an Aptos address.
             ArgumentTypeError: ``address`` is not a string.
             ClientStateError: the client is not open.
-            ValueError: ``buffer_size`` is negative.
+            ValueError: ``buffer_size`` is negative or above a million (an
+                ``InvalidArgumentError``); one that is not an ``int``, or a ``policy`` that is
+                not an ``OverflowPolicy``, raises ``ArgumentTypeError`` (a ``TypeError``).
         """
         return self._account("live_trade_history", address, policy, buffer_size)
 

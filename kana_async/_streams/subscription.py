@@ -17,12 +17,14 @@ frame nobody reads is never decoded. Notices (e.g.
 and never count against the bound.
 
 ``__anext__`` is cancel-safe: an item leaves the buffer only in the same step in which it is
-returned, so cancelling a waiting ``__anext__`` loses nothing.
+returned, so cancelling a waiting ``__anext__`` loses nothing. One task reads a subscription: a
+second task calling ``__anext__`` while the first waits gets
+:class:`~kana_async.ConcurrentReadError` at once. Waiting uses anyio, so subscriptions work on
+asyncio and trio alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +32,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from kana_async._exceptions import SlowConsumerError, SubscriptionClosedError
+import anyio
+
+from kana_async._exceptions import (
+    ConcurrentReadError,
+    InvalidArgumentError,
+    SlowConsumerError,
+    SubscriptionClosedError,
+)
 
 __all__ = ["Batch", "OverflowPolicy", "Subscription", "SubscriptionStatistics"]
 
@@ -168,7 +177,7 @@ class Subscription(Generic[T]):
         buffer_size: as above.
 
     Raises:
-        ValueError: ``buffer_size`` is below 1.
+        InvalidArgumentError: ``buffer_size`` is below 1.
     """
 
     def __init__(
@@ -182,7 +191,7 @@ class Subscription(Generic[T]):
         stop: Callable[[Subscription[T]], None] | None = None,
     ) -> None:
         if buffer_size < 1:
-            raise ValueError(f"buffer_size must be at least 1, got {buffer_size}")
+            raise InvalidArgumentError(f"buffer_size must be at least 1, got {buffer_size}")
         self.topic = topic
         self.key = key
         self.policy = policy
@@ -193,7 +202,7 @@ class Subscription(Generic[T]):
         self._frames = 0  # Batches in _buffer (notices do not count against the bound)
         self._current: Sequence[T] = ()
         self._pos = 0
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiter: anyio.Event | None = None
         self._started = False
         self._closed = False
         self._error: BaseException | None = None
@@ -221,8 +230,8 @@ class Subscription(Generic[T]):
         self._buffer.append(batch)
         self._frames += 1
         waiter = self._waiter  # inlined _wake(): this runs for every frame
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            waiter.set()
 
     def _notify(self, notice: object) -> None:
         """Buffer a notice (never dropped, never counted against the bound)."""
@@ -254,8 +263,8 @@ class Subscription(Generic[T]):
 
     def _wake(self) -> None:
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            waiter.set()
 
     # -- consumer side -----------------------------------------------------------------------
 
@@ -268,6 +277,8 @@ class Subscription(Generic[T]):
         Raises:
             SubscriptionClosedError: the subscription was already closed, or its client
                 closed while it was starting.
+            StreamTaskError: the stream's background tasks could not be started (the task
+                group handed in is no longer running).
             KanaError: looking up the default profile address failed (an ``APIError`` or
                 ``TransportError`` of ``GET /getProfileAddress``).
         """
@@ -300,6 +311,24 @@ class Subscription(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        """The next item: a row, a snapshot or a notice, waiting for one if none is buffered.
+
+        Returns:
+            The next item.
+
+        Raises:
+            StopAsyncIteration: the subscription was closed with :meth:`aclose`.
+            SubscriptionClosedError: its client closed underneath it.
+            SlowConsumerError: a ``FAIL`` buffer overflowed (raised once the buffer is drained).
+            StreamHandshakeRefusedError: the server refused the connection for good.
+            StreamTaskError: a background task of the stream crashed.
+            ConcurrentReadError: another task is already waiting on this subscription.
+        """
+        if self._waiter is not None:
+            raise ConcurrentReadError(
+                f"another task is already reading this subscription to {self.topic}; "
+                "open one subscription per reader"
+            )
         if not self._started:
             await self.start()
         buffer = self._buffer
@@ -340,9 +369,14 @@ class Subscription(Generic[T]):
                 if self._error is not None:
                     raise self._error
                 raise StopAsyncIteration
-            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            if self._waiter is not None:
+                raise ConcurrentReadError(
+                    f"another task is already reading this subscription to {self.topic}; "
+                    "open one subscription per reader"
+                )
+            waiter = self._waiter = anyio.Event()
             try:
-                await waiter
+                await waiter.wait()
             finally:
                 self._waiter = None
 

@@ -5,6 +5,10 @@ decode to, how frames are routed (by ``market_id``, by profile ``address``, or n
 default overflow policy and buffer bound, whether subscribers are told about reconnects, and
 whether the staleness watchdog may expect steady traffic from it.
 
+Decoding is guarded (:mod:`kana_async._streams.frames`): a frame that cannot be used raises
+:class:`~kana_async._streams.frames.BadFrame`, never anything else; ids sent as JSON numbers are
+accepted and kept as exact strings.
+
 Routing keys are canonical: market ids are ``int``; addresses are ``0x`` + 64 lowercase hex digits
 (the wire may drop leading zeros, as the profile address in Kana's own examples does).
 """
@@ -12,16 +16,28 @@ Routing keys are canonical: market ids are ``int``; addresses are ``0x`` + 64 lo
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import msgspec
 
 from kana_async._address import normalize_address as _normalize_address
 from kana_async._codec import decoder_for, encode, field_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
-from kana_async._fanout import OverflowPolicy
+from kana_async._streams.dedup import identity_for
+from kana_async._streams.frames import (
+    DECODE_FAILURES,
+    ID_FIELDS,
+    bad_frame_of,
+    check_properties,
+    check_rows,
+    decimal_fields,
+    guarded,
+    ids_as_strings,
+    row_properties,
+)
+from kana_async._streams.subscription import OverflowPolicy
 from kana_async._validation import check_market_id
 from kana_async.models.account import Transfer
 from kana_async.models.market_data import BestPrice, FundingRate, OrderBookLevel
@@ -137,8 +153,15 @@ class Topic:
     _key_decoder: Any = field(default=None, repr=False, compare=False)
     _frame_rows: Any = field(default=None, repr=False, compare=False)
     _frame_keys: Any = field(default=None, repr=False, compare=False)
+    _decimals: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    _has_ids: bool = field(default=False, repr=False, compare=False)
+    _properties: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_properties", row_properties(cast(Hashable, self.row_type)))
+        object.__setattr__(self, "_decimals", decimal_fields(cast(Hashable, self.row_type)))
+        fields = set(self.row_type.__struct_fields__)
+        object.__setattr__(self, "_has_ids", any(name in fields for name in ID_FIELDS))
         rows_type: Any = list[self.row_type] | self.row_type  # type: ignore[name-defined]
         object.__setattr__(self, "_rows_decoder", decoder_for(rows_type).decode)
         object.__setattr__(self, "_frame_rows", field_decoder("data", rows_type))
@@ -201,9 +224,9 @@ class Topic:
             The key of the first row that carries one, or ``None``.
 
         Raises:
-            DecodeError: ``data`` is not rows of the expected shape.
+            BadFrame: ``data`` is not rows of the expected shape.
         """
-        return self._key_of(self._key_decoder(data))
+        return self._key_of(guarded(lambda: self._key_decoder(data)))
 
     def frame_route_key(self, frame: bytes) -> RoutingKey:
         """:meth:`route_key` of a whole ``{"message", "data"}`` frame.
@@ -215,16 +238,16 @@ class Topic:
             The key of the first row that carries one, or ``None``.
 
         Raises:
-            DecodeError: the frame is not JSON, or its ``data`` is not rows of the right shape.
+            BadFrame: the frame is not JSON, or its ``data`` is not rows of the right shape.
         """
-        return self._key_of(self._frame_keys(frame))
+        return self._key_of(guarded(lambda: self._frame_keys(frame)))
 
     def _key_of(self, decoded: Any) -> RoutingKey:
         rows = decoded if isinstance(decoded, list) else (decoded,)
         if self.key is KeyKind.MARKET:
             for row in rows:
                 if row.market_id is not None:
-                    return int(row.market_id)
+                    return int(row.market_id)  # decoded as int: exact, bounded by the frame
             return None
         for row in rows:
             if row.address:
@@ -245,9 +268,9 @@ class Topic:
             The rows, or one ``OrderBook`` for a snapshot topic.
 
         Raises:
-            DecodeError: ``data`` does not have the expected shape.
+            BadFrame: ``data`` is unusable (malformed, wrong shape, too deep, a bad number).
         """
-        return self._items(self._rows_decoder(data), key)
+        return self._decoded(data, self._rows_decoder, key)
 
     def decode_frame(self, frame: bytes, key: RoutingKey) -> Sequence[Any]:
         """:meth:`decode` of a whole ``{"message", "data"}`` frame, in one pass over its bytes.
@@ -260,15 +283,41 @@ class Topic:
             The rows, or one ``OrderBook`` for a snapshot topic.
 
         Raises:
-            DecodeError: the frame is not JSON, or its ``data`` is not of the expected shape.
+            BadFrame: the frame is unusable (malformed, wrong shape, too deep, a bad number).
         """
-        return self._items(self._frame_rows(frame), key)
+        return self._decoded(frame, self._frame_rows, key)
 
-    def _items(self, decoded: Any, key: RoutingKey) -> Sequence[Any]:
+    def _decoded(self, raw: Any, decoder: Any, key: RoutingKey) -> Sequence[Any]:
+        try:
+            decoded = decoder(raw)
+        except DECODE_FAILURES as failure:
+            exc = bad_frame_of(failure)
+            if exc.kind != "unexpected_shape" or not self._has_ids:
+                raise exc from None
+            fixed = ids_as_strings(raw)  # ids sent as JSON numbers?
+            if fixed is None:
+                raise exc from None
+            decoded = guarded(lambda: decoder(fixed))
         rows = decoded if type(decoded) is list else [decoded]
+        if self._decimals:
+            check_rows(rows, self._decimals)
+        if self._properties:
+            check_properties(rows, self._properties)
         if self.snapshot:
-            return (OrderBook.from_levels(rows, key if type(key) is int else None),)
+            try:
+                return (OrderBook.from_levels(rows, key if type(key) is int else None),)
+            except DECODE_FAILURES as failure:
+                raise bad_frame_of(failure) from None
         return rows
+
+    def identity(self) -> Any:
+        """How this topic's rows are told apart when filtering repeats. Never raises.
+
+        Returns:
+            A function from a row to a hashable identity, or ``None`` for snapshot topics
+            (whose frames replace each other and are never filtered).
+        """
+        return None if self.policy is OverflowPolicy.KEEP_LATEST else identity_for(self.name)
 
 
 def _account(name: str, row_type: type[Any]) -> Topic:

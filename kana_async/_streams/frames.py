@@ -1,0 +1,259 @@
+"""Frame decoding that no frame can crash: bounds, number checks and lax ids.
+
+Every decoder of the stream package goes through :func:`guarded`, which turns whatever a bad
+frame can make a decoder raise (malformed JSON, a wrong shape, nesting deeper than the
+interpreter's recursion limit, an unusable number) into a :class:`BadFrame` with a kind for the
+statistics. The reader counts it and skips the frame; it never dies of one.
+
+Numbers are decoded into ``Decimal`` without passing through ``float``; a decoded row is then
+checked so that none of its ``Decimal`` fields is infinite, NaN, or of a magnitude above
+``10**MAX_EXPONENT``, so that no property computed from it can raise an arithmetic error (digit
+counts are bounded by the frame size, ``StreamOptions.max_size``, and every computation rounds
+to 28 significant digits), and the model's own properties are tried once so
+that a row on which one would raise (a position without a side) is refused instead.
+
+Ids (``order_id``, ``trade_id``) are documented as strings but have been seen as JSON numbers;
+a frame whose typed decode fails is decoded once more generically, integral numbers of the id
+fields are turned into their exact decimal strings, and the result is decoded again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Context, Decimal, InvalidOperation, Overflow, localcontext
+from functools import cache
+from operator import attrgetter
+from typing import Any, Final
+
+import msgspec
+
+from kana_async._codec import DecodeError, decode_error_kind, encode
+
+__all__ = [
+    "DECODE_FAILURES",
+    "ID_FIELDS",
+    "MAX_EXPONENT",
+    "BadFrame",
+    "FrameEnvelope",
+    "bad_frame_of",
+    "check_properties",
+    "check_rows",
+    "decimal_fields",
+    "guarded",
+    "ids_as_strings",
+    "row_properties",
+]
+
+#: The largest decimal exponent of a number in a frame.
+MAX_EXPONENT: Final = 40
+#: Fields that carry u128 / u64 ids: accepted as JSON strings or integral numbers.
+ID_FIELDS: Final = ("order_id", "trade_id")
+
+
+class BadFrame(Exception):
+    """A frame that cannot be used; ``kind`` names why (a statistics key).
+
+    Args:
+        kind: ``malformed_json``, ``unexpected_shape``, ``too_deep`` or ``bad_number``.
+        detail: what was wrong, for the log.
+
+    Attributes:
+        kind: as above.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+class FrameEnvelope(msgspec.Struct, gc=False):
+    """A websocket frame's outer object, decoded laxly with ``data`` kept undecoded.
+
+    Attributes:
+        message: the topic name the frame is for (``None`` when absent or ``null``).
+        data: the still-undecoded ``data`` member (JSON ``null`` when absent).
+        success: the optional ``success`` flag, as sent (any JSON value; not used to route).
+    """
+
+    message: str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+    success: Any = None
+
+
+def guarded(decode: Callable[[], Any]) -> Any:
+    """Run ``decode()`` and turn every way a bad frame can make it fail into :class:`BadFrame`.
+
+    Args:
+        decode: the decoding step.
+
+    Returns:
+        What ``decode()`` returned.
+
+    Raises:
+        BadFrame: the frame is malformed JSON, of the wrong shape, nested too deep, or holds
+            a number that cannot be used.
+    """
+    try:
+        return decode()
+    except BadFrame:
+        raise
+    except DECODE_FAILURES as exc:
+        raise bad_frame_of(exc) from None
+
+
+#: Everything a decoder can raise for a bad frame (what :func:`bad_frame_of` classifies).
+DECODE_FAILURES = (DecodeError, RecursionError, ArithmeticError, ValueError, OverflowError)
+
+
+def bad_frame_of(exc: BaseException) -> BadFrame:
+    """The :class:`BadFrame` for an error a decoder raised. Never raises.
+
+    Args:
+        exc: one of :data:`DECODE_FAILURES`.
+
+    Returns:
+        The classified error (``exc`` itself if it is a :class:`BadFrame` already).
+    """
+    if isinstance(exc, BadFrame):
+        return exc
+    if isinstance(exc, DecodeError):
+        return BadFrame(decode_error_kind(exc), str(exc))
+    if isinstance(exc, RecursionError):
+        return BadFrame("too_deep", "nested deeper than the decoder allows")
+    return BadFrame("bad_number", f"{type(exc).__name__}: {exc}")
+
+
+@cache
+def decimal_fields(row_type: Any) -> tuple[str, ...]:
+    """The names of a row model's fields that may hold a ``Decimal``. Never raises.
+
+    Args:
+        row_type: a msgspec Struct type.
+
+    Returns:
+        The field names, in declaration order.
+    """
+    names: list[str] = []
+    for field in msgspec.structs.fields(row_type):
+        if "Decimal" in repr(field.type):
+            names.append(field.name)
+    return tuple(names)
+
+
+# Sums of a frame's numbers are computed in this context: a value of magnitude above
+# 10**MAX_EXPONENT overflows; an infinity minus an infinity or a signalling NaN is invalid.
+_BOUNDED = Context(prec=28, Emax=MAX_EXPONENT, Emin=-999_999, traps=[Overflow, InvalidOperation])
+_ZERO = Decimal(0)
+
+
+def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
+    """Refuse rows whose ``Decimal`` fields cannot be computed with.
+
+    One pass in C per field: the values are summed in a bounded context; the sum overflows for a
+    value of magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or
+    NaN. Zeros and absent values are skipped.
+
+    Args:
+        rows: decoded rows.
+        fields: the names of their ``Decimal`` fields (:func:`decimal_fields`).
+
+    Raises:
+        BadFrame: a value is infinite or NaN, or of a magnitude out of range.
+    """
+    try:
+        with localcontext(_BOUNDED):
+            total = _ZERO
+            for name in fields:
+                total += sum(filter(None, map(attrgetter(name), rows)), _ZERO)
+    except ArithmeticError as exc:
+        raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+    if not total.is_finite():
+        raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+
+
+@cache
+def row_properties(row_type: Any) -> tuple[str, ...]:
+    """The public properties a row model computes from its fields. Never raises.
+
+    Args:
+        row_type: a model class.
+
+    Returns:
+        Their names.
+    """
+    return tuple(
+        name
+        for name in dir(row_type)
+        if not name.startswith("_") and isinstance(getattr(row_type, name, None), property)
+    )
+
+
+def check_properties(rows: Sequence[Any], names: tuple[str, ...]) -> None:
+    """Refuse rows on which one of the model's properties would raise.
+
+    Args:
+        rows: decoded rows.
+        names: the properties to try (:func:`row_properties`).
+
+    Raises:
+        BadFrame: a property raised (e.g. a position row with no side); kind
+            ``unexpected_shape``.
+    """
+    for row in rows:
+        for name in names:
+            try:
+                getattr(row, name)
+            except Exception as exc:
+                raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
+
+
+_generic = msgspec.json.Decoder(Any, float_hook=Decimal)
+
+
+def ids_as_strings(data: bytes | msgspec.Raw) -> bytes | None:
+    """Re-encode JSON whose id fields are integral numbers with those ids as exact strings.
+
+    Args:
+        data: a frame's ``data`` member (or a whole frame).
+
+    Returns:
+        The rewritten JSON bytes, or ``None`` if no id field needed rewriting (then the frame is
+        bad for another reason).
+
+    Raises:
+        BadFrame: ``data`` is not JSON, is nested too deep, or an id is a non-integral number.
+    """
+    value = guarded(lambda: _generic.decode(data))
+    changed = guarded(lambda: _fix_ids(value))
+    return encode(value) if changed else None
+
+
+def _fix_ids(value: Any) -> bool:
+    """Rewrite integral-number ids in place (rows up to two levels deep); True if any."""
+    changed = False
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, dict):
+            for key, nested in item.items():
+                if key == "data" and isinstance(nested, dict | list):
+                    changed = _fix_ids(nested) or changed
+            for name in ID_FIELDS:
+                raw = item.get(name)
+                if isinstance(raw, bool) or raw is None or isinstance(raw, str):
+                    continue
+                if isinstance(raw, int):
+                    if not 0 <= raw < 2**128:
+                        raise BadFrame("bad_number", f"{name} is not a u128")
+                    item[name] = str(raw)
+                    changed = True
+                elif isinstance(raw, Decimal):
+                    if (
+                        not raw.is_finite()
+                        or raw < 0
+                        or raw.adjusted() > 38
+                        or raw != raw.to_integral_value()
+                    ):
+                        raise BadFrame("bad_number", f"{name} {raw} is not an integral id")
+                    item[name] = str(int(raw))
+                    changed = True
+    return changed

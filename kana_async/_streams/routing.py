@@ -1,0 +1,332 @@
+"""Routing: each received frame to the wire subscription (topic, key) it belongs to.
+
+Frame path (the reader task, per message; nothing here awaits):
+
+1. read the topic from the frame's leading ``{"message": "<topic>"`` bytes
+   (:func:`~kana_async._codec.peek_message`). A frame that does not start that way (``data``
+   before ``message``, another member order) is decoded once into a
+   :class:`~kana_async._streams.frames.FrameEnvelope` whose ``data`` stays undecoded bytes;
+2. find the wire subscription (topic, key). The key is read from the rows (``market_id`` /
+   ``address``) only when this connection has subscribed the topic with more than one key; with a
+   single key every frame of the topic is that key's (that answer is cached per topic until the
+   subscriptions change);
+3. wrap the undecoded rows (the whole frame on the fast path, the envelope's ``data`` otherwise)
+   in one lazy :class:`~kana_async._streams.subscription.Batch` and push it to each subscriber.
+   The batch is decoded by the first subscriber that reads it, once, whatever the number of
+   subscribers; frames that nobody reads are never decoded, and a bad frame that nobody reads is
+   never counted. Decoding drops rows the wire subscription already delivered
+   (:class:`~kana_async._streams.dedup.SeenRows`).
+
+Frames that cannot be used are skipped, counted in :attr:`Router.bad` under a kind, and logged
+once per kind (at WARNING; later ones at DEBUG):
+
+* ``malformed_json``: not JSON; ``unexpected_shape``: not ``{"message": str, "data": ...}`` or
+  rows of the wrong shape; ``too_deep``: nested deeper than the decoder allows; ``bad_number``:
+  an infinite, NaN, over-long or out-of-range number, or an id that is no integer;
+  ``unknown_topic``: a ``message`` that is no known topic;
+* ``server_error``: an ``{"message": "error"}`` frame (the server refused a subscription); logged
+  at WARNING every time, since it answers something this client sent;
+* ``unroutable``: a keyed topic carried by several keys on this connection sent a frame whose rows
+  carry no key (e.g. ``"data": []``). It cannot be attributed, so it is dropped. (With a single
+  key subscribed such a frame is delivered: an empty order book is then a valid snapshot.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kana_async._codec import decoder_for, peek_message
+from kana_async._streams.dedup import SeenRows
+from kana_async._streams.frames import BadFrame, FrameEnvelope, guarded
+from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
+from kana_async._streams.topics import RoutingKey, Topic, topic_for_message
+
+__all__ = ["Router", "Wire"]
+
+logger = logging.getLogger("kana_async")
+
+_envelope = decoder_for(FrameEnvelope).decode
+
+
+class Wire:
+    """One (topic, key) subscription on the wire and its subscribers.
+
+    Args:
+        router: the router that counts this wire's bad frames.
+        topic: the topic.
+        key: the canonical routing key.
+
+    Attributes:
+        topic: as above.
+        key: as above.
+        frame: the subscribe frame sent for it.
+        subscribers: the subscriptions reading it.
+        keep_latest: whether late joiners get the latest frame (snapshot topics).
+        last: the latest frame of a keep-latest topic, for late joiners.
+        seen: the filter of rows already delivered (``None`` for snapshot topics).
+        decode_frame: decodes a whole frame into items (``None`` if unusable; counted).
+        decode_data: decodes a frame's undecoded ``data`` into items (``None`` if unusable).
+    """
+
+    __slots__ = (
+        "decode_data",
+        "decode_frame",
+        "frame",
+        "keep_latest",
+        "key",
+        "last",
+        "seen",
+        "subscribers",
+        "topic",
+    )
+
+    def __init__(self, router: Router, topic: Topic, key: RoutingKey) -> None:
+        self.topic = topic
+        self.key = key
+        self.frame = topic.subscribe_frame(key)
+        self.subscribers: list[Subscription[Any]] = []
+        self.keep_latest = topic.policy is OverflowPolicy.KEEP_LATEST
+        self.last: Batch[Any] | None = None
+        identity = topic.identity()
+        self.seen = SeenRows(identity) if identity is not None else None
+        seen = self.seen
+        bad = router.bad_frame
+
+        rows_of_frame = topic.decode_frame
+        rows_of_data = topic.decode
+
+        def decode_frame(frame: bytes) -> Sequence[Any] | None:
+            try:
+                items = rows_of_frame(frame, key)
+            except BadFrame as exc:
+                bad(exc.kind, exc, frame)
+                return None
+            return seen.fresh(items) if seen is not None else items
+
+        def decode_data(data: Any) -> Sequence[Any] | None:
+            try:
+                items = rows_of_data(data, key)
+            except BadFrame as exc:
+                bad(exc.kind, exc, bytes(data))
+                return None
+            return seen.fresh(items) if seen is not None else items
+
+        self.decode_frame: Callable[[bytes], Sequence[Any] | None] = decode_frame
+        self.decode_data: Callable[[Any], Sequence[Any] | None] = decode_data
+
+
+class Router:
+    """Routes frames to wires and counts what it could not route.
+
+    Args:
+        url: the websocket URL, for log lines.
+
+    Attributes:
+        wires: every wire subscription by (topic, key).
+        routes: wires by topic name, then key.
+        sent: keys subscribed on the current connection, by topic name.
+        delivered: frames handed to at least one subscriber.
+        ignored: frames of topics or keys nobody listens to any more.
+        bad: skipped frames by kind.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.wires: dict[tuple[str, RoutingKey], Wire] = {}
+        self.routes: dict[str, dict[RoutingKey, Wire]] = {}
+        self.sent: dict[str, set[RoutingKey]] = {}
+        # message name -> its wire, for topics whose frames need no key lookup (see _route)
+        self._fast: dict[str, Wire] = {}
+        self.delivered = 0
+        self.ignored = 0
+        self.bad: dict[str, int] = {}
+
+    # -- the wire table ----------------------------------------------------------------------
+
+    def wire(self, topic: Topic, key: RoutingKey) -> tuple[Wire, bool]:
+        """The wire for (topic, key), created if needed. Never raises.
+
+        Args:
+            topic: the topic.
+            key: the canonical routing key.
+
+        Returns:
+            ``(wire, created)``.
+        """
+        wire = self.wires.get((topic.name, key))
+        if wire is not None:
+            return wire, False
+        wire = Wire(self, topic, key)
+        self.wires[(topic.name, key)] = wire
+        self.routes.setdefault(topic.name, {})[key] = wire
+        self._fast = {}
+        return wire, True
+
+    def mark_sent(self, wire: Wire) -> bool:
+        """Record that ``wire``'s subscribe frame goes out on this connection. Never raises.
+
+        Args:
+            wire: the wire.
+
+        Returns:
+            ``False`` if it was already sent on this connection (do not send it twice).
+        """
+        sent = self.sent.setdefault(wire.topic.name, set())
+        if wire.key in sent:
+            return False
+        sent.add(wire.key)
+        self._fast = {}
+        return True
+
+    def unmark_sent(self, wire: Wire) -> None:
+        """Undo :meth:`mark_sent` for a frame that did not go out. Never raises.
+
+        Args:
+            wire: the wire.
+        """
+        self.sent.get(wire.topic.name, set()).discard(wire.key)
+        self._fast = {}
+
+    def remove(self, wire: Wire) -> None:
+        """Forget a wire nobody reads any more (its frames are ignored from now on).
+
+        Never raises.
+
+        Args:
+            wire: the wire.
+        """
+        self._fast = {}
+        self.wires.pop((wire.topic.name, wire.key), None)
+        routes = self.routes.get(wire.topic.name)
+        if routes is not None:
+            routes.pop(wire.key, None)
+            if not routes:
+                del self.routes[wire.topic.name]
+
+    def subscribe_frames(self) -> Sequence[bytes]:
+        """Every wire's subscribe frame, for a new connection; marks them sent. Never raises.
+
+        Returns:
+            The frames.
+        """
+        self.sent = {}
+        self._fast = {}
+        frames = []
+        for wire in self.wires.values():
+            self.sent.setdefault(wire.topic.name, set()).add(wire.key)
+            frames.append(wire.frame)
+        return frames
+
+    # -- frames ------------------------------------------------------------------------------
+
+    def on_frame(self, data: bytes) -> None:
+        """Route one received frame to its subscribers (or count why not). Never raises.
+
+        Args:
+            data: the frame's raw bytes.
+        """
+        name = peek_message(data)
+        wire = self._fast.get(name) if name is not None else None
+        if wire is not None:
+            batch: Batch[Any] = Batch(data, wire.decode_frame)
+        else:
+            payload: Any = None
+            if name is None:  # not the usual layout: decode the envelope, once
+                try:
+                    envelope = guarded(lambda: _envelope(data))
+                except BadFrame as exc:
+                    self.bad_frame(exc.kind, exc, data)
+                    return
+                if envelope.message is None:
+                    self.bad_frame("unexpected_shape", None, data)
+                    return
+                name = envelope.message
+                payload = envelope.data
+            wire = self._route(name, data, payload)
+            if wire is None:
+                return
+            if payload is None:
+                batch = Batch(data, wire.decode_frame)
+            else:
+                batch = Batch(payload, wire.decode_data)
+        if wire.keep_latest:
+            wire.last = batch
+        self.delivered += 1
+        for sub in wire.subscribers:
+            sub._push(batch)
+
+    def _route(self, name: str, data: bytes, payload: Any) -> Wire | None:
+        """The wire a frame of topic ``name`` belongs to; ``None`` if none (counted)."""
+        routes = self.routes.get(name)
+        if routes is None:
+            topic = topic_for_message(name)
+            if topic is None:
+                if name == "error":
+                    self._server_error(data)
+                else:
+                    self.bad_frame("unknown_topic", None, data)
+                return None
+            routes = self.routes.get(topic.name)
+            if routes is None:
+                self.ignored += 1
+                return None
+        wire = next(iter(routes.values()))
+        topic = wire.topic
+        sent = self.sent.get(topic.name, ())
+        if len(sent) <= 1:
+            # at most one key on this connection: every frame of the topic is that key's
+            found = routes.get(next(iter(sent), wire.key))
+            if found is None:
+                self.ignored += 1
+            elif payload is None:
+                self._fast[name] = found
+            return found
+        try:
+            key = topic.frame_route_key(data) if payload is None else topic.route_key(payload)
+        except BadFrame as exc:
+            self.bad_frame(exc.kind, exc, data)
+            return None
+        if key is None:
+            self.bad_frame("unroutable", None, data)
+            return None
+        found = routes.get(key)
+        if found is None:
+            self.ignored += 1
+        return found
+
+    def _server_error(self, data: bytes) -> None:
+        """``{"message": "error", "data": [...]}``: the server refused something we sent."""
+        self.bad["server_error"] = self.bad.get("server_error", 0) + 1
+        logger.warning("websocket %s: the server reported an error: %r", self.url, data[:500])
+
+    def bad_frame(self, kind: str, exc: Exception | None, data: bytes) -> None:
+        """Count a skipped frame and log it (the first of its kind at WARNING). Never raises.
+
+        Args:
+            kind: why it was skipped (a statistics key).
+            exc: the error that says more, if any.
+            data: the frame (its first 200 bytes are logged).
+        """
+        count = self.bad.get(kind, 0) + 1
+        self.bad[kind] = count
+        if count == 1:
+            logger.warning(
+                "websocket %s: skipped a frame (%s%s): %r; further %s frames are logged at DEBUG",
+                self.url,
+                kind,
+                f": {exc}" if exc else "",
+                data[:200],
+                kind,
+            )
+        elif logger.isEnabledFor(logging.DEBUG):
+            logger.debug("websocket %s: skipped a frame (%s): %r", self.url, kind, data[:200])
+
+    def duplicates(self) -> int:
+        """Rows filtered out as repeats, over the current wires. Never raises.
+
+        Returns:
+            The count.
+        """
+        return sum(w.seen.duplicates for w in self.wires.values() if w.seen is not None)
