@@ -45,12 +45,16 @@ Returns:
     From ``kana.payloads``: the unsigned :class:`~kana_async.TransactionPayload`.
 """
 _RAISES: Final = """
-    InvalidArgumentError, ArgumentTypeError, PrecisionError: bad arguments; nothing is sent.
+    InvalidArgumentError, ArgumentTypeError, PrecisionError: bad arguments, or (the signing
+        views) a client without an account; nothing is sent.
+    ClientStateError: the client is not open (``async with KanaClient(...)``).
     MoveAbortError: the transaction executed and aborted (``code_name`` is Kana's constant).
     TransactionRejectedError: the node refused it, or it expired: it did not execute.
     OutcomeUnknownError: no outcome within ``kana.trading.options.confirm_timeout``; the
         client keeps resolving it (``kana.trading.unresolved``, ``kana.trading.outcome(hash)``).
     APIError, TransportError: the payload could not be fetched (after retries); nothing signed.
+        From the signing views, a ``TransportError`` also means that no submission reached the
+        node: the transaction did not execute.
 """
 
 
