@@ -405,7 +405,8 @@ class NodeClient:
             TransactionRejectedError: the node refused the transaction for another reason.
             OutcomeUnknownError: an attempt may have reached the node but no usable answer came
                 back; look the transaction up by hash before sending it again.
-            ConnectError: every attempt failed to connect: it certainly did not go in.
+            TransportError: no attempt can have reached the node (every one failed to
+                connect, e.g. :class:`~kana_async.ConnectError`): it certainly did not go in.
             RateLimitError: every attempt was turned away with 429 (or failed to connect):
                 it certainly did not go in.
         """
