@@ -29,6 +29,9 @@ class BackgroundTasks:
 
     :meth:`start` is idempotent; :meth:`spawn` runs a function in the group; :meth:`aclose`
     cancels whatever still runs and waits for it to finish. Reusable after :meth:`aclose`.
+
+    Args:
+        name: the name of the host task (shown by ``asyncio.all_tasks()`` and in logs).
     """
 
     def __init__(self, name: str = "kana_async background") -> None:
@@ -49,7 +52,13 @@ class BackgroundTasks:
         return self._group is not None
 
     async def start(self) -> None:
-        """Open the task group (in a new host task) unless it is open already."""
+        """Open the task group (in a new host task) unless it is open already.
+
+        The host task belongs to the running event loop, not to the caller: cancelling the
+        caller later does not close the group.
+
+        Never raises.
+        """
         if self._host is not None and not self._host.done():
             return
         ready = asyncio.Event()
@@ -69,7 +78,20 @@ class BackgroundTasks:
             ready.set()
 
     def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any, name: str) -> None:
-        """Run ``fn(*args)`` in the group; raises :class:`ClientStateError` if it is not open."""
+        """Run ``fn(*args)`` in the group, soon (this does not wait for it).
+
+        An exception ``fn`` raises is logged with its traceback and dropped; the other
+        functions in the group go on.
+
+        Args:
+            fn: the coroutine function.
+            *args: its positional arguments.
+            name: the task's name.
+
+        Raises:
+            ClientStateError: the group is not open (:meth:`start` was not awaited, or
+                :meth:`aclose` was).
+        """
         group = self._group
         if group is None:
             raise ClientStateError("background tasks are not running (is the client open?)")
@@ -85,7 +107,13 @@ class BackgroundTasks:
             self._running -= 1
 
     async def aclose(self) -> None:
-        """Cancel what still runs and close the group (waits for the cancellations to land)."""
+        """Cancel what still runs and close the group, waiting for the cancellations to land.
+
+        Shielded: cancelling the caller does not cut the wait short. Does nothing when the
+        group is not open.
+
+        Never raises.
+        """
         host, stop = self._host, self._stop
         self._host = None
         if host is None or stop is None:

@@ -167,7 +167,17 @@ class KanaClient:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> KanaClient:
-        """Create the shared HTTP pool; ``async with`` calls this. Returns the client."""
+        """Create the shared HTTP pool and start the background tasks; ``async with`` calls this.
+
+        Nothing is sent: the first request connects.
+
+        Returns:
+            The client itself, open.
+
+        Raises:
+            ClientStateError: the client is already open, or was closed (a closed client
+                cannot be reopened; create a new one).
+        """
         if self._state is _State.OPEN:
             raise ClientStateError("this KanaClient is already open")
         if self._state is _State.CLOSED:
@@ -206,6 +216,14 @@ class KanaClient:
 
         An ``httpx.AsyncClient`` passed in as ``http_client`` is left open for its owner. If a
         cleanup fails, the others still run and the first error is raised at the end.
+
+        The trading cleanup waits up to ``kana.trading.close_timeout`` seconds for signed
+        transactions whose outcome is not known yet (and logs those still unresolved); stream
+        subscriptions are closed; background work still running is cancelled.
+
+        Raises:
+            Exception: the first error a registered cleanup raised, once all have run (the
+                client is closed all the same).
         """
         if self._state is _State.CLOSED:
             return

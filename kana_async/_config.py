@@ -59,7 +59,21 @@ class Network:
         object.__setattr__(self, "markets", MappingProxyType(dict(self.markets)))
 
     def market_id(self, symbol: str) -> int:
-        """The id of a market by symbol; accepts ``APT-USD``, ``APT/USD``, ``apt-usdc``, ``APT``."""
+        """The id of a market in :attr:`markets`, looked up by symbol.
+
+        Only the base asset is compared, case-insensitively, so ``APT-USD``, ``APT/USD``,
+        ``apt-usdc`` and ``APT`` all find the ``APT-USD`` market.
+
+        Args:
+            symbol: the market's symbol or just its base asset.
+
+        Returns:
+            The market id (``1338`` for ``APT-USD`` on testnet).
+
+        Raises:
+            KeyError: this network's table has no such market (the message lists the known
+                ones; a custom network's table may be empty, see ``kana.markets.all()``).
+        """
         wanted = _symbol_key(symbol)
         for name, market_id in self.markets.items():
             if _symbol_key(name) == wanted:
@@ -70,7 +84,14 @@ class Network:
     # -- describing a network in JSON ---------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The network as plain JSON values (what :meth:`from_dict` and the network file hold)."""
+        """The network as plain JSON values (what :meth:`from_dict` and the network file hold).
+
+        Returns:
+            ``{"name", "rest_url", "ws_url", "node_url", "chain_id", "markets"}`` with
+            ``markets`` a fresh ``dict`` of symbol → market id.
+
+        Never raises.
+        """
         return {
             "name": self.name,
             "rest_url": self.rest_url,
@@ -81,14 +102,29 @@ class Network:
         }
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as indented JSON text, ending in a newline."""
+        """:meth:`to_dict` as indented JSON text.
+
+        Returns:
+            The JSON text, ending in a newline.
+
+        Never raises.
+        """
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def write_file(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_json` to ``path`` (atomically: a reader never sees half a file).
 
+        The text goes to a hidden ``.<name>.partial`` file next to ``path`` first, which then
+        replaces ``path``.
+
+        Args:
+            path: where to write; an existing file is replaced.
+
         Returns:
             The path written.
+
+        Raises:
+            OSError: the directory does not exist or is not writable.
         """
         target = Path(path)
         partial = target.with_name(f".{target.name}.partial")
@@ -105,6 +141,9 @@ class Network:
                 required; ``name`` (default ``"custom"``) and ``markets`` (symbol → id) are
                 optional. Other keys are ignored.
             source: what to name in error messages (e.g. the file it came from).
+
+        Returns:
+            The network.
 
         Raises:
             InvalidArgumentError: a required field is missing or has the wrong type.
@@ -135,6 +174,12 @@ class Network:
     def from_file(cls, path: str | os.PathLike[str]) -> Network:
         """The network described by a JSON file, e.g. the one ``kana-async sim --network-file``
         writes.
+
+        Args:
+            path: the file, holding :meth:`to_dict`'s shape (see :meth:`from_dict`).
+
+        Returns:
+            The network.
 
         Raises:
             InvalidArgumentError: the file cannot be read, is not JSON, or lacks a field.
@@ -175,6 +220,9 @@ class Network:
 
         The market table is left empty: look markets up with ``kana.markets.all()``.
 
+        Returns:
+            The network.
+
         Raises:
             InvalidArgumentError: ``rest_url`` is not an ``http``/``https`` URL with a host.
         """
@@ -197,17 +245,20 @@ class Network:
         )
 
     @classmethod
-    def resolve(cls, spec: str) -> Network:
+    def resolve(cls, value: str) -> Network:
         """A network named the way the command line and ``KANA_NETWORK`` name one.
 
         Args:
-            spec: ``testnet`` or ``mainnet``; an ``http(s)://`` REST URL (see :meth:`from_url`);
-                or the path of a network file (see :meth:`from_file`).
+            value: ``testnet`` or ``mainnet`` (any case); an ``http(s)://`` REST URL (see
+                :meth:`from_url`); or the path of a network file (see :meth:`from_file`).
+
+        Returns:
+            :data:`TESTNET`, :data:`MAINNET`, or the network the URL or file describes.
 
         Raises:
-            InvalidArgumentError: none of those.
+            InvalidArgumentError: none of those, or a network file that does not load.
         """
-        text = spec.strip()
+        text = value.strip()
         named = {"testnet": TESTNET, "mainnet": MAINNET}.get(text.lower())
         if named is not None:
             return named
@@ -216,7 +267,7 @@ class Network:
         if text and Path(text).is_file():
             return cls.from_file(text)
         raise InvalidArgumentError(
-            f"unknown network {spec!r}: expected testnet, mainnet, an http(s) URL "
+            f"unknown network {value!r}: expected testnet, mainnet, an http(s) URL "
             "or the path of a network file"
         )
 
@@ -227,6 +278,9 @@ class Network:
         Args:
             default: returned when the variable is unset or empty (default :data:`TESTNET`).
             name: the variable to read.
+
+        Returns:
+            The network the variable names, or ``default``.
 
         Raises:
             InvalidArgumentError: the variable is set but names no network (see :meth:`resolve`).

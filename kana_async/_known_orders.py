@@ -63,6 +63,9 @@ class KnownOrders:
     Args:
         capacity: how many orders to keep; past it the oldest entry is forgotten (its side can
             still be looked up again).
+
+    Raises:
+        InvalidArgumentError: ``capacity`` is below 1.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -84,6 +87,11 @@ class KnownOrders:
         Pass events decoded for this client's own profile: every placed order is taken to be
         its own. Placements are applied before fills and fills before cancels, which is the
         order they happen in for any one order within a transaction.
+
+        Args:
+            events: the transaction's decoded events, sizes in base asset.
+
+        Never raises.
         """
         for placed in events.placed:
             self._put(
@@ -114,23 +122,66 @@ class KnownOrders:
 
         An entry already known is left as it is.
 
+        Args:
+            market_id: the order's market.
+            order_id: the u128 order id, ``int`` or decimal string.
+            side: the order's side.
+
         Raises:
-            ArgumentTypeError / InvalidArgumentError: ``order_id`` is not a u128 id.
+            ArgumentTypeError: ``order_id`` is neither an ``int`` nor a ``str``.
+            InvalidArgumentError: ``order_id`` is not a u128 (a decimal string or ``int`` from 0
+                to ``2**128 - 1``).
         """
         key = (market_id, check_order_id(order_id))
         if key not in self._orders:
             self._put(KnownOrder(market_id=market_id, order_id=key[1], side=side))
 
     def forget(self, market_id: int, order_id: int | str) -> None:
-        """Drop an order from the registry (nothing happens if it is not there)."""
+        """Drop an order from the registry (nothing happens if it is not there).
+
+        Args:
+            market_id: the order's market.
+            order_id: the u128 order id, ``int`` or decimal string.
+
+        Raises:
+            ArgumentTypeError: ``order_id`` is neither an ``int`` nor a ``str``.
+            InvalidArgumentError: ``order_id`` is not a u128 (a decimal string or ``int`` from 0
+                to ``2**128 - 1``).
+        """
         self._orders.pop((market_id, check_order_id(order_id)), None)
 
     def get(self, market_id: int, order_id: int | str) -> KnownOrder | None:
-        """The entry for an order, or ``None`` if the registry does not know it."""
+        """The registry's entry for an order.
+
+        Args:
+            market_id: the order's market.
+            order_id: the u128 order id, ``int`` or decimal string.
+
+        Returns:
+            The entry, or ``None`` if the registry does not know the order.
+
+        Raises:
+            ArgumentTypeError: ``order_id`` is neither an ``int`` nor a ``str``.
+            InvalidArgumentError: ``order_id`` is not a u128 (a decimal string or ``int`` from 0
+                to ``2**128 - 1``).
+        """
         return self._orders.get((market_id, check_order_id(order_id)))
 
     def side(self, market_id: int, order_id: int | str) -> Side | None:
-        """The side of an order, or ``None`` if the registry does not know it."""
+        """The side of an order, from the registry alone.
+
+        Args:
+            market_id: the order's market.
+            order_id: the u128 order id, ``int`` or decimal string.
+
+        Returns:
+            The side, or ``None`` if the registry does not know the order.
+
+        Raises:
+            ArgumentTypeError: ``order_id`` is neither an ``int`` nor a ``str``.
+            InvalidArgumentError: ``order_id`` is not a u128 (a decimal string or ``int`` from 0
+                to ``2**128 - 1``).
+        """
         known = self.get(market_id, order_id)
         return None if known is None else known.side
 
@@ -139,6 +190,12 @@ class KnownOrders:
 
         Args:
             market_id: only this market's; ``None`` for every market.
+
+        Returns:
+            The entries, with their sides and (as far as this client's transactions tell) their
+            status and remaining size in base asset.
+
+        Never raises.
         """
         return [
             known
@@ -229,7 +286,10 @@ def chain_side_lookup(
 
     Returns:
         The lookup; it answers ``None`` when the order or its transaction cannot be found, or
-        when that transaction has no event for the order.
+        when that transaction has no event for the order, and lets any other error of
+        ``order_status`` or ``transaction_events`` through.
+
+    Never raises (the lookup it returns may).
     """
 
     async def lookup(market_id: int, order_id: str) -> Side | None:

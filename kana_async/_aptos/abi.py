@@ -15,10 +15,18 @@ __all__ = ["entry_param_types"]
 def entry_param_types(abi: dict[str, Any], function_name: str) -> tuple[tuple[str, ...], int]:
     """The parameter types (without signers) and generic count of ``function_name`` in an ABI.
 
-    ``abi`` is the node's ``MoveModuleBytecode`` document (with an ``abi`` key) or its ``abi``,
-    read as :class:`~kana_async._aptos.answers.ModuleAbi` (the node client's own record).
-    Raises :class:`~kana_async.ResponseDecodeError` for a malformed document and
-    :class:`~kana_async.InvalidArgumentError` when the module has no such function.
+    Args:
+        abi: the node's ``MoveModuleBytecode`` document (with an ``abi`` key) or its ``abi``,
+            read as :class:`~kana_async._aptos.answers.ModuleAbi`.
+        function_name: the entry function's name within the module (``place_order``).
+
+    Returns:
+        ``(param_types, generic_count)``: the Move types of the parameters the caller passes
+        (``signer``/``&signer`` left out) and how many type arguments the function takes.
+
+    Raises:
+        ResponseDecodeError: the document is malformed.
+        InvalidArgumentError: the module has no entry function of that name.
     """
     try:
         module = msgspec.convert(abi if "abi" in abi else {"abi": abi}, ModuleAbi)

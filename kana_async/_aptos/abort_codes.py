@@ -54,6 +54,15 @@ def abort_code_name(code: int) -> str | None:
     """The constant's name for an abort code (Kana's, else the simulator's), or ``None``.
 
     The category bits Move adds above the low 16 bits (``0x10000``...) are ignored.
+
+    Args:
+        code: the abort code from a failed transaction's ``vm_status``.
+
+    Returns:
+        The name, e.g. ``"E_INVALID_LEVERAGE"`` for 1006, or ``None`` for a code neither table
+        holds.
+
+    Never raises.
     """
     for candidate in (code, code & 0xFFFF):
         name = KANA_ABORT_CODES.get(candidate) or SIMULATOR_ABORT_CODES.get(candidate)

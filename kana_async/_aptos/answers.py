@@ -37,7 +37,18 @@ _U64_MAX: Final = 2**64 - 1
 
 
 def u64(text: str, what: str) -> int:
-    """``text`` (already matched by :data:`U64Text`) as an int; ResponseDecodeError if > u64."""
+    """A u64 the node wrote as decimal text, as an ``int``.
+
+    Args:
+        text: the digits, already matched by :data:`U64Text` (at most 20 of them).
+        what: names the value in the error message (``"sequence number"``).
+
+    Returns:
+        The integer.
+
+    Raises:
+        ResponseDecodeError: the value is above ``2**64 - 1``.
+    """
     value = int(text)
     if value > _U64_MAX:
         raise ResponseDecodeError(f"the node's {what} {text} does not fit in a u64")
@@ -45,7 +56,13 @@ def u64(text: str, what: str) -> int:
 
 
 class LedgerInfo(msgspec.Struct, frozen=True):
-    """``GET /``: chain id, ledger version and the ledger's timestamp (microseconds)."""
+    """The node's answer to ``GET /v1``: where its ledger stands.
+
+    Attributes:
+        chain_id: the chain id (1 mainnet, 2 testnet, 4 the simulator).
+        ledger_version: the newest committed version, u64 decimal text.
+        ledger_timestamp: that version's time, unix microseconds as decimal text.
+    """
 
     chain_id: int
     ledger_version: U64Text
@@ -53,13 +70,21 @@ class LedgerInfo(msgspec.Struct, frozen=True):
 
 
 class AccountAnswer(msgspec.Struct, frozen=True):
-    """``GET /accounts/{address}``."""
+    """The node's answer to ``GET /v1/accounts/{address}`` (what the SDK reads of it).
+
+    Attributes:
+        sequence_number: the account's next sequence number, u64 decimal text.
+    """
 
     sequence_number: U64Text
 
 
 class GasEstimate(msgspec.Struct, frozen=True):
-    """``GET /estimate_gas_price``."""
+    """The node's answer to ``GET /v1/estimate_gas_price`` (what the SDK reads of it).
+
+    Attributes:
+        gas_estimate: the suggested gas unit price, octas (10^-8 APT) per gas unit.
+    """
 
     gas_estimate: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
@@ -76,12 +101,27 @@ class _Abi(msgspec.Struct, frozen=True):
 
 
 class ModuleAbi(msgspec.Struct, frozen=True):
-    """``GET /accounts/{address}/module/{module}``: the module's ABI."""
+    """The node's answer to ``GET /v1/accounts/{address}/module/{module}``: the module's ABI.
+
+    Attributes:
+        abi: the module's name and its exposed functions (name, parameter types, type
+            parameters).
+    """
 
     abi: _Abi
 
     def entry_function(self, name: str) -> tuple[tuple[str, ...], int] | None:
-        """``(parameter types without signers, number of type parameters)`` of ``name``."""
+        """The signature of one of the module's functions.
+
+        Args:
+            name: the function's name.
+
+        Returns:
+            ``(parameter types without signers, number of type parameters)``, or ``None`` when
+            the module exposes no function of that name.
+
+        Never raises.
+        """
         for fn in self.abi.exposed_functions:
             if fn.name == name:
                 params = tuple(p for p in fn.params if p not in ("signer", "&signer"))
@@ -90,7 +130,11 @@ class ModuleAbi(msgspec.Struct, frozen=True):
 
 
 class SubmitAnswer(msgspec.Struct, frozen=True):
-    """The 202 answer to ``POST /transactions``: the pending transaction (only its hash)."""
+    """The 202 answer to ``POST /v1/transactions``: the pending transaction.
+
+    Attributes:
+        hash: the transaction's hash, ``0x`` + 64 hex digits.
+    """
 
     hash: str
 
@@ -100,7 +144,14 @@ class _Payload(msgspec.Struct, frozen=True):
 
 
 class PendingAnswer(msgspec.Struct, frozen=True, tag="pending_transaction"):
-    """A transaction the node holds but has not executed yet."""
+    """A transaction the node holds but has not executed yet (``type: pending_transaction``).
+
+    Attributes:
+        hash: the transaction's hash.
+        sender: the sender's address.
+        sequence_number: the sequence number it uses, u64 decimal text.
+        expiration_timestamp_secs: its expiry, unix seconds as decimal text.
+    """
 
     hash: str
     sender: str = ""
@@ -109,7 +160,24 @@ class PendingAnswer(msgspec.Struct, frozen=True, tag="pending_transaction"):
 
 
 class CommittedTransaction(msgspec.Struct, frozen=True, tag="user_transaction"):
-    """A committed user transaction: its outcome, gas, and raw ``events`` (decoded later)."""
+    """A committed user transaction (``type: user_transaction``): outcome, gas, raw events.
+
+    Attributes:
+        hash: the transaction's hash.
+        version: the ledger version it was committed at, u64 decimal text.
+        success: whether it executed (``False``: it aborted, yet still used its gas and
+            sequence number).
+        vm_status: ``"Executed successfully"`` or the failure, e.g. ``"Move abort in
+            0x…::perpetual_core: E_INVALID_LEVERAGE(0x3ee)"``.
+        gas_used: gas units used, decimal text.
+        gas_unit_price: octas per gas unit, decimal text.
+        sender: the sender's address.
+        sequence_number: the sequence number it used, decimal text.
+        timestamp: when it was committed, unix microseconds as decimal text.
+        expiration_timestamp_secs: its expiry, unix seconds as decimal text.
+        payload: the call (only its ``function`` is read).
+        events: the raw JSON array of events, decoded by the caller that needs them.
+    """
 
     hash: str
     version: U64Text
@@ -154,10 +222,18 @@ _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
 def decode_answer(response: RawResponse, tp: Any) -> Any:
-    """``response.body`` decoded as ``tp``; :class:`~kana_async.ResponseDecodeError` if it is not.
+    """A node answer's JSON body decoded as one of this module's records.
 
-    ``tp`` is one of this module's records (or a union / tuple of them). The error names the
-    request (method and URL), the status and what did not fit; it never hangs on absurd input.
+    Args:
+        response: the node's answer (its body, method, URL and status).
+        tp: one of this module's records, or a union / tuple of them.
+
+    Returns:
+        The decoded record.
+
+    Raises:
+        ResponseDecodeError: the body is not JSON of that shape; the error names the request
+            (method and URL), the status and what did not fit, and never hangs on absurd input.
     """
     decoder = _decoders.get(tp)
     if decoder is None:

@@ -52,7 +52,16 @@ _ED25519_AUTHENTICATOR: Final = b"\x00"
 
 
 def uleb128(value: int) -> bytes:
-    """``value`` (>= 0) as an unsigned LEB128 integer (BCS lengths and enum variants)."""
+    """An integer as unsigned LEB128 (how BCS writes lengths and enum variants).
+
+    Args:
+        value: the integer, ``>= 0``.
+
+    Returns:
+        Seven bits per byte, least significant first, the high bit set on all but the last.
+
+    Never raises.
+    """
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -77,7 +86,15 @@ def type_tag_bytes(move_type: MoveType | str) -> bytes:
     """The BCS ``TypeTag`` of a type argument: one variant byte, then a vector's element type or
     a struct's address, module, name and type arguments (a primitive is the variant byte alone).
 
-    Raises :class:`~kana_async.InvalidArgumentError` for ``signer`` or an unparsable type.
+    Args:
+        move_type: the type, parsed or as text (``0x1::string::String``,
+            ``vector<u8>``...).
+
+    Returns:
+        The encoded type tag.
+
+    Raises:
+        InvalidArgumentError: the type is ``signer``, unknown or unparsable.
     """
     parsed = parse_type(move_type) if isinstance(move_type, str) else move_type
     if isinstance(parsed, str):
@@ -102,9 +119,19 @@ def type_tag_bytes(move_type: MoveType | str) -> bytes:
 def encode_argument(move_type: MoveType | str, value: Any, *, where: str = "argument") -> bytes:
     """BCS bytes of one entry-function argument, checked against its Move type.
 
-    ``value`` is JSON-ish (see :func:`kana_async._aptos.movetypes.coerce`); integers never pass
-    through ``float``. Raises :class:`~kana_async.ArgumentTypeError` /
-    :class:`~kana_async.InvalidArgumentError` when it does not fit the type.
+    Args:
+        move_type: the parameter's Move type, parsed or as text.
+        value: a JSON-ish value (see :func:`kana_async._aptos.movetypes.coerce`): integers as
+            ``int`` or decimal strings (never through ``float``), addresses as hex strings,
+            vectors as lists, options as an empty or one-item list.
+        where: names the argument in error messages.
+
+    Returns:
+        The argument's BCS bytes (without the length prefix the entry function adds).
+
+    Raises:
+        ArgumentTypeError: ``value`` has the wrong Python type for ``move_type``.
+        InvalidArgumentError: it is out of range for the type, or the type does not parse.
     """
     parsed = parse_type(move_type) if isinstance(move_type, str) else move_type
     out = bytearray()
@@ -145,10 +172,20 @@ def entry_function_bytes(
 ) -> bytes:
     """BCS ``EntryFunction``: module id, function name, type tags, then each encoded argument.
 
-    ``function`` is ``0xADDR::module::name``; ``param_types`` are the Move types of
-    ``arguments`` (the ABI's parameters without ``&signer``). Raises
-    :class:`~kana_async.InvalidArgumentError` on a malformed function id, a count mismatch or an
-    argument that does not fit its type.
+    Args:
+        function: the entry function, ``0xADDR::module::name``.
+        type_arguments: its type arguments as Move type strings.
+        arguments: its arguments, JSON-ish (see :func:`encode_argument`).
+        param_types: the Move types of ``arguments`` (the ABI's parameters without
+            ``&signer``), one per argument.
+
+    Returns:
+        The encoded ``EntryFunction``.
+
+    Raises:
+        InvalidArgumentError: a malformed function id, a count mismatch between
+            ``arguments`` and ``param_types``, or an argument that does not fit its type.
+        ArgumentTypeError: an argument has the wrong Python type for its Move type.
     """
     parts = function.split("::")
     if len(parts) != 3:
@@ -184,7 +221,24 @@ def raw_transaction_bytes(
     expiration_timestamp_secs: int,
     chain_id: int,
 ) -> bytes:
-    """BCS ``RawTransaction`` with an entry-function payload already encoded."""
+    """BCS ``RawTransaction`` with an entry-function payload already encoded.
+
+    Args:
+        sender: the sender's address (hex, normalised here).
+        sequence_number: the sender's sequence number (u64).
+        entry_function: the call, as :func:`entry_function_bytes` encodes it.
+        max_gas_amount: the most gas units the transaction may use (u64).
+        gas_unit_price: octas (10^-8 APT) per gas unit (u64).
+        expiration_timestamp_secs: expiry, chain time in unix seconds (u64).
+        chain_id: the chain id (u8).
+
+    Returns:
+        The encoded raw transaction.
+
+    Raises:
+        InvalidArgumentError: ``sender`` is not an address.
+        OverflowError: a number does not fit its field.
+    """
     return b"".join(
         (
             _address(sender),
@@ -200,7 +254,18 @@ def raw_transaction_bytes(
 
 
 def signed_transaction_bytes(raw: bytes, public_key: bytes, signature: bytes) -> bytes:
-    """BCS ``SignedTransaction``: the raw transaction and its Ed25519 authenticator."""
+    """BCS ``SignedTransaction``: the raw transaction and its Ed25519 authenticator.
+
+    Args:
+        raw: the BCS raw transaction (:func:`raw_transaction_bytes`).
+        public_key: the 32-byte Ed25519 public key.
+        signature: the 64-byte signature of the raw transaction's signing message.
+
+    Returns:
+        The bytes the node's submit endpoint takes.
+
+    Never raises.
+    """
     return b"".join(
         (
             raw,

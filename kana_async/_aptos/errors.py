@@ -21,7 +21,16 @@ SendOutcome = Literal["accepted", "stale", "ahead", "taken"]
 
 
 def json_object(data: bytes | None) -> dict[str, Any]:
-    """``data`` as a JSON object, or ``{}`` when it is empty, not JSON or not an object."""
+    """An error body as a JSON object, tolerantly.
+
+    Args:
+        data: the raw body, or ``None``.
+
+    Returns:
+        The object, or ``{}`` when the body is empty, not JSON or not an object.
+
+    Never raises.
+    """
     if not data:
         return {}
     try:
@@ -51,8 +60,14 @@ VM_STATUS_CODES: Final[dict[str, int]] = {
 class NodeRefusal:
     """A node error body ``{"message", "error_code", "vm_error_code"}``, read from a status error.
 
-    ``vm_status`` is the validation status name (``SEQUENCE_NUMBER_TOO_OLD``...) found in the
-    message or by ``vm_error_code``; ``None`` when the error is not a known validation failure.
+    Attributes:
+        status_code: the HTTP status of the answer, if there was one.
+        message: the node's ``message``, or ``"HTTP <status>"`` when it gave none.
+        error_code: the node's ``error_code`` (``"vm_error"``, ``"invalid_transaction_update"``...).
+        vm_error_code: the node's numeric ``vm_error_code``, when an integer.
+        vm_status: the validation status name (``SEQUENCE_NUMBER_TOO_OLD``...) found in the
+            message or by ``vm_error_code``; ``None`` when the error is not a known validation
+            failure.
     """
 
     status_code: int | None
@@ -63,7 +78,16 @@ class NodeRefusal:
 
     @classmethod
     def from_error(cls, error: APIStatusError) -> NodeRefusal:
-        """Read the node's own words out of a status error's body."""
+        """Read the node's own words out of a status error's body.
+
+        Args:
+            error: the exception the node's non-2xx answer was mapped to.
+
+        Returns:
+            The refusal; fields the body lacks are ``None``.
+
+        Never raises.
+        """
         body = json_object(error.body)
         message = str(body.get("message") or f"HTTP {error.status_code}")
         code = body.get("error_code")

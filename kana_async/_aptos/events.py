@@ -98,9 +98,17 @@ _cancel_decoder: Final = msgspec.json.Decoder(_CancelData)
 
 
 def package_of(function_id: str) -> str | None:
-    """The package address of ``function_id`` (``0x…::module::function``), canonical, or ``None``.
+    """The package address of an entry function, in canonical form.
 
     Pass it as ``package`` to :func:`decode_events` to keep only the events of the called package.
+
+    Args:
+        function_id: the function, ``0x…::module::function``.
+
+    Returns:
+        ``0x`` + 64 lowercase hex digits, or ``None`` when ``function_id`` is not of that form.
+
+    Never raises.
     """
     match = _TYPE.fullmatch(function_id.strip()) if isinstance(function_id, str) else None
     return None if match is None else normalize_address(match.group(1))
@@ -132,6 +140,7 @@ def decode_events(
     Raises:
         ResponseDecodeError: ``events`` is not a JSON array (or a list), or is not valid JSON, or
             nests too deeply to read.
+        InvalidAddressError: ``package`` or ``profile_address`` is not an address.
     """
     by_id = {markets.market_id: markets} if isinstance(markets, MarketInfo) else markets
     wanted_package = _optional_address(package, "package")
@@ -195,6 +204,10 @@ def committed_events(
         function: the entry function the transaction called (``0x…::module::name``); when it is
             not of that form, events of every package are kept.
         profile_address: keep only this trading profile's events; ``None`` keeps all.
+
+    Returns:
+        The placed, filled and cancelled orders in human units, as :func:`decode_events`
+        returns them; ``TransactionEvents(unknown=1)`` when ``events`` cannot be read at all.
 
     Raises:
         InvalidAddressError: ``profile_address`` is not an address (a caller's mistake).

@@ -48,7 +48,11 @@ _INT_TEXT: Final = re.compile(r"[0-9]+")
 
 @dataclass(frozen=True, slots=True)
 class VectorType:
-    """``vector<element>``."""
+    """The Move type ``vector<element>``.
+
+    Attributes:
+        element: the type of the vector's items.
+    """
 
     element: MoveType
 
@@ -58,7 +62,14 @@ class VectorType:
 
 @dataclass(frozen=True, slots=True)
 class StructType:
-    """A struct type ``address::module::name<type_args>``; ``address`` is normalised."""
+    """A struct type ``address::module::name<type_args>``.
+
+    Attributes:
+        address: the defining account, normalised to ``0x`` + 64 hex digits.
+        module: the module name.
+        name: the struct name.
+        type_args: its type arguments, parsed.
+    """
 
     address: str
     module: str
@@ -90,7 +101,17 @@ MoveType = str | VectorType | StructType
 
 
 def normalize_address(value: str) -> str:
-    """``0x`` + 64 lowercase hex digits; raises :class:`InvalidArgumentError` for anything else."""
+    """An Aptos address in its one canonical form.
+
+    Args:
+        value: ``0x`` + 1 to 64 hex digits, any case (``0x1`` is the framework's address).
+
+    Returns:
+        ``0x`` + 64 lowercase hex digits, zero-padded on the left.
+
+    Raises:
+        InvalidArgumentError: ``value`` is not a ``str`` of that form.
+    """
     if not isinstance(value, str) or not _HEX_ADDRESS.fullmatch(value):
         raise InvalidArgumentError(f"not an Aptos address (0x + 1..64 hex digits): {value!r}")
     return "0x" + value[2:].lower().rjust(64, "0")
@@ -100,7 +121,17 @@ _ONE: Final = normalize_address("0x1")
 
 
 def parse_type(text: str) -> MoveType:
-    """Parse a Move type string; raises :class:`InvalidArgumentError` when it is not one."""
+    """Parse a Move type string such as ``u64``, ``vector<u8>`` or ``0x1::option::Option<u64>``.
+
+    Args:
+        text: the type as an ABI or a payload writes it (``&signer`` included).
+
+    Returns:
+        The primitive's name (``"u64"``), a :class:`VectorType` or a :class:`StructType`.
+
+    Raises:
+        InvalidArgumentError: ``text`` is not a Move type (the message says where it fails).
+    """
     parser = _Parser(text)
     result = parser.parse()
     parser.expect_end()
@@ -177,9 +208,24 @@ class _Parser:
 def coerce(move_type: MoveType, value: Any, *, where: str = "argument") -> Any:
     """The Python value of a JSON argument for ``move_type``, checked and exact.
 
-    Returns ``bool``, ``int``, a normalised address ``str``, a ``str``, a ``list`` (vectors) or,
-    for an ``Option<T>``, ``None`` or a one-element ``list``. Raises :class:`ArgumentTypeError`
-    (wrong kind, e.g. a ``float``) or :class:`InvalidArgumentError` (out of range, bad text).
+    Args:
+        move_type: the parameter's parsed Move type.
+        value: the JSON-ish value: a bool or ``"true"``/``"false"``; an ``int`` or decimal
+            string for integers (never a ``float``); a hex string for an address or an
+            ``Object<T>``; a list, ``bytes`` or ``0x`` hex string for ``vector<u8>``; a list
+            for other vectors; a ``str`` for ``String``; ``None``, ``[]``, ``[value]``,
+            ``value`` or ``{"vec": [...]}`` for an ``Option<T>``.
+        where: names the argument in error messages.
+
+    Returns:
+        ``bool``, ``int``, a normalised address ``str``, a ``str``, a ``list`` (vectors) or,
+        for an ``Option<T>``, ``None`` or a one-element ``list``.
+
+    Raises:
+        ArgumentTypeError: the value is of the wrong kind (a ``float``, a ``str`` for a
+            vector...) or the type cannot be an argument (``signer``, other structs).
+        InvalidArgumentError: the value is out of range for its integer type, not a whole
+            number, or bad text (an address or hex bytes that do not parse).
     """
     if isinstance(move_type, str):
         if move_type == "bool":

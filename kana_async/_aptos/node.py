@@ -67,7 +67,18 @@ _MAX_RETRY_AFTER: Final = 5.0
 
 
 def backoff(attempt: int, base: float, cap: float = 2.0) -> float:
-    """Seconds before retry ``attempt + 1``: ``base * 2**attempt`` capped, jittered by ±25%."""
+    """How long to wait before the next retry: exponential, capped, jittered.
+
+    Args:
+        attempt: how many retries came before (0 for the first).
+        base: the first backoff, in seconds.
+        cap: the longest backoff before jitter, in seconds.
+
+    Returns:
+        ``min(cap, base * 2**attempt)`` seconds times a random factor in ``[0.5, 1)``.
+
+    Never raises.
+    """
     return float(min(cap, base * (2**attempt)) * (0.5 + random.random() / 2))
 
 
@@ -96,6 +107,9 @@ class NodeClient:
             slot from submissions. Without one, the node client makes its own of
             ``max_in_flight`` slots.
         clock: unix seconds, to tell when a transaction has expired.
+
+    Raises:
+        InvalidArgumentError: ``max_in_flight`` is below 1.
     """
 
     def __init__(
@@ -166,17 +180,48 @@ class NodeClient:
         return decode_answer(await self._get(path), tp)
 
     async def ledger_info(self) -> LedgerInfo:
-        """``GET /``: chain id, ledger version and timestamp."""
+        """Where the node's ledger stands (``GET /v1``).
+
+        Returns:
+            The chain id, the newest ledger version and its timestamp (unix microseconds).
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+        """
         info: LedgerInfo = await self._get_answer("", LedgerInfo)
         return info
 
     async def ledger_time(self) -> float:
-        """The ledger's timestamp in unix seconds (``GET /``): the chain's notion of now."""
+        """The chain's notion of now: the newest ledger version's timestamp (``GET /v1``).
+
+        Returns:
+            Unix seconds (from the node's microseconds).
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+        """
         info = await self.ledger_info()
         return u64(info.ledger_timestamp, "ledger_timestamp") / 1_000_000
 
     async def sequence_number(self, address: str) -> int:
-        """The account's sequence number on chain (0 for an account that does not exist yet)."""
+        """The account's sequence number on chain (``GET /v1/accounts/{address}``).
+
+        Args:
+            address: the account's address.
+
+        Returns:
+            The next sequence number the chain expects from the account; 0 for an account that
+            does not exist yet (the node answers 404).
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+        """
         try:
             body: AccountAnswer = await self._get_answer(f"/accounts/{address}", AccountAnswer)
         except NotFoundError:
@@ -184,7 +229,25 @@ class NodeClient:
         return u64(body.sequence_number, "sequence_number")
 
     async def module_abi(self, address: str, module: str) -> ModuleAbi:
-        """A module's ABI; fetched once per module and shared by concurrent callers."""
+        """A module's ABI (``GET /v1/accounts/{address}/module/{module}``).
+
+        Fetched once per module and cached for the client's life; concurrent callers share one
+        fetch, and a failed fetch is not cached.
+
+        Args:
+            address: the module's account (package) address.
+            module: the module's name.
+
+        Returns:
+            The module's ABI.
+
+        Raises:
+            InvalidArgumentError: ``address`` is not an address.
+            NotFoundError: the node has no such module.
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: another non-2xx status.
+            ResponseDecodeError: the answer is not the documented shape.
+        """
         address = normalize_address(address)
 
         async def fetch() -> ModuleAbi:
@@ -197,7 +260,22 @@ class NodeClient:
         return await self._cache.get(("abi", address, module), fetch)
 
     async def entry_function_types(self, function_id: str) -> tuple[tuple[str, ...], int]:
-        """``(parameter types without signers, number of type parameters)`` from the ABI."""
+        """The signature of an entry function, from its module's ABI (see :meth:`module_abi`).
+
+        Args:
+            function_id: the function, ``0xADDR::module::name``.
+
+        Returns:
+            ``(parameter types without signers, number of type parameters)``.
+
+        Raises:
+            InvalidArgumentError: ``function_id`` is not of that form, or the module has no
+                such entry function.
+            NotFoundError: the node has no such module.
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: another non-2xx status.
+            ResponseDecodeError: the ABI is not the documented shape.
+        """
         parts = function_id.split("::")
         if len(parts) != 3:
             raise InvalidArgumentError(f"function must be 0xADDR::module::name: {function_id!r}")
@@ -208,7 +286,18 @@ class NodeClient:
         return found
 
     async def gas_unit_price(self) -> int:
-        """The node's gas price estimate (octas per gas unit), cached for ``gas_price_ttl``."""
+        """The node's gas price estimate (``GET /v1/estimate_gas_price``).
+
+        Cached for ``gas_price_ttl`` seconds; concurrent callers share one fetch.
+
+        Returns:
+            Octas (10^-8 APT) per gas unit.
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+        """
 
         async def fetch() -> int:
             estimate: GasEstimate = await self._get_answer("/estimate_gas_price", GasEstimate)
@@ -217,7 +306,20 @@ class NodeClient:
         return await self._cache.get("gas", fetch, ttl=self.gas_price_ttl)
 
     async def transaction_by_hash(self, tx_hash: str) -> ByHash | None:
-        """A transaction (pending or committed) by hash, or ``None`` if the node has none."""
+        """A transaction by hash (``GET /v1/transactions/by_hash/{hash}``).
+
+        Args:
+            tx_hash: the transaction's hash, ``0x`` + 64 hex digits.
+
+        Returns:
+            The pending or committed user transaction, or ``None`` when the node does not know
+            the hash (404).
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+        """
         try:
             found: ByHash = await self._get_answer(f"/transactions/by_hash/{tx_hash}", ByHash)
         except NotFoundError:
@@ -225,8 +327,21 @@ class NodeClient:
         return found
 
     async def transaction_by_version(self, version: int) -> CommittedTransaction | None:
-        """The committed user transaction at ledger ``version``, or ``None`` if the node has
-        none (``GET /transactions/by_version/{version}``)."""
+        """The committed user transaction at a ledger version
+        (``GET /v1/transactions/by_version/{version}``).
+
+        Args:
+            version: the ledger version.
+
+        Returns:
+            The transaction, or ``None`` when the node has none at that version (404).
+
+        Raises:
+            TransportError: no answer, after ``read_retries`` retries.
+            APIStatusError: a non-2xx status (429 and 5xx only after ``read_retries`` retries).
+            ResponseDecodeError: the answer is not the documented shape.
+                A version holding another kind of transaction fails to decode too.
+        """
         try:
             found: CommittedTransaction = await self._get_answer(
                 f"/transactions/by_version/{int(version)}", CommittedTransaction
@@ -238,7 +353,21 @@ class NodeClient:
     # -- writes --------------------------------------------------------------------------------
 
     async def simulate(self, signed: _signing.SignedTransaction) -> CommittedTransaction:
-        """``POST /transactions/simulate`` for bytes signed with ``simulate=True``."""
+        """Simulate a transaction without committing it (``POST /v1/transactions/simulate``).
+
+        Sent once, not retried.
+
+        Args:
+            signed: bytes signed with ``simulate=True`` (a zero signature, as the node requires).
+
+        Returns:
+            What the transaction would do: ``success``, ``vm_status``, gas used and events.
+
+        Raises:
+            TransactionRejectedError: the node refused the simulation (a non-2xx status).
+            TransportError: no answer.
+            ResponseDecodeError: the answer is not a list of exactly one result.
+        """
         response = await self._request("POST", "/transactions/simulate", content=signed.bytes)
         try:
             response.raise_for_status()
@@ -262,13 +391,24 @@ class NodeClient:
     async def send(self, signed: _signing.SignedTransaction) -> SendOutcome:
         """Submit the signed bytes, re-sending the *same bytes* on timeout, 429 or 5xx.
 
-        Returns ``"accepted"``, or ``"stale"`` / ``"ahead"`` / ``"taken"`` when the node refused
-        the sequence number (the transaction certainly did not go in). Raises
-        :class:`TransactionRejectedError` for any other refusal and
-        :class:`OutcomeUnknownError` when no usable answer came back. When no attempt can have
-        reached the node (every one failed to connect or was turned away with 429), the last
-        error itself is raised (:class:`ConnectError`, :class:`RateLimitError`...): the
-        transaction certainly did not go in.
+        Calls ``POST /v1/transactions`` with the BCS body, up to ``1 + submit_retries`` times.
+
+        Args:
+            signed: the signed transaction.
+
+        Returns:
+            ``"accepted"``, or ``"stale"`` / ``"ahead"`` / ``"taken"`` when the node refused the
+            sequence number as too old, too new, or already used by a transaction in its mempool
+            (the transaction certainly did not go in).
+
+        Raises:
+            TransactionRejectedError: the node refused the transaction for another reason.
+            OutcomeUnknownError: an attempt may have reached the node but no usable answer came
+                back; look the transaction up by hash before sending it again.
+            TransportError: no attempt can have reached the node (every one failed to
+                connect, e.g. :class:`~kana_async.ConnectError`): it certainly did not go in.
+            RateLimitError: every attempt was turned away with 429 (or failed to connect):
+                it certainly did not go in.
         """
         may_have_landed = False
         attempt = 0
@@ -343,9 +483,21 @@ class NodeClient:
     ) -> ByHash | None:
         """One long poll of ``GET /transactions/wait_by_hash/{hash}``.
 
-        Returns the committed transaction, the pending one (the poll ended first), or ``None``
-        when the node does not know the hash (404). Raises :class:`TransportError`,
-        :class:`APIStatusError` or :class:`ResponseDecodeError` for anything else.
+        Not retried; the caller polls again.
+
+        Args:
+            tx_hash: the transaction's hash.
+            timeout: the most seconds this poll may take (at least 0.05, at most the client's
+                ``request_timeout``).
+
+        Returns:
+            The committed transaction, the pending one (the poll ended first), or ``None`` when
+            the node does not know the hash (404).
+
+        Raises:
+            TransportError: no answer in time.
+            APIStatusError: another non-2xx status.
+            ResponseDecodeError: the answer is not the documented shape.
         """
         response = await self._request(
             "GET",

@@ -57,13 +57,28 @@ _POLL_FAILED: Final = (TransportError, APIStatusError, ResponseDecodeError)
 
 
 class Resolver:
-    """Drives submissions of one :class:`~kana_async._aptos.sender.TransactionSender`."""
+    """Drives submissions of one :class:`~kana_async._aptos.sender.TransactionSender`.
+
+    Args:
+        sender: the sender whose node, allocator and signer it uses.
+    """
 
     def __init__(self, sender: TransactionSender) -> None:
         self.sender = sender
 
     async def run(self, sub: Submission, prepared: Prepared) -> None:
-        """Resolve ``sub`` and record its outcome (never raises but for cancellation)."""
+        """Send ``sub``, wait until it is committed or dead, and record its outcome on it.
+
+        Every failure is recorded on ``sub`` (an unexpected one as an
+        :class:`~kana_async.OutcomeUnknownError`, logged); cancellation (the client closing)
+        abandons it with an :class:`~kana_async.OutcomeUnknownError` and is re-raised.
+
+        Args:
+            sub: the submission.
+            prepared: its encoded call, to re-sign it under another number if refused.
+
+        Never raises.
+        """
         try:
             committed = await self._send(sub, prepared)
             result = await self.sender.result(committed, sub.market_id)
@@ -210,7 +225,20 @@ class Resolver:
     # -- 3. heal -------------------------------------------------------------------------------
 
     async def heal(self, number: int) -> None:
-        """Sequence number ``number``'s transaction is dead: fill the hole or hand it out again."""
+        """Sequence number ``number``'s transaction is dead: fill the hole or hand it out again.
+
+        Reads the account's sequence number on chain: a number the chain has already passed is
+        forgotten; one with transactions outstanding behind it gets a signed no-op (a zero APT
+        transfer to oneself) under it; otherwise it is handed out again.
+
+        Args:
+            number: the dead transaction's sequence number.
+
+        Raises:
+            TransportError: the node cannot be reached for the filler's gas price.
+            APIStatusError: the node refused that read.
+            TransactionRejectedError: the signer's signature for the filler does not verify.
+        """
         sender = self.sender
         allocator = sender.allocator
         try:
@@ -256,8 +284,20 @@ class Resolver:
     ) -> CommittedTransaction:
         """Poll a transaction this client is not resolving until it is committed.
 
-        Raises :class:`TransactionRejectedError` once it is unknown past its expiry and
-        :class:`OutcomeUnknownError` when ``timeout`` passes first.
+        Calls ``GET /v1/transactions/wait_by_hash/{hash}`` again and again; failed polls are
+        retried.
+
+        Args:
+            tx_hash: the transaction's hash.
+            expiry: its expiry, chain time in unix seconds.
+            timeout: the most seconds to wait.
+
+        Returns:
+            The committed transaction (successful or not).
+
+        Raises:
+            TransactionRejectedError: the node does not know it and its expiry has passed.
+            OutcomeUnknownError: ``timeout`` passed first.
         """
         node = self.sender.node
         attempt = 0

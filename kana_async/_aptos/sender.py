@@ -52,25 +52,48 @@ DescribeEvents = Callable[[CommittedTransaction, "int | None"], Awaitable[Transa
 
 
 class PayloadLike(Protocol):
-    """An entry-function payload (:class:`kana_async.models.TransactionPayload` is one)."""
+    """An entry-function payload (:class:`kana_async.models.TransactionPayload` is one).
+
+    Attributes:
+        function: the entry function, ``0xADDR::module::name``.
+        type_arguments: its type arguments, as Move type strings.
+        function_arguments: its arguments, JSON-ish (see
+            :func:`kana_async._aptos.movetypes.coerce`).
+
+    Args:
+        *args: none are taken: the protocol is never instantiated (``PayloadLike(...)`` raises
+            ``TypeError``); any object with these three attributes is one.
+    """
 
     @property
-    def function(self) -> str: ...
+    def function(self) -> str:
+        """The entry function, ``0xADDR::module::name``."""
+        ...
 
     @property
-    def type_arguments(self) -> tuple[str, ...]: ...
+    def type_arguments(self) -> tuple[str, ...]:
+        """The call's type arguments, as Move type strings."""
+        ...
 
     @property
-    def function_arguments(self) -> tuple[Any, ...]: ...
+    def function_arguments(self) -> tuple[Any, ...]:
+        """The call's arguments, JSON-ish (integers as ``int`` or decimal strings)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
     """Gas and expiry settings of a :class:`TransactionSender`.
 
-    ``expiration_seconds`` is how long a signed transaction stays executable;
-    ``confirm_timeout`` how long a call waits for the outcome (the client keeps resolving it
-    after that); ``max_resign`` how often a refused sequence number is replaced.
+    Attributes:
+        max_gas_amount: the most gas units one transaction may use.
+        gas_unit_price: octas (10^-8 APT) per gas unit; ``None`` uses the node's estimate.
+        expiration_seconds: how long a signed transaction stays executable, in seconds from
+            signing.
+        confirm_timeout: how long, in seconds, a call waits for the outcome (the client keeps
+            resolving it after that).
+        max_resign: how often a refused sequence number is replaced before the transaction is
+            given up as rejected.
     """
 
     max_gas_amount: int = 20_000
@@ -82,7 +105,16 @@ class SendOptions:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A payload checked against its ABI and encoded once, ready to sign under any number."""
+    """A payload checked against its ABI and encoded once, ready to sign under any number.
+
+    Attributes:
+        function: the entry function, ``0xADDR::module::name``.
+        type_arguments: its type arguments.
+        arguments: its arguments, JSON-ish.
+        param_types: the Move types of ``arguments`` from the ABI (without signers).
+        entry_function: the BCS ``EntryFunction`` of the call.
+        gas_unit_price: octas per gas unit the transaction will offer.
+    """
 
     function: str
     type_arguments: tuple[str, ...]
@@ -100,8 +132,21 @@ class TransactionSender:
     """Sign and submit entry-function payloads for one signer; resolve them in the background.
 
     Concurrent calls are safe: each gets its own sequence number from one
-    :class:`SequenceAllocator`. ``tasks`` is the client's background task group (a private one
-    when not given) and ``tracker`` where submissions are listed.
+    :class:`SequenceAllocator`.
+
+    Args:
+        node: the node client transactions go through.
+        signer: signs every transaction; its address is the sender.
+        chain_id: the chain id signed into every transaction.
+        options: gas, expiry and waiting settings (default :class:`SendOptions`).
+        max_in_flight: how many sequence numbers may be outstanding at once.
+        clock: unix seconds, for the expiry signed into transactions.
+        tasks: the client's background task group (a private one when not given).
+        tracker: where submissions are listed (a private one when not given).
+        describe: turns a committed transaction's events into records (default: none).
+
+    Raises:
+        InvalidArgumentError: ``max_in_flight`` is below 1.
     """
 
     def __init__(
@@ -135,7 +180,27 @@ class TransactionSender:
     # -- building and signing ------------------------------------------------------------------
 
     async def prepare(self, payload: PayloadLike) -> Prepared:
-        """Check ``payload`` against the function's ABI and encode it (once); nothing is sent."""
+        """Check ``payload`` against the function's ABI and encode it (once); nothing is sent.
+
+        Reads the module's ABI (cached) and, unless ``options.gas_unit_price`` is set, the
+        node's gas price estimate.
+
+        Args:
+            payload: the entry-function call.
+
+        Returns:
+            The encoded call and the gas price it will offer.
+
+        Raises:
+            InvalidArgumentError: the function id is malformed, its module has no such entry
+                function, the type-argument count is wrong, or an argument does not fit its
+                Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            NotFoundError: the node has no such module.
+            TransportError: the node cannot be reached (ABI, gas price), after retries.
+            APIStatusError: the node answered another non-2xx status.
+            ResponseDecodeError: the node's answer is not the documented shape.
+        """
         params, generics = await self.node.entry_function_types(payload.function)
         if len(payload.type_arguments) != generics:
             raise InvalidArgumentError(
@@ -149,7 +214,17 @@ class TransactionSender:
         return Prepared(payload.function, type_args, args, params, entry, price)
 
     def spec(self, prepared: Prepared, sequence_number: int) -> _signing.TransactionSpec:
-        """The transaction of ``prepared`` under ``sequence_number``, expiring from now."""
+        """The transaction of ``prepared`` under ``sequence_number``, expiring from now.
+
+        Args:
+            prepared: the encoded call.
+            sequence_number: the sequence number to use.
+
+        Returns:
+            The unsigned transaction, expiring ``options.expiration_seconds`` from now.
+
+        Never raises.
+        """
         return _signing.TransactionSpec(
             sender=self.signer.address,
             sequence_number=sequence_number,
@@ -165,7 +240,18 @@ class TransactionSender:
         )
 
     async def sign(self, prepared: Prepared, sequence_number: int) -> _signing.SignedTransaction:
-        """Sign ``prepared`` under ``sequence_number``."""
+        """Sign ``prepared`` under ``sequence_number``.
+
+        Args:
+            prepared: the encoded call.
+            sequence_number: the sequence number to use.
+
+        Returns:
+            The signed transaction's bytes and hash.
+
+        Raises:
+            TransactionRejectedError: the signer's signature does not verify.
+        """
         return await _signing.sign_transaction(self.signer, self.spec(prepared, sequence_number))
 
     # -- submitting ----------------------------------------------------------------------------
@@ -177,6 +263,25 @@ class TransactionSender:
 
         Cancelling this call before it returns sends nothing (the number is handed back). The
         returned :class:`Submission` is listed by the tracker until its outcome is known.
+
+        Args:
+            payload: the entry-function call.
+            action: names the call in logs and in the tracker (``"place_limit_order"``).
+            market_id: the market it acts on, to decode its events; ``None`` for none.
+
+        Returns:
+            The submission, being resolved in the background.
+
+        Raises:
+            InvalidArgumentError: the function id is malformed, its module has no such entry
+                function, the type-argument count is wrong, or an argument does not fit its
+                Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            NotFoundError: the node has no such module.
+            TransportError: the node cannot be reached (ABI, gas price), after retries.
+            APIStatusError: the node answered another non-2xx status.
+            ResponseDecodeError: the node's answer is not the documented shape.
+            TransactionRejectedError: the signer's signature does not verify.
         """
         prepared = await self.prepare(payload)
         return await self.submit_prepared(prepared, action=action, market_id=market_id)
@@ -184,7 +289,22 @@ class TransactionSender:
     async def submit_prepared(
         self, prepared: Prepared, *, action: str, market_id: int | None
     ) -> Submission:
-        """:meth:`submit` for an already prepared payload (also used to fill a number)."""
+        """:meth:`submit` for an already prepared payload (also used to fill a number).
+
+        Args:
+            prepared: the encoded call.
+            action: names the call in logs and in the tracker.
+            market_id: the market it acts on, or ``None``.
+
+        Returns:
+            The submission, being resolved in the background.
+
+        Raises:
+            TransactionRejectedError: the signer's signature does not verify.
+            TransportError: the node cannot be reached for the first sequence number.
+            APIStatusError: the node refused that read.
+            ClientStateError: the background task group is closed.
+        """
         await self.tasks.start()
         number = await self.allocator.allocate()
         try:
@@ -202,8 +322,23 @@ class TransactionSender:
         action: str,
         market_id: int | None,
     ) -> Submission:
-        """List ``signed`` and start resolving it in the background (synchronously: no await
-        separates signing from this, so no cancellation can fall in between)."""
+        """List ``signed`` and start resolving it in the background.
+
+        Synchronous: no await separates signing from this, so no cancellation can fall in
+        between.
+
+        Args:
+            signed: the signed transaction.
+            prepared: its encoded call (to re-sign it under another number if refused).
+            action: names the call in logs and in the tracker.
+            market_id: the market it acts on, or ``None``.
+
+        Returns:
+            The submission, listed as unresolved.
+
+        Raises:
+            ClientStateError: the background task group is closed (the number is handed back).
+        """
         sub = Submission(signed, action=action, market_id=market_id, tracker=self.tracker)
         try:
             self.tasks.spawn(self.resolver.run, sub, prepared, name=f"resolve {signed.hash}")
@@ -214,9 +349,26 @@ class TransactionSender:
         return sub
 
     async def wait(self, sub: Submission, timeout: float | None = None) -> TransactionResult:  # noqa: ASYNC109
-        """The outcome of ``sub`` (``timeout`` defaults to ``options.confirm_timeout``).
+        """The outcome of ``sub``.
 
         Cancelling the wait leaves ``sub`` to the background (and logs it once).
+
+        Args:
+            sub: a submission from :meth:`submit`.
+            timeout: seconds to wait (default ``options.confirm_timeout``).
+
+        Returns:
+            The committed transaction's result.
+
+        Raises:
+            MoveAbortError: it was committed but a Move function aborted (``abort_code``,
+                ``code_name``).
+            TransactionRejectedError: the node refused it, or it expired unexecuted: it
+                certainly did nothing.
+            OutcomeUnknownError: no outcome within the timeout; the client keeps resolving it
+                (see the tracker's outcomes).
+            TransportError: no attempt reached the node: it certainly did nothing.
+            RateLimitError: the node turned every attempt away with 429: it did nothing.
         """
         limit = self.options.confirm_timeout if timeout is None else timeout
         try:
@@ -226,7 +378,20 @@ class TransactionSender:
             raise
 
     async def accepted(self, sub: Submission) -> PendingTransaction:
-        """Wait until the node took ``sub``; a :class:`PendingTransaction` for it."""
+        """Wait until the node took ``sub`` into its mempool.
+
+        Args:
+            sub: a submission from :meth:`submit`.
+
+        Returns:
+            A handle whose ``wait()`` waits for the outcome as :meth:`wait` does.
+
+        Raises:
+            TransactionRejectedError: the node refused it.
+            OutcomeUnknownError: the node may have taken it, but no answer said so.
+            TransportError: no attempt reached the node: it certainly did nothing.
+            RateLimitError: the node turned every attempt away with 429.
+        """
         try:
             await sub.wait_accepted()
         except anyio.get_cancelled_exc_class():
@@ -252,7 +417,35 @@ class TransactionSender:
         action: str = "transaction",
         market_id: int | None = None,
     ) -> TransactionResult:
-        """Submit ``payload`` and wait for it to be committed."""
+        """Submit ``payload`` and wait for it to be committed.
+
+        Args:
+            payload: the entry-function call.
+            timeout: seconds to wait for the outcome (default ``options.confirm_timeout``).
+            action: names the call in logs and in the tracker.
+            market_id: the market it acts on, to decode its events; ``None`` for none.
+
+        Returns:
+            The committed transaction's result, its events decoded.
+
+        Raises:
+            InvalidArgumentError: the function id is malformed, its module has no such entry
+                function, the type-argument count is wrong, or an argument does not fit its
+                Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            NotFoundError: the node has no such module.
+            TransportError: the node cannot be reached (ABI, gas price), after retries.
+            APIStatusError: the node answered another non-2xx status.
+            ResponseDecodeError: the node's answer is not the documented shape.
+            MoveAbortError: it was committed but a Move function aborted (``abort_code``,
+                ``code_name``).
+            TransactionRejectedError: the node refused it, or it expired unexecuted: it
+                certainly did nothing.
+            OutcomeUnknownError: no outcome within the timeout; the client keeps resolving it
+                (see the tracker's outcomes).
+            TransportError: no attempt reached the node: it certainly did nothing.
+            RateLimitError: the node turned every attempt away with 429: it did nothing.
+        """
         sub = await self.submit(payload, action=action, market_id=market_id)
         return await self.wait(sub, timeout)
 
@@ -261,16 +454,44 @@ class TransactionSender:
     async def result(
         self, committed: CommittedTransaction, market_id: int | None
     ) -> TransactionResult:
-        """The :class:`TransactionResult` of a committed transaction; raises if it failed."""
+        """The result of a committed transaction, its events decoded by ``describe``.
+
+        Args:
+            committed: the node's record of the transaction.
+            market_id: the market it acted on (for its events), or ``None``.
+
+        Returns:
+            The result.
+
+        Raises:
+            MoveAbortError: it failed with a Move abort.
+            TransactionRejectedError: it failed otherwise.
+        """
         events = await self.describe(committed, market_id) if committed.success else None
         return result_from_committed(committed, events or TransactionEvents())
 
     async def lookup(
         self, tx_hash: str, *, market_id: int | None = None
     ) -> TransactionResult | PendingTransaction | None:
-        """A transaction by hash: its result, a pending handle, or ``None`` if the node has none.
+        """A transaction by hash, sent by this client or not.
 
-        Raises the typed failure when the transaction was committed but failed.
+        Calls ``GET /v1/transactions/by_hash/{hash}`` unless this client is still resolving it.
+
+        Args:
+            tx_hash: the transaction's hash.
+            market_id: the market it acted on (for its events), or ``None``.
+
+        Returns:
+            Its result when committed, a pending handle when the node holds it or this client
+            is still resolving it, or ``None`` when the node does not know it.
+
+        Raises:
+            MoveAbortError: it was committed but aborted.
+            TransactionRejectedError: it was committed but failed otherwise, or this client's
+                submission of it was refused.
+            TransportError: the node cannot be reached, after retries.
+            APIStatusError: the node answered another non-2xx status.
+            ResponseDecodeError: the node's answer is not the documented shape.
         """
         sub = self.tracker.pending(tx_hash)
         if sub is not None:
@@ -298,7 +519,27 @@ class TransactionSender:
     async def simulate(
         self, payload: PayloadLike, *, market_id: int | None = None
     ) -> TransactionResult:
-        """Dry-run ``payload`` on the node; raises like :meth:`execute` when it would fail."""
+        """Dry-run ``payload`` on the node (``POST /v1/transactions/simulate``); nothing commits.
+
+        Args:
+            payload: the entry-function call.
+            market_id: the market it acts on (for its events), or ``None``.
+
+        Returns:
+            What the transaction would do: gas used and the events it would emit.
+
+        Raises:
+            InvalidArgumentError: the function id is malformed, its module has no such entry
+                function, the type-argument count is wrong, or an argument does not fit its
+                Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            NotFoundError: the node has no such module.
+            TransportError: the node cannot be reached (ABI, gas price), after retries.
+            APIStatusError: the node answered another non-2xx status.
+            ResponseDecodeError: the node's answer is not the documented shape.
+            MoveAbortError: it would abort.
+            TransactionRejectedError: it would fail otherwise, or the node refused to simulate.
+        """
         prepared = await self.prepare(payload)
         number = await self.node.sequence_number(self.signer.address)
         spec = self.spec(prepared, number)
@@ -311,8 +552,18 @@ def result_from_committed(
 ) -> TransactionResult:
     """A :class:`TransactionResult` from a committed transaction; raises if it failed.
 
-    Raises :class:`~kana_async.MoveAbortError` (with the code's name) for a Move abort and
-    :class:`~kana_async.TransactionRejectedError` for any other failure.
+    Args:
+        body: the node's record of the transaction.
+        events: its decoded events (none when not given).
+
+    Returns:
+        The result, with ``timestamp_usec`` in unix microseconds.
+
+    Raises:
+        MoveAbortError: a Move function aborted (``abort_code`` and, when known,
+            ``code_name``).
+        TransactionRejectedError: it failed for any other reason.
+        ResponseDecodeError: a number does not fit in a u64.
     """
     version = u64(body.version, "version")
     if not body.success:

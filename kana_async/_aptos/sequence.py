@@ -35,6 +35,15 @@ class SequenceAllocator:
     that is not outstanding into a free number, so a transaction that never landed cannot leave
     a gap that parks every later one. A number stays outstanding as long as its transaction may
     still execute, so different content is never signed under it.
+
+    Args:
+        fetch: reads the account's on-chain sequence number (the next one the chain expects).
+        max_in_flight: how far the numbers handed out may run ahead of the last number known
+            to be used on chain (at least 1).
+        poll: how often, in seconds, a caller waiting for room re-reads the chain.
+
+    Raises:
+        InvalidArgumentError: ``max_in_flight`` is below 1.
     """
 
     def __init__(
@@ -67,7 +76,21 @@ class SequenceAllocator:
         return frozenset(self._outstanding)
 
     async def allocate(self) -> int:
-        """A sequence number no other pending transaction of this allocator holds."""
+        """A sequence number no other pending transaction of this allocator holds.
+
+        The first call reads the chain. A freed number is handed out before a fresh one; when
+        ``max_in_flight`` numbers are outstanding this waits (re-reading the chain every
+        ``poll`` seconds) until one is committed. Cancelling the wait hands out nothing.
+
+        Returns:
+            The number, now outstanding until :meth:`committed`, :meth:`release` or
+            :meth:`forget`.
+
+        Raises:
+            Exception: whatever ``fetch`` raises when the chain cannot be read (the node
+                client's :class:`~kana_async.TransportError` or
+                :class:`~kana_async.APIStatusError`, say).
+        """
         async with self._cond:
             if self._next is None:
                 await self._sync_locked(reset=True)
@@ -96,17 +119,37 @@ class SequenceAllocator:
             return number
 
     def release(self, number: int) -> None:
-        """``number`` was not (or may not have been) used: hand it out again first."""
+        """``number`` was not used and never will be: hand it out again first.
+
+        Args:
+            number: a number :meth:`allocate` handed out.
+
+        Never raises.
+        """
         self._outstanding.discard(number)
         if number >= self._floor and number not in self._free:
             heapq.heappush(self._free, number)
 
     def forget(self, number: int) -> None:
-        """``number``'s transaction has an unknown fate; a later resync decides about it."""
+        """``number``'s transaction has an unknown fate; a later resync decides about it.
+
+        Args:
+            number: a number :meth:`allocate` handed out.
+
+        Never raises.
+        """
         self._outstanding.discard(number)
 
     async def committed(self, number: int) -> None:
-        """The transaction with ``number`` is on chain: everything below is used."""
+        """The transaction with ``number`` is on chain: it and every number below are used.
+
+        Wakes callers of :meth:`allocate` waiting for room.
+
+        Args:
+            number: the committed transaction's sequence number.
+
+        Never raises.
+        """
         async with self._cond:
             self._outstanding.discard(number)
             if number + 1 > self._floor:
@@ -116,8 +159,17 @@ class SequenceAllocator:
                 self._cond.notify_all()
 
     async def resync(self, *, reset: bool = False) -> None:
-        """Re-read the chain's number and fill gaps. ``reset`` also forgets every free number
-        above it (numbers still outstanding stay reserved)."""
+        """Re-read the chain's number and turn the gaps below the next fresh number into free
+        numbers.
+
+        Args:
+            reset: start again from the chain's number: the next fresh number becomes the
+                one after the highest outstanding number at or above it (numbers still
+                outstanding stay reserved).
+
+        Raises:
+            Exception: whatever ``fetch`` raises when the chain cannot be read.
+        """
         async with self._cond:
             await self._sync_locked(reset=reset)
 

@@ -73,7 +73,13 @@ class Account:
     """An Aptos account with an in-memory Ed25519 private key; implements :class:`Signer`.
 
     Build one with :meth:`from_hex`, :meth:`from_env` (``KANA_PRIVATE_KEY``), :meth:`from_file` or
-    :meth:`generate`. ``repr`` shows the address only.
+    :meth:`generate`; calling the class directly with anything but the internal key holder
+    raises :class:`~kana_async.ArgumentTypeError`. ``repr`` shows the address only, and an
+    account cannot be pickled (that would write the key out).
+
+    Args:
+        address: the account address, when it is not the one derived from the key (an
+            account whose key was rotated); by default derived with :func:`auth_key_for`.
     """
 
     __slots__ = ("_address", "_public_key", "_secret")
@@ -90,10 +96,21 @@ class Account:
 
     @classmethod
     def from_hex(cls, private_key: str, *, address: str | None = None) -> Account:
-        """An account from a hex Ed25519 private key (``0x`` optional, AIP-80 form accepted).
+        """An account from a hex Ed25519 private key.
 
-        ``address`` is only needed for an account whose key was rotated; by default it is
-        derived from the key.
+        Args:
+            private_key: the 32-byte key as 64 hex digits, ``0x`` optional; the
+                ``ed25519-priv-0x…`` form the Aptos tools print is accepted too.
+            address: the account address, only needed for an account whose key was rotated;
+                by default it is derived from the key.
+
+        Returns:
+            The account.
+
+        Raises:
+            ArgumentTypeError: ``private_key`` is not a ``str``.
+            InvalidArgumentError: it is not 64 hex digits or not a usable Ed25519 key (the
+                message never repeats the key).
         """
         from aptos_sdk.ed25519 import PrivateKey
 
@@ -114,7 +131,18 @@ class Account:
 
     @classmethod
     def from_env(cls, name: str = PRIVATE_KEY_ENV) -> Account:
-        """An account from the environment variable ``name`` (default ``KANA_PRIVATE_KEY``)."""
+        """An account from a hex private key held in an environment variable.
+
+        Args:
+            name: the variable (default ``KANA_PRIVATE_KEY``); its value is read as
+                :meth:`from_hex` reads its argument.
+
+        Returns:
+            The account.
+
+        Raises:
+            InvalidArgumentError: the variable is unset or empty, or holds no hex Ed25519 key.
+        """
         value = os.environ.get(name)
         if not value:
             raise InvalidArgumentError(f"environment variable {name} is not set")
@@ -132,6 +160,16 @@ class Account:
         Accepted contents: the hex key alone (one line), a JSON object with ``private_key``
         (and optionally ``account_address``, the aptos-sdk format), or an Aptos CLI
         ``config.yaml`` line ``private_key: "0x…"``.
+
+        Args:
+            path: the key file.
+
+        Returns:
+            The account (with the file's ``account_address`` when the JSON form gives one).
+
+        Raises:
+            InvalidArgumentError: the file cannot be read, is JSON without ``private_key``, or
+                holds no hex Ed25519 key.
         """
         file = Path(path)
         try:
@@ -160,7 +198,13 @@ class Account:
 
     @classmethod
     def generate(cls) -> Account:
-        """A new random account (for tests and the simulator)."""
+        """A new account with a random key (for tests and the simulator).
+
+        Returns:
+            The account; its address is derived from the new key.
+
+        Never raises.
+        """
         from aptos_sdk.ed25519 import PrivateKey
 
         return cls(_Secret(PrivateKey.random()))
@@ -176,17 +220,41 @@ class Account:
         return self._public_key
 
     def private_key_hex(self) -> str:
-        """The private key as ``0x`` + 64 hex digits. Handle with care; never log it."""
+        """The private key as hex, e.g. to save it. Handle with care; never log it.
+
+        Returns:
+            ``0x`` + 64 hex digits, which :meth:`from_hex` reads back.
+
+        Never raises.
+        """
         seed: bytes = self._secret.key.key.encode()
         return "0x" + seed.hex()
 
     def sign_sync(self, message: bytes) -> bytes:
-        """The 64-byte Ed25519 signature of ``message``, synchronously."""
+        """Sign ``message`` with the private key, synchronously.
+
+        Args:
+            message: the bytes to sign (for a transaction, its :func:`signing_message`).
+
+        Returns:
+            The 64-byte Ed25519 signature.
+
+        Never raises.
+        """
         signature: bytes = self._secret.key.sign(bytes(message)).data()
         return signature
 
     async def sign(self, message: bytes) -> bytes:
-        """The 64-byte Ed25519 signature of ``message`` (:class:`Signer` protocol)."""
+        """Sign ``message`` (the :class:`Signer` protocol's method; no I/O happens).
+
+        Args:
+            message: the bytes to sign (for a transaction, its :func:`signing_message`).
+
+        Returns:
+            The 64-byte Ed25519 signature, as :meth:`sign_sync` computes it.
+
+        Never raises.
+        """
         return self.sign_sync(message)
 
     def __repr__(self) -> str:
@@ -207,12 +275,30 @@ class Account:
 
 
 def auth_key_for(public_key: bytes) -> str:
-    """The authentication key (and default address) of a single Ed25519 public key."""
+    """The authentication key (and default address) of a single Ed25519 public key.
+
+    Args:
+        public_key: the 32-byte Ed25519 public key.
+
+    Returns:
+        ``0x`` + 64 hex digits: SHA3-256 of the key followed by the Ed25519 scheme byte 0.
+
+    Never raises.
+    """
     return "0x" + hashlib.sha3_256(bytes(public_key) + _ED25519_SCHEME).hexdigest()
 
 
 def transaction_hash(signed_bytes: bytes) -> str:
-    """The hash the node will report for a BCS ``SignedTransaction`` (a user transaction)."""
+    """The hash the node will report for a BCS ``SignedTransaction`` (a user transaction).
+
+    Args:
+        signed_bytes: the BCS bytes of the signed transaction, as submitted.
+
+    Returns:
+        ``0x`` + 64 hex digits.
+
+    Never raises.
+    """
     return "0x" + hashlib.sha3_256(_TX_HASH_PREFIX + b"\x00" + signed_bytes).hexdigest()
 
 
@@ -223,11 +309,21 @@ def transaction_hash(signed_bytes: bytes) -> str:
 class TransactionSpec:
     """Everything that goes into one raw transaction, except the signature.
 
-    ``function`` is ``0xADDR::module::name``; ``arguments`` are JSON-ish values and
-    ``param_types`` their Move types from the ABI (without ``&signer``). ``entry_function``, when
-    set, is the BCS of that call already encoded (see
-    :func:`kana_async._aptos.bcs.entry_function_bytes`) and is used as is, so a transaction
-    re-numbered under a new sequence number is not encoded again.
+    Attributes:
+        sender: the sending account's address.
+        sequence_number: the sender's sequence number this transaction uses.
+        function: the entry function, ``0xADDR::module::name``.
+        type_arguments: the call's Move type arguments, as type strings.
+        arguments: the call's arguments as JSON-ish values (strings, ints, bools, lists).
+        param_types: the Move types of ``arguments`` from the ABI (without ``&signer``).
+        max_gas_amount: the most gas units the transaction may use.
+        gas_unit_price: the price of one gas unit, in octas (10^-8 APT).
+        expiration_timestamp_secs: the chain time, unix seconds, after which the transaction
+            can no longer be committed.
+        chain_id: the chain id it is signed for.
+        entry_function: when set, the BCS of the call already encoded (see
+            :func:`kana_async._aptos.bcs.entry_function_bytes`), used as is, so a transaction
+            re-numbered under a new sequence number is not encoded again.
     """
 
     sender: str
@@ -243,7 +339,15 @@ class TransactionSpec:
     entry_function: bytes | None = None
 
     def encoded_entry_function(self) -> bytes:
-        """The BCS ``EntryFunction`` of this call (``entry_function`` if already encoded)."""
+        """The BCS ``EntryFunction`` of this call.
+
+        Returns:
+            ``entry_function`` when already encoded, else the freshly encoded bytes.
+
+        Raises:
+            InvalidArgumentError: an argument does not fit its Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+        """
         if self.entry_function is not None:
             return self.entry_function
         return bcs.entry_function_bytes(
@@ -253,7 +357,15 @@ class TransactionSpec:
 
 @dataclass(frozen=True, slots=True)
 class SignedTransaction:
-    """A signed transaction: the exact BCS bytes to submit and their hash."""
+    """A signed transaction: the exact BCS bytes to submit and their hash.
+
+    Attributes:
+        bytes: the BCS ``SignedTransaction``, as the node's submit endpoint takes it.
+        hash: its transaction hash, ``0x`` + 64 hex digits.
+        sender: the sender's normalised address.
+        sequence_number: the sequence number it uses.
+        expiration_timestamp_secs: its expiry, chain time in unix seconds.
+    """
 
     bytes: bytes
     hash: str
@@ -274,24 +386,47 @@ def _raw_transaction(spec: TransactionSpec) -> bytes:
     )
 
 
-def signing_message(spec: TransactionSpec) -> bytes:
-    """The bytes a signer signs for ``spec``: domain prefix + BCS raw transaction."""
-    return _RAW_TX_PREFIX + _raw_transaction(spec)
+def signing_message(transaction: TransactionSpec) -> bytes:
+    """The bytes a signer signs for a transaction.
+
+    Args:
+        transaction: the transaction to sign.
+
+    Returns:
+        SHA3-256 of ``APTOS::RawTransaction`` followed by the BCS raw transaction.
+
+    Raises:
+        InvalidArgumentError: an argument does not fit its Move type.
+        ArgumentTypeError: an argument has the wrong Python type for its Move type.
+    """
+    return _RAW_TX_PREFIX + _raw_transaction(transaction)
 
 
 async def sign_transaction(
-    signer: Signer, spec: TransactionSpec, *, simulate: bool = False
+    signer: Signer, transaction: TransactionSpec, *, simulate: bool = False
 ) -> SignedTransaction:
-    """Build, sign and serialise ``spec``.
+    """Build, sign and serialise a transaction.
 
-    With ``simulate=True`` the signature is 64 zero bytes (what the node's simulate endpoint
-    requires) and the signer is not asked. Raises
-    :class:`~kana_async.TransactionRejectedError` when the signer's signature does not verify.
+    Args:
+        signer: signs the transaction's :func:`signing_message`; its signature is checked
+            against its public key before it is used.
+        transaction: the transaction.
+        simulate: sign with 64 zero bytes (what the node's simulate endpoint requires)
+            instead of asking the signer.
+
+    Returns:
+        The signed transaction's bytes and hash.
+
+    Raises:
+        TransactionRejectedError: the signer's signature does not verify against its public
+            key (or has the wrong length).
+        InvalidArgumentError: an argument does not fit its Move type.
+        ArgumentTypeError: an argument has the wrong Python type for its Move type.
     """
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
 
-    raw = _raw_transaction(spec)
+    raw = _raw_transaction(transaction)
     message = _RAW_TX_PREFIX + raw
     public = bytes(signer.public_key)
     if simulate:
@@ -310,7 +445,7 @@ async def sign_transaction(
     return SignedTransaction(
         bytes=data,
         hash=transaction_hash(data),
-        sender=normalize_address(spec.sender),
-        sequence_number=spec.sequence_number,
-        expiration_timestamp_secs=spec.expiration_timestamp_secs,
+        sender=normalize_address(transaction.sender),
+        sequence_number=transaction.sequence_number,
+        expiration_timestamp_secs=transaction.expiration_timestamp_secs,
     )

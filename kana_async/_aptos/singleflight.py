@@ -27,7 +27,13 @@ class SingleFlight:
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
 
     def invalidate(self, key: Hashable) -> None:
-        """Drop the cached value of ``key`` (the next :meth:`get` fetches)."""
+        """Drop the cached value of ``key`` (the next :meth:`get` fetches).
+
+        Args:
+            key: the value's key; an unknown key is ignored.
+
+        Never raises.
+        """
         self._values.pop(key, None)
 
     async def get(
@@ -35,7 +41,18 @@ class SingleFlight:
     ) -> _T:
         """The cached value of ``key``, or ``await fetch()`` shared by every concurrent caller.
 
-        ``ttl`` (seconds) bounds how long the value is kept; ``None`` keeps it for good.
+        Args:
+            key: what the value is cached under.
+            fetch: makes the value on a miss; called once however many callers miss at once.
+            ttl: how long the value is kept, in seconds of the event loop's clock; ``None``
+                keeps it for good.
+
+        Returns:
+            The cached or fetched value.
+
+        Raises:
+            Exception: whatever ``fetch`` raised, shared with every caller waiting on that
+                fetch (nothing is cached then, so the next call fetches again).
         """
         loop = asyncio.get_running_loop()
         while True:

@@ -31,7 +31,16 @@ DEFAULT_HISTORY: Final = 1000
 
 
 class Submission:
-    """One signed transaction on its way: accepted yet? resolved yet? the caller still there?"""
+    """One signed transaction on its way: accepted yet? resolved yet? the caller still there?
+
+    Created the moment a transaction is signed; it lists itself in ``tracker`` as unresolved.
+
+    Args:
+        signed: the signed transaction (replaced by :meth:`resign` when re-signed).
+        action: names the call in logs and in the tracker (``"place_limit_order"``).
+        market_id: the market it acts on, or ``None``.
+        tracker: where it is listed until its outcome is known.
+    """
 
     def __init__(
         self,
@@ -64,7 +73,13 @@ class Submission:
         return self._done.is_set()
 
     def snapshot(self) -> UnresolvedTransaction:
-        """What :attr:`SubmissionTracker.unresolved` shows for it."""
+        """What :attr:`SubmissionTracker.unresolved` shows for it.
+
+        Returns:
+            Its hash, action, market, sequence number, expiry and whether its caller is gone.
+
+        Never raises.
+        """
         return UnresolvedTransaction(
             hash=self.signed.hash,
             action=self.action,
@@ -77,17 +92,39 @@ class Submission:
     # -- driven by the resolver ------------------------------------------------------------------
 
     def resign(self, signed: SignedTransaction) -> None:
-        """The node refused the sequence number; the same call was re-signed as ``signed``."""
+        """The node refused the sequence number; the same call was re-signed as ``signed``.
+
+        Args:
+            signed: the new signed transaction (its hash becomes :attr:`hash`).
+
+        Never raises.
+        """
         self.signed = signed
 
     def accepted(self, error: KanaError | None = None) -> None:
-        """The node took it (``error`` None) or may have (``error`` says why it is unknown)."""
+        """The node took it, or may have; wakes :meth:`wait_accepted`. Only the first call counts.
+
+        Args:
+            error: ``None`` when the node took it, else why that is not known (or why it
+                certainly did not).
+
+        Never raises.
+        """
         if not self._accepted.is_set():
             self._accept_error = error
             self._accepted.set()
 
     def finish(self, result: TransactionResult | None, error: KanaError | None) -> None:
-        """Record the final outcome and wake everyone waiting."""
+        """Record the final outcome, move it to the tracker's outcomes and wake every waiter.
+
+        Only the first call counts.
+
+        Args:
+            result: the committed transaction's result, or ``None`` when it failed.
+            error: the failure, or ``None`` when it succeeded.
+
+        Never raises.
+        """
         if self._done.is_set():
             return
         self._result, self._error = result, error
@@ -96,7 +133,13 @@ class Submission:
         self._tracker._resolved(self)
 
     def abandon(self, error: KanaError) -> None:
-        """The client stopped looking (it is closing): wake waiters, stay listed as unresolved."""
+        """The client stopped looking (it is closing): wake waiters, stay listed as unresolved.
+
+        Args:
+            error: what waiters get raised (an :class:`~kana_async.OutcomeUnknownError`).
+
+        Never raises.
+        """
         self.accepted(error)
         if not self._done.is_set():
             self._error = error
@@ -105,15 +148,33 @@ class Submission:
     # -- used by callers -----------------------------------------------------------------------
 
     async def wait_accepted(self) -> None:
-        """Until the node took it; raises the error when it did not or may not have."""
+        """Wait until the node took it into its mempool.
+
+        Raises:
+            KanaError: the error :meth:`accepted` or :meth:`finish` recorded: the node refused it
+                (:class:`~kana_async.TransactionRejectedError`) or may have taken it
+                (:class:`~kana_async.OutcomeUnknownError`), or it never reached the node.
+        """
         await self._accepted.wait()
         if self._accept_error is not None:
             raise self._accept_error
 
     async def wait(self, timeout: float) -> TransactionResult:  # noqa: ASYNC109
-        """The result within ``timeout`` seconds; raises its failure, or
-        :class:`~kana_async.OutcomeUnknownError` when the time runs out first (the client keeps
-        resolving it)."""
+        """Wait for the outcome.
+
+        Args:
+            timeout: the most seconds to wait.
+
+        Returns:
+            The committed transaction's result.
+
+        Raises:
+            OutcomeUnknownError: the time ran out first (the client keeps resolving it), or
+                the client closed before the outcome was known.
+            KanaError: the recorded failure otherwise, e.g.
+                :class:`~kana_async.MoveAbortError` or
+                :class:`~kana_async.TransactionRejectedError`.
+        """
         with anyio.move_on_after(timeout):
             await self._done.wait()
         if not self._done.is_set():
@@ -128,7 +189,12 @@ class Submission:
         return self._result
 
     def caller_cancelled(self) -> None:
-        """The call waiting on it was cancelled: log it once (with the hash) unless resolved."""
+        """The call waiting on it was cancelled: log it once (with the hash) unless resolved.
+
+        Marks it ``caller_gone``, so its outcome is logged when it resolves.
+
+        Never raises.
+        """
         if self.resolved or self.caller_gone:
             return
         self.caller_gone = True
@@ -165,11 +231,30 @@ class SubmissionTracker:
         return tuple(self._outcomes.values())
 
     def outcome(self, tx_hash: str) -> TransactionOutcome | None:
-        """The recorded final outcome of ``tx_hash``, or ``None``."""
+        """The recorded final outcome of a transaction.
+
+        Args:
+            tx_hash: its hash (any case).
+
+        Returns:
+            The outcome, or ``None`` when none is recorded (unresolved, unknown, or dropped
+            from the bounded history).
+
+        Never raises.
+        """
         return self._outcomes.get(tx_hash.lower())
 
     def pending(self, tx_hash: str) -> Submission | None:
-        """The unresolved submission with hash ``tx_hash``, or ``None``."""
+        """The unresolved submission of a transaction.
+
+        Args:
+            tx_hash: its current hash (any case).
+
+        Returns:
+            The submission, or ``None`` when no unresolved one has that hash.
+
+        Never raises.
+        """
         wanted = tx_hash.lower()
         for sub in self._unresolved:
             if sub.hash == wanted:
@@ -177,7 +262,16 @@ class SubmissionTracker:
         return None
 
     async def wait_idle(self, timeout: float) -> bool:  # noqa: ASYNC109
-        """Wait up to ``timeout`` seconds for every submission to resolve; whether they did."""
+        """Wait for every listed submission to resolve.
+
+        Args:
+            timeout: the most seconds to wait.
+
+        Returns:
+            Whether none is left unresolved.
+
+        Never raises.
+        """
         with anyio.move_on_after(timeout):
             while self._unresolved:
                 changed = self._changed

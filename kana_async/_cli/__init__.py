@@ -61,7 +61,22 @@ def _quiet_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``kana-async`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    """Run ``kana-async`` with a command line.
+
+    Errors of the exchange, the network or the user are reported as one line on stderr, never a
+    traceback.
+
+    Args:
+        argv: the arguments after the program name (default ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 2 for a usage mistake (or no command: the help is
+        printed), 1 for an error from the exchange or the network, 130 for Ctrl-C.
+
+    Raises:
+        SystemExit: from argparse for ``--help`` and ``--version`` (status 0) and for a
+            malformed command line (status 2, after one ``kana-async: error:`` line).
+    """
     from kana_async._cli._parser import build_parser
 
     parser = build_parser()

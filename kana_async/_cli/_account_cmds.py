@@ -21,7 +21,22 @@ def _json_lines(rows: list[Any]) -> int:
 
 
 async def positions(args: argparse.Namespace) -> int:
-    """Open positions of the wallet."""
+    """``kana-async positions``: the wallet's open positions as a table (``GET /getPositions``).
+
+    Args:
+        args: the parsed command line: ``--json`` (one JSON object per position instead),
+            ``--network``, ``--address`` (default: the wallet of ``KANA_PRIVATE_KEY``).
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = _term.console()
     async with connect(args, wallet_for="positions") as kana:
         rows = await kana.portfolio.positions()
@@ -59,7 +74,22 @@ async def positions(args: argparse.Namespace) -> int:
 
 
 async def orders(args: argparse.Namespace) -> int:
-    """Resting orders of the wallet."""
+    """``kana-async orders``: the wallet's resting orders as a table (``GET /getOpenOrders``).
+
+    Args:
+        args: the parsed command line: ``--market`` (an id or symbol; default every market),
+            ``--json``, ``--network``, ``--address``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = _term.console()
     async with connect(args, wallet_for="orders") as kana:
         market = None if args.market is None else (await resolve_market(kana, args.market))

@@ -25,7 +25,17 @@ def _plain_decimal(value: object) -> str:
 
 
 def dec(value: Decimal | int | None, dash: str = "-") -> str:
-    """A decimal as plain digits (``5.5``, ``0.001``, never ``5.5E+1``); ``dash`` for ``None``."""
+    """A number as plain digits (``5.5``, ``0.001``, never ``5.5E+1``).
+
+    Args:
+        value: a ``Decimal`` or ``int``, or ``None``.
+        dash: what to show for ``None``.
+
+    Returns:
+        The digits, or ``dash``.
+
+    Never raises.
+    """
     if value is None:
         return dash
     if isinstance(value, int):
@@ -34,7 +44,19 @@ def dec(value: Decimal | int | None, dash: str = "-") -> str:
 
 
 def when(unix_seconds: int | None, *, date: bool = False) -> str:
-    """A unix time as UTC ``HH:MM:SS`` (with the date when ``date``); ``-`` for ``None``."""
+    """A unix time as UTC wall-clock text.
+
+    Args:
+        unix_seconds: the time in unix seconds, or ``None``.
+        date: include the date (``YYYY-MM-DD HH:MM:SS``) instead of ``HH:MM:SS`` alone.
+
+    Returns:
+        The text, or ``-`` for ``None``.
+
+    Raises:
+        OverflowError, OSError, ValueError: the time is out of the range the platform's clock
+            functions handle.
+    """
     if unix_seconds is None:
         return "-"
     moment = datetime.fromtimestamp(unix_seconds, UTC)
@@ -42,27 +64,66 @@ def when(unix_seconds: int | None, *, date: bool = False) -> str:
 
 
 def side_name(is_long: bool | None) -> str:
-    """``long`` / ``short`` / ``-``."""
+    """A side as a word.
+
+    Args:
+        is_long: ``True`` for long, ``False`` for short, ``None`` when unknown.
+
+    Returns:
+        ``long``, ``short`` or ``-``.
+
+    Never raises.
+    """
     if is_long is None:
         return "-"
     return "long" if is_long else "short"
 
 
 def row_dict(row: Any) -> dict[str, Any]:
-    """A model as JSON-ready builtins, under its wire names (decimals and ids as strings)."""
+    """A model as JSON-ready builtins, under its wire names.
+
+    Args:
+        row: a model (any msgspec Struct).
+
+    Returns:
+        A ``dict`` of its fields; decimals stay ``Decimal`` (written as plain digits by
+        :func:`json_line` and :class:`CsvWriter`), u128 ids stay exact strings.
+
+    Raises:
+        TypeError: ``row`` holds a value msgspec cannot convert.
+    """
     data: dict[str, Any] = msgspec.to_builtins(row, builtin_types=(Decimal,))
     return data
 
 
 def json_line(item: Any) -> str:
-    """One JSON object on one line (decimals as strings, u128 ids exact), with the newline."""
+    """One JSON object on one line.
+
+    Args:
+        item: JSON-ready builtins (as :func:`row_dict` makes), ``Decimal`` values allowed.
+
+    Returns:
+        The compact JSON text with a trailing newline; decimals as plain-digit strings, u128
+        ids exact.
+
+    Raises:
+        TypeError: ``item`` holds something other than builtins and decimals.
+    """
     return (
         json.dumps(item, default=_plain_decimal, separators=(",", ":"), ensure_ascii=False) + "\n"
     )
 
 
 class CsvWriter:
-    """Rows of one model type as CSV: the header is the model's wire field names."""
+    """Rows of one model type as CSV: the header is the model's wire field names.
+
+    The header is written at once. Decimals are plain digits, booleans ``true``/``false``,
+    ``None`` an empty cell, nested values compact JSON.
+
+    Args:
+        out: the text stream to write (open it with ``newline=""``).
+        model: the model type of the rows.
+    """
 
     def __init__(self, out: TextIO, model: type[msgspec.Struct]) -> None:
         self._out = out
@@ -71,11 +132,25 @@ class CsvWriter:
         self._csv.writeheader()
 
     def write(self, row: Any) -> None:
-        """Write one row."""
+        """Write one row (fields the header lacks are left out).
+
+        Args:
+            row: a model of the writer's type.
+
+        Raises:
+            OSError: the stream cannot be written.
+        """
         self._csv.writerow({k: _cell(v) for k, v in row_dict(row).items()})
 
     def write_all(self, rows: Iterable[Any]) -> None:
-        """Write every row."""
+        """Write every row, in order.
+
+        Args:
+            rows: models of the writer's type.
+
+        Raises:
+            OSError: the stream cannot be written.
+        """
         for row in rows:
             self.write(row)
 

@@ -166,7 +166,28 @@ async def _walk(
 
 
 async def history(args: argparse.Namespace) -> int:
-    """Every row of one history, page by page, as a table, CSV or JSON lines."""
+    """``kana-async history KIND``: every row of one history, page by page.
+
+    Walks the history's REST path (``GET /getOrderHistory``, ``/getTradeHistory``,
+    ``/getFillsForGivenTimestamp``, ``/getFundingHistory`` or
+    ``/getDepositAndWithdrawHistory``) to its end, with a progress line on a terminal's stderr.
+
+    Args:
+        args: the parsed command line: ``kind``; ``--market`` (not for ``transfers``);
+            ``--format`` ``table``, ``csv`` or ``jsonl``; ``--out FILE`` (csv or jsonl only;
+            default stdout); ``--limit`` (rows at most); ``--page-size`` (rows per request);
+            ``--network``; ``--address``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     kind = HISTORIES[args.kind]
     if args.market is not None and args.kind == "transfers":
         raise UsageError("history transfers has no --market (deposits are not per market)")

@@ -22,7 +22,26 @@ __all__ = ["book", "book_view", "markets", "price", "trades"]
 
 
 async def markets(args: argparse.Namespace) -> int:
-    """Every market with its best prices and trading rules."""
+    """``kana-async markets``: every market with its best prices and trading rules.
+
+    Calls ``GET /getPerpetualAssetsInfo/allMarkets`` (via ``kana.markets.all``) and
+    ``GET /getMarketPrice`` per market. Prices in quote currency, tick, lot and minimum size
+    in human units.
+
+    Args:
+        args: the parsed command line: ``--json`` (one JSON object per market instead),
+            ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = _term.console()
     async with connect(args) as kana:
         infos = sorted(await kana.markets.all(), key=lambda i: i.market_id)
@@ -61,7 +80,24 @@ async def markets(args: argparse.Namespace) -> int:
 
 
 async def price(args: argparse.Namespace) -> int:
-    """Best bid, best ask, mid, spread and last trade price of one market."""
+    """``kana-async price MARKET``: best bid, best ask, mid, spread and last trade price.
+
+    Calls ``GET /getMarketPrice`` and ``GET /getLastPlacedPrice``; prices in quote currency.
+
+    Args:
+        args: the parsed command line: ``market`` (an id or symbol), ``--json``,
+            ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = _term.console()
     async with connect(args) as kana:
         info = await resolve_market(kana, args.market)
@@ -83,7 +119,20 @@ async def price(args: argparse.Namespace) -> int:
 
 
 def book_view(info: MarketInfo, snapshot: OrderBook, depth: int, frames: int = 0) -> Any:
-    """The depth table of one book snapshot with spread and mid above it."""
+    """The depth table of one book snapshot with spread, mid and depth above it.
+
+    Args:
+        info: the market (its symbol and id head the view).
+        snapshot: the book.
+        depth: how many levels of each side to show (and to add up as depth).
+        frames: how many updates were shown so far (0: no counter).
+
+    Returns:
+        A rich renderable: the heading line and the table (bid size, bid, ask, ask size).
+
+    Raises:
+        Exception: a ``UsageError`` when rich is not installed.
+    """
     bids, asks = snapshot.bids[:depth], snapshot.asks[:depth]
     rows = []
     for i in range(max(len(bids), len(asks), 1)):
@@ -120,7 +169,28 @@ async def _deadline(seconds: float | None) -> AsyncIterator[None]:
 
 
 async def book(args: argparse.Namespace) -> int:
-    """The order book once, or with ``--watch`` a depth table redrawn in place per update."""
+    """``kana-async book MARKET``: the order book once, or a live depth table with ``--watch``.
+
+    Subscribes to the ``orderbook`` websocket topic; with ``--watch`` the table is redrawn in
+    place per update on a terminal (printed again below otherwise).
+
+    Args:
+        args: the parsed command line: ``market``, ``--watch``, ``--depth`` (levels per
+            side), ``--seconds`` / ``--count`` (stop watching after that long / that many
+            updates), ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+            A websocket that cannot be reached in three attempts raises
+            :class:`~kana_async.ConnectError`.
+    """
     out = _term.console()
     async with connect(args) as kana:
         info = await resolve_market(kana, args.market)
@@ -150,7 +220,25 @@ _TRADE_COLUMNS = [("TIME (UTC)", "left"), ("PRICE", "right"), ("SIZE", "right"),
 
 
 async def trades(args: argparse.Namespace) -> int:
-    """Recent public trades; with ``--watch`` one line per new trade as it happens."""
+    """``kana-async trades MARKET``: recent public trades, or one line per trade with ``--watch``.
+
+    Calls ``GET /getAllTrades``; with ``--watch`` subscribes to the ``recent_trades`` topic
+    instead. Prices in quote currency, sizes in the base asset, times in UTC.
+
+    Args:
+        args: the parsed command line: ``market``, ``--limit`` (rows to show),
+            ``--watch``, ``--seconds`` / ``--count``, ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = _term.console()
     async with connect(args) as kana:
         info = await resolve_market(kana, args.market)

@@ -62,7 +62,14 @@ def _common(*, suppress: bool) -> _Parser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``kana-async``; ``args.command`` names the chosen command."""
+    """The parser of ``kana-async``: every command, its arguments and ``--version``.
+
+    Returns:
+        The parser; after ``parse_args``, ``args.command`` names the chosen command (``None``
+        when none was given). Its errors are one ``kana-async: error:`` line and exit 2.
+
+    Never raises.
+    """
     from kana_async import __version__
 
     parser = _Parser(

@@ -28,7 +28,21 @@ CONNECT_ATTEMPTS = 3
 
 
 def network_of(args: argparse.Namespace) -> Network:
-    """The network ``--network`` names, else ``KANA_NETWORK``, else testnet."""
+    """The network ``--network`` names, else ``KANA_NETWORK``, else testnet.
+
+    ``--network sim`` means a ``kana-async sim`` on this machine with its default ports
+    (REST on 127.0.0.1:8080, node on 8081).
+
+    Args:
+        args: the parsed command line (its ``network``, when present).
+
+    Returns:
+        The network.
+
+    Raises:
+        Exception: a ``UsageError`` naming ``--network`` or ``KANA_NETWORK`` when the value
+            names no network.
+    """
     spec: str | None = getattr(args, "network", None)
     try:
         if spec is None:
@@ -63,6 +77,13 @@ async def connect(
         args: the parsed command line (``--network``, ``--address``).
         signer_for: the command name when it signs: ``KANA_PRIVATE_KEY`` is then required.
         wallet_for: the command name when it reads an account: ``--address`` or the key's.
+
+    Returns:
+        An async context manager yielding the open client (closed on exit).
+
+    Raises:
+        Exception: a ``UsageError`` for a bad network, a missing or unreadable
+            ``KANA_PRIVATE_KEY``, a missing wallet or a bad ``--address``.
     """
     network = network_of(args)
     address: str | None = getattr(args, "address", None)
@@ -85,7 +106,22 @@ async def connect(
 
 
 async def resolve_market(kana: KanaClient, market: str) -> MarketInfo:
-    """The market ``market`` names: an id (``1338``) or a symbol (``APT-USD``, ``apt``)."""
+    """The market a command-line argument names.
+
+    An id is checked against ``kana.markets.all()`` (``GET /getPerpetualAssetsInfo/allMarkets``);
+    a symbol is looked up in the network's table, else among every market by base asset.
+
+    Args:
+        kana: an open client.
+        market: an id (``1338``) or a symbol (``APT-USD``, ``APT/USD``, ``apt``).
+
+    Returns:
+        The market's parameters.
+
+    Raises:
+        Exception: a ``UsageError`` when no market matches (the message lists the known ones).
+        KanaError: the exchange or the network failed.
+    """
     text = market.strip()
     if text.isdigit():
         wanted = int(text)
@@ -109,6 +145,9 @@ async def wait_connected(kana: KanaClient) -> None:
 
     The client itself reconnects forever, which is right for a bot; a command gives up after
     :data:`CONNECT_ATTEMPTS` failed attempts in a row instead of waiting silently.
+
+    Args:
+        kana: an open client with at least one subscription.
 
     Raises:
         ConnectError: the websocket could not be reached.

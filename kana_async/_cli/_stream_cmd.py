@@ -71,7 +71,27 @@ async def _subscribe(kana: KanaClient, topic: str, key: str | None) -> Subscript
 
 
 async def stream(args: argparse.Namespace) -> int:
-    """Print each item of the topic as one JSON line until ``--count`` items, Ctrl-C or EOF."""
+    """``kana-async stream TOPIC [KEY]``: each item of a websocket topic as one JSON line.
+
+    Runs until ``--count`` items, Ctrl-C, or the reader of stdout going away. Decimals are
+    written as plain-digit strings; an order book also carries its ``mid`` and ``spread``; a
+    reconnection is a ``{"type": "reconnected", ...}`` line.
+
+    Args:
+        args: the parsed command line: ``topic``; ``key`` (a market id or symbol for market
+            topics, a profile address for account topics, none for ``live_funding_rate``);
+            ``--count``; ``--network``; ``--address``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+    """
     out = sys.stdout
     count = 0
     async with connect(args) as kana:

@@ -34,7 +34,11 @@ Column = tuple[str, str]
 
 
 def require_rich() -> None:
-    """Raise :class:`UsageError` with the install command when rich is not installed."""
+    """Check that rich, the terminal library, is installed.
+
+    Raises:
+        Exception: a ``UsageError`` with the install command when rich is not installed.
+    """
     try:
         import rich  # noqa: F401
     except ImportError:
@@ -42,7 +46,17 @@ def require_rich() -> None:
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A console on stdout (or stderr); wide when not a terminal so piped tables keep columns."""
+    """A rich console; 160 columns wide when not a terminal so piped tables keep their columns.
+
+    Args:
+        stderr: write to stderr instead of stdout.
+
+    Returns:
+        The console (``COLUMNS`` in the environment sets the width).
+
+    Raises:
+        Exception: a ``UsageError`` with the install command when rich is not installed.
+    """
     require_rich()
     from rich.console import Console
 
@@ -59,7 +73,21 @@ def make_table(
     caption: str | None = None,
     styles: Sequence[str | None] | None = None,
 ) -> RenderableType:
-    """A table with the given columns, one line per row; ``styles`` colours whole rows."""
+    """A table with the given columns, one line per row.
+
+    Args:
+        columns: ``(header, "left" | "right")`` per column.
+        rows: the cells, row by row, as text.
+        title: a line above the table, or ``None``.
+        caption: a caption below the table, or ``None``.
+        styles: a rich style per row (``None`` for none), or ``None`` for no styles.
+
+    Returns:
+        A rich renderable.
+
+    Raises:
+        Exception: a ``UsageError`` with the install command when rich is not installed.
+    """
     require_rich()
     from rich import box
     from rich.table import Table
@@ -77,7 +105,17 @@ def make_table(
 
 
 def stack(*parts: RenderableType | str) -> RenderableType:
-    """Several renderables (or lines of text) one under the other."""
+    """Several renderables (or lines of text) one under the other.
+
+    Args:
+        *parts: rich renderables or strings.
+
+    Returns:
+        A rich group.
+
+    Raises:
+        Exception: a ``UsageError`` with the install command when rich is not installed.
+    """
     require_rich()
     from rich.console import Group
 
@@ -91,6 +129,16 @@ def live_view(out: Console, first: RenderableType) -> Iterator[Callable[[Rendera
     On a terminal the view is redrawn where it stands (the cursor is hidden meanwhile and given
     back on exit, Ctrl-C included); when stdout is not a terminal each update is printed below
     the last.
+
+    Args:
+        out: the console to draw on.
+        first: what to show first.
+
+    Returns:
+        A context manager yielding ``redraw(renderable)``.
+
+    Raises:
+        ImportError: rich is not installed (check with :func:`require_rich` first).
     """
     from rich.live import Live
 
@@ -116,6 +164,15 @@ def page_progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
     The total is unknown until the last page, so it shows a spinner and the counts. Nothing is
     drawn when stderr is not a terminal.
+
+    Args:
+        label: the text before the counts (``"history trades"``).
+
+    Returns:
+        A context manager yielding ``update(pages, rows)``.
+
+    Raises:
+        Exception: a ``UsageError`` with the install command when rich is not installed.
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 

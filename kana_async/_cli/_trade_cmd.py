@@ -29,7 +29,15 @@ def confirm(args: argparse.Namespace, action: str) -> None:
     """Ask before a real trade; raise :class:`UsageError` unless the user says yes.
 
     No question on a network whose endpoints are all on this machine, for ``--dry-run``, or
-    with ``--yes``.
+    with ``--yes``. The question goes to stderr, the answer is read from stdin.
+
+    Args:
+        args: the parsed command line (``--network``, ``--dry-run``, ``--yes``).
+        action: what would be done, as the question names it (``"place limit long 1 APT"``).
+
+    Raises:
+        Exception: a ``UsageError`` when the answer is not yes, or when stdin is not a
+            terminal to ask on (and ``--yes`` was not given); also for a bad ``--network``.
     """
     network = network_of(args)
     if args.dry_run or args.yes or network.is_local:
@@ -54,7 +62,29 @@ def _report(result: TransactionResult, dry_run: bool, what: str) -> str:
 
 
 async def place(args: argparse.Namespace) -> int:
-    """Place a limit order (with ``--price``) or a market order."""
+    """``kana-async place MARKET SIDE SIZE``: place a limit order (``--price``) or a market order.
+
+    Calls ``GET /placeLimitOrder`` or ``GET /placeMarketOrder`` for the payload, then signs
+    with ``KANA_PRIVATE_KEY`` and submits to the node, or simulates with ``--dry-run``.
+    Prints the committed version, transaction hash and order id.
+
+    Args:
+        args: the parsed command line: ``market``; ``side`` (``long``/``buy`` or
+            ``short``/``sell``); ``size`` (base asset, human units); ``--price`` (quote
+            currency; none: a market order); ``--leverage``; ``--close`` (reduce a position);
+            ``--dry-run``; ``--yes``; ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+            A failed transaction raises its :class:`~kana_async.TransactionError`.
+    """
     side = SIDES[args.side]
     kind = "limit" if args.price is not None else "market"
     at = f" @ {dec(args.price)}" if args.price is not None else ""
@@ -87,7 +117,27 @@ async def place(args: argparse.Namespace) -> int:
 
 
 async def cancel(args: argparse.Namespace) -> int:
-    """Cancel one resting order by id (the SDK finds its side unless ``--side`` is given)."""
+    """``kana-async cancel MARKET ORDER_ID``: cancel one resting order by id.
+
+    Calls ``POST /cancelMultipleOrders`` with the one id for the payload (the SDK finds the
+    order's side unless ``--side`` is given), then signs and submits, or simulates with
+    ``--dry-run``.
+
+    Args:
+        args: the parsed command line: ``market``; ``order_id`` (a decimal u128);
+            ``--side``; ``--dry-run``; ``--yes``; ``--network``.
+
+    Returns:
+        0 (the exit status).
+
+    Raises:
+        Exception: a ``UsageError`` for a user mistake (a bad network, market or option, a
+            missing key or wallet), which :func:`kana_async._cli.main` prints as one line with
+            exit status 2.
+        KanaError: the exchange or the network failed (one line and exit status 1 from
+            :func:`kana_async._cli.main`).
+            A failed transaction raises its :class:`~kana_async.TransactionError`.
+    """
     side = None if args.side is None else SIDES[args.side]
     what = f"order {args.order_id} in {args.market}"
     confirm(args, f"cancel {what}")
@@ -101,7 +151,18 @@ async def cancel(args: argparse.Namespace) -> int:
 
 
 def decimal_arg(text: str) -> Decimal:
-    """An argparse type: a positive decimal (money never goes through float)."""
+    """An argparse type: a positive decimal (money never goes through float).
+
+    Args:
+        text: the argument as typed.
+
+    Returns:
+        The number as a ``Decimal``.
+
+    Raises:
+        Exception: ``argparse.ArgumentTypeError`` when it is not a finite number above 0
+            (argparse turns it into a one-line usage error).
+    """
     try:
         value = Decimal(text)
     except ArithmeticError:
@@ -112,7 +173,18 @@ def decimal_arg(text: str) -> Decimal:
 
 
 def order_id_arg(text: str) -> str:
-    """An argparse type: a u128 order id in decimal, kept as text."""
+    """An argparse type: a u128 order id in decimal, kept as text (exact).
+
+    Args:
+        text: the argument as typed.
+
+    Returns:
+        ``text`` unchanged.
+
+    Raises:
+        Exception: ``argparse.ArgumentTypeError`` when it is not decimal digits below 2**128
+            (argparse turns it into a one-line usage error).
+    """
     if not text.isdigit() or int(text) >= 2**128:
         raise argparse.ArgumentTypeError(f"not an order id (a decimal u128): {text!r}")
     return text

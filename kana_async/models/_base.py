@@ -20,7 +20,18 @@ _ADDRESS_SHOWN = 6  # hex digits kept at each end of a long address
 
 
 def plain(value: Any) -> str:
-    """A field value as a person reads it: ``5.75`` not ``Decimal('5.75')``, ``LONG`` for enums."""
+    """A field value as a person reads it: ``5.75`` not ``Decimal('5.75')``, ``LONG`` for enums.
+
+    Args:
+        value: any field value.
+
+    Returns:
+        Decimals in plain notation, enum members by name, strings quoted (a long ``0x``
+        address shortened to its first and last six hex digits), lists and tuples as
+        ``[n items]``, anything else as ``str(value)``.
+
+    Never raises.
+    """
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, enum.Enum):
@@ -48,7 +59,18 @@ def _repr(model: msgspec.Struct) -> str:
 
 
 def html_table(header: list[str], rows: list[list[str]], caption: str | None = None) -> str:
-    """A small HTML table; every cell is escaped (the values come from the network)."""
+    """A small HTML table; every cell is escaped (the values come from the network).
+
+    Args:
+        header: the column titles.
+        rows: the cells, row by row, as text.
+        caption: a caption above the table, or ``None`` for none.
+
+    Returns:
+        ``<table>`` markup.
+
+    Never raises.
+    """
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows

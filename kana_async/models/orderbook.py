@@ -1,4 +1,4 @@
-"""A read-only order-book view built from one ``orderbook`` frame (spec §5.4.5)."""
+"""A read-only order-book view built from one ``orderbook`` websocket frame (a full snapshot)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,16 @@ class OrderBook(Model, frozen=True):
 
         One pass splits the sides, each side is sorted once (already-sorted input costs one
         comparison per level) and merged only when two levels share a price.
+
+        Args:
+            levels: the frame's levels; prices in quote currency, sizes in base asset.
+            market_id: the market; ``None`` takes it from the first level (and stays ``None``
+                for an empty frame).
+
+        Returns:
+            The book, bids highest first and asks lowest first.
+
+        Never raises.
         """
         bids: list[OrderBookLevel] = []
         asks: list[OrderBookLevel] = []
@@ -97,7 +107,17 @@ class OrderBook(Model, frozen=True):
         return not self.bids and not self.asks
 
     def depth(self, levels: int | None = None) -> tuple[Decimal, Decimal]:
-        """Total ``(bid size, ask size)`` over the best ``levels`` of each side (None: all)."""
+        """How much rests near the top of the book.
+
+        Args:
+            levels: how many of the best levels of each side to count; ``None`` counts all.
+
+        Returns:
+            ``(total bid size, total ask size)`` in base asset.
+
+        Raises:
+            ValueError: ``levels`` is negative.
+        """
         if levels is not None and levels < 0:
             raise ValueError(f"levels must be >= 0, got {levels}")
         bids = self.bids if levels is None else self.bids[:levels]

@@ -74,7 +74,7 @@ class TransactionResult(Model, frozen=True):
         gas_unit_price: octas per gas unit.
         sender: the sending account.
         sequence_number: its sequence number.
-        timestamp_usec: the block timestamp in microseconds.
+        timestamp_usec: the block timestamp, unix microseconds.
         function: the entry function called (``0xADDR::module::name``).
         events: the orders it placed, the fills and the orders it cancelled, decoded from the
             transaction's on-chain events in human units (``events.unknown`` counts the events

@@ -45,18 +45,33 @@ Returns:
     From ``kana.payloads``: the unsigned :class:`~kana_async.TransactionPayload`.
 """
 _RAISES: Final = """
-    InvalidArgumentError, ArgumentTypeError, PrecisionError: bad arguments; nothing is sent.
+    InvalidArgumentError, ArgumentTypeError, PrecisionError: bad arguments, or (the signing
+        views) a client without an account; nothing is sent.
+    ClientStateError: the client is not open (``async with KanaClient(...)``).
     MoveAbortError: the transaction executed and aborted (``code_name`` is Kana's constant).
     TransactionRejectedError: the node refused it, or it expired: it did not execute.
     OutcomeUnknownError: no outcome within ``kana.trading.options.confirm_timeout``; the
         client keeps resolving it (``kana.trading.unresolved``, ``kana.trading.outcome(hash)``).
     APIError, TransportError: the payload could not be fetched (after retries); nothing signed.
+        From the signing views, a ``TransportError`` also means that no submission reached the
+        node: the transaction did not execute.
 """
 
 
 def action(fn: F) -> F:
-    """Mark ``fn`` as a trading action: its docstring gains what every view returns and raises
-    (after the action's own ``Raises:`` entries, if it has any)."""
+    """Mark ``fn`` as a trading action: its docstring gains what every view returns and raises.
+
+    The shared ``Returns:`` section is appended, and the shared ``Raises:`` entries follow the
+    action's own, if it has any.
+
+    Args:
+        fn: the action method.
+
+    Returns:
+        ``fn`` itself, its ``__doc__`` rewritten.
+
+    Never raises.
+    """
     own, _, specific = inspect.cleandoc(fn.__doc__ or "").partition("\nRaises:\n")
     raises = "Raises:\n" + (specific.rstrip() + "\n" if specific else "") + _RAISES.lstrip("\n")
     fn.__doc__ = own.rstrip() + "\n" + _RETURNS + "\n" + raises
@@ -103,8 +118,25 @@ class ActionBase(Resource, Generic[R]):
     async def _payload(
         self, call: Call, grid: Grid | None, sides: list[bool]
     ) -> TransactionPayload:
-        """Ask the REST API for the payload of ``call``; retried on transport errors, 429, 5xx
-        (asking executes nothing, and nothing is signed yet)."""
+        """Ask the REST API for the payload of ``call`` (``GET`` or ``POST`` of ``call.path``).
+
+        Retried on transport errors, 429 and 5xx: asking executes nothing, and nothing is
+        signed yet.
+
+        Args:
+            call: the action's request.
+            grid: the market's checks, or ``None`` to send the values as given.
+            sides: the sides found for ``call.cancel`` (``True`` = long).
+
+        Returns:
+            The unsigned entry-function payload the API answered with.
+
+        Raises:
+            APIError: the API answered with an error status or an unusable body.
+            TransportError: no answer, after retries.
+            PrecisionError: a value is off the market's grid (no rounding asked for).
+            InvalidArgumentError: a value is outside the market's limits.
+        """
         http = self._client._http
         request = call.build(grid, sides)
         if call.method == "GET":
@@ -122,6 +154,18 @@ def add_exits(
     take_profit: Decimal | None,
     stop_loss: Decimal | None,
 ) -> None:
+    """Add ``takeProfit`` / ``stopLoss`` query parameters for the exits that are given.
+
+    Args:
+        params: the query parameters, changed in place.
+        grid: the market's checks, to put the prices on the tick; ``None`` sends them as given.
+        take_profit: the take-profit trigger price, human units, or ``None`` to leave it out.
+        stop_loss: the stop-loss trigger price, human units, or ``None`` to leave it out.
+
+    Raises:
+        PrecisionError: a price is off the tick and no rounding was asked for.
+        InvalidArgumentError: a nonzero price rounds to 0.
+    """
     tp, sl = grid.exits(take_profit, stop_loss) if grid else (take_profit, stop_loss)
     for key, value in (("takeProfit", tp), ("stopLoss", sl)):
         if value is not None:
@@ -129,7 +173,17 @@ def add_exits(
 
 
 def one_restriction(orders: list[OrderRequest]) -> list[OrderRequest]:
-    """``orders``, if they share one restriction: the documented body has a single scalar."""
+    """``orders``, if they share one restriction: the multi-order body has a single scalar.
+
+    Args:
+        orders: the order requests of one multi-order call.
+
+    Returns:
+        ``orders`` unchanged.
+
+    Raises:
+        InvalidArgumentError: the orders have different restrictions.
+    """
     kinds = {o.restriction for o in orders}
     if len(kinds) > 1:
         raise InvalidArgumentError(
@@ -147,10 +201,36 @@ def _number(value: Decimal) -> Raw:
 def cancel_arrays(
     targets: Sequence[tuple[str, bool | None]], sides: list[bool]
 ) -> dict[str, list[Any]]:
+    """The cancel part of a multi-order request body.
+
+    Args:
+        targets: ``(order_id, side or None)`` per order to cancel.
+        sides: the complete sides of the targets, in order (``True`` = long).
+
+    Returns:
+        ``{"cancelOrderIds": [...], "orderSides": [...]}``.
+
+    Never raises.
+    """
     return {"cancelOrderIds": [order_id for order_id, _ in targets], "orderSides": sides}
 
 
 def order_arrays(orders: Sequence[OrderRequest]) -> dict[str, Any]:
+    """The place part of a multi-order request body: one parallel array per field.
+
+    Sizes and prices go out as exact JSON numbers in plain notation (human units); a market
+    order's price and a missing take-profit or stop-loss are sent as 0.
+
+    Args:
+        orders: the order requests, already checked.
+
+    Returns:
+        ``orderTypes``, ``tradeSides``, ``directions``, ``sizes``, ``prices``, ``leverages``,
+        ``restriction`` (the first order's, 0 when there is none), ``restrictions``,
+        ``takeProfits`` and ``stopLosses``.
+
+    Never raises.
+    """
     zero = Decimal(0)
     restrictions = [int(o.restriction) for o in orders]
     return {

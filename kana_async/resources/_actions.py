@@ -45,7 +45,9 @@ class Actions(OrderActions[R]):
 
     @action
     async def deposit(self, amount: Decimal | str, *, user_address: str | None = None) -> R:
-        """Move collateral from the wallet into the trading account — ``GET /deposit``.
+        """Move collateral from the wallet into the trading account.
+
+        Calls ``GET /deposit`` (``amount``, ``userAddress``) for the transaction payload.
 
         Args:
             amount: quote currency (e.g. USDT), human units, > 0.
@@ -65,8 +67,10 @@ class Actions(OrderActions[R]):
 
     @action
     async def withdraw(self, market_id: int, amount: Decimal | str) -> R:
-        """Withdraw collateral from a market back to the wallet — ``GET /withdrawSpecifiMarket``
-        (the path's spelling is Kana's).
+        """Withdraw collateral from a market back to the wallet.
+
+        Calls ``GET /withdrawSpecifiMarket`` (``marketId``, ``amount``, ``userAddress``; the
+        path's spelling is Kana's) for the transaction payload.
 
         Args:
             market_id: the market.
@@ -87,7 +91,10 @@ class Actions(OrderActions[R]):
 
     @action
     async def add_margin(self, market_id: int, side: Side | bool, amount: Decimal | str) -> R:
-        """Add collateral to the position on ``side`` — ``GET /addMargin``.
+        """Add collateral to the position on ``side``.
+
+        Calls ``GET /addMargin`` (``marketId``, ``tradeSide``, ``amount``) for the transaction
+        payload.
 
         Args:
             market_id: the market.
@@ -115,7 +122,10 @@ class Actions(OrderActions[R]):
         *,
         rounding: str | None = None,
     ) -> R:
-        """Set the take-profit price of the position on ``side`` — ``GET /updateTakeProfit``.
+        """Set the take-profit price of the position on ``side``.
+
+        Calls ``GET /updateTakeProfit`` (``marketId``, ``tradeSide``, ``newTakeProfitPrice``)
+        for the transaction payload.
 
         Args:
             market_id: the market.
@@ -134,7 +144,10 @@ class Actions(OrderActions[R]):
         *,
         rounding: str | None = None,
     ) -> R:
-        """Set the stop-loss price of the position on ``side`` — ``GET /updateStopLoss``.
+        """Set the stop-loss price of the position on ``side``.
+
+        Calls ``GET /updateStopLoss`` (``marketId``, ``tradeSide``, ``newStopLossPrice``) for
+        the transaction payload.
 
         Args:
             market_id: the market.
@@ -146,7 +159,9 @@ class Actions(OrderActions[R]):
 
     @action
     async def collapse_position(self, market_id: int) -> R:
-        """Close the position(s) in a market at market — ``GET /collapsePosition``.
+        """Close the account's position(s) in a market at market price.
+
+        Calls ``GET /collapsePosition`` (``marketId``) for the transaction payload.
 
         Args:
             market_id: the market.
@@ -164,7 +179,9 @@ class Actions(OrderActions[R]):
 
     @action
     async def settle_pnl(self, market_id: int, *, user_address: str | None = None) -> R:
-        """Refresh a position and settle its unreleased PnL — ``GET /settlePnl``.
+        """Refresh a position and settle its unreleased PnL into the trading account.
+
+        Calls ``GET /settlePnl`` (``marketId``, ``userAddress``) for the transaction payload.
 
         Args:
             market_id: the market.

@@ -42,7 +42,20 @@ def _is_list(value: object) -> bool:
 
 
 def order_requests(orders: object, *, allow_empty: bool) -> list[OrderRequest]:
-    """``orders`` as a list of :class:`OrderRequest` (each already checked when built)."""
+    """``orders`` as a list of :class:`OrderRequest` (each already checked when built).
+
+    Args:
+        orders: what the caller passed: a list (or other sequence) of order requests.
+        allow_empty: whether an empty list is accepted.
+
+    Returns:
+        The orders, as a new list.
+
+    Raises:
+        ArgumentTypeError: ``orders`` is not a list, or an item is not an
+            :class:`OrderRequest`.
+        InvalidArgumentError: the list is empty and ``allow_empty`` is false.
+    """
     if not _is_list(orders):
         raise ArgumentTypeError("orders must be a list of OrderRequest")
     assert isinstance(orders, Sequence)
@@ -62,9 +75,22 @@ def cancel_targets(
 ) -> list[tuple[str, bool | None]]:
     """``(exact order id, wire side or None)`` per order to cancel.
 
-    ``orders`` holds bare ids (``int`` / decimal ``str``) or ``(order_id, side)`` pairs;
-    ``sides``, when given, is a parallel list of sides for bare ids. A side left ``None`` is
-    found later (the client's registry of its orders, else a lookup).
+    A side left ``None`` is found later (the client's registry of its orders, else a lookup).
+
+    Args:
+        orders: bare u128 ids (``int`` / decimal ``str``) or ``(order_id, side)`` pairs.
+        sides: when given, a parallel list of sides for bare ids (:class:`Side` or ``bool``,
+            ``True`` = long).
+        allow_empty: whether an empty list is accepted.
+
+    Returns:
+        ``(exact decimal order id, True for long / False for short / None)`` per order.
+
+    Raises:
+        ArgumentTypeError: ``orders`` or ``sides`` is not a list, an item is neither an id
+            nor a pair, or an id or side has the wrong type.
+        InvalidArgumentError: the list is empty and ``allow_empty`` is false, ``sides`` has
+            another length than ``orders``, or an id is not a u128.
     """
     if not _is_list(orders):
         raise ArgumentTypeError("orders to cancel must be a list of order ids or (id, side) pairs")
@@ -94,7 +120,19 @@ def cancel_targets(
 
 
 def optional_price(value: Decimal | str | None, name: str) -> Decimal | None:
-    """A take-profit / stop-loss price (0 allowed: "none"), or ``None`` when not given."""
+    """A take-profit / stop-loss price (0 allowed: "none"), or ``None`` when not given.
+
+    Args:
+        value: the price in quote currency, human units, or ``None``.
+        name: the argument's name, for error messages.
+
+    Returns:
+        The price as a ``Decimal``, or ``None``.
+
+    Raises:
+        ArgumentTypeError: ``value`` is a ``float`` or another non-decimal type.
+        InvalidArgumentError: it is not a finite number, or it is negative.
+    """
     return None if value is None else check_decimal(value, name, allow_zero=True)
 
 
@@ -102,7 +140,22 @@ def optional_price(value: Decimal | str | None, name: str) -> Decimal | None:
 
 
 def snap(value: Decimal, step: Decimal, what: str, rounding: str | None, where: str) -> Decimal:
-    """``value`` if it is a multiple of ``step``; rounded with ``rounding``; else PrecisionError."""
+    """``value`` on a grid of ``step``: as is when on it, else rounded, else refused.
+
+    Args:
+        value: the price or size, human units.
+        step: the grid (a tick or lot size); a step of 0 or below accepts every value.
+        what: names the value in the error message (``"price"``).
+        rounding: a :mod:`decimal` rounding mode to round an off-grid value with, or ``None``.
+        where: names the grid in the error message.
+
+    Returns:
+        ``value``, or the rounded multiple of ``step``.
+
+    Raises:
+        PrecisionError: ``value`` is off the grid and ``rounding`` is ``None``; ``nearest``
+            holds the valid values below and above it.
+    """
     if step <= 0:
         return value
     units = value / step
@@ -140,7 +193,19 @@ class Grid:
         return f"the {grid} of market {self.info.market_id} {self.info.symbol}"
 
     def price(self, price: Decimal, what: str = "price") -> Decimal:
-        """``price`` on the tick (rounded if asked); a nonzero price may not round to 0."""
+        """``price`` on the market's tick (rounded if asked).
+
+        Args:
+            price: quote currency per base unit, human units.
+            what: names the price in error messages.
+
+        Returns:
+            The price on the tick.
+
+        Raises:
+            PrecisionError: it is off the tick and no rounding was asked for.
+            InvalidArgumentError: a nonzero price rounds to 0.
+        """
         info = self.info
         snapped = snap(price, info.tick, what, self.rounding, self._where("tick"))
         if snapped == 0 and price != 0:
@@ -148,8 +213,23 @@ class Grid:
         return snapped
 
     def size(self, size: Decimal, *, closing: bool, what: str = "size") -> Decimal:
-        """``size`` on the lot (rounded if asked), at least one lot, at most the maximum, and
-        at least the minimum lot count unless it closes (the exchange allows small closes)."""
+        """``size`` on the market's lot (rounded if asked) and within its limits.
+
+        At least one lot, at most the maximum, and at least the minimum lot count unless it
+        closes (the exchange allows small closes).
+
+        Args:
+            size: base asset, human units.
+            closing: whether the order closes (reduces) a position.
+            what: names the size in error messages.
+
+        Returns:
+            The size on the lot.
+
+        Raises:
+            PrecisionError: it is off the lot and no rounding was asked for.
+            InvalidArgumentError: it is outside the market's size limits.
+        """
         info = self.info
         snapped = snap(size, info.lot, what, self.rounding, self._where("lot size"))
         lots = snapped / info.lot if info.lot > 0 else Decimal(0)
@@ -167,7 +247,18 @@ class Grid:
         return snapped
 
     def leverage(self, leverage: int, what: str = "leverage") -> int:
-        """``leverage`` within the market's maximum."""
+        """``leverage`` within the market's maximum.
+
+        Args:
+            leverage: the leverage, e.g. ``5`` for 5x.
+            what: names it in error messages.
+
+        Returns:
+            ``leverage`` unchanged.
+
+        Raises:
+            InvalidArgumentError: it is above the market's ``max_leverage``.
+        """
         if leverage > self.info.max_leverage:
             raise InvalidArgumentError(
                 f"{what} {leverage} is above market {self.info.market_id} {self.info.symbol}'s "
@@ -178,14 +269,38 @@ class Grid:
     def exits(
         self, take_profit: Decimal | None, stop_loss: Decimal | None
     ) -> tuple[Decimal | None, Decimal | None]:
-        """Take-profit and stop-loss on the tick; ``None`` (none) stays ``None``."""
+        """Take-profit and stop-loss on the tick; ``None`` (none) stays ``None``.
+
+        Args:
+            take_profit: the take-profit trigger price, human units, or ``None``.
+            stop_loss: the stop-loss trigger price, human units, or ``None``.
+
+        Returns:
+            ``(take_profit, stop_loss)`` on the tick.
+
+        Raises:
+            PrecisionError: a price is off the tick and no rounding was asked for.
+            InvalidArgumentError: a nonzero price rounds to 0.
+        """
         return (
             None if take_profit is None else self.price(take_profit, "take_profit"),
             None if stop_loss is None else self.price(stop_loss, "stop_loss"),
         )
 
     def orders(self, orders: Sequence[OrderRequest]) -> list[OrderRequest]:
-        """Each order with size, limit price, leverage and exits checked on the grid."""
+        """Each order with size, limit price, leverage and exits checked on the grid.
+
+        Args:
+            orders: the order requests.
+
+        Returns:
+            New requests with the values put on the grid (rounded if asked).
+
+        Raises:
+            PrecisionError: a value is off the grid and no rounding was asked for.
+            InvalidArgumentError: a size is outside the limits, a leverage above the maximum,
+                or a nonzero price rounds to 0; the message names the order's index.
+        """
         checked: list[OrderRequest] = []
         for index, order in enumerate(orders):
             closing = order.direction.value

@@ -58,7 +58,11 @@ class OrderActions(ActionBase[R]):
         stop_loss: Decimal | str | None = None,
         rounding: str | None = None,
     ) -> R:
-        """Place a limit order — ``GET /placeLimitOrder``.
+        """Place a limit order.
+
+        Calls ``GET /placeLimitOrder`` (``marketId``, ``tradeSide``, ``direction``, ``size``,
+        ``price``, ``leverage``, ``restriction``, and ``takeProfit`` / ``stopLoss`` when given)
+        for the transaction payload; the order's id is in the result's events.
 
         Args:
             market_id: the market.
@@ -69,7 +73,10 @@ class OrderActions(ActionBase[R]):
             leverage: 1 to the market's maximum; equal to an existing position's leverage.
             direction: ``Direction.OPEN`` (increase) or ``Direction.CLOSE`` (reduce).
             restriction: ``NO_RESTRICTION``, ``FILL_OR_ABORT`` or ``POST_OR_ABORT``.
-            take_profit / stop_loss: prices on the tick, or ``None`` for none.
+            take_profit: the position's take-profit trigger price, quote currency on the
+                tick, or ``None`` for none.
+            stop_loss: the position's stop-loss trigger price, quote currency on the tick, or
+                ``None`` for none.
             rounding: a :mod:`decimal` rounding mode to put an off-grid size or price on the
                 grid; ``None`` refuses it with :class:`~kana_async.PrecisionError`.
         """
@@ -121,8 +128,12 @@ class OrderActions(ActionBase[R]):
         stop_loss: Decimal | str | None = None,
         rounding: str | None = None,
     ) -> R:
-        """Place a market order — ``GET /placeMarketOrder``; it aborts on chain (code 1007)
-        when the book cannot fill it, and any unfilled rest is cancelled.
+        """Place a market order; any unfilled rest is cancelled.
+
+        Calls ``GET /placeMarketOrder`` (``marketId``, ``tradeSide``, ``direction``, ``size``,
+        ``leverage``, and ``takeProfit`` / ``stopLoss`` when given) for the transaction payload.
+        The transaction aborts on chain with code 1007
+        (``E_INSUFFICIENT_LIQUIDITY_IN_ORDERBOOK``) when the book cannot fill it.
 
         Args:
             market_id: the market.
@@ -131,7 +142,10 @@ class OrderActions(ActionBase[R]):
                 minimum size).
             leverage: 1 to the market's maximum; equal to an existing position's leverage.
             direction: ``Direction.OPEN`` or ``Direction.CLOSE``.
-            take_profit / stop_loss: prices on the tick, or ``None``.
+            take_profit: the position's take-profit trigger price, quote currency on the
+                tick, or ``None``.
+            stop_loss: the position's stop-loss trigger price, quote currency on the tick, or
+                ``None``.
             rounding: a :mod:`decimal` rounding mode for an off-grid size; ``None`` refuses it.
         """
         mid = self._market(market_id)
@@ -169,7 +183,9 @@ class OrderActions(ActionBase[R]):
     async def place_multiple_orders(
         self, market_id: int, orders: Sequence[OrderRequest], *, rounding: str | None = None
     ) -> R:
-        """Place several orders in one transaction — ``POST /placeMultipleOrders``.
+        """Place several orders of one market in one transaction.
+
+        Calls ``POST /placeMultipleOrders`` for the transaction payload.
 
         Args:
             market_id: the market.
@@ -204,7 +220,11 @@ class OrderActions(ActionBase[R]):
     async def cancel_order(
         self, market_id: int, order_id: int | str, *, side: Side | bool | None = None
     ) -> R:
-        """Cancel one order by id — ``POST /cancelMultipleOrders`` with one id.
+        """Cancel one order by id.
+
+        Calls ``POST /cancelMultipleOrders`` with one id for the transaction payload (and, for
+        an order whose side the client does not know, ``GET /fetchOrderStatusById`` and the
+        node's transaction of its last change to find the side).
 
         Args:
             market_id: the market.
@@ -226,7 +246,11 @@ class OrderActions(ActionBase[R]):
         *,
         sides: Sequence[Side | bool] | None = None,
     ) -> R:
-        """Cancel orders of one market in one transaction — ``POST /cancelMultipleOrders``.
+        """Cancel orders of one market in one transaction.
+
+        Calls ``POST /cancelMultipleOrders`` for the transaction payload (and, for orders whose
+        side the client does not know, ``GET /fetchOrderStatusById`` and the node's transaction
+        of each one's last change to find it).
 
         Args:
             market_id: the market.
@@ -267,7 +291,11 @@ class OrderActions(ActionBase[R]):
         *,
         rounding: str | None = None,
     ) -> R:
-        """Cancel some orders and place others atomically — ``POST /cancelAndPlaceMultipleOrders``.
+        """Cancel some orders and place others of one market atomically, in one transaction.
+
+        Calls ``POST /cancelAndPlaceMultipleOrders`` for the transaction payload; the body
+        joins the cancel arrays of :meth:`cancel_multiple_orders` and the order arrays of
+        :meth:`place_multiple_orders`.
 
         Args:
             market_id: the market.
@@ -275,6 +303,10 @@ class OrderActions(ActionBase[R]):
                 :meth:`cancel_multiple_orders`).
             place: :class:`~kana_async.OrderRequest` records.
             rounding: a :mod:`decimal` rounding mode for off-grid sizes and prices.
+
+        Raises:
+            InvalidArgumentError: both lists are empty, the orders do not share one
+                restriction, or a side cannot be found (the message names the ids).
         """
         mid = self._market(market_id)
         if not cancel and not place:

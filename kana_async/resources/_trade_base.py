@@ -41,7 +41,18 @@ log = logging.getLogger("kana_async")
 
 
 class TradingCore:
-    """Settings, sender, tracker and order registry shared by the trading views."""
+    """Settings, sender, tracker and order registry shared by the trading views.
+
+    The settings are plain attributes that ``kana.trading`` exposes: ``options`` (gas, expiry,
+    ``confirm_timeout``), ``submit_retries``, ``request_timeout`` (seconds per node request),
+    ``close_timeout`` (seconds :meth:`KanaClient.aclose` waits for unresolved submissions) and
+    ``check_position_leverage``.
+
+    Args:
+        client: the client whose pool, network, account and background tasks it uses.
+        max_in_flight: how many of the account's transactions may be outstanding at once
+            (sequence numbers handed out but not yet known to be committed).
+    """
 
     def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
         self._client = client
@@ -62,7 +73,17 @@ class TradingCore:
     # -- the node and the sender ---------------------------------------------------------------
 
     def node(self) -> NodeClient:
-        """The node client over the client's pool (no account needed)."""
+        """The node client over the client's pool (no account needed).
+
+        Rebuilt when the client's pool changes (the client was closed and opened again);
+        ``submit_retries`` and ``request_timeout`` are applied on every call.
+
+        Returns:
+            The node client for ``client.network.node_url``.
+
+        Raises:
+            ClientStateError: the client is not open.
+        """
         http = self._client._http
         if self._node is None or self._pool is not http.pool:
             # The REST client's gate: REST and node requests share the pool's slots.
@@ -74,7 +95,15 @@ class TradingCore:
         return self._node
 
     def sender(self) -> TransactionSender:
-        """The account's sender; raises :class:`InvalidArgumentError` without an account."""
+        """The account's sender, built on first use over :meth:`node`.
+
+        Returns:
+            The sender; ``options`` are applied on every call.
+
+        Raises:
+            ClientStateError: the client is not open.
+            InvalidArgumentError: the client has no account.
+        """
         client = self._client
         client._ensure_open()
         account = client.account
@@ -103,7 +132,28 @@ class TradingCore:
     # -- running an action ---------------------------------------------------------------------
 
     async def payload(self, view: Actions[Any], call: Call) -> TransactionPayload:
-        """Check ``call`` against its market and fetch its payload (nothing signed yet)."""
+        """Check ``call`` against its market and fetch its payload (nothing signed yet).
+
+        Reads the market's parameters (``GET /getMarketInfo``, cached) and, unless
+        ``check_position_leverage`` is off, the account's positions
+        (``GET /getPositionsFromContract``); finds the sides of orders to cancel; then asks for
+        the payload at ``call.path``.
+
+        Args:
+            view: the view running the action (it fetches the payload).
+            call: the action's request.
+
+        Returns:
+            The unsigned payload.
+
+        Raises:
+            ClientStateError: the client is not open.
+            InvalidArgumentError: no account, a value outside the market's limits, a leverage
+                other than the open position's, or an order side that cannot be found.
+            PrecisionError: a price or size off the market's grid (no rounding asked for).
+            APIError: a REST call failed (error status or unusable body).
+            TransportError: a REST call got no answer, after retries.
+        """
         self.sender()
         grid = None
         if call.market_id is not None:
@@ -136,7 +186,21 @@ class TradingCore:
         self, market_id: int | None, targets: tuple[tuple[str, bool | None], ...]
     ) -> list[bool]:
         """The side of each order to cancel: given, known from this client's orders, or looked
-        up (order status, then the order's last on-chain event)."""
+        up (``GET /fetchOrderStatusById``, then the node's transaction of the order's last
+        change). Given sides are remembered.
+
+        Args:
+            market_id: the orders' market (``None`` only when there are no targets).
+            targets: ``(order_id, side or None)`` per order (``True`` = long).
+
+        Returns:
+            ``True`` (long) or ``False`` (short) per target, in order.
+
+        Raises:
+            InvalidArgumentError: some sides cannot be found; the message names the ids.
+            TransportError: a lookup got no answer (the side may be found on a retry).
+            APIError: a lookup failed otherwise.
+        """
         if not targets:
             return []
         assert market_id is not None
@@ -163,7 +227,22 @@ class TradingCore:
     async def describe(
         self, committed: CommittedTransaction, market_id: int | None
     ) -> TransactionEvents:
-        """The order events of a committed transaction; this client's orders are recorded."""
+        """The order events of a committed transaction; this client's orders are recorded.
+
+        Sizes, prices and fees are converted to human units with the market's parameters
+        (read with ``GET /getMarketInfo``, cached); when they cannot be read the events stay
+        undecoded (counted as unknown) and a warning is logged.
+
+        Args:
+            committed: the node's record of the transaction.
+            market_id: the market it acted on, or ``None``.
+
+        Returns:
+            The placed, filled and cancelled orders of the called package.
+
+        Never raises: unreadable events are counted as unknown, not raised (the
+        transaction has executed; an error would invite a retry that repeats it).
+        """
         events = await self._decode(committed, market_id)
         self._profiles.update(e.profile_address for e in events.placed)
         own = self._own(events)
@@ -240,6 +319,10 @@ class NoWait(SigningView, Actions[PendingTransaction]):
     Raises what ``kana.trading`` raises before submission, and
     :class:`~kana_async.OutcomeUnknownError` when no acceptance came back (the client keeps
     resolving it: see ``kana.trading.unresolved``).
+
+    Args:
+        client: the client.
+        core: the trading machinery shared with ``kana.trading``.
     """
 
     def __init__(self, client: KanaClient, core: TradingCore) -> None:
@@ -258,6 +341,10 @@ class DryRun(SigningView, Actions[TransactionResult]):
 
     Returns the result the transaction would have now (with its order events), or raises the
     failure it would meet (:class:`~kana_async.MoveAbortError`...).
+
+    Args:
+        client: the client.
+        core: the trading machinery shared with ``kana.trading``.
     """
 
     def __init__(self, client: KanaClient, core: TradingCore) -> None:

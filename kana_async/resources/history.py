@@ -32,7 +32,12 @@ SortOrder = str
 
 class History(Resource):
     """``kana.history``: what a wallet did. Reads for the client's wallet unless
-    ``user_address=`` names another."""
+    ``user_address=`` names another.
+
+    Prices are in quote currency and sizes in the base asset, both human units as ``Decimal``;
+    timestamps are unix seconds. Each one-page method names the REST path it calls; each
+    ``iter_*`` method walks the same path page by page (``offset`` / ``limit``).
+    """
 
     def _params(
         self,
@@ -54,7 +59,10 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[OrderHistoryEntry]:
-        """One page of the wallet's orders, any status — ``GET /getOrderHistory``.
+        """One page of the wallet's orders, any status.
+
+        Calls ``GET /getOrderHistory`` (``userAddress``, and ``marketId``, ``offset``,
+        ``limit``, ``order`` when given).
 
         Args:
             market_id: only this market (default: every market).
@@ -68,7 +76,11 @@ class History(Resource):
 
         Raises:
             InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
             APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getOrderHistory", list[OrderHistoryEntry], params)
@@ -82,7 +94,10 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """One page of the wallet's trades (its fills, with fee and PnL) — ``GET /getTradeHistory``.
+        """One page of the wallet's trades (its fills, with fee and PnL).
+
+        Calls ``GET /getTradeHistory`` (``userAddress``, and ``marketId``, ``offset``,
+        ``limit``, ``order`` when given).
 
         Args:
             market_id: only this market (default: every market).
@@ -97,7 +112,11 @@ class History(Resource):
 
         Raises:
             InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
-            APIError: the request failed.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
+            APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getTradeHistory", list[Trade], params)
@@ -111,7 +130,10 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[FundingEntry]:
-        """One page of the wallet's funding payments — ``GET /getFundingHistory``.
+        """One page of the wallet's funding payments.
+
+        Calls ``GET /getFundingHistory`` (``userAddress``, and ``marketId``, ``offset``,
+        ``limit``, ``order`` when given).
 
         Args:
             market_id: only this market (default: every market).
@@ -125,7 +147,11 @@ class History(Resource):
 
         Raises:
             InvalidArgumentError: a bad market id, offset, limit, order or address, or no wallet.
-            APIError: the request failed.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
+            APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = self._params(user_address, market_id, offset, limit, order)
         return await self._read("/getFundingHistory", list[FundingEntry], params)
@@ -138,8 +164,10 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[Transfer]:
-        """One page of the wallet's deposits and withdrawals —
-        ``GET /getDepositAndWithdrawHistory``.
+        """One page of the wallet's deposits and withdrawals.
+
+        Calls ``GET /getDepositAndWithdrawHistory`` (``userAddress``, and ``offset``,
+        ``limit``, ``order`` when given).
 
         Without arguments this is the newest page (the server's default page is 50 rows); use
         ``offset``/``limit`` or :meth:`iter_transfers` for older ones.
@@ -155,7 +183,10 @@ class History(Resource):
 
         Raises:
             InvalidArgumentError: a bad offset, limit, order or address, or no wallet.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
             APIError: the request failed.
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = self._params(user_address, None, offset, limit, order)
         return await self._read("/getDepositAndWithdrawHistory", list[Transfer], params)
@@ -169,10 +200,11 @@ class History(Resource):
         order_id: int | str | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """The wallet's fills in one market between two instants — ``GET /getFills``.
+        """The wallet's fills in one market between two instants.
 
-        This endpoint wants the **profile** address; it is looked up once (then cached) from
-        the wallet with ``GET /getProfileAddress``.
+        Calls ``GET /getFills`` (``marketId``, ``from``, ``to``, ``address``, and ``orderId``
+        when given). This endpoint wants the **profile** address; it is looked up once (then
+        cached) from the wallet with ``GET /getProfileAddress``.
 
         Args:
             market_id: the market.
@@ -187,7 +219,11 @@ class History(Resource):
         Raises:
             InvalidArgumentError: naive datetimes, ``start`` after ``end``, a bad market or
                 order id, or no wallet.
-            APIError: the request failed.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
+            APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = {
             "marketId": str(self._market(market_id)),
@@ -213,7 +249,10 @@ class History(Resource):
         order: SortOrder | None = None,
         user_address: str | None = None,
     ) -> list[Trade]:
-        """One page of the wallet's fills in a time range — ``GET /getFillsForGivenTimestamp``.
+        """One page of the wallet's fills in a time range.
+
+        Calls ``GET /getFillsForGivenTimestamp`` (``userAddress``, and ``fromTimestamp``,
+        ``toTimestamp``, ``marketId``, ``offset``, ``limit``, ``order`` when given).
 
         Args:
             from_timestamp: start, unix **seconds** or an aware datetime (milliseconds are
@@ -229,8 +268,13 @@ class History(Resource):
             At most ``limit`` :class:`~kana_async.Trade` rows.
 
         Raises:
-            InvalidArgumentError: a bad time range, market, offset, limit, order or address.
-            APIError: the request failed.
+            InvalidArgumentError: a bad time range, market, offset, limit, order or address,
+                or no wallet.
+            UnknownMarketError: ``market_id`` is not one of the exchange's markets.
+            ArgumentTypeError: an argument has the wrong type.
+            ClientStateError: the client is not open.
+            APIError: the request failed (see the error tree of :class:`~kana_async.KanaError`).
+            TransportError: no answer arrived, even after the client's retries.
         """
         params = self._fills_params(
             from_timestamp, to_timestamp, market_id, order, user_address, offset, limit
@@ -282,7 +326,9 @@ class History(Resource):
             nothing is fetched until iteration starts.
 
         Raises:
-            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+            InvalidArgumentError: bad arguments, or no wallet (at once). While iterating, each
+                page raises as the one-page method does (:class:`~kana_async.APIError`,
+                :class:`~kana_async.TransportError`, :class:`~kana_async.ClientStateError`).
         """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getOrderHistory", list[OrderHistoryEntry], params, page_size)
@@ -307,7 +353,9 @@ class History(Resource):
             A :class:`~kana_async.PageIterator` of :class:`~kana_async.Trade` rows.
 
         Raises:
-            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+            InvalidArgumentError: bad arguments, or no wallet (at once). While iterating, each
+                page raises as the one-page method does (:class:`~kana_async.APIError`,
+                :class:`~kana_async.TransportError`, :class:`~kana_async.ClientStateError`).
         """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getTradeHistory", list[Trade], params, page_size)
@@ -332,7 +380,9 @@ class History(Resource):
             A :class:`~kana_async.PageIterator` of :class:`~kana_async.FundingEntry` rows.
 
         Raises:
-            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+            InvalidArgumentError: bad arguments, or no wallet (at once). While iterating, each
+                page raises as the one-page method does (:class:`~kana_async.APIError`,
+                :class:`~kana_async.TransportError`, :class:`~kana_async.ClientStateError`).
         """
         params = self._params(user_address, market_id, None, None, order)
         return self._pages("/getFundingHistory", list[FundingEntry], params, page_size)
@@ -362,7 +412,9 @@ class History(Resource):
             A :class:`~kana_async.PageIterator` of :class:`~kana_async.Trade` rows.
 
         Raises:
-            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+            InvalidArgumentError: bad arguments, or no wallet (at once). While iterating, each
+                page raises as the one-page method does (:class:`~kana_async.APIError`,
+                :class:`~kana_async.TransportError`, :class:`~kana_async.ClientStateError`).
         """
         params = self._fills_params(from_timestamp, to_timestamp, market_id, order, user_address)
         return self._pages("/getFillsForGivenTimestamp", list[Trade], params, page_size)
@@ -386,7 +438,9 @@ class History(Resource):
             A :class:`~kana_async.PageIterator` of :class:`~kana_async.Transfer` rows.
 
         Raises:
-            InvalidArgumentError: bad arguments (at once); request errors arise while iterating.
+            InvalidArgumentError: bad arguments, or no wallet (at once). While iterating, each
+                page raises as the one-page method does (:class:`~kana_async.APIError`,
+                :class:`~kana_async.TransportError`, :class:`~kana_async.ClientStateError`).
         """
         params = self._params(user_address, None, None, None, order)
         return self._pages("/getDepositAndWithdrawHistory", list[Transfer], params, page_size)

@@ -30,6 +30,11 @@ class Payloads(Actions[TransactionPayload]):
     """``kana.payloads``: ask the server for transaction payloads (nothing is signed here).
 
     Payloads are for the client's wallet; :meth:`for_user` gives the same calls for another one.
+
+    Args:
+        client: the client whose REST API is asked.
+        user_address: the wallet the payloads are for (``userAddress``); ``None`` uses the
+            client's ``wallet_address``.
     """
 
     def __init__(self, client: KanaClient, user_address: str | None = None) -> None:
@@ -37,7 +42,17 @@ class Payloads(Actions[TransactionPayload]):
         self._user_address = user_address
 
     def for_user(self, user_address: str) -> Payloads:
-        """The same payload calls for the wallet ``user_address`` (checked now)."""
+        """The same payload calls for another wallet.
+
+        Args:
+            user_address: the wallet address, ``0x`` + 1 to 64 hex digits (checked now).
+
+        Returns:
+            A :class:`Payloads` sending that wallet as ``userAddress``.
+
+        Raises:
+            InvalidAddressError: ``user_address`` is not an address.
+        """
         return Payloads(self._client, self._client._user(user_address))
 
     def _user(self, user_address: str | None) -> str:

@@ -61,6 +61,15 @@ class Trading(SigningView, Actions[TransactionResult]):
     :attr:`check_position_leverage` reads the account's positions to refuse a leverage that
     differs from an open position's; ``max_in_flight`` (fixed at the first transaction) caps
     transactions outstanding per account.
+
+    Every action first calls the REST path its docstring names for the payload, then submits
+    the signed transaction to the Aptos node (``POST /v1/transactions``) and waits for it
+    (``GET /v1/transactions/wait_by_hash/{hash}``).
+
+    Args:
+        client: the client whose account signs and whose pool carries the requests.
+        max_in_flight: how many of the account's transactions may be outstanding at once
+            (sequence numbers handed out, not yet known to be committed).
     """
 
     def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
@@ -150,6 +159,10 @@ class Trading(SigningView, Actions[TransactionResult]):
             tx_hash: the transaction hash (from :attr:`unresolved`, a result or an error).
             timeout: seconds to wait at most (default ``options.confirm_timeout``).
 
+        Returns:
+            The outcome: the hash, action, market, sequence number and either the result or
+            the error it ended in. No request is sent: this is the client's own record.
+
         Raises:
             InvalidArgumentError: the hash is neither unresolved nor among the recent outcomes.
             OutcomeUnknownError: still unresolved when the timeout passed.
@@ -195,14 +208,31 @@ class Trading(SigningView, Actions[TransactionResult]):
     ) -> TransactionResult:
         """Sign, submit and confirm any entry-function payload (e.g. one from ``kana.payloads``).
 
+        Reads the function's ABI (``GET /v1/accounts/{address}/module/{module}``, cached), the
+        gas price estimate and the account's sequence number from the node, then submits
+        (``POST /v1/transactions``) and waits (``GET /v1/transactions/wait_by_hash/{hash}``).
+
         Args:
             payload: the entry-function call.
             timeout: seconds to wait for the outcome (default ``options.confirm_timeout``).
             market_id: the market it acts on, to decode its order events in human units.
 
+        Returns:
+            The committed transaction's result, with its order events.
+
         Raises:
-            MoveAbortError / TransactionRejectedError: it failed.
-            OutcomeUnknownError: no outcome within ``timeout`` (the client keeps resolving it).
+            ClientStateError: the client is not open.
+            InvalidArgumentError: the client has no account, the function's module has no such
+                entry function, or an argument does not fit its Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            APIError: the node refused to give the module's ABI or the gas price.
+            MoveAbortError: it was committed but a Move function aborted (``code_name`` is
+                Kana's constant).
+            TransactionRejectedError: the node refused it or it expired: it did not execute.
+            OutcomeUnknownError: no outcome within ``timeout`` (the client keeps resolving it:
+                :attr:`unresolved`, :meth:`outcome`).
+            TransportError: no attempt reached the node: it did not execute.
+            RateLimitError: the node turned every attempt away with 429: it did not execute.
         """
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
@@ -211,7 +241,29 @@ class Trading(SigningView, Actions[TransactionResult]):
     async def submit(
         self, payload: TransactionPayload, *, market_id: int | None = None
     ) -> PendingTransaction:
-        """Sign and submit any payload; a :class:`~kana_async.PendingTransaction` once accepted."""
+        """Sign and submit any payload, returning once the node accepted it.
+
+        Node calls as for :meth:`execute`, without the wait.
+
+        Args:
+            payload: the entry-function call.
+            market_id: the market it acts on, to decode its order events when waited for.
+
+        Returns:
+            A :class:`~kana_async.PendingTransaction` (``await pending.wait()`` for the
+            result).
+
+        Raises:
+            ClientStateError: the client is not open.
+            InvalidArgumentError: the client has no account, the function's module has no such
+                entry function, or an argument does not fit its Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            APIError: the node refused to give the module's ABI or the gas price.
+            TransactionRejectedError: the node refused it.
+            OutcomeUnknownError: no acceptance came back (the client keeps resolving it).
+            TransportError: no attempt reached the node: it did not execute.
+            RateLimitError: the node turned every attempt away with 429.
+        """
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
         return await sender.accepted(sub)
@@ -219,14 +271,48 @@ class Trading(SigningView, Actions[TransactionResult]):
     async def simulate(
         self, payload: TransactionPayload, *, market_id: int | None = None
     ) -> TransactionResult:
-        """Dry-run any payload on the node (``POST /transactions/simulate``)."""
+        """Dry-run any payload on the node (``POST /v1/transactions/simulate``); nothing commits.
+
+        Args:
+            payload: the entry-function call.
+            market_id: the market it acts on, to decode its order events in human units.
+
+        Returns:
+            The result the transaction would have now (gas used, order events).
+
+        Raises:
+            ClientStateError: the client is not open.
+            InvalidArgumentError: the client has no account, the function's module has no such
+                entry function, or an argument does not fit its Move type.
+            ArgumentTypeError: an argument has the wrong Python type for its Move type.
+            APIError: the node refused to give the module's ABI or the gas price.
+            MoveAbortError: it would abort.
+            TransactionRejectedError: it would fail otherwise, or the node refused to simulate.
+            TransportError: the node cannot be reached.
+        """
         return await self._core.sender().simulate(payload, market_id=market_id)
 
     async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
-        """A transaction by hash: its result, a pending handle, or ``None`` if the node has none
-        (``GET /transactions/by_hash/{hash}``).
+        """A transaction by hash, sent by this client or not.
 
-        Use it after :class:`~kana_async.OutcomeUnknownError`. Raises the typed failure when the
-        transaction was committed but failed.
+        Calls the node's ``GET /v1/transactions/by_hash/{hash}`` unless this client is still
+        resolving the transaction. Use it after :class:`~kana_async.OutcomeUnknownError`.
+
+        Args:
+            tx_hash: the transaction hash, ``0x`` + 64 hex digits.
+
+        Returns:
+            Its :class:`~kana_async.TransactionResult` when committed, a
+            :class:`~kana_async.PendingTransaction` while pending, or ``None`` when the node
+            does not know it.
+
+        Raises:
+            ClientStateError: the client is not open.
+            InvalidArgumentError: the client has no account.
+            MoveAbortError: it was committed but aborted.
+            TransactionRejectedError: it was committed but failed otherwise, or this client's
+                submission of it was refused.
+            TransportError: the node cannot be reached, after retries.
+            APIError: the node answered with an error status or an unusable body.
         """
         return await self._core.sender().lookup(tx_hash)
