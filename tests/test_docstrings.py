@@ -36,6 +36,7 @@ import importlib
 import inspect
 import itertools
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -314,8 +315,19 @@ def _returns_none(func: Callable[..., Any]) -> bool:
 _EXCEPTION_NAMESPACES = (kana_async, builtins, _codec, _stream_frames)
 
 
-def _is_exception_name(name: str) -> bool:
-    value = next((getattr(ns, name) for ns in _EXCEPTION_NAMESPACES if hasattr(ns, name)), None)
+def _is_exception_name(name: str, owner: object = None) -> bool:
+    """Whether ``name`` (dotted allowed) is an exception class, as seen from ``owner``'s module
+    first (so ``argparse.ArgumentTypeError`` or a module's own error class resolve), then from the
+    package's public exception namespaces."""
+    value: object = None
+    module = sys.modules.get(getattr(owner, "__module__", None) or "")
+    head, _, rest = name.partition(".")
+    if module is not None and hasattr(module, head):
+        value = getattr(module, head)
+        for part in rest.split(".") if rest else ():
+            value = getattr(value, part, None)
+    if value is None:
+        value = next((getattr(ns, name) for ns in _EXCEPTION_NAMESPACES if hasattr(ns, name)), None)
     return inspect.isclass(value) and issubclass(value, BaseException)
 
 
@@ -348,7 +360,7 @@ def check_function(func: Callable[..., Any], doc: str) -> list[str]:
         problems.append("no Returns: section")
     if "Raises" in found:
         for name in found["Raises"]:
-            if not _is_exception_name(name):
+            if not _is_exception_name(name, func):
                 problems.append(f"Raises: {name!r} is not an exception class")
     elif not _NEVER_RAISES.search(doc):
         problems.append("no Raises: section (or 'Never raises.')")
