@@ -97,8 +97,10 @@ def build_aiohttp_client(
     def session() -> aiohttp.ClientSession:
         return aiohttp.ClientSession(connector=_ReportingConnector(**connector_kw))
 
-    client = httpx.AsyncClient(
-        transport=_Transport(client=session), timeout=timeout, headers=headers
-    )
+    # verify=False only stops httpx-aiohttp from loading a CA bundle for a connector it would
+    # build itself; it never builds one here (``session`` is ours, its connector verifies TLS
+    # with aiohttp's defaults).
+    transport = _Transport(client=session, verify=False, trust_env=False)
+    client = httpx.AsyncClient(transport=transport, timeout=timeout, headers=headers)
     register_reporting_pool(client)
     return client
