@@ -47,7 +47,7 @@ def test_benchmark_command_writes_results(tmp_path: Path) -> None:
     # every targeted ratio has a measured median and a verdict
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     verdicts = re.findall(
-        r"\| (\d+\.\d\d)(?:x| MB) \((\d+\.\d\d)-(\d+\.\d\d)\) \| ([<>]=) ", targets
+        r"\| (-?\d+\.\d\d)(?:x| MB) \((-?\d+\.\d\d)-(-?\d+\.\d\d)\) \| ([<>]=) ", targets
     )
     assert len(verdicts) >= 14
     for median, low, high, _ in verdicts:
