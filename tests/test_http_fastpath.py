@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from kana_async._http import HttpClient, send_raw
+from kana_async._http import HttpClient, direct, send_raw
 from kana_async._http import transport as transport_module
 
 
@@ -66,3 +66,58 @@ async def test_prebuilt_headers_are_sent_per_method() -> None:
     assert post.headers["content-type"] == "application/json"
     assert post.content == b'{"x":1}'
     assert str(get.url) == "http://api/a?m=1" and str(bare.url) == "http://api/a"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_sdk_pools_send_what_httpx_client_request_sends(transport: str) -> None:
+    """The shortcut past httpx's client layer puts the same request on the wire."""
+    import asyncio
+
+    from kana_async._http import make_client
+
+    from .test_transport_classification import read_request, serving
+
+    seen: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                seen.append(await read_request(reader))
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 201 Created\r\nx-answer: yes\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with serving(answer) as url:
+        async with make_client(transport, timeout=5.0, limits=limits) as ours:  # type: ignore[arg-type]
+            assert ours in direct._DIRECT  # this pool takes the shortcut
+            mine = await send_raw(
+                ours, "POST", url, content=b'{"a":1}', headers={"x-api-key": "k"}, params={"q": "1"}
+            )
+        async with httpx.AsyncClient(headers={"user-agent": ours.headers["user-agent"]}) as plain:
+            theirs = await send_raw(
+                plain,
+                "POST",
+                url,
+                content=b'{"a":1}',
+                headers={"x-api-key": "k"},
+                params={"q": "1"},
+            )
+    assert (mine.status, mine.body, mine.headers["x-answer"]) == (201, b"ok", "yes")
+    assert (theirs.status, theirs.body) == (201, b"ok")
+
+    def head(raw: bytes) -> tuple[bytes, set[bytes]]:
+        first, *lines = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+        return first, {line.lower() for line in lines}
+
+    mine_line, mine_headers = head(seen[0])
+    theirs_line, theirs_headers = head(seen[1])
+    assert mine_line == theirs_line == b"POST /v1/transactions?q=1 HTTP/1.1"
+    assert seen[0].endswith(b'{"a":1}') and seen[1].endswith(b'{"a":1}')
+    for line in theirs_headers:  # everything httpx's client sends, the SDK's pool sends too
+        name = line.split(b":")[0]
+        if transport == "aiohttp" and name in (b"accept-encoding", b"connection"):
+            continue  # aiohttp writes its own values of these
+        assert line in mine_headers, line

@@ -23,6 +23,7 @@ from aiohttp.connector import Connection
 from aiohttp.tracing import Trace
 from httpx_aiohttp import AiohttpTransport
 
+from kana_async._http.direct import allow_direct
 from kana_async._http.progress import mark_on_wire, register_reporting_pool
 
 
@@ -103,4 +104,5 @@ def build_aiohttp_client(
     transport = _Transport(client=session, verify=False, trust_env=False)
     client = httpx.AsyncClient(transport=transport, timeout=timeout, headers=headers)
     register_reporting_pool(client)
+    allow_direct(client)  # no auth, hooks, redirects or cookies on a pool of ours
     return client

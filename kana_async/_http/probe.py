@@ -11,6 +11,7 @@ from typing import Any, Final
 import httpcore
 import httpx
 
+from kana_async._http.direct import allow_direct
 from kana_async._http.progress import mark_on_wire, register_reporting_pool
 from kana_async._http.transport import USER_AGENT
 
@@ -22,7 +23,8 @@ def build_httpx_client(
 
     Its direct connection pool gets the :class:`ProbeCachingBackend` (see there), whose streams
     also report when a request's bytes start to leave (:mod:`kana_async._http.progress`), so a
-    failed request is classified by what happened on its connection. Never raises.
+    failed request is classified by what happened on its connection; requests skip httpx's
+    client layer (:mod:`kana_async._http.direct`). Never raises.
 
     Args:
         timeout: seconds, or an ``httpx.Timeout``, for every request.
@@ -34,6 +36,7 @@ def build_httpx_client(
     client = httpx.AsyncClient(timeout=timeout, limits=limits, headers={"user-agent": USER_AGENT})
     if use_probe_caching_backend(client):
         register_reporting_pool(client)
+    allow_direct(client)  # no auth, hooks, redirects or cookies on a pool of ours
     return client
 
 

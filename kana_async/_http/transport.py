@@ -26,6 +26,7 @@ from kana_async._exceptions import (
     ServerError,
     TransportError,
 )
+from kana_async._http import direct
 from kana_async._http.progress import end_attempt, reports_progress, start_attempt
 from kana_async._retry import parse_retry_after
 
@@ -134,12 +135,11 @@ async def send_raw(
     transport) that follows from what the transport did (whether it had started to send the
     request on a connection), not from the exception's class.
     """
-    per_request = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
     target = _url(url, params)
     attempt, token = start_attempt()
     try:
-        response = await pool.request(
-            method, target, content=content, headers=headers, timeout=per_request
+        response = await direct.send(
+            pool, method, target, content=content, headers=headers, timeout=timeout
         )
     except httpx.TransportError as exc:
         on_wire = attempt.on_wire if reports_progress(pool) else None
