@@ -60,7 +60,8 @@ async def send(
         The answer with its body read (the connection is back in the pool).
 
     Raises:
-        httpx.TransportError: what the transport raised (connect, read, write, timeouts).
+        Exception: the ``httpx.TransportError`` the transport raised (connect, read, write,
+            timeouts).
     """
     if pool not in _DIRECT:
         return await pool.request(
