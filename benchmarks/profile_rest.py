@@ -5,8 +5,10 @@ functions with the most time::
 
     python benchmarks/profile_rest.py --client "kana_async (httpx, default)" --sort tottime
 
-``--compare`` instead measures CPU per request of the SDK and of bare httpx (same bound, same
-decode) in interleaved rounds, without the profiler, and prints the per-round ratios.
+``--packages`` prints the CPU share of each package (what ``python -m benchmarks`` puts in
+RESULTS.md). ``--compare`` instead measures CPU per request of the SDK and of bare httpx (same
+bound, same decode) in interleaved rounds, without the profiler, and prints the per-round
+ratios.
 """
 
 from __future__ import annotations
@@ -17,7 +19,58 @@ import pstats
 import sys
 
 import bench_rest
-from _common import paired_ratios, ratio_cell
+from _common import Result, paired_ratios, ratio_cell
+
+
+def _package(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/kana_async/" in filename:
+        return "kana_async"
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins and system calls"
+    return "standard library (asyncio, ...)"
+
+
+def package_profile(clients: list[str], n: int, rounds: int) -> Result:
+    """Where each client's CPU goes, by package (cProfile's own time per function, summed)."""
+    shares: dict[str, dict[str, float]] = {}
+    with bench_rest.Server(1.0, 5.0) as server:
+        for name in clients:
+            runner = bench_rest.CLIENTS[name]
+            bench_rest.measure(runner, server.base, 50)  # warm-up
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(rounds):
+                bench_rest.measure(runner, server.base, n)
+            profile.disable()
+            stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+            totals: dict[str, float] = {}
+            for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+                package = _package(filename)
+                totals[package] = totals.get(package, 0.0) + tottime
+            whole = sum(totals.values()) or 1.0
+            shares[name] = {p: t / whole * 100 for p, t in totals.items()}
+    packages = sorted(
+        {p for s in shares.values() for p in s},
+        key=lambda p: -max(s.get(p, 0) for s in shares.values()),
+    )
+    rows = [
+        [p, *(f"{shares[c].get(p, 0.0):.1f}" for c in clients)]
+        for p in packages
+        if max(s.get(p, 0) for s in shares.values()) >= 0.5
+    ]
+    return Result(
+        title="REST: where the CPU goes (profile)",
+        description=(
+            f"cProfile of {rounds} runs of {n:,} concurrent reads per client; each function's own "
+            "time summed by the package it belongs to, as % of the client's profiled time "
+            "(packages under 0.5 % left out). `kana_async` is the SDK's own request path."
+        ),
+        headers=["package", *(f"{c} %" for c in clients)],
+        rows=rows,
+        ratios=[],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative", help="a pstats sort key")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--compare", action="store_true", help="interleaved CPU/request ratios")
+    parser.add_argument("--packages", action="store_true", help="CPU share by package")
     args = parser.parse_args(argv)
+    if args.packages:
+        clients = [bench_rest.SDK_HTTPX, bench_rest.SDK_AIOHTTP, bench_rest.HTTPX]
+        print(package_profile(clients, args.requests, args.rounds).markdown())
+        return 0
     with bench_rest.Server(1.0, 5.0) as server:
         runner = bench_rest.CLIENTS[args.client]
         bench_rest.measure(runner, server.base, 50)  # warm-up

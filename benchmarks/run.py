@@ -7,10 +7,11 @@
 
 Sections: websocket ingest of the ``orderbook``, ``positions`` and ``order_history`` topics (1 and
 4 subscribers), latency at a paced 5,000 frames/s, REST reads at the SDK's default concurrency
-(both transports), 200 concurrent orders against the same sent one at a time (0 and 10 ms of
-latency), import time and memory over 1,000,000 order-book frames. Each section measures its
-baselines side by side in the same minutes, rounds alternating; the file opens with the date,
-commit, machine and library versions, then every targeted ratio and whether it was met.
+(both transports) and where their CPU goes, 200 concurrent orders against the same sent one at
+a time (0 and 10 ms of latency), import time and memory over 1,000,000 order-book frames. Each
+section measures its baselines side by side in the same minutes, rounds alternating; the file
+opens with the date, commit, machine and library versions, then every targeted ratio and whether
+it was met.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import bench_import  # noqa: E402
 import bench_rest  # noqa: E402
 import bench_trading  # noqa: E402
 import bench_ws  # noqa: E402
+import profile_rest  # noqa: E402
 from _common import Result  # noqa: E402
 
 LIBRARIES = (
@@ -58,6 +60,7 @@ class Sizes:
     rest_requests: int
     docs_requests: int
     rest_rounds: int
+    profile_requests: int
     orders: int
     order_rounds: int
     import_rounds: int
@@ -67,17 +70,17 @@ class Sizes:
 FULL = Sizes(
     ws_frames=20_000, ws_account_frames=50_000, docs_frames=2_000, ws_rounds=5,
     latency_frames=10_000, latency_rate=5_000, latency_rounds=3,
-    rest_requests=500, docs_requests=100, rest_rounds=7,
+    rest_requests=500, docs_requests=100, rest_rounds=7, profile_requests=500,
     orders=200, order_rounds=3, import_rounds=7, rss_frames=1_000_000,
 )  # fmt: skip
 QUICK = Sizes(
     ws_frames=300, ws_account_frames=300, docs_frames=50, ws_rounds=1,
     latency_frames=200, latency_rate=5_000, latency_rounds=1,
-    rest_requests=20, docs_requests=5, rest_rounds=1,
+    rest_requests=20, docs_requests=5, rest_rounds=1, profile_requests=20,
     orders=3, order_rounds=1, import_rounds=1, rss_frames=2_000,
 )  # fmt: skip
 
-SECTIONS = ("ws", "latency", "rest", "orders", "import", "rss")
+SECTIONS = ("ws", "latency", "rest", "profile", "orders", "import", "rss")
 
 
 def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
@@ -107,6 +110,15 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
     def rest() -> list[Result]:
         return [bench_rest.run_all(sizes.rest_requests, sizes.docs_requests, sizes.rest_rounds)]
 
+    def profile() -> list[Result]:
+        clients = [
+            bench_rest.SDK_HTTPX,
+            bench_rest.SDK_AIOHTTP,
+            bench_rest.HTTPX,
+            bench_rest.AIOHTTP,
+        ]
+        return [profile_rest.package_profile(clients, sizes.profile_requests, 2)]
+
     def orders() -> list[Result]:
         return [
             bench_trading.run_all(sizes.orders, sizes.order_rounds, latency, docs=False)
@@ -130,6 +142,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
         "ws": ws,
         "latency": latency,
         "rest": rest,
+        "profile": profile,
         "orders": orders,
         "import": imports,
         "rss": rss,

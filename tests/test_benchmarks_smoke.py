@@ -16,6 +16,7 @@ SECTION_TITLES = [
     "## WebSocket ingest, topic `order_history`",
     "## Latency, `orderbook` paced at 5,000 frames/s",
     "## REST reads at the SDK's default concurrency",
+    "## REST: where the CPU goes (profile)",
     "## Orders: 3 limit orders from one account, 0 ms latency",
     "## Orders: 3 limit orders from one account, 10 ms latency",
     "## Import time",
