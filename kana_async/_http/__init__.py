@@ -20,7 +20,9 @@ other host to get a connection of its own.
 :func:`make_client` builds the pool on one of two transports, httpx's own (the default) or
 aiohttp's (the ``aiohttp`` extra). Either reports, per request, whether it had started to send the
 request on a connection (:mod:`kana_async._http.progress`): that, not the exception's class,
-decides whether a failure "may have reached the server".
+decides whether a failure "may have reached the server". Requests on the pools the SDK builds go
+straight to httpx's transport, past its auth/redirect/cookie layer (:mod:`kana_async._http.direct`);
+a pool passed in as ``http_client`` gets ``pool.request`` and the exception-class rules.
 """
 
 from kana_async._http.client import HttpClient
