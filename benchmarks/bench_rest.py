@@ -261,6 +261,7 @@ def run_all(n: int, docs_n: int, rounds: int, min_ms: float = 1.0, max_ms: float
         (SDK_HTTPX, DOCS, ">= 6"),
         (SDK_AIOHTTP, AIOHTTP, ">= 0.5"),
         (SDK_AIOHTTP, HTTPX, ""),
+        (SDK_AIOHTTP, DOCS, ""),
     ]
     return Result(
         title="REST reads at the SDK's default concurrency",

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m benchmarks                  # the full run (~4-5 minutes on 2 cores)
+    python -m benchmarks                  # the full run (~5 minutes on 2 cores)
     python benchmarks/run.py --quick --output /tmp/RESULTS.md   # tiny sizes, a few seconds
 
 Sections: websocket ingest of the ``orderbook``, ``positions`` and ``order_history`` topics (1 and

@@ -121,3 +121,15 @@ async def test_sdk_pools_send_what_httpx_client_request_sends(transport: str) ->
         if transport == "aiohttp" and name in (b"accept-encoding", b"connection"):
             continue  # aiohttp writes its own values of these
         assert line in mine_headers, line
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_closed_sdk_pool_refuses_requests_like_httpx(transport: str) -> None:
+    from kana_async._http import make_client
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    pool = make_client(transport, timeout=1.0, limits=limits)  # type: ignore[arg-type]
+    await pool.aclose()
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        await send_raw(pool, "GET", "http://127.0.0.1:1/never")

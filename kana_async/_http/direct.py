@@ -62,6 +62,7 @@ async def send(
     Raises:
         Exception: the ``httpx.TransportError`` the transport raised (connect, read, write,
             timeouts).
+        RuntimeError: ``pool`` was closed.
     """
     if pool not in _DIRECT:
         return await pool.request(
@@ -71,6 +72,8 @@ async def send(
             headers=headers,
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
+    if pool.is_closed:  # as pool.request would; the transport alone would open new connections
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
     merged = pool.headers.copy()
     if headers:
         merged.update(headers)
