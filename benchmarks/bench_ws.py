@@ -9,6 +9,8 @@ here connects, subscribes, reads its frames, touches every item and closes, in t
   with the same fields and types the SDK's rows have (``Decimal`` money), the strongest
   hand-written baseline; ``x4 (asyncio.Queue)``: the same decode once, fanned out to 4 queues;
 * ``ccxt style (aiohttp+json)``: ``aiohttp`` ``ws_connect`` + ``json.loads``;
+* ``aiohttp+msgspec (plain struct)``: aiohttp's compiled frame reader with the plain-struct
+  decode: what another socket library would give (no target; the SDK is built on websockets);
 * ``docs style (websocket-client)``: Kana's documented ``WebSocketApp`` with ``json.loads``,
   default settings; fewer frames, rates are per frame.
 
@@ -210,6 +212,25 @@ async def bare_fanout(url: str, topic: str, n: int, items: int, stamp: Stamp = N
     return min(counts)
 
 
+async def aiohttp_msgspec(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """aiohttp ``ws_connect`` (compiled frame reader) + the same typed msgspec decode."""
+    import aiohttp
+
+    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    seen = 0
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, compress=0, max_msg_size=0) as ws,
+    ):
+        await ws.send_str(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            msg = await ws.receive()
+            seen += len(_touch_plain(topic, decoder.decode(msg.data)))
+            if stamp is not None:
+                stamp()
+    return seen
+
+
 async def ccxt_style(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
     """aiohttp ``ws_connect`` + ``json.loads`` (how ccxt-style clients read)."""
     import aiohttp
@@ -257,6 +278,7 @@ SDK_X4 = "kana_async x4"
 BARE = "websockets+msgspec (plain struct)"
 BARE_X4 = "websockets+msgspec x4 (asyncio.Queue)"
 CCXT = "ccxt style (aiohttp+json)"
+AIOHTTP_MSGSPEC = "aiohttp+msgspec (plain struct)"
 DOCS = "docs style (websocket-client)"
 
 #: The issue's targets for the SDK's ratios, by topic and (ours, baseline).
@@ -276,6 +298,7 @@ CLIENTS: dict[str, Callable[..., Any]] = {
     BARE: bare,
     BARE_X4: bare_fanout,
     CCXT: ccxt_style,
+    AIOHTTP_MSGSPEC: aiohttp_msgspec,
     DOCS: docs_style,
 }
 
@@ -356,6 +379,7 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
             (SDK_X1, DOCS),
             (SDK_X4, BARE_X4),
             (SDK_X4, BARE),
+            (SDK_X1, AIOHTTP_MSGSPEC),
         )
     ]
     sizes = sorted(len(f) for f in ws_feed.pool(topic))
