@@ -3,7 +3,9 @@
 * :func:`timed` runs a callable once and returns its result with wall and process-CPU seconds;
 * :func:`rotated` gives each round a different client order, so no client always runs first;
 * :func:`markdown_table` prints aligned Markdown tables (numbers right-aligned);
-* :func:`machine` describes the machine the numbers came from.
+* :func:`machine` describes the machine the numbers came from;
+* :class:`Result` is one section of ``RESULTS.md``; :func:`paired_ratios` and
+  :func:`ratio_cell` give the per-round ratios its headlines quote.
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Sample", "machine", "markdown_table", "median", "rotated", "spread", "timed"]
+__all__ = [
+    "Result",
+    "Sample",
+    "machine",
+    "markdown_table",
+    "median",
+    "paired_ratios",
+    "ratio_cell",
+    "rotated",
+    "spread",
+    "timed",
+]
 
 T = TypeVar("T")
 
@@ -80,3 +93,68 @@ def machine() -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()} "
         f"({sys.implementation.name}), {platform.platform()}"
     )
+
+
+def paired_ratios(ours: Sequence[float], base: Sequence[float]) -> list[float]:
+    """``ours[i] / base[i]`` for each round ``i`` (both measured in the same round)."""
+    return [a / b for a, b in zip(ours, base, strict=True) if b]
+
+
+def ratio_cell(ratios: Sequence[float], unit: str = "x") -> str:
+    """``1.23x (1.10-1.31)``: the median of per-round ratios and their min-max."""
+    if not ratios:
+        return "-"
+    return f"{median(ratios):.2f}{unit} ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
+def _unit(label: str) -> str:
+    return " MB" if label.endswith(", MB") else "x"
+
+
+@dataclass
+class Result:
+    """One section of ``RESULTS.md``: a table and the headline ratios under it.
+
+    ``ratios`` holds (label, per-round ratios, target); a target is ``""`` or a bound such as
+    ``">= 0.85"`` / ``"<= 1.2"`` that the median must meet.
+    """
+
+    title: str
+    description: str
+    headers: list[str]
+    rows: list[list[str]]
+    ratios: list[tuple[str, list[float], str]]
+
+    def verdicts(self) -> list[tuple[str, str, str, str]]:
+        """(label, value, target, met) of every ratio that has a target."""
+        out = []
+        for label, values, target in self.ratios:
+            if target:
+                out.append((label, ratio_cell(values, _unit(label)), target, _met(values, target)))
+        return out
+
+    def markdown(self) -> str:
+        """The section as Markdown."""
+        parts = [f"## {self.title}", "", self.description, ""]
+        if self.rows:
+            parts += [markdown_table(self.headers, self.rows), ""]
+        if self.ratios:
+            parts += [
+                "| ratio | median of per-round ratios (min-max) | target | met |",
+                "|---|---:|---:|:---:|",
+            ]
+            for label, values, target in self.ratios:
+                met = _met(values, target) if target else ""
+                cell = ratio_cell(values, _unit(label))
+                parts.append(f"| {label} | {cell} | {target} | {met} |")
+            parts.append("")
+        return "\n".join(parts)
+
+
+def _met(values: Sequence[float], target: str) -> str:
+    if not values:
+        return "?"
+    op, bound = target.split()
+    value = median(values)
+    ok = value >= float(bound) if op == ">=" else value <= float(bound)
+    return "yes" if ok else "**no**"

@@ -1,18 +1,21 @@
-"""REST concurrency benchmark: N concurrent ``getMarketPrice`` calls, several client styles.
+"""REST benchmark: N concurrent ``GET /getMarketPrice`` reads, the SDK and its baselines.
 
-A local aiohttp server (its own process, so it does not share the client's CPU) answers
-``GET /getMarketPrice`` after a random 1-5 ms delay. Each round runs every client style once, in a
-rotated order; the table shows medians over rounds::
+A local aiohttp server (its own process, so it does not share the client's CPU) answers after a
+random 1-5 ms delay. Every client decodes the same thing, the envelope's ``data`` into a struct
+with ``Decimal`` prices (msgspec), and keeps at most as many requests in flight as the SDK does
+by default (10). Each round runs every client once, in a rotated order::
 
     python benchmarks/bench_rest.py --requests 500 --rounds 5
 
-Client styles:
+Clients:
 
-* ``kana_async KanaClient``: ``kana.markets.price()``; typed decode, retries, in-flight limit 10.
-* ``httpx gather, unbounded``: one shared ``httpx.AsyncClient`` (default pool of 100, pool
-  timeout raised to 60 s so that queued requests do not fail), every request at once.
-* ``httpx gather, <=10 in flight``: the same with a semaphore (what KanaClient does inside).
-* ``aiohttp gather``: one ``aiohttp.ClientSession`` (default connector), every request at once.
+* ``kana_async (httpx)``: ``kana.markets.price()`` on the default transport;
+* ``httpx, <=10 in flight``: one ``httpx.AsyncClient`` with a pool of 10 and a semaphore of 10;
+* ``kana_async (aiohttp)``: the SDK on its aiohttp transport (``transport="aiohttp"``);
+* ``aiohttp, <=10 in flight``: one ``aiohttp.ClientSession`` whose connector allows 10
+  connections, with a semaphore of 10;
+* ``docs style (requests)``: ``requests.get`` per call, one after the other, no session (what
+  Kana's docs show); fewer requests, rates are per request.
 
 Standalone script, not part of the test suite; only 127.0.0.1 is contacted.
 """
@@ -21,17 +24,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import multiprocessing as mp
 import random
 import sys
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any
 
-from _common import Sample, machine, markdown_table, median, rotated, spread, timed
+import msgspec
+from _common import Result, Sample, paired_ratios, rotated, timed
 
 MARKETS = (1338, 1339, 1340, 2387)
+IN_FLIGHT = 10  # KanaClient's default max_in_flight and max_connections
 
 
 # -- server (child process) -------------------------------------------------------------------
@@ -72,134 +79,216 @@ def _serve(conn: Connection, min_ms: float, max_ms: float) -> None:
 # -- clients ----------------------------------------------------------------------------------
 
 
-Runner = Callable[[str, int], Coroutine[Any, Any, None]]
+class _Price(msgspec.Struct):
+    bestAskPrice: Decimal | None = None  # the wire's names
+    bestBidPrice: Decimal | None = None
 
 
-async def run_kana(base: str, n: int) -> None:
-    from kana_async import KanaClient, Network
+class _Envelope(msgspec.Struct):
+    success: bool
+    message: str
+    data: _Price
 
-    network = Network(
+
+_DECODE = msgspec.json.Decoder(_Envelope).decode
+
+Runner = Callable[[str, int], Coroutine[Any, Any, None] | None]
+
+
+def _network(base: str) -> Any:
+    from kana_async import Network
+
+    return Network(
         name="bench", rest_url=base, ws_url="ws://127.0.0.1:1/ws/", node_url=base, chain_id=4
     )
-    async with KanaClient(network) as kana:
-        results = await asyncio.gather(*(kana.markets.price(MARKETS[i % 4]) for i in range(n)))
-    assert all(r.best_ask_price is not None for r in results)
 
 
-async def run_httpx_unbounded(base: str, n: int) -> None:
+def sdk_client(base: str, transport: str) -> Any:
+    """A KanaClient on ``transport``: the constructor argument once it exists, else injected."""
+    from kana_async import KanaClient
+
+    if transport == "httpx":
+        return KanaClient(_network(base))
+    if "transport" in inspect.signature(KanaClient).parameters:
+        return KanaClient(_network(base), transport=transport)
     import httpx
 
-    async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
+    from kana_async._http import make_client  # until KanaClient takes transport=
 
-        async def one(i: int) -> object:
-            response = await client.get("/getMarketPrice", params={"marketId": MARKETS[i % 4]})
-            response.raise_for_status()
-            return response.json()["data"]
-
-        results = await asyncio.gather(*(one(i) for i in range(n)))
-    assert len(results) == n
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    pool = make_client("aiohttp", timeout=httpx.Timeout(10.0, connect=5.0), limits=limits)
+    kana = KanaClient(_network(base), http_client=pool)
+    kana._bench_pool = pool  # closed by run_kana
+    return kana
 
 
-async def run_httpx_bounded(base: str, n: int) -> None:
+def run_kana(transport: str) -> Runner:
+    async def run(base: str, n: int) -> None:
+        kana = sdk_client(base, transport)
+        async with kana:
+            results = await asyncio.gather(*(kana.markets.price(MARKETS[i % 4]) for i in range(n)))
+        pool = getattr(kana, "_bench_pool", None)
+        if pool is not None:
+            await pool.aclose()
+        assert all(r.best_ask_price is not None for r in results)
+
+    return run
+
+
+async def run_httpx(base: str, n: int) -> None:
     import httpx
 
-    limit = asyncio.Semaphore(10)
-    async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
+    limit = asyncio.Semaphore(IN_FLIGHT)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as client:
 
-        async def one(i: int) -> object:
+        async def one(i: int) -> _Price:
             async with limit:
                 response = await client.get("/getMarketPrice", params={"marketId": MARKETS[i % 4]})
             response.raise_for_status()
-            return response.json()["data"]
+            return _DECODE(response.content).data
 
         results = await asyncio.gather(*(one(i) for i in range(n)))
-    assert len(results) == n
+    assert all(r.bestAskPrice is not None for r in results)
 
 
 async def run_aiohttp(base: str, n: int) -> None:
     import aiohttp
 
-    async with aiohttp.ClientSession(base_url=base) as session:
+    limit = asyncio.Semaphore(IN_FLIGHT)
+    connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
+    async with aiohttp.ClientSession(base_url=base, connector=connector) as session:
 
-        async def one(i: int) -> object:
+        async def one(i: int) -> _Price:
             params = {"marketId": str(MARKETS[i % 4])}
-            async with session.get("/getMarketPrice", params=params) as response:
+            async with limit, session.get("/getMarketPrice", params=params) as response:
                 response.raise_for_status()
-                return (await response.json())["data"]
+                return _DECODE(await response.read()).data
 
         results = await asyncio.gather(*(one(i) for i in range(n)))
-    assert len(results) == n
+    assert all(r.bestAskPrice is not None for r in results)
 
+
+def run_docs(base: str, n: int) -> None:
+    import requests
+
+    for i in range(n):
+        reply = requests.get(
+            f"{base}/getMarketPrice", params={"marketId": MARKETS[i % 4]}, timeout=30
+        )
+        reply.raise_for_status()
+        assert _DECODE(reply.content).data.bestAskPrice is not None
+
+
+SDK_HTTPX = "kana_async (httpx, default)"
+HTTPX = "httpx, <=10 in flight"
+SDK_AIOHTTP = "kana_async (aiohttp transport)"
+AIOHTTP = "aiohttp, <=10 in flight"
+DOCS = "docs style (requests, sequential)"
 
 CLIENTS: dict[str, Runner] = {
-    "kana_async KanaClient": run_kana,
-    "httpx gather, unbounded": run_httpx_unbounded,
-    "httpx gather, <=10 in flight": run_httpx_bounded,
-    "aiohttp gather": run_aiohttp,
+    SDK_HTTPX: run_kana("httpx"),
+    HTTPX: run_httpx,
+    SDK_AIOHTTP: run_kana("aiohttp"),
+    AIOHTTP: run_aiohttp,
+    DOCS: run_docs,
 }
-BASELINE = "httpx gather, unbounded"
 
 
 def measure(runner: Runner, base: str, n: int) -> Sample:
     """One run of ``runner`` in a fresh event loop."""
-    return timed(lambda: asyncio.run(runner(base, n)))[1]
+
+    def once() -> None:
+        result = runner(base, n)
+        if result is not None:
+            asyncio.run(result)
+
+    return timed(once)[1]
+
+
+class Server:
+    """The REST server process, started and stopped with ``with``."""
+
+    def __init__(self, min_ms: float, max_ms: float) -> None:
+        self.min_ms, self.max_ms = min_ms, max_ms
+
+    def __enter__(self) -> Server:
+        ctx = mp.get_context("spawn")
+        self.pipe, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve, args=(child, self.min_ms, self.max_ms), daemon=True
+        )
+        self.process.start()
+        if not self.pipe.poll(60):
+            raise RuntimeError("the REST server did not start")
+        self.base = f"http://127.0.0.1:{self.pipe.recv()}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pipe.send(b"stop")
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def run_all(n: int, docs_n: int, rounds: int, min_ms: float = 1.0, max_ms: float = 5.0) -> Result:
+    """Every client, ``rounds`` times, rotated; the table and the SDK's per-round ratios."""
+    names = list(CLIENTS)
+    counts = {name: docs_n if name == DOCS else n for name in names}
+    samples: dict[str, list[Sample]] = {name: [] for name in names}
+    with Server(min_ms, max_ms) as server:
+        for name in names:  # warm-up: imports, first connections
+            measure(CLIENTS[name], server.base, min(20, counts[name]))
+        for round_ in range(rounds):
+            for name in rotated(names, round_):
+                samples[name].append(measure(CLIENTS[name], server.base, counts[name]))
+    rate = {name: [counts[name] / s.wall for s in samples[name]] for name in names}
+    rows = []
+    for name in names:
+        r = rate[name]
+        cpu_ms = sorted(s.cpu for s in samples[name])[len(samples[name]) // 2] / counts[name] * 1e3
+        rows.append(
+            [
+                name,
+                f"{counts[name]:,}",
+                f"{sorted(r)[len(r) // 2]:,.0f}",
+                f"{min(r):,.0f}-{max(r):,.0f}",
+                f"{cpu_ms:.2f}",
+            ]
+        )
+    pairs = [
+        (SDK_HTTPX, HTTPX, ">= 1.3"),
+        (SDK_HTTPX, DOCS, ">= 6"),
+        (SDK_AIOHTTP, AIOHTTP, ">= 0.5"),
+        (SDK_AIOHTTP, HTTPX, ""),
+        (SDK_AIOHTTP, DOCS, ""),
+    ]
+    return Result(
+        title="REST reads at the SDK's default concurrency",
+        description=(
+            f"{n:,} concurrent `GET /getMarketPrice` per run ({docs_n:,} for the sequential docs "
+            f"style), 4 markets mixed, server latency {min_ms:g}-{max_ms:g} ms, server in its own "
+            f"process, {rounds} rounds. Every client decodes `data` into `Decimal` prices with "
+            f"msgspec and keeps <= {IN_FLIGHT} requests in flight. req/s includes creating and "
+            "closing the client."
+        ),
+        headers=["client", "requests", "req/s (median)", "min-max", "CPU ms/req"],
+        rows=rows,
+        ratios=[(f"{a} vs {b} (req/s)", paired_ratios(rate[a], rate[b]), t) for a, b, t in pairs],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=500, help="requests per client per round")
+    parser.add_argument("--docs-requests", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--min-ms", type=float, default=1.0, help="least server latency")
     parser.add_argument("--max-ms", type=float, default=5.0, help="most server latency")
     args = parser.parse_args(argv)
-
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(child, args.min_ms, args.max_ms), daemon=True)
-    server.start()
-    try:
-        if not parent.poll(30):
-            print("server did not start", file=sys.stderr)
-            return 1
-        base = f"http://127.0.0.1:{parent.recv()}"
-        for runner in CLIENTS.values():  # warm-up: imports, first connections
-            measure(runner, base, min(50, args.requests))
-        samples: dict[str, list[Sample]] = {name: [] for name in CLIENTS}
-        names = list(CLIENTS)
-        for round_ in range(args.rounds):
-            order = rotated(names, round_)
-            for name in order:
-                samples[name].append(measure(CLIENTS[name], base, args.requests))
-    finally:
-        parent.send(b"stop")
-        server.join(10)
-        if server.is_alive():
-            server.kill()
-
-    n = args.requests
     print(
-        f"\n{n} concurrent GET /getMarketPrice (4 markets mixed), server latency "
-        f"{args.min_ms:g}-{args.max_ms:g} ms, {args.rounds} rounds, medians; server in its own "
-        f"process; {machine()}\n"
+        run_all(args.requests, args.docs_requests, args.rounds, args.min_ms, args.max_ms).markdown()
     )
-    base_wall = median([s.wall for s in samples[BASELINE]])
-    rows = []
-    for name in names:
-        walls = [s.wall for s in samples[name]]
-        wall = median(walls)
-        cpu_ms = median([s.cpu for s in samples[name]]) / n * 1000
-        rows.append(
-            [
-                name,
-                f"{wall:.3f}",
-                spread(walls),
-                f"{n / wall:.0f}",
-                f"{cpu_ms:.2f}",
-                f"{base_wall / wall:.2f}x",
-            ]
-        )
-    headers = ["client", "wall s", "min-max s", "req/s", "CPU ms/req", f"x {BASELINE} (req/s)"]
-    print(markdown_table(headers, rows))
     return 0
 
 

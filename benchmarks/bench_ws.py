@@ -1,32 +1,25 @@
-"""WebSocket ingest benchmark: the usual client styles and kana_async's StreamManager, side by side.
+"""WebSocket benchmarks: ingest rate per topic, latency at a paced rate, memory over many frames.
 
-A local ``websockets`` server (a separate process, so its CPU is not counted) pushes pre-framed
-Kana-like ``orderbook`` frames (~2.8 KB, flat lists of levels from both sides, no compression) as
-fast as the client reads them, in ~1 MB writes; the client asks for its frame count in the URL
-(``?n=``). Every client below connects, subscribes, reads its frames, touches the result and
-closes, all in this process:
+The feed (``ws_feed.py``, its own process) sends Kana-like frames of one topic; every client
+here connects, subscribes, reads its frames, touches every item and closes, in this process:
 
-* ``official-style``: what Kana's docs show: ``websocket-client``'s ``WebSocketApp`` with
-  callbacks on a thread and ``json.loads`` per message, default settings (pure-Python UTF-8
-  validation of every text frame); fewer frames (``--official-messages``), rates are per frame;
-* ``official-style +skip_utf8``: the same with ``run_forever(skip_utf8_validation=True)``;
-* ``ccxt-style (aiohttp+json)``: ``aiohttp`` ``ws_connect`` + ``json.loads``;
-* ``websockets + json``: ``recv()`` (str) then ``json.loads`` (the usual hand-rolled asyncio loop);
-* ``websockets + msgspec typed``: ``recv(decode=False)`` then one typed msgspec decode into
-  ``OrderBookLevel`` rows (Decimal prices and sizes);
-* ``websockets + msgspec + OrderBook``: the same plus the sorted ``OrderBook`` view: exactly the
-  typed result a ``kana.streams.orderbook`` subscriber receives. This is the reference for our
-  overhead (``x1 / this`` is printed at the end);
-* ``StreamManager x1`` / ``x4``: a kana_async subscription (1 or 4 subscribers of one order book),
-  every frame delivered (``buffer_size`` = frames), each frame decoded once into an ``OrderBook``;
-* ``StreamManager keep-latest``: the default order-book policy: the reader never waits for the
-  subscriber; snapshots it had no time for are replaced and never decoded (items seen < frames);
-* ``limit: websockets raw recv``: ``recv(decode=False)`` only, the socket library's ceiling.
+* ``kana_async xK``: the SDK's public API, ``kana.streams.<topic>(...)`` with K subscribers of the
+  same subscription (each gets every item: ``buffer_size`` = the run's items);
+* ``websockets+msgspec (plain struct)``: one typed msgspec decode per frame into plain structs
+  with the same fields and types the SDK's rows have (``Decimal`` money), the strongest
+  hand-written baseline; ``x4 (asyncio.Queue)``: the same decode once, fanned out to 4 queues;
+* ``ccxt style (aiohttp+json)``: ``aiohttp`` ``ws_connect`` + ``json.loads``;
+* ``aiohttp+msgspec (plain struct)``: aiohttp's compiled frame reader with the plain-struct
+  decode: what another socket library would give (no target; the SDK is built on websockets);
+* ``docs style (websocket-client)``: Kana's documented ``WebSocketApp`` with ``json.loads``,
+  default settings; fewer frames, rates are per frame.
 
-Rates are frames per second of wall time; CPU is this process's CPU time (all threads) per frame.
-Rounds alternate the clients (order rotated every round) and medians are printed, with ratios to
-the official style. Run: ``python benchmarks/bench_ws.py`` (short) or ``--messages 50000
---rounds 5`` (steadier); ``--clients`` picks a subset by name prefix.
+"Touch" reads what a bot reads: the best bid of a book (a ``Decimal``), the size of a row.
+Rounds alternate the clients (order rotated each round). Run on its own::
+
+    python benchmarks/bench_ws.py --topic orderbook --messages 20000 --rounds 3
+
+or through ``python -m benchmarks``, which also runs the latency and memory measurements.
 """
 
 from __future__ import annotations
@@ -34,357 +27,502 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
-import random
+import multiprocessing as mp
+import os
 import statistics
 import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import aiohttp  # the `bench` extra
 import msgspec
-import websocket  # websocket-client, the `bench` extra
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import ServerConnection, serve
+import ws_feed
+from _common import Result, paired_ratios, rotated
 
-from kana_async._codec import decoder_for
-from kana_async._streams import OverflowPolicy, StreamManager, StreamOptions
-from kana_async.models.market_data import OrderBookLevel
-from kana_async.models.orderbook import OrderBook
-
-SUBSCRIBE = json.dumps({"topic": "orderbook", "market_id": "14"})
-POOL_SIZE = 256
+# -- baselines: plain structs with the SDK rows' fields and types ------------------------------
 
 
-def make_pool(seed: int = 7) -> list[bytes]:
-    """Kana-like orderbook frames: 16-26 levels, both sides, median ~2.8 KB."""
-    rng = random.Random(seed)
-    frames = []
-    for i in range(POOL_SIZE):
-        mid = 5.75 + rng.uniform(-0.05, 0.05)
-        levels = []
-        for side in (False, True):
-            for k in range(rng.randint(8, 13)):
-                price = mid + (k + 1) * 0.0013 * (1 if side else -1)
-                levels.append(
-                    {
-                        "market_id": "14",
-                        "is_ask": side,
-                        "price": round(price, 4),
-                        "size": f"{rng.uniform(0.1, 900):.2f}",
-                        "last_updated": 1747075649 + i,
-                        "transaction_version": 2713317408 + i,
-                    }
-                )
-        frames.append(json.dumps({"message": "orderbook", "data": levels}).encode())
-    return frames
+class _Level(msgspec.Struct, gc=False):
+    is_ask: bool
+    price: Decimal
+    size: Decimal
+    market_id: str
+    last_updated: int
+    transaction_version: int
 
 
-def _framed(payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        header = bytes([0x81, n])
-    elif n < 1 << 16:
-        header = bytes([0x81, 126]) + n.to_bytes(2, "big")
-    else:
-        header = bytes([0x81, 127]) + n.to_bytes(8, "big")
-    return header + payload
-
-
-def server_main(pipe: Connection) -> None:
-    """Child process: after a connection's first message, send it the ``?n=`` frames it asked."""
-    asyncio.run(_serve(pipe))
-
-
-async def _serve(pipe: Connection) -> None:
-    framed = [_framed(p) for p in make_pool()]
-
-    async def handler(ws: ServerConnection) -> None:
-        query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
-        messages = int(query.get("n", ["1000"])[0])
-        await ws.recv()
-        transport = ws.transport
-        chunk: list[bytes] = []
-        size = 0
-        for i in range(messages):
-            frame = framed[i % POOL_SIZE]
-            chunk.append(frame)
-            size += len(frame)
-            if size >= 1 << 20 or i == messages - 1:
-                if transport.is_closing():
-                    return
-                transport.write(b"".join(chunk))
-                chunk.clear()
-                size = 0
-                while transport.get_write_buffer_size() > 4 << 20:  # noqa: ASYNC110
-                    await asyncio.sleep(0.0005)
-        await ws.wait_closed()
-
-    async with serve(
-        handler, "127.0.0.1", 0, compression=None, ping_interval=None, max_size=None
-    ) as server:
-        pipe.send(server.sockets[0].getsockname()[1])
-        await asyncio.Future()
-
-
-# -- clients: each reads n frames from url and returns how many results it saw ----------------
-
-
-class _Frame(msgspec.Struct, gc=False):
+class _Book(msgspec.Struct, gc=False):
     message: str
-    data: list[OrderBookLevel]
+    data: list[_Level]
 
 
-def _official(url: str, n: int, *, skip_utf8: bool) -> int:
-    """websocket-client ``WebSocketApp``, callbacks on a thread, ``json.loads`` (Kana's docs)."""
-    seen = 0
-    count = 0
-
-    def on_open(app: Any) -> None:
-        app.send(SUBSCRIBE)
-
-    def on_message(app: Any, message: str) -> None:
-        nonlocal seen, count
-        msg = json.loads(message)
-        seen += len(msg["data"]) > 0 and msg["data"][0]["price"] > 0
-        count += 1
-        if count == n:
-            app.close()
-
-    app = websocket.WebSocketApp(url, on_open=on_open, on_message=on_message)
-    kwargs = {"skip_utf8_validation": True} if skip_utf8 else {}
-    thread = threading.Thread(target=app.run_forever, kwargs=kwargs, daemon=True)
-    thread.start()
-    thread.join()
-    return seen
+class _Position(msgspec.Struct, gc=False):
+    address: str
+    market_id: str
+    size: Decimal
+    entry_price: Decimal
+    liq_price: Decimal
+    margin: Decimal
+    value: Decimal
+    leverage: int
+    is_long: bool
+    last_updated: str
+    trade_id: str
+    sl: Decimal | None = None
+    tp: Decimal | None = None
 
 
-def client_official(url: str, n: int) -> int:
-    """Kana's documented style, default settings."""
-    return _official(url, n, skip_utf8=False)
+class _Order(msgspec.Struct, gc=False):
+    address: str
+    order_id: str
+    market_id: str
+    size: Decimal
+    price: Decimal
+    order_value: Decimal
+    status: str
+    order_type: int
+    is_market_order: bool
+    leverage: int
+    timestamp: int
+    last_updated: int
+    trade_id: str
+    transaction_version: int
 
 
-def client_official_skip_utf8(url: str, n: int) -> int:
-    """Kana's documented style with ``skip_utf8_validation=True``."""
-    return _official(url, n, skip_utf8=True)
+class _Positions(msgspec.Struct, gc=False):
+    message: str
+    data: list[_Position]
 
 
-async def client_aiohttp_json(url: str, n: int) -> int:
-    """ccxt-style: aiohttp ``ws_connect`` + ``json.loads``."""
-    seen = 0
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(url, compress=0, max_msg_size=0) as ws,
-    ):
-        await ws.send_str(SUBSCRIBE)
-        for _ in range(n):
-            msg = await ws.receive()
-            data = json.loads(msg.data)
-            seen += len(data["data"]) > 0 and data["data"][0]["price"] > 0
-    return seen
+class _Orders(msgspec.Struct, gc=False):
+    message: str
+    data: list[_Order]
 
 
-async def client_json(url: str, n: int) -> int:
-    """websockets + json.loads."""
-    seen = 0
-    async with connect(url, compression=None, max_size=None) as ws:
-        await ws.send(SUBSCRIBE)
-        for _ in range(n):
-            msg = json.loads(await ws.recv())
-            seen += len(msg["data"]) > 0 and msg["data"][0]["price"] > 0
-    return seen
+_FRAME_TYPES: dict[str, type] = {
+    "orderbook": _Book,
+    "positions": _Positions,
+    "order_history": _Orders,
+}
 
 
-async def client_msgspec(url: str, n: int) -> int:
-    """websockets + one typed msgspec decode per frame."""
-    decoder = decoder_for(_Frame)
-    seen = 0
-    async with connect(url, compression=None, max_size=None) as ws:
-        await ws.send(SUBSCRIBE)
-        for _ in range(n):
-            frame = decoder.decode(await ws.recv(decode=False))
-            seen += len(frame.data) > 0 and frame.data[0].price > 0
-    return seen
+def _touch_plain(topic: str, frame: Any) -> list[Any]:
+    """The items a reader of ``frame`` gets, touched (best bid of a book, size of a row)."""
+    if topic == "orderbook":
+        bids = [level.price for level in frame.data if not level.is_ask]
+        return [max(bids) if bids else None]
+    return [row.size for row in frame.data]
 
 
-async def client_msgspec_book(url: str, n: int) -> int:
-    """websockets + typed msgspec decode + the same sorted ``OrderBook`` view we build."""
-    decoder = decoder_for(_Frame)
-    seen = 0
-    async with connect(url, compression=None, max_size=None) as ws:
-        await ws.send(SUBSCRIBE)
-        for _ in range(n):
-            frame = decoder.decode(await ws.recv(decode=False))
-            book = OrderBook.from_levels(frame.data, 14)
-            seen += book.best_bid is not None
-    return seen
+def _touch_json(topic: str, msg: dict[str, Any]) -> int:
+    if topic == "orderbook":
+        bids = [Decimal(str(lv["price"])) for lv in msg["data"] if not lv["is_ask"]]
+        max(bids)  # the best bid, as the other clients read it
+        return 1
+    return sum(1 for row in msg["data"] if Decimal(row["size"]))
 
 
-async def client_raw(url: str, n: int) -> int:
-    """websockets ``recv(decode=False)`` only: the ceiling of the socket library."""
-    seen = 0
-    async with connect(url, compression=None, max_size=None) as ws:
-        await ws.send(SUBSCRIBE)
-        for _ in range(n):
-            seen += len(await ws.recv(decode=False)) > 0
-    return seen
+# -- clients: (url, topic, frames, items) -> items seen; `stamp` (latency) gets each item's time
 
 
-def client_manager(subscribers: int, keep_latest: bool = False) -> Callable[[str, int], Any]:
-    """kana_async StreamManager with ``subscribers`` readers of one order book."""
+Stamp = Callable[[], None] | None
 
-    async def run(url: str, n: int) -> int:
+
+def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
+    """kana_async through its public API, ``subscribers`` readers of one subscription."""
+
+    async def run(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+        from kana_async import KanaClient, Network, StreamOptions
+
+        network = Network(
+            name="bench",
+            rest_url="http://127.0.0.1:1",
+            ws_url=url,
+            node_url="http://127.0.0.1:1",
+            chain_id=4,
+            markets={"APT-USD": ws_feed.MARKET},
+        )
         options = StreamOptions(compression=None, ping_interval=None, stale_timeout=None)
-        mgr = StreamManager(url, options=options)
-        kw: dict[str, Any] = {}
-        if not keep_latest:
-            kw = {"policy": OverflowPolicy.DROP_OLDEST, "buffer_size": n}
-        subs = [mgr.subscribe("orderbook", 14, **kw) for _ in range(subscribers)]
-        counts = [0] * subscribers
+        async with KanaClient(network, stream_options=options) as kana:
+            if topic == "orderbook":
+                subs = [
+                    kana.streams.orderbook(ws_feed.MARKET, buffer_size=items)
+                    for _ in range(subscribers)
+                ]
+            else:
+                method = getattr(kana.streams, topic)
+                subs = [method(ws_feed.PROFILE, buffer_size=items) for _ in range(subscribers)]
+            counts = [0] * subscribers
 
-        async def read(i: int) -> None:
-            async with subs[i] as sub:
-                async for book in sub:
-                    counts[i] += book.best_bid is not None
-                    if counts[i] == n:
-                        return
+            async def read(i: int) -> None:
+                async with subs[i] as sub:
+                    async for item in sub:
+                        ok = item.best_bid is not None if topic == "orderbook" else item.size
+                        counts[i] += 1 if ok is not None else 0
+                        if stamp is not None and i == 0:
+                            stamp()
+                        if counts[i] == items:
+                            return
 
-        tasks = [asyncio.ensure_future(read(i)) for i in range(subscribers)]
-        if keep_latest:  # the reader never sees every frame: stop once all have arrived
-            while mgr.statistics().frames < n:  # noqa: ASYNC110 - benchmark poll
-                await asyncio.sleep(0.002)
-            for sub in subs:
-                await sub.aclose()
-        await asyncio.gather(*tasks)
-        await mgr.aclose()
+            await asyncio.gather(*(read(i) for i in range(subscribers)))
         return min(counts)
 
     return run
 
 
-@dataclass(frozen=True)
-class Client:
-    """One benchmarked client."""
+async def bare(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """websockets + one typed msgspec decode per frame into plain structs."""
+    from websockets.asyncio.client import connect
 
-    name: str
-    run: Callable[[str, int], Awaitable[int] | int]
-    official: bool = False  # runs fewer frames (--official-messages)
-    limit: bool = False  # not a usable client, a ceiling
-
-
-CLIENTS = [
-    Client("official-style (websocket-client)", client_official, official=True),
-    Client("official-style +skip_utf8_validation", client_official_skip_utf8),
-    Client("ccxt-style (aiohttp+json)", client_aiohttp_json),
-    Client("websockets+json", client_json),
-    Client("websockets+msgspec typed", client_msgspec),
-    Client("websockets+msgspec+OrderBook", client_msgspec_book),
-    Client("StreamManager x1 (every frame)", client_manager(1)),
-    Client("StreamManager x4 (every frame)", client_manager(4)),
-    Client("StreamManager x1 keep-latest", client_manager(1, keep_latest=True)),
-    Client("limit: websockets raw recv", client_raw, limit=True),
-]
-OFFICIAL = CLIENTS[0].name
-OFFICIAL_SKIP = CLIENTS[1].name
-REFERENCE = "websockets+msgspec+OrderBook"
-OURS_X1 = "StreamManager x1 (every frame)"
+    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    seen = 0
+    async with connect(url, compression=None, max_size=None) as ws:
+        await ws.send(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            seen += len(_touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
+            if stamp is not None:
+                stamp()
+    return seen
 
 
-def measure(client: Client, url: str, n: int) -> tuple[float, float, int]:
-    """(frames/s, CPU seconds per frame, results the client saw) of one run."""
-    url = f"{url}?n={n}"
+async def bare_fanout(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """websockets + msgspec, each frame decoded once and handed to 4 ``asyncio.Queue`` readers."""
+    from websockets.asyncio.client import connect
+
+    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    queues: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(4)]
+    counts = [0] * 4
+
+    async def reader(i: int) -> None:
+        while (frame := await queues[i].get()) is not None:
+            counts[i] += len(_touch_plain(topic, frame))
+
+    tasks = [asyncio.ensure_future(reader(i)) for i in range(4)]
+    async with connect(url, compression=None, max_size=None) as ws:
+        await ws.send(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            frame = decoder.decode(await ws.recv(decode=False))
+            for q in queues:
+                q.put_nowait(frame)
+    for q in queues:
+        q.put_nowait(None)
+    await asyncio.gather(*tasks)
+    return min(counts)
+
+
+async def aiohttp_msgspec(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """aiohttp ``ws_connect`` (compiled frame reader) + the same typed msgspec decode."""
+    import aiohttp
+
+    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    seen = 0
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, compress=0, max_msg_size=0) as ws,
+    ):
+        await ws.send_str(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            msg = await ws.receive()
+            seen += len(_touch_plain(topic, decoder.decode(msg.data)))
+            if stamp is not None:
+                stamp()
+    return seen
+
+
+async def ccxt_style(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """aiohttp ``ws_connect`` + ``json.loads`` (how ccxt-style clients read)."""
+    import aiohttp
+
+    seen = 0
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, compress=0, max_msg_size=0) as ws,
+    ):
+        await ws.send_str(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            msg = await ws.receive()
+            seen += _touch_json(topic, json.loads(msg.data))
+            if stamp is not None:
+                stamp()
+    return seen
+
+
+def docs_style(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """websocket-client ``WebSocketApp``, callbacks on a thread, ``json.loads`` (Kana's docs)."""
+    import websocket
+
+    seen = 0
+    count = 0
+
+    def on_open(app: Any) -> None:
+        app.send(ws_feed.subscribe_message(topic))
+
+    def on_message(app: Any, message: str) -> None:
+        nonlocal seen, count
+        seen += _touch_json(topic, json.loads(message))
+        count += 1
+        if count == n:
+            app.close()
+
+    app = websocket.WebSocketApp(url, on_open=on_open, on_message=on_message)
+    thread = threading.Thread(target=app.run_forever, daemon=True)
+    thread.start()
+    thread.join()
+    return seen
+
+
+SDK_X1 = "kana_async x1"
+SDK_X4 = "kana_async x4"
+BARE = "websockets+msgspec (plain struct)"
+BARE_X4 = "websockets+msgspec x4 (asyncio.Queue)"
+CCXT = "ccxt style (aiohttp+json)"
+AIOHTTP_MSGSPEC = "aiohttp+msgspec (plain struct)"
+DOCS = "docs style (websocket-client)"
+
+#: The issue's targets for the SDK's ratios, by topic and (ours, baseline).
+TARGETS: dict[str, dict[tuple[str, str], str]] = {
+    "orderbook": {
+        (SDK_X1, BARE): ">= 0.85",
+        (SDK_X1, CCXT): ">= 1.5",
+        (SDK_X1, DOCS): ">= 30",
+        (SDK_X4, BARE_X4): ">= 0.75",
+    },
+    "positions": {(SDK_X1, BARE): ">= 0.85", (SDK_X1, CCXT): ">= 1.5"},
+}
+
+CLIENTS: dict[str, Callable[..., Any]] = {
+    SDK_X1: sdk(1),
+    SDK_X4: sdk(4),
+    BARE: bare,
+    BARE_X4: bare_fanout,
+    CCXT: ccxt_style,
+    AIOHTTP_MSGSPEC: aiohttp_msgspec,
+    DOCS: docs_style,
+}
+
+
+class Feed:
+    """The feed server process, started and stopped with ``with``."""
+
+    def __enter__(self) -> Feed:
+        ctx = mp.get_context("spawn")
+        self.pipe, child = ctx.Pipe()
+        self.process = ctx.Process(target=ws_feed.server_main, args=(child,), daemon=True)
+        self.process.start()
+        if not self.pipe.poll(60):
+            raise RuntimeError("the websocket feed did not start")
+        self.port: int = self.pipe.recv()
+        return self
+
+    def url(self, topic: str, n: int, rate: float = 0) -> str:
+        query = f"topic={topic}&n={n}" + (f"&rate={rate:g}" if rate else "")
+        return f"ws://127.0.0.1:{self.port}/ws/?{query}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.kill()
+        self.process.join(10)
+
+
+def _run(client: Callable[..., Any], *args: Any) -> Any:
+    result = client(*args)
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+def _timed_run(client: Callable[..., Any], url: str, topic: str, n: int) -> tuple[float, float]:
+    """(frames/s, CPU us per frame) of one run; exits if the client missed items."""
+    items = ws_feed.rows_in(topic, n)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    result = client.run(url, n)
-    seen = asyncio.run(result) if isinstance(result, Awaitable) else result  # type: ignore[arg-type]
+    seen = _run(client, url, topic, n, items)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return n / wall, cpu / n, seen
+    if seen != items:
+        raise SystemExit(f"{client}: saw {seen} of {items} items of {topic}")
+    return n / wall, cpu / n * 1e6
+
+
+def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
+    """Frames/s of every client on ``topic``; ratios of the SDK to each baseline per round."""
+    names = list(CLIENTS)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm-up: imports, first connection
+        _timed_run(CLIENTS[name], feed.url(topic, 50), topic, 50)
+    for round_ in range(rounds):
+        for name in rotated(names, round_):
+            frames = docs_n if name == DOCS else n
+            rate, cpu = _timed_run(CLIENTS[name], feed.url(topic, frames), topic, frames)
+            rates[name].append(rate)
+            cpus[name].append(cpu)
+    rows = []
+    for name in names:
+        r = rates[name]
+        rows.append(
+            [
+                name,
+                f"{docs_n if name == DOCS else n:,}",
+                f"{statistics.median(r):,.0f}",
+                f"{min(r):,.0f}-{max(r):,.0f}",
+                f"{statistics.median(cpus[name]):.2f}",
+            ]
+        )
+    targets = TARGETS.get(topic, {})
+    headlines = [
+        (
+            f"{ours} vs {base} (frames/s)",
+            paired_ratios(rates[ours], rates[base]),
+            targets.get((ours, base), ""),
+        )
+        for ours, base in (
+            (SDK_X1, BARE),
+            (SDK_X1, CCXT),
+            (SDK_X1, DOCS),
+            (SDK_X4, BARE_X4),
+            (SDK_X4, BARE),
+            (SDK_X1, AIOHTTP_MSGSPEC),
+        )
+    ]
+    sizes = sorted(len(f) for f in ws_feed.pool(topic))
+    return Result(
+        title=f"WebSocket ingest, topic `{topic}`",
+        description=(
+            f"{n:,} frames a run ({docs_n:,} for the docs style), {rounds} rounds; frames median "
+            f"{sizes[len(sizes) // 2]:,} B ({sizes[0]:,}-{sizes[-1]:,}); the feed sends as fast "
+            "as the client reads. CPU = this process, all threads."
+        ),
+        headers=["client", "frames", "frames/s (median)", "min-max", "CPU us/frame"],
+        rows=rows,
+        ratios=headlines,
+    )
+
+
+def latency(feed: Feed, n: int, rate: float, rounds: int) -> Result:
+    """p50/p99 latency (server write → client has the decoded, touched item) at a paced rate."""
+    names = [SDK_X1, BARE, CCXT]
+    p50: dict[str, list[float]] = {name: [] for name in names}
+    p99: dict[str, list[float]] = {name: [] for name in names}
+    cpu_pct: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        for name in rotated(names, round_):
+            received: list[float] = []
+
+            def stamp(received: list[float] = received) -> None:
+                received.append(time.monotonic())
+
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            _run(CLIENTS[name], feed.url("orderbook", n, rate), "orderbook", n, n, stamp)
+            cpu_pct[name].append((time.process_time() - cpu0) / (time.perf_counter() - wall0) * 100)
+            sent: list[float] = feed.pipe.recv()
+            lat = sorted((r - s) * 1e6 for r, s in zip(received, sent, strict=False))
+            p50[name].append(lat[len(lat) // 2])
+            p99[name].append(lat[min(len(lat) - 1, int(len(lat) * 0.99))])
+    rows = [
+        [
+            name,
+            f"{statistics.median(p50[name]):,.0f}",
+            f"{statistics.median(p99[name]):,.0f}",
+            f"{min(p50[name]):,.0f}-{max(p50[name]):,.0f}",
+            f"{statistics.median(cpu_pct[name]):.0f}",
+        ]
+        for name in names
+    ]
+    return Result(
+        title=f"Latency, `orderbook` paced at {rate:,.0f} frames/s",
+        description=(
+            f"{n:,} frames a run, {rounds} rounds (medians of the per-run percentiles). Latency = "
+            "the client's monotonic clock once the item is decoded and touched, minus the feed "
+            "process's monotonic clock just before that frame's write, matched by index."
+        ),
+        headers=["client", "p50 us", "p99 us", "p50 min-max", "client CPU % of a core"],
+        rows=rows,
+        ratios=[
+            (
+                f"p50 {SDK_X1} / {BARE} (lower is better)",
+                paired_ratios(p50[SDK_X1], p50[BARE]),
+                "<= 1.2",
+            ),
+            (f"p50 {SDK_X1} / {CCXT} (lower is better)", paired_ratios(p50[SDK_X1], p50[CCXT]), ""),
+        ],
+    )
+
+
+def _rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss(feed: Feed, n: int) -> Result:
+    """Resident memory of one SDK subscriber reading ``n`` order-book frames (sampled)."""
+    samples: list[tuple[int, float]] = []
+    every = max(1, n // 20)
+
+    async def run() -> None:
+        from kana_async import KanaClient, Network, StreamOptions
+
+        network = Network(
+            name="bench",
+            rest_url="http://127.0.0.1:1",
+            ws_url=feed.url("orderbook", n),
+            node_url="http://127.0.0.1:1",
+            chain_id=4,
+            markets={"APT-USD": ws_feed.MARKET},
+        )
+        options = StreamOptions(compression=None, ping_interval=None, stale_timeout=None)
+        async with KanaClient(network, stream_options=options) as kana:
+            count = 0
+            async with kana.streams.orderbook(ws_feed.MARKET, buffer_size=1024) as sub:
+                async for book in sub:
+                    count += book.best_bid is not None
+                    if count == 1 or count % every == 0:
+                        samples.append((count, _rss_mb()))
+                    if count == n:
+                        return
+
+    t0 = time.perf_counter()
+    asyncio.run(run())
+    wall = time.perf_counter() - t0
+    first = samples[1][1] if len(samples) > 1 else samples[0][1]  # after the first batch
+    peak = max(mb for _, mb in samples)
+    rows = [
+        [f"{count:,}", f"{mb:.1f}", f"{mb - first:+.1f}"]
+        for count, mb in samples[:1] + samples[1 :: max(1, len(samples) // 10)]
+    ]
+    rows.append(
+        [f"{samples[-1][0]:,} (end)", f"{samples[-1][1]:.1f}", f"{samples[-1][1] - first:+.1f}"]
+    )
+    return Result(
+        title=f"Memory over {n:,} order-book frames",
+        description=(
+            f"One `kana.streams.orderbook` subscriber (every frame read), {wall:.0f} s; RSS of "
+            "this "
+            f"process sampled after the first frame and every {every:,} frames (a fresh "
+            "interpreter). Growth from the sample after the first batch: "
+            f"{samples[-1][1] - first:+.1f} MB at the end, {peak - first:+.1f} MB at the peak."
+        ),
+        headers=["frames read", "RSS MB", "vs after the first batch"],
+        rows=rows,
+        ratios=[("RSS growth after the first batch, MB", [samples[-1][1] - first], "<= 5")],
+    )
+
+
+def rss_to_pipe(pipe: Any, n: int) -> None:
+    """Process entry point: :func:`rss` with a feed of its own; the result goes to ``pipe``."""
+    with Feed() as feed:
+        pipe.send(rss(feed, n))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--messages", type=int, default=20_000, help="frames per run")
-    parser.add_argument(
-        "--official-messages",
-        type=int,
-        default=2_000,
-        help="frames per run of the default official style (slow: ~1.4k frames/s)",
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="runs per client (median)")
-    parser.add_argument(
-        "--clients", nargs="*", default=None, help="only clients whose name starts with these"
-    )
+    parser.add_argument("--topic", choices=ws_feed.TOPICS, default="orderbook")
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--docs-messages", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    clients = [
-        c
-        for c in CLIENTS
-        if args.clients is None or any(c.name.startswith(p) for p in args.clients)
-    ]
-    if not clients:
-        parser.error("no client matches --clients")
-
-    pool = make_pool()
-    sizes = sorted(len(p) for p in pool)
-    parent, child = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=server_main, args=(child,), daemon=True)
-    server.start()
-    results: dict[str, list[tuple[float, float, int]]] = {c.name: [] for c in clients}
-    counts = {c.name: args.official_messages if c.official else args.messages for c in clients}
-    try:
-        url = f"ws://127.0.0.1:{parent.recv()}/ws/"
-        for r in range(args.rounds):
-            order = clients[r % len(clients) :] + clients[: r % len(clients)]
-            for client in order:
-                results[client.name].append(measure(client, url, counts[client.name]))
-    finally:
-        server.terminate()
-        server.join()
-
-    rate = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
-    cpu = {name: statistics.median(r[1] for r in runs) for name, runs in results.items()}
-    print(
-        f"orderbook frames: {POOL_SIZE} in pool, median {sizes[len(sizes) // 2]} B "
-        f"({sizes[0]}-{sizes[-1]}); {args.messages:,} frames per run "
-        f"({args.official_messages:,} for the default official style), {args.rounds} rounds "
-        f"(medians); Python {sys.version.split()[0]}; CPU = this process, all threads"
-    )
-    columns = ["msgs/s", "CPU us/msg", "x official", "x less CPU", "x +skip_utf8", "items seen"]
-    width = max(len(c.name) + len(f" [n={counts[c.name]:,}]") for c in clients)
-    header = f"| {'client':<{width}} | " + " | ".join(f"{c:>12}" for c in columns) + " |"
-    print(header)
-    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
-    for client in clients:
-        name = client.name
-        seen = min(r[2] for r in results[name])
-        label = f"{name} [n={counts[name]:,}]"
-        cells = [
-            f"{rate[name]:,.0f}",
-            f"{cpu[name] * 1e6:.2f}",
-            _ratio(rate, name, OFFICIAL),
-            _ratio(cpu, OFFICIAL, name),
-            _ratio(rate, name, OFFICIAL_SKIP),
-            f"{seen:,}",
-        ]
-        print(f"| {label:<{width}} | " + " | ".join(f"{c:>12}" for c in cells) + " |")
-    if OURS_X1 in rate and REFERENCE in rate:
-        print(
-            f"\n{OURS_X1} vs {REFERENCE} (same typed result): "
-            f"rate {rate[OURS_X1] / rate[REFERENCE]:.2f}x, "
-            f"CPU per frame {cpu[OURS_X1] / cpu[REFERENCE]:.2f}x "
-            f"(+{(cpu[OURS_X1] - cpu[REFERENCE]) * 1e6:.2f} us)"
-        )
+    with Feed() as feed:
+        result = ingest(feed, args.topic, args.messages, args.docs_messages, args.rounds)
+    print(result.markdown())
     return 0
 
 
-def _ratio(values: dict[str, float], top: str, bottom: str) -> str:
-    if top not in values or bottom not in values:
-        return "-"
-    return f"{values[top] / values[bottom]:.2f}x"
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -419,10 +419,19 @@ async def test_rate_limit_is_applied_before_sending() -> None:
     async with open_client(recorder, rate_limit=1000) as kana:
         limiter = kana._http._limiter
         assert limiter is not None
+        assert limiter.max_rate == 1000
+        sent_before_each_token: list[int] = []
+        take = limiter.acquire
+
+        async def spy(amount: float = 1) -> None:
+            sent_before_each_token.append(len(recorder.requests))
+            await take(amount)
+
+        limiter.acquire = spy  # type: ignore[method-assign]
         for _ in range(5):
             await kana.markets.price(1338)
-        assert limiter.max_rate == 1000
-        assert not limiter.has_capacity(1000)  # five tokens spent from the shared bucket
+    # one token from the shared bucket per request, each taken before its request left
+    assert sent_before_each_token == [0, 1, 2, 3, 4]
     assert len(recorder.requests) == 5
 
 

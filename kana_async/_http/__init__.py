@@ -16,9 +16,17 @@ REST calls and the node calls *together* never put more requests on the pool tha
 connections: requests never queue inside httpcore (whose pool rescans every connection for every
 queued request) and a request for one host never has to close a kept-alive connection to the
 other host to get a connection of its own.
+
+:func:`make_client` builds the pool on one of two transports, httpx's own (the default) or
+aiohttp's (the ``aiohttp`` extra). Either reports, per request, whether it had started to send the
+request on a connection (:mod:`kana_async._http.progress`): that, not the exception's class,
+decides whether a failure "may have reached the server". Requests on the pools the SDK builds go
+straight to httpx's transport, past its auth/redirect/cookie layer (:mod:`kana_async._http.direct`);
+a pool passed in as ``http_client`` gets ``pool.request`` and the exception-class rules.
 """
 
 from kana_async._http.client import HttpClient
+from kana_async._http.factory import TRANSPORTS, HttpTransport, check_transport, make_client
 from kana_async._http.gate import InFlightGate
 from kana_async._http.probe import (
     ProbeCachingBackend,
@@ -31,6 +39,7 @@ from kana_async._http.transport import (
     USER_AGENT,
     Pool,
     RawResponse,
+    classify,
     may_have_reached_server,
     raise_for_status,
     send_raw,
@@ -39,13 +48,18 @@ from kana_async._http.transport import (
 __all__ = [
     "DEFAULT_TIMEOUT",
     "SDK_VERSION",
+    "TRANSPORTS",
     "USER_AGENT",
     "HttpClient",
+    "HttpTransport",
     "InFlightGate",
     "Pool",
     "ProbeCachingBackend",
     "RawResponse",
     "build_httpx_client",
+    "check_transport",
+    "classify",
+    "make_client",
     "may_have_reached_server",
     "raise_for_status",
     "send_raw",

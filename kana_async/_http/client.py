@@ -63,9 +63,12 @@ class HttpClient:
         self.base_url = base_url.rstrip("/")
         self.retry = retry if retry is not None else RetryPolicy()
         self.retries = 0
-        self._headers: dict[str, str] = {"user-agent": USER_AGENT, "accept": "application/json"}
+        headers = {"user-agent": USER_AGENT, "accept": "application/json"}
         if api_key:
-            self._headers["x-api-key"] = api_key
+            headers["x-api-key"] = api_key
+        # Built once: httpx normalises a plain dict's headers again on every request.
+        self._get_headers = httpx.Headers(headers)
+        self._post_headers = httpx.Headers({**headers, **JSON_HEADERS})
         self.gate = gate if gate is not None else InFlightGate(max_in_flight)
         self._limiter: AsyncLimiter | None = None
         if rate_limit is not None:
@@ -200,7 +203,7 @@ class HttpClient:
     ) -> bytes:
         if self._limiter is not None:
             await self._limiter.acquire()
-        headers = self._headers if content is None else {**self._headers, **JSON_HEADERS}
+        headers = self._get_headers if content is None else self._post_headers
         async with self.gate.slot():
             logger.debug("%s %s %s", method, url, params or "")
             response = await send_raw(

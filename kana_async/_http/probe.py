@@ -11,6 +11,8 @@ from typing import Any, Final
 import httpcore
 import httpx
 
+from kana_async._http.direct import allow_direct
+from kana_async._http.progress import mark_on_wire, register_reporting_pool
 from kana_async._http.transport import USER_AGENT
 
 
@@ -19,7 +21,10 @@ def build_httpx_client(
 ) -> httpx.AsyncClient:
     """The shared ``httpx.AsyncClient`` a :class:`~kana_async.KanaClient` owns.
 
-    Its direct connection pool gets the :class:`ProbeCachingBackend` (see there). Never raises.
+    Its direct connection pool gets the :class:`ProbeCachingBackend` (see there), whose streams
+    also report when a request's bytes start to leave (:mod:`kana_async._http.progress`), so a
+    failed request is classified by what happened on its connection; requests skip httpx's
+    client layer (:mod:`kana_async._http.direct`). Never raises.
 
     Args:
         timeout: seconds, or an ``httpx.Timeout``, for every request.
@@ -29,7 +34,9 @@ def build_httpx_client(
         The new client (the caller closes it).
     """
     client = httpx.AsyncClient(timeout=timeout, limits=limits, headers={"user-agent": USER_AGENT})
-    use_probe_caching_backend(client)
+    if use_probe_caching_backend(client):
+        register_reporting_pool(client)
+    allow_direct(client)  # no auth, hooks, redirects or cookies on a pool of ours
     return client
 
 
@@ -49,7 +56,7 @@ def use_probe_caching_backend(client: httpx.AsyncClient) -> bool:
         Whether the backend was put in place (or already was).
     """
     pool = getattr(client._transport, "_pool", None)
-    if not _CAN_POLL or type(pool) is not httpcore.AsyncConnectionPool or pool.connections:
+    if type(pool) is not httpcore.AsyncConnectionPool or pool.connections:
         return False
     backend = getattr(pool, "_network_backend", None)
     if not isinstance(backend, httpcore.AsyncNetworkBackend):
@@ -59,7 +66,7 @@ def use_probe_caching_backend(client: httpx.AsyncClient) -> bool:
     return True
 
 
-#: ``select.poll`` exists (not on Windows, where the default probe stays in place).
+#: ``select.poll`` exists (not on Windows, where the wrapped stream's probe answers).
 _CAN_POLL: Final = sys.platform != "win32" and hasattr(select, "poll")
 
 
@@ -71,8 +78,11 @@ class ProbeCachingBackend(httpcore.AsyncNetworkBackend):
     backend each answer builds anyio's whole socket-attribute table (a ``getpeername`` system
     call among it) before the actual ``poll``: ~70 % of the cost of one probe, and with ten
     idle connections in the pool that was ~1 ms of CPU per order of the trading benchmark.
-    Streams of this backend keep their socket object and only ``poll`` it. Everything else
-    is passed through to the wrapped backend unchanged.
+    Streams of this backend keep their socket object and only ``poll`` it (where
+    ``select.poll`` exists; elsewhere the wrapped probe answers). They also call
+    :func:`~kana_async._http.progress.mark_on_wire` before every write, which tells the request
+    path that the server may have received the request. Everything else is passed through to
+    the wrapped backend unchanged.
 
     Args:
         inner: the backend every call except the probe is passed to.
@@ -153,6 +163,7 @@ class _ProbeCachingStream(httpcore.AsyncNetworkStream):
         return await self._inner.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        mark_on_wire()  # before the first byte: a failed write may still have sent part of it
         await self._inner.write(buffer, timeout)
 
     async def aclose(self) -> None:
@@ -168,7 +179,7 @@ class _ProbeCachingStream(httpcore.AsyncNetworkStream):
         return _ProbeCachingStream(stream)
 
     def get_extra_info(self, info: str) -> Any:
-        if info != "is_readable":
+        if info != "is_readable" or not _CAN_POLL:
             return self._inner.get_extra_info(info)
         sock = self._sock
         if sock is None:

@@ -26,6 +26,8 @@ from kana_async._exceptions import (
     ServerError,
     TransportError,
 )
+from kana_async._http import direct
+from kana_async._http.progress import end_attempt, reports_progress, start_attempt
 from kana_async._retry import parse_retry_after
 
 
@@ -129,36 +131,127 @@ async def send_raw(
         TransportError: the connection failed while the request or its answer was in transit.
 
     :func:`may_have_reached_server` tells, for any of these, whether the server may have
-    received the request (everything except a connection that was never made).
+    received the request. For a pool built by :func:`~kana_async._http.make_client` (either
+    transport) that follows from what the transport did (whether it had started to send the
+    request on a connection), not from the exception's class.
     """
-    per_request = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+    target = _url(url, params)
+    attempt, token = start_attempt()
     try:
-        response = await pool.request(
-            method, url, content=content, headers=headers, params=params, timeout=per_request
+        response = await direct.send(
+            pool, method, target, content=content, headers=headers, timeout=timeout
         )
-    except httpx.TimeoutException as exc:
-        raise RequestTimeoutError(
-            f"no answer to {method} {url} within the timeout ({type(exc).__name__})"
-        ) from exc
-    except httpx.ConnectError as exc:
-        raise ConnectError(f"could not connect for {method} {url}: {exc}") from exc
     except httpx.TransportError as exc:
-        raise TransportError(
-            f"{method} {url} failed before an answer arrived: {type(exc).__name__}: {exc}"
-        ) from exc
+        on_wire = attempt.on_wire if reports_progress(pool) else None
+        raise classify(exc, method, url, on_wire=on_wire) from exc
+    finally:
+        end_attempt(token)
     return RawResponse(method, url, response.status_code, response.headers, response.content)
 
 
-#: httpx failures that happen before a single byte of the request left this process.
+#: Parsed URLs by (URL, query parameters); cleared when it reaches :data:`_URL_CACHE_SIZE`.
+_URLS: Final[dict[object, httpx.URL]] = {}
+_URL_CACHE_SIZE: Final = 1024
+
+
+def _url(url: str, params: Mapping[str, str] | None) -> httpx.URL:
+    """``url`` with ``params`` merged in, as httpx would build it, parsed once per distinct pair.
+
+    httpx parses and percent-encodes the URL and its parameters again for every request (about
+    a tenth of the CPU of a GET on the default transport); the same few endpoints and
+    parameters come back all the time.
+    """
+    key: object = url if not params else (url, *params.items())
+    try:
+        parsed = _URLS.get(key)
+    except TypeError:  # an unhashable parameter value (a list): parse it every time
+        return httpx.Request("GET", url, params=params).url
+    if parsed is None:
+        parsed = httpx.Request("GET", url, params=params).url if params else httpx.URL(url)
+        if len(_URLS) >= _URL_CACHE_SIZE:
+            _URLS.clear()
+        _URLS[key] = parsed
+    return parsed
+
+
+def classify(
+    exc: httpx.TransportError, method: str, url: str, *, on_wire: bool | None
+) -> TransportError:
+    """The SDK's error for a failed request, marked with whether it may have reached the server.
+
+    Args:
+        exc: what httpx raised.
+        method: the request's method, for the message.
+        url: the URL requested, for the message.
+        on_wire: whether the transport had started to send the request on a connection;
+            ``None`` when the pool does not report it (an ``http_client`` passed in): then
+            :func:`_class_says_maybe_sent` judges from the exception.
+
+    Returns:
+        :class:`RequestTimeoutError` for a timeout, :class:`ConnectError` for a request that
+        never left, otherwise :class:`TransportError`. Never raises.
+    """
+    sent = _class_says_maybe_sent(exc) if on_wire is None else on_wire
+    name = type(exc).__name__
+    error: TransportError
+    if isinstance(exc, httpx.TimeoutException) and _really_timed_out(exc):
+        error = RequestTimeoutError(f"no answer to {method} {url} within the timeout ({name})")
+    elif not sent:
+        error = ConnectError(f"could not connect for {method} {url}: {exc}")
+    else:
+        error = TransportError(f"{method} {url} failed before an answer arrived: {name}: {exc}")
+    vars(error)[_REACHED] = sent
+    return error
+
+
+_REACHED: Final = "_kana_may_have_reached_server"
+
+
+def _aiohttp_cause(exc: BaseException) -> BaseException | None:
+    """The aiohttp exception httpx-aiohttp translated into ``exc``, if that is what it is."""
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp"):
+        return cause
+    return None
+
+
+def _really_timed_out(exc: httpx.TimeoutException) -> bool:
+    """``False`` for httpx-aiohttp's ``ConnectTimeout`` that stands for a dropped connection."""
+    cause = _aiohttp_cause(exc)
+    return cause is None or isinstance(cause, TimeoutError)
+
+
+def _class_says_maybe_sent(exc: httpx.TransportError) -> bool:
+    """Whether ``exc``'s class leaves open that the request reached the server.
+
+    Only for pools that do not report their progress. httpx's own transport raises
+    ``ConnectError``, ``ConnectTimeout`` and ``PoolTimeout`` only before anything was sent;
+    httpx-aiohttp also raises ``ConnectTimeout`` for a server that hung up after reading the
+    request, so there only aiohttp's connector failure and a real timeout of the connect phase
+    count as not sent.
+    """
+    if not isinstance(exc, _NEVER_SENT):
+        return True
+    cause = _aiohttp_cause(exc)
+    if cause is None:
+        return False
+    import aiohttp  # already imported: it raised ``cause``
+
+    return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+
+
+#: httpx failures its own transport raises only before a byte of the request left.
 _NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def may_have_reached_server(error: BaseException) -> bool:
     """Whether the request that failed with ``error`` may have reached the server.
 
-    ``False`` only when :func:`send_raw` knows the request never left (the connection could
-    not be made, or no pooled connection became free). Anything else, a read timeout or a
-    connection dropped mid-request, may mean the server got and executed it. Never raises.
+    ``False`` only when :func:`send_raw` knows the request never left: its transport had not
+    started to send it on a connection (the connection could not be made, or no pooled
+    connection became free in time). Anything else, a read timeout or a connection dropped
+    after the request was written, may mean the server got and executed it; so may any error
+    that did not come from :func:`send_raw`. Never raises.
 
     Args:
         error: an error :func:`send_raw` raised.
@@ -166,7 +259,7 @@ def may_have_reached_server(error: BaseException) -> bool:
     Returns:
         ``False`` when the request certainly never left, else ``True``.
     """
-    return not isinstance(error.__cause__, _NEVER_SENT)
+    return bool(getattr(error, _REACHED, True))
 
 
 def raise_for_status(

@@ -1,0 +1,115 @@
+"""Import time: ``import kana_async`` against importing what it needs, each in a fresh interpreter.
+
+The baseline imports exactly the third-party packages that ``import kana_async`` itself loads
+(found by a first interpreter that imports the SDK and lists them), so the ratio is the SDK's
+own cost on top of libraries it cannot do without; a second baseline imports every declared
+dependency of the package. Rounds alternate the three; medians are printed::
+
+    python benchmarks/bench_import.py --rounds 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from _common import Result, paired_ratios, rotated
+
+_TIMER = (
+    "import time, sys; t = time.perf_counter(); {imports}; "
+    "d = time.perf_counter() - t; "
+    "f = open('/proc/self/statm'); rss = int(f.read().split()[1]) * 4096 / 2**20; "
+    "print(d, rss)"
+)
+
+_LOADED = (
+    "import sys; before = set(sys.modules); import kana_async; "
+    "names = {m.split('.')[0] for m in set(sys.modules) - before}; "
+    "std = set(sys.stdlib_module_names); "
+    "print(__import__('json').dumps(sorted(n for n in names "
+    "if n not in std and not n.startswith('_') and n != 'kana_async')))"
+)
+
+DECLARED = ["httpx", "websockets.asyncio.client", "msgspec", "aptos_sdk", "anyio", "sniffio",
+            "aiolimiter"]  # fmt: skip
+
+
+def _time(imports: str) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMER.format(imports=imports)],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[0]) * 1000, float(out[1])
+
+
+def run_all(rounds: int) -> Result:
+    """The three import stacks, ``rounds`` fresh interpreters each, rotated."""
+    loaded = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _LOADED], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    stacks = {
+        "import kana_async": "import kana_async",
+        "what it loads: " + ", ".join(loaded): "; ".join(f"import {m}" for m in loaded) or "pass",
+        "every declared dependency": "; ".join(f"import {m}" for m in DECLARED),
+        "bare interpreter": "pass",
+    }
+    names = list(stacks)
+    ms: dict[str, list[float]] = {name: [] for name in names}
+    rss: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm the file cache
+        _time(stacks[name])
+    for round_ in range(rounds):
+        for name in rotated(names, round_):
+            t, mb = _time(stacks[name])
+            ms[name].append(t)
+            rss[name].append(mb)
+    rows = []
+    for name in names:
+        m = sorted(ms[name])
+        rows.append(
+            [
+                name,
+                f"{m[len(m) // 2]:.0f}",
+                f"{m[0]:.0f}-{m[-1]:.0f}",
+                f"{sorted(rss[name])[len(m) // 2]:.1f}",
+            ]
+        )
+    sdk, need, declared = names[0], names[1], names[2]
+    return Result(
+        title="Import time",
+        description=(
+            f"In-process import time (perf_counter around the import statements) in a fresh "
+            f"interpreter per measurement, {rounds} rounds. `what it loads` is the set of "
+            "third-party packages `import kana_async` brings in, imported on their own."
+        ),
+        headers=["stack", "import ms (median)", "min-max", "RSS after, MB"],
+        rows=rows,
+        ratios=[
+            (
+                f"`{sdk}` / what it loads (time; lower is better)",
+                paired_ratios(ms[sdk], ms[need]),
+                "<= 1.15",
+            ),
+            (
+                f"`{sdk}` / every declared dependency (time)",
+                paired_ratios(ms[sdk], ms[declared]),
+                "",
+            ),
+        ],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+    print(run_all(args.rounds).markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
