@@ -297,3 +297,23 @@ def test_unknown_paths_and_methods_answer_json(
     client: httpx.Client, method: str, path: str, status: int
 ) -> None:
     assert message(client.request(method, path), status)
+
+
+def test_number_limits_are_exact_and_valid_spellings_still_pass(client: httpx.Client) -> None:
+    ok = client.get("/getMarketInfo", params={"marketId": "0" * 96 + str(APT)})  # 100 chars
+    assert ok.status_code == 200, ok.text
+    too_long = client.get("/getMarketInfo", params={"marketId": "0" * 97 + str(APT)})
+    assert "at most 100" in message(too_long, 400)
+    for spelling in (f" {APT} ", f"{APT}.0", "1.338e3", f"+{APT}"):
+        response = client.get("/getMarketInfo", params={"marketId": spelling})
+        assert response.status_code == 200, (spelling, response.text)
+
+
+def test_u64_arguments_must_fit_a_u64(client: httpx.Client) -> None:
+    base = GET_ENDPOINTS["/placeLimitOrder"]
+    # APT-USD: 1 lot = 0.001 APT, so this size is exactly u64::MAX lots
+    largest = client.get("/placeLimitOrder", params={**base, "size": "18446744073709551.615"})
+    assert largest.status_code == 200, largest.text
+    assert largest.json()["data"]["functionArguments"][3] == str(2**64 - 1)
+    over = client.get("/placeLimitOrder", params={**base, "size": "18446744073709551.616"})
+    assert "u64" in message(over, 400)
