@@ -246,6 +246,8 @@ def _orders(**changes: str) -> bytes:
         (_orders(sizes="[1e999999999]"), 400, "'sizes[0]'"),
         (_orders(marketId='"\\ud800"'), 400, "'marketId'"),
         (_orders(sizes='["\\udfff"]'), 400, "'sizes[0]'"),
+        (_orders(note='"a\\ud800"'), 400, "'note'"),  # refused even where nothing reads it
+        (_orders(**{"\ud800": "1"}), 400, "surrogate"),  # in a key
         (_orders(marketId="NaN"), 400, "NaN"),
         (_orders(marketId="[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)), 400, "deeper"),
         (b'{"marketId": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 413, "larger"),
