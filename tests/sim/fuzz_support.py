@@ -99,7 +99,7 @@ def print_summaries(request: Any, what: str, tallies: dict[str, Tally]) -> None:
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
         for name, tally in tallies.items():
-            print(f"\n{tally.summary(f'{what}, {name}')}", end="")
+            print(f"\n{tally.summary(f'{what}, {name}')}")
 
 
 # -- the documented endpoints and a valid request of each ------------------------------------
@@ -192,6 +192,7 @@ NASTY_TEXT: Final = (
     "-1e999999999",
     "0e999999999",
     "1e-999999999",
+    "1e99999999999999999999999999999999999",
     "9" * 5000,
     "1" * 101,
     "1" * 100,
@@ -248,7 +249,7 @@ query_values: Final = st.one_of(
     st.integers(min_value=0, max_value=2**130).map(str),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
     st.floats().map(repr),
-    st.from_regex(r"[+-]?[0-9]{0,8}(\.[0-9]{0,8})?([eE][+-]?[0-9]{1,12})?", fullmatch=True),
+    st.from_regex(r"[+-]?[0-9]{0,8}(\.[0-9]{0,8})?([eE][+-]?[0-9]{1,40})?", fullmatch=True),
     st.text(max_size=40),
 )
 
@@ -271,6 +272,8 @@ _json_scalars: Final = st.one_of(
             "1e1000000",
             "0e999999999",
             "1e-999999999",
+            "1e99999999999999999999999999999999999",
+            "-1e-99999999999999999999999999",
             "9" * 5000,
             "1" * 101,
             "340282366920938463463374607431768211456",

@@ -194,6 +194,7 @@ def _quote_segment(segment: str) -> str:
         ("/getMarketInfo", {"marketId": "1e99999"}, "marketId"),
         ("/getMarketInfo", {"marketId": "1e1000000"}, "marketId"),
         ("/getMarketInfo", {"marketId": "9" * 5000}, "marketId"),
+        ("/getMarketInfo", {"marketId": "1e99999999999999999999999999999999999"}, "marketId"),
         ("/getMarketInfo", {"marketId": "²"}, "marketId"),
         ("/getMarketInfo", {"marketId": "１３３８"}, "marketId"),
         ("/getOrderHistory", {"userAddress": "0x1", "limit": "9" * 5000}, "limit"),
@@ -244,6 +245,8 @@ def _orders(**changes: str) -> bytes:
         (_orders(marketId="1e1000000"), 400, "'marketId'"),
         (_orders(marketId="9" * 5000), 400, "'marketId'"),
         (_orders(sizes="[1e999999999]"), 400, "'sizes[0]'"),
+        (_orders(sizes="[1e99999999999999999999999999999999999]"), 400, "'sizes[0]'"),
+        (_orders(marketId="-1e-99999999999999999999999999"), 400, "'marketId'"),
         (_orders(marketId='"\\ud800"'), 400, "'marketId'"),
         (_orders(sizes='["\\udfff"]'), 400, "'sizes[0]'"),
         (_orders(note='"a\\ud800"'), 400, "'note'"),  # refused even where nothing reads it

@@ -26,6 +26,7 @@ from .fuzz_support import (
     APT,
     HANG_AFTER,
     NASTY_TEXT,
+    WALLET,
     SimThread,
     Tally,
     json_fragments,
@@ -89,8 +90,22 @@ subscribe_objects = st.dictionaries(
     max_size=4,
 ).map(lambda d: "{" + ",".join(f"{json_text(k)}:{v}" for k, v in d.items()) + "}")
 
+#: A known topic with one key field, valid or adversarial (reaches the snapshot code).
+topic_subscribes = st.builds(
+    lambda topic, key, value: (
+        f"{{{json_text('topic')}:{json_text(topic)},{json_text(key)}:{value}}}"
+    ),
+    st.sampled_from(TOPICS),
+    st.sampled_from(["address", "market_id"]),
+    st.one_of(
+        st.sampled_from([str(APT), f'"{APT}"', json_text(WALLET), '"0x1"', "1339", '" 2387 "']),
+        json_fragments,
+    ),
+)
+
 #: Any frame: subscribe-like objects, other JSON, nesting, big strings, text and bytes.
 frames = st.one_of(
+    topic_subscribes,
     subscribe_objects,
     subscribe_objects.map(lambda t: t.encode("utf-8", "surrogatepass")),
     json_fragments,

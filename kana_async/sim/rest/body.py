@@ -3,7 +3,8 @@
 :func:`read_json_object` reads at most :data:`MAX_BODY_BYTES`, refuses invalid UTF-8, nesting
 deeper than :data:`MAX_DEPTH`, ``NaN`` / ``Infinity`` literals and strings holding lone
 surrogates, and keeps every number exact without ever doing big-number arithmetic: fractions
-and exponents become :class:`~decimal.Decimal`, integers longer than
+and exponents become :class:`~decimal.Decimal` (the literal text when even ``Decimal`` cannot
+hold the exponent), integers longer than
 :data:`~kana_async.sim.wire.MAX_NUMBER_CHARS` digits stay ``Decimal`` too, so the parameter
 accessors bound them and name the parameter.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any, Final
 
 from aiohttp import web
@@ -88,7 +89,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(
             text or "null",
-            parse_float=Decimal,
+            parse_float=_fraction,
             parse_int=_integer,
             parse_constant=_refuse,
         )
@@ -119,6 +120,18 @@ def _depth(text: str) -> int:
         else:
             depth -= 1
     return deepest
+
+
+def _fraction(literal: str) -> Decimal | str:
+    """A JSON number with a fraction or exponent: an exact ``Decimal``.
+
+    An exponent beyond what ``Decimal`` represents at all stays the literal text, which the
+    parameter accessors then refuse naming the parameter.
+    """
+    try:
+        return Decimal(literal)
+    except DecimalException:
+        return literal
 
 
 def _integer(digits: str) -> int | Decimal:

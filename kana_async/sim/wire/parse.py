@@ -127,7 +127,10 @@ def _decimal(name: str, raw: str) -> Decimal:
         raise bad(name, f"expected a finite number, got {shown(raw)}")
     if not _NUMBER.fullmatch(text):
         raise bad(name, f"expected a number, got {shown(raw)}")
-    return Decimal(text)
+    try:
+        return Decimal(text)
+    except DecimalException:  # an exponent beyond what Decimal represents at all
+        raise bad(name, f"number out of range, got {shown(raw)}") from None
 
 
 def parse_int(name: str, raw: object, *, minimum: int = 0) -> int:
