@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import urllib.parse
 from collections import Counter
@@ -24,6 +25,11 @@ from kana_async.sim.server import Simulator
 
 APT: Final = 1338
 WALLET: Final = "0x" + "ab" * 32
+#: Longest URL (path and query) aiohttp's HTTP parser accepts; a longer one is refused with a
+#: text/plain 400 before any application code runs.
+HTTP_LINE_LIMIT: Final = 8190
+#: Multiplies every property's example count: ``KANA_SIM_FUZZ_SCALE=10`` for a longer run.
+SCALE: Final = max(1, int(os.environ.get("KANA_SIM_FUZZ_SCALE", "1")))
 #: Seconds a fuzzed request may go unanswered before it counts as a hang (not a time assertion:
 #: a generous bound that only a blocked event loop exceeds).
 HANG_AFTER: Final = 30.0
@@ -365,6 +371,14 @@ def check_answer(response: httpx.Response, tally: Tally) -> None:
         assert body["success"] is False, body
     else:
         assert body["success"] is True, body
+
+
+def assert_http_layer_400(response: httpx.Response, tally: Tally) -> None:
+    """Count a request line too long for the HTTP parser: a 400 that never reached the app."""
+    tally.inputs += 1
+    tally.statuses["400 (HTTP layer)"] += 1
+    assert response.status_code == 400, response.text[:300]
+    assert "more than" in response.text, response.text[:300]
 
 
 def send(client: httpx.Client, tally: Tally, method: str, url: str, **kw: Any) -> httpx.Response:

@@ -7,7 +7,8 @@ frame ``{"message": "error", "data": [{"error": ...}]}`` or a topic snapshot, ne
 served. Frames above the hub's 1 MiB limit close the connection with 1009 (message too big),
 the websocket protocol's answer, and the hub keeps serving new connections. The module prints
 a summary line (inputs fuzzed, server errors = "internal error" answers, hangs); run
-``python -m pytest tests/sim/test_ws_fuzz.py -p no:randomly -q`` to see it.
+``python -m pytest tests/sim/test_ws_fuzz.py -p no:randomly -q`` to see it
+(``KANA_SIM_FUZZ_SCALE=10`` multiplies the example count).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .fuzz_support import (
     APT,
     HANG_AFTER,
     NASTY_TEXT,
+    SCALE,
     WALLET,
     SimThread,
     Tally,
@@ -35,7 +37,7 @@ from .fuzz_support import (
 )
 
 FUZZ = settings(
-    max_examples=300,
+    max_examples=300 * SCALE,
     deadline=None,
     derandomize=True,
     database=None,
