@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,6 +19,7 @@ from kana_async.sim.faults import Faults
 from kana_async.sim.latency import LatencyModel, Middleware, latency_middleware
 from kana_async.sim.wire import WireError
 
+from .body import read_json_object
 from .params import Params
 from .reads import ACCOUNT_LISTS, ReadApi, Reply
 from .writes import GET_WRITES, POST_WRITES
@@ -110,14 +110,7 @@ class _RestApp:
         """Wrap a JSON-body endpoint (floats parsed as Decimal, big ints exact)."""
 
         async def handler(request: web.Request) -> web.StreamResponse:
-            text = await request.text()
-            try:
-                body = json.loads(text or "null", parse_float=Decimal)
-            except ValueError:
-                raise WireError(400, "request body must be a JSON object") from None
-            if not isinstance(body, dict):
-                raise WireError(400, "request body must be a JSON object")
-            return _ok(*fn(self._params(body)))
+            return _ok(*fn(self._params(await read_json_object(request))))
 
         return handler
 

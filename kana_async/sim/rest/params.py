@@ -17,7 +17,7 @@ from typing import Any, Final
 from kana_async.sim import contract, wire
 from kana_async.sim.engine import normalize_address
 from kana_async.sim.markets import MarketSpec
-from kana_async.sim.wire import WireError, bad
+from kana_async.sim.wire import WireError, bad, shown
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -68,7 +68,7 @@ class Params:
         """A required address, normalised."""
         raw = self.raw(name)
         if not isinstance(raw, str):
-            raise bad(name, f"expected an address string, got {raw!r}")
+            raise bad(name, f"expected an address string, got {shown(raw)}")
         try:
             return normalize_address(raw)
         except ValueError as exc:
@@ -130,7 +130,7 @@ class Params:
             return []
         value = self.raw(name) if required else self.values.get(name)
         if not isinstance(value, list):
-            raise bad(name, f"expected a JSON array, got {value!r}")
+            raise bad(name, f"expected a JSON array, got {shown(value)}")
         if length is not None and len(value) != length:
             raise bad(name, f"expected {length} elements (one per order), got {len(value)}")
         return value
@@ -203,7 +203,7 @@ def page(p: Params, rows: list[Row]) -> list[Row]:
     """``rows`` (oldest first) ordered by ``order`` and cut by ``offset`` / ``limit``."""
     order = str(p.values.get("order") or "desc").lower()
     if order not in ("asc", "desc"):
-        raise bad("order", f"expected 'asc' or 'desc', got {p.values.get('order')!r}")
+        raise bad("order", f"expected 'asc' or 'desc', got {shown(p.values.get('order'))}")
     offset = p.integer("offset", 0)
     limit = p.integer("limit", DEFAULT_LIMIT)
     if limit > MAX_LIMIT:
@@ -219,10 +219,10 @@ def iso_seconds(p: Params, name: str) -> int:
         moment = datetime.fromisoformat(str(raw).strip())
     except ValueError:
         raise bad(
-            name, f"expected an ISO-8601 time like 2024-11-21T00:00:00Z, got {raw!r}"
+            name, f"expected an ISO-8601 time like 2024-11-21T00:00:00Z, got {shown(raw)}"
         ) from None
     if moment.tzinfo is None:
-        raise bad(name, f"ISO-8601 time needs a timezone (e.g. a trailing Z), got {raw!r}")
+        raise bad(name, f"ISO-8601 time needs a timezone (e.g. a trailing Z), got {shown(raw)}")
     return int(moment.timestamp())
 
 

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 from .format import ENCODER, QUOTE_DECIMALS, Row, decimal_number, human, symbol_of
 from .parse import (
+    MAX_EXPONENT,
+    MAX_NUMBER_CHARS,
+    U64_MAX,
     WireError,
     bad,
     market_of,
     parse_bool,
     parse_decimal,
     parse_int,
+    shown,
     to_lots,
     to_ticks,
     to_units,
@@ -51,7 +55,10 @@ from .rows import (
 
 __all__ = [
     "ENCODER",
+    "MAX_EXPONENT",
+    "MAX_NUMBER_CHARS",
     "QUOTE_DECIMALS",
+    "U64_MAX",
     "Row",
     "WireError",
     "bad",
@@ -72,6 +79,7 @@ __all__ = [
     "parse_int",
     "position_row",
     "public_trade_row",
+    "shown",
     "symbol_of",
     "to_lots",
     "to_ticks",

@@ -93,7 +93,7 @@ class WsHub(Connections):
     def _subscribe(self, conn: Conn, text: str) -> None:
         try:
             msg = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
             self._send_error(conn, "subscribe frames must be JSON objects")
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("topic"), str):
@@ -113,6 +113,8 @@ class WsHub(Connections):
         return self.rows.snapshot(topic, key)
 
     def _send_error(self, conn: Conn, message: str) -> None:
+        if len(message) > 300:  # never echo a huge subscribe frame back
+            message = message[:299] + "…"
         self.enqueue(conn, json.dumps({"message": "error", "data": [{"error": message}]}))
 
     # -- events -----------------------------------------------------------------------------

@@ -81,8 +81,9 @@ def _int_or_none(raw: object) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
+    text = raw.strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 20:  # "²" is a digit, "９" too
+        return int(text)
     return None
 
 
