@@ -13,6 +13,9 @@ What it shows:
   may or may not exist yet: the client keeps resolving the transaction by itself, and the bot
   keeps that grid level blocked until ``kana.trading.outcome(hash)`` says what happened, so it
   never places the same level twice;
+* every order is keyed by the id the transaction's events report (``result.order_id``), and
+  cancelled by id alone: the client knows the side of what it placed, and finds the side of an
+  order it did not place (one left over from an earlier run) by itself;
 * Ctrl-C / the end of ``--seconds`` cancels every order it has on the book.
 
 All re-quoting happens in one task, so two placements for one level can never race.
@@ -26,7 +29,7 @@ import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
@@ -37,6 +40,7 @@ from kana_async import (
     KanaClient,
     KanaError,
     OrderHistoryEntry,
+    OrderPlaced,
     OrderStatus,
     OutcomeUnknownError,
     Reconnected,
@@ -90,6 +94,8 @@ class GridBot:
         self.log = log
         #: Our resting orders by order id, as last read from chain state (plus stream updates).
         self.open: dict[str, Quote] = {}
+        #: Resting orders of the account this run did not place (cancelled by id on sight).
+        self.foreign: set[str] = set()
         #: Transactions whose outcome is unknown, by hash: the level and when to give up on it.
         self.unresolved: dict[str, tuple[Quote, float]] = {}
         self.placed = 0  # committed placements (including ones found by hash)
@@ -97,7 +103,7 @@ class GridBot:
         self.resyncs = 0
         self.reconnects = 0
         self._finished: set[str] = set()  # ids the streams reported filled or cancelled
-        self._sides: dict[Decimal, Side] = {}  # price -> side of what we placed there
+        self._sides: dict[str, Side] = {}  # order id -> side, from our placements' results
         self._dirty = asyncio.Event()
         self._resync_needed = True
         self._step = Decimal(0)
@@ -149,7 +155,9 @@ class GridBot:
         if self._resync_needed:
             await self.resync()
         wanted = self.targets(await self._mid())
-        stale = {oid: q for oid, q in self.open.items() if q not in wanted}
+        stale = [oid for oid, q in self.open.items() if q not in wanted]
+        if self.foreign:
+            await self._cancel(sorted(self.foreign), "not placed by this run")
         if stale:
             await self._cancel(stale)
         blocked = {q for q, _ in self.unresolved.values()}
@@ -183,9 +191,8 @@ class GridBot:
 
     async def _place(self, quote: Quote) -> None:
         assert self.size is not None
-        self._sides[quote.price] = quote.side
         try:
-            await self.kana.trading.place_limit_order(
+            result = await self.kana.trading.place_limit_order(
                 self.market_id,
                 side=quote.side,
                 size=self.size,
@@ -203,7 +210,14 @@ class GridBot:
             self.log(f"place {quote.side.name} @ {quote.price} failed: {type(exc).__name__}")
         else:
             self.placed += 1
-            self.log(f"placed {quote.side.name} {self.size} @ {quote.price}")
+            self._remember(result.placed)
+            self.log(f"placed {quote.side.name} {self.size} @ {quote.price}, id {result.order_id}")
+
+    def _remember(self, placed: Sequence[OrderPlaced]) -> None:
+        """Keep the id and side of every order a committed transaction of ours placed."""
+        for order in placed:
+            if order.market_id == self.market_id:
+                self._sides[order.order_id] = order.side
 
     async def _resolve(self) -> None:
         """Ask the client for the outcome of every transaction whose wait timed out."""
@@ -216,42 +230,49 @@ class GridBot:
                     self.unresolved.pop(tx_hash, None)
                 continue  # still nothing definite: ask again on the next re-quote
             self.unresolved.pop(tx_hash, None)
-            if outcome.ok:
-                self.log(f"lookup {quote.side.name} @ {quote.price}: committed, not re-placing")
+            if outcome.result is not None:
+                self._remember(outcome.result.placed)
+                ids = ", ".join(outcome.result.order_ids)
+                self.log(
+                    f"lookup {quote.side.name} @ {quote.price}: committed, not re-placing "
+                    f"(id {ids})"
+                )
                 self.placed += 1
                 self._resync_needed = True
             else:  # it failed or never executed: no order
                 error = type(outcome.error).__name__
                 self.log(f"lookup {quote.side.name} @ {quote.price}: {error}")
 
-    async def _cancel(self, orders: dict[str, Quote], why: str = "off the grid") -> None:
+    async def _cancel(self, order_ids: list[str], why: str = "off the grid") -> None:
+        """Cancel orders by id alone (the client knows or finds each one's side)."""
         try:
-            await self.kana.trading.cancel_multiple_orders(
-                self.market_id, [(oid, q.side) for oid, q in orders.items()]
-            )
+            result = await self.kana.trading.cancel_multiple_orders(self.market_id, order_ids)
         except KanaError as exc:  # e.g. one of them filled meanwhile: re-read and try later
             self.log(f"cancel failed ({type(exc).__name__}); resyncing")
             self._resync_needed = True
             return
-        for oid in orders:
+        for oid in order_ids:
             self.open.pop(oid, None)
-        self.log(f"cancelled {len(orders)} order(s) {why}")
+            self.foreign.discard(oid)
+        self.log(f"cancelled {len(result.cancelled)} order(s) {why}")
 
     async def resync(self) -> None:
         """Rebuild :attr:`open` from chain state (no indexer lag)."""
         rows = await self.kana.portfolio.open_orders_from_contract(self.market_id)
-        mid: Decimal | None = None
         fresh: dict[str, Quote] = {}
+        foreign: set[str] = set()
         for row in rows:
             if row.order_id in self._finished:  # the stream already saw it end
                 continue
-            side = self._sides.get(row.price)
-            if side is None:  # not placed by this run: a resting buy sits below the mid
-                mid = mid if mid is not None else await self._mid()
-                side = Side.LONG if row.price < mid else Side.SHORT
-            fresh[row.order_id] = Quote(side, row.price)
-        self.open = fresh
-        self._finished &= {row.order_id for row in rows}  # ended ids never come back
+            side = self._sides.get(row.order_id)
+            if side is None:  # not placed by this run
+                foreign.add(row.order_id)
+            else:
+                fresh[row.order_id] = Quote(side, row.price)
+        self.open, self.foreign = fresh, foreign
+        resting = {row.order_id for row in rows}
+        self._finished &= resting  # ended ids never come back
+        self._sides = {oid: side for oid, side in self._sides.items() if oid in resting}
         self.resyncs += 1
         self._resync_needed = False
 
@@ -261,9 +282,9 @@ class GridBot:
             if self.unresolved:
                 await self._resolve()
             await self.resync()
-            if not self.open:
+            if not self.open and not self.foreign:
                 break
-            await self._cancel(dict(self.open), "on shutdown")
+            await self._cancel([*self.open, *sorted(self.foreign)], "on shutdown")
         left = await self.kana.portfolio.open_orders_from_contract(self.market_id)
         self.log(
             f"shutdown: open orders left {len(left)}; placed {self.placed}, fills {self.fills}, "

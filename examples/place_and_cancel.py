@@ -38,15 +38,14 @@ async def main(args: argparse.Namespace) -> None:
         result = await kana.trading.place_limit_order(
             market, side=Side.LONG, size=size, price=price, leverage=2
         )
-        say(f"limit buy {size} @ {price}: committed (tx {result.hash[:10]}…)")
+        say(f"limit buy {size} @ {price}: committed (tx {result.hash[:10]}…), id {result.order_id}")
         mine = [o for o in await kana.portfolio.open_orders(market) if o.price == price]
         for order in mine:
             say(f"open order {order.order_id}: {order.remaining_size} @ {order.price}")
 
-        result = await kana.trading.cancel_multiple_orders(
-            market, [(o.order_id, Side.LONG) for o in mine]
-        )
-        say(f"cancelled {len(mine)} order(s): committed (tx {result.hash[:10]}…)")
+        # Cancel by id alone: the client knows the side of the orders it placed.
+        result = await kana.trading.cancel_multiple_orders(market, [o.order_id for o in mine])
+        say(f"cancelled {len(result.cancelled)} order(s): committed (tx {result.hash[:10]}…)")
         left = [o for o in await kana.portfolio.open_orders(market) if o.price == price]
         say(f"open orders at {price} now: {len(left)}")
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 import pytest
 from grid_bot import GridBot
 
-from kana_async import Account, KanaClient
+from kana_async import Account, KanaClient, Side
 from kana_async.sim import FundedAccount, Simulator
 
 MARKET = 1338  # APT-USD
@@ -151,3 +151,24 @@ async def test_resyncs_after_an_abrupt_disconnect_without_doubling_levels(
     assert any("reconnected" in line for line in lines), lines
     assert worst and max(worst.values()) == 1, f"a level was quoted twice: {worst}"
     assert our_open_prices(sim, funded) == []
+
+
+@pytest.mark.anyio
+async def test_an_order_left_by_an_earlier_run_is_cancelled_by_id(
+    sim: Simulator, funded: FundedAccount, kana: KanaClient, lines: list[str]
+) -> None:
+    # An earlier run of the bot (another client of the same wallet) left an order behind.
+    account = Account.from_hex(funded.private_key_hex)
+    async with KanaClient(sim.network, account=account) as earlier:
+        info = await earlier.markets.info(MARKET)
+        left = await earlier.trading.place_limit_order(
+            MARKET, side=Side.SHORT, size=info.min_size, price=Decimal(50), leverage=2
+        )
+    assert left.order_id is not None and len(kana.trading.orders) == 0
+    bot = GridBot(kana, MARKET, levels=1, log=lines.append)
+    await bot.prepare()
+    await bot.resync()
+    assert bot.foreign == {left.order_id}, "this run did not place it, so it is not on its grid"
+    await bot.shutdown()  # cancelled by id alone: the client finds its side by itself
+    assert our_open_prices(sim, funded) == [], lines
+    assert any("cancelled 1 order(s) on shutdown" in line for line in lines), lines

@@ -127,17 +127,21 @@ async def _trade(kana: Any, say: _Printer, tick: Decimal) -> None:
         tick, rounding=ROUND_DOWN
     )
     say(f"Placing a limit buy: 2 APT @ {limit}, leverage 2x (below the market)...")
-    await kana.trading.place_limit_order(
+    placed = await kana.trading.place_limit_order(
         MARKET, side=Side.LONG, size=Decimal("2"), price=limit, leverage=2
     )
+    placed_id = placed.order_id or "-"
+    say(f"  placed order {_short(placed_id)} (its id, from the transaction's events)")
     open_orders = await kana.portfolio.open_orders(market_id=MARKET)
     for o in open_orders:
         say(f"  open order {_short(o.order_id)}: {o.remaining_size} @ {o.price}")
     if open_orders:
-        say("Cancelling it...")
-        await kana.trading.cancel_multiple_orders(
-            MARKET, [(o.order_id, Side.LONG) for o in open_orders]
+        say("Cancelling it by id (the client knows its side)...")
+        cancelled = await kana.trading.cancel_multiple_orders(
+            MARKET, [o.order_id for o in open_orders]
         )
+        for c in cancelled.cancelled:
+            say(f"  cancelled order {_short(c.order_id)} ({c.side.name})")
         left = await kana.portfolio.open_orders(market_id=MARKET)
         say(f"  open orders now: {len(left)}")
 

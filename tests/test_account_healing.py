@@ -1,7 +1,8 @@
 """The account heals itself after a lost transaction (simulator, real sockets).
 
-The node faults are applied from outside (:mod:`tests.node_faults_support`) until the
-simulator's node can restart and lose submissions by itself.
+The faults are the simulator node's own: ``Simulator.restart_node`` (a restart that loses the
+mempool) and ``sim.faults.node_lose_submission`` / ``node_lose_resends`` (a submission answered
+202, then forgotten, and its re-sent bytes lost again so it stays dead until it expires).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from kana_async._aptos.resolver import FILL_FUNCTION
 from kana_async._exceptions import RateLimitError, TransactionRejectedError
 from kana_async.models.enums import Side
 from kana_async.models.transactions import PendingTransaction
-from tests.node_faults_support import Swallow, lose_mempool
 from tests.test_trading import Env, far_bid, trading_env
 
 pytestmark = pytest.mark.anyio
@@ -41,6 +41,12 @@ async def _next_25_commit(env: Env, start: int) -> None:
     assert env.kana.trading.unresolved == ()
 
 
+def _lose_the_next_submission_for_good(env: Env) -> None:
+    """The node answers the next submission 202 and forgets it; re-sent, it is lost again."""
+    env.sim.faults.node_lose_submission = 1
+    env.sim.faults.node_lose_resends = True
+
+
 async def _settle(env: Env) -> None:
     trading = env.kana.trading
     with anyio.fail_after(10):
@@ -55,8 +61,8 @@ async def test_node_restart_losing_the_mempool_resends_the_same_bytes() -> None:
         gap = await sender.allocator.allocate()  # held back: the next three wait behind it
         parked = [await _place(env, i) for i in range(3)]
         assert [p.sequence_number for p in parked] == [gap + 1, gap + 2, gap + 3]
-        lost = lose_mempool(env.sim, env.account.address)  # the node restarts
-        assert sorted(lost) == sorted(p.hash for p in parked)
+        assert env.sim.restart_node(lose_mempool=True) == 3  # the three waiting ones are gone
+        assert all(env.sim.node.transaction(p.hash) is None for p in parked)
         # the held-back number is used now; the three lost ones must be sent again
         payload = await env.kana.payloads.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 9), leverage=2
@@ -76,16 +82,17 @@ async def test_lost_submission_that_expires_is_filled_so_the_ones_behind_execute
         trading = env.kana.trading
         normal = trading.options
         target = env.sim.node.sequence_number(env.account.address)
-        lost = Swallow(env.sim, lambda tx: tx.sequence_number == target)
+        _lose_the_next_submission_for_good(env)
         trading.options = dataclasses.replace(normal, expiration_seconds=2)
         doomed = await _place(env, 0)  # the node says 202, then forgets it
         trading.options = normal
+        assert doomed.sequence_number == target
         behind = [await _place(env, i) for i in (1, 2)]  # parked behind the hole
         with pytest.raises(TransactionRejectedError) as info:
             await doomed.wait(timeout=20)
         assert info.value.vm_status == "TRANSACTION_EXPIRED"
-        assert doomed.hash in lost.swallowed and len(set(lost.swallowed)) == 1
-        lost.restore()
+        assert env.sim.node.transaction(doomed.hash) is None  # never executed
+        env.sim.faults.reset()
         with anyio.fail_after(20):
             results = [await p.wait(timeout=20) for p in behind]
         assert [r.sequence_number for r in results] == [target + 1, target + 2]
@@ -104,13 +111,15 @@ async def test_lost_submission_alone_gives_its_number_back() -> None:
         trading = env.kana.trading
         normal = trading.options
         target = env.sim.node.sequence_number(env.account.address)
-        lost = Swallow(env.sim, lambda tx: tx.sequence_number == target)
+        _lose_the_next_submission_for_good(env)
         trading.options = dataclasses.replace(normal, expiration_seconds=2)
         doomed = await _place(env, 0)
         trading.options = normal
+        assert doomed.sequence_number == target
         with pytest.raises(TransactionRejectedError):
             await doomed.wait(timeout=20)
-        lost.restore()
+        assert env.sim.node.transaction(doomed.hash) is None
+        env.sim.faults.reset()
         assert not [o for o in trading.outcomes if o.action == "fill_sequence_number"]
         first = await trading.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 1), leverage=2

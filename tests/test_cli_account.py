@@ -217,15 +217,16 @@ def test_place_dry_run_submits_nothing(world: World) -> None:
 def test_place_then_cancel(world: World) -> None:
     out = _trader(world, "place", "APT-USD", "long", "0.5", "--price", "4.2", "--leverage", "2")
     assert "placed limit long 0.5 APT-USD @ 4.2 (2x): committed at version" in out
+    printed = out.strip().rsplit(", order id ", 1)[1]  # the id from the chain's event
     listed = _orders(world)
     new = [
         line.split()[1]
         for line in listed.splitlines()
         if line.split()[:1] == ["1338"] and Decimal(line.split()[2]) == Decimal("4.2")
     ]
-    assert len(new) == 1, listed
+    assert new == [printed], listed
     order_id = new[0]
-    out = _trader(world, "cancel", "APT-USD", order_id, "--side", "long")
+    out = _trader(world, "cancel", "APT-USD", order_id)  # no --side: the SDK finds it
     assert f"cancelled order {order_id} (long) in APT-USD: committed at version" in out
     assert order_id not in _orders(world)
 

@@ -196,7 +196,7 @@ def test_risk_monitor_reports_pnl_and_distance_to_liquidation(
 
 def test_bot_tests_pass_when_run_explicitly(batch: dict[str, subprocess.Popen[str]]) -> None:
     result = _finish(batch["pytest"])
-    _assert_ok(result, "3 passed")
+    _assert_ok(result, "4 passed")
 
 
 def test_bot_tests_are_not_collected_by_the_project_run() -> None:

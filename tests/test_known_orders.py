@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
+import httpx
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kana_async._aptos.events import committed_events
 from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._exceptions import (
@@ -392,3 +395,45 @@ async def test_chain_lookup_reads_the_placing_transaction_named_by_the_order_sta
         with pytest.raises(InvalidArgumentError, match=r"order\(s\) 12345 in market"):
             await KnownOrders().resolve_sides(market, ["12345"], lookup)
         assert asked == []
+
+
+async def test_chain_lookup_finds_the_side_of_an_order_placed_through_the_sdk() -> None:
+    async with sim_client() as (kana, market, info):
+        placed = await kana.trading.place_limit_order(
+            market, side=Side.SHORT, size=info.min_size, price=Decimal(50), leverage=2
+        )
+        assert placed.order_id is not None
+        assert kana.trading.orders.side(market, placed.order_id) is Side.SHORT
+
+        async with httpx.AsyncClient(base_url=kana.network.node_url + "/") as node:
+
+            async def events_at(market_id: int, version: int) -> TransactionEvents | None:
+                answer = await node.get(f"transactions/by_version/{version}")
+                if answer.status_code == 404:
+                    return None
+                tx = msgspec.json.decode(answer.content, type=dict[str, msgspec.Raw])
+                function = msgspec.json.decode(tx["payload"], type=dict[str, object])["function"]
+                assert isinstance(function, str)
+                return committed_events(tx["events"], info, function=function)
+
+            lookup = chain_side_lookup(kana.orders.status, events_at)
+            fresh = KnownOrders()  # knows nothing: a client that did not place the order
+            assert await fresh.resolve_sides(market, [placed.order_id], lookup) == [Side.SHORT]
+            assert fresh.get(market, placed.order_id) == KnownOrder(
+                market_id=market, order_id=placed.order_id, side=Side.SHORT
+            )
+
+
+async def test_cancel_by_id_from_a_client_that_did_not_place_the_order() -> None:
+    async with sim_client() as (kana, market, info):
+        placed = await kana.trading.place_limit_order(
+            market, side=Side.SHORT, size=info.min_size, price=Decimal(50), leverage=2
+        )
+        (row,) = await kana.portfolio.open_orders(market_id=market)
+        assert row.order_id == placed.order_id
+        async with KanaClient(kana.network, account=kana.account) as other:
+            assert len(other.trading.orders) == 0
+            cancelled = await other.trading.cancel_order(market, row.order_id)
+        assert cancelled.events.cancelled_ids == (row.order_id,)
+        assert cancelled.cancelled[0].side is Side.SHORT
+        assert await kana.portfolio.open_orders(market_id=market) == []

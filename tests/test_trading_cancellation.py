@@ -17,7 +17,6 @@ from kana_async._exceptions import InvalidArgumentError, OutcomeUnknownError
 from kana_async.models.enums import Side
 from kana_async.models.transactions import UnresolvedTransaction
 from kana_async.sim.server import Simulator
-from tests.node_faults_support import Swallow
 from tests.test_trading import Env, far_bid, trading_env
 
 pytestmark = pytest.mark.anyio
@@ -140,7 +139,8 @@ async def test_close_waits_a_bounded_time_then_reports_what_is_left(
     caplog.set_level(logging.WARNING, logger="kana_async")
     async with trading_env() as env:
         trading = env.kana.trading
-        lost = Swallow(env.sim, lambda tx: True)  # accepted, never executed
+        env.sim.faults.node_lose_submission = 1  # answered 202, never executed...
+        env.sim.faults.node_lose_resends = True  # ...and lost again each time it is re-sent
         trading.close_timeout = 0.3
         payload = await env.kana.payloads.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
@@ -150,7 +150,7 @@ async def test_close_waits_a_bounded_time_then_reports_what_is_left(
         left_hash = info.value.hash
         assert [u.hash for u in trading.unresolved] == [left_hash]
         await env.kana.aclose()
-        lost.restore()
+        env.sim.faults.reset()
         assert [u.hash for u in trading.unresolved] == [left_hash]  # still listed after close
         closing = [r for r in caplog.records if "unresolved" in r.getMessage()]
         assert closing and left_hash in closing[-1].getMessage()

@@ -1,7 +1,8 @@
 """Order ids, cancel by id, and the argument checks of ``kana.trading`` (simulator, sockets).
 
-The order-id tests give the simulator's node Kana's events from outside
-(:func:`tests.node_faults_support.emit_order_events`) until it emits them itself.
+The order ids come from the Kana events the simulator's node emits for every committed
+transaction; a client that did not place an order finds its side through the node's
+``by_version`` route.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from kana_async._client import KanaClient
 from kana_async._exceptions import InvalidArgumentError
 from kana_async.models.enums import Direction, Restriction, Side
 from kana_async.models.requests import OrderRequest
-from tests.node_faults_support import emit_order_events
 from tests.test_trading import far_bid, trading_env
 
 pytestmark = pytest.mark.anyio
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.anyio
 
 async def test_placing_returns_the_order_id_the_open_orders_show() -> None:
     async with trading_env() as env:
-        emit_order_events(env.sim)
         trading, mid = env.kana.trading, env.market
         result = await trading.place_limit_order(
             mid, side=Side.SHORT, size=env.info.min_size, price=Decimal(50), leverage=2
@@ -46,7 +45,6 @@ async def test_placing_returns_the_order_id_the_open_orders_show() -> None:
 
 async def test_multi_order_results_list_each_order_and_cancel_by_ids() -> None:
     async with trading_env() as env:
-        emit_order_events(env.sim)
         trading, mid, size = env.kana.trading, env.market, env.info.min_size
         result = await trading.place_multiple_orders(
             mid,
@@ -149,25 +147,14 @@ async def test_mixed_restrictions_in_one_request_are_refused() -> None:
 
 async def test_cancel_by_id_of_an_order_this_client_did_not_place_looks_the_side_up() -> None:
     async with trading_env() as env:
-        emit_order_events(env.sim)
         placed = await env.kana.trading.place_limit_order(
             env.market, side=Side.SHORT, size=env.info.min_size, price=Decimal(50), leverage=2
         )
+        assert placed.order_id is not None
         # A second client of the same account (a restarted bot): its registry is empty.
         async with KanaClient(env.sim.network, account=env.account) as fresh:
-            node = fresh.trading._core.node()
-            by_version = {
-                tx.version: tx.hash for tx in env.sim.node.state.by_hash.values() if tx.committed
-            }
-
-            async def transaction_by_version(version: int) -> object:
-                # The simulator's node has no by_version route yet: read the same transaction
-                # by hash over the socket instead.
-                return await node.transaction_by_hash(by_version[version])
-
-            node.transaction_by_version = transaction_by_version  # type: ignore[assignment]
-            assert fresh.trading.orders.get(env.market, placed.order_id or "") is None
-            done = await fresh.trading.cancel_order(env.market, placed.order_id or "")
+            assert fresh.trading.orders.get(env.market, placed.order_id) is None
+            done = await fresh.trading.cancel_order(env.market, placed.order_id)
         assert [c.order_id for c in done.cancelled] == [placed.order_id]
         assert done.cancelled[0].side is Side.SHORT
         assert await env.kana.portfolio.open_orders(market_id=env.market) == []

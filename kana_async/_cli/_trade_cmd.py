@@ -23,6 +23,7 @@ from kana_async.models.transactions import TransactionResult
 __all__ = ["SIDES", "cancel", "confirm", "place"]
 
 SIDES = {"long": Side.LONG, "buy": Side.LONG, "short": Side.SHORT, "sell": Side.SHORT}
+_SIDE_NAMES = {Side.LONG: "long", Side.SHORT: "short"}
 
 
 def confirm(args: argparse.Namespace, action: str) -> None:
@@ -139,14 +140,18 @@ async def cancel(args: argparse.Namespace) -> int:
             A failed transaction raises its :class:`~kana_async.TransactionError`.
     """
     side = None if args.side is None else SIDES[args.side]
-    what = f"order {args.order_id} in {args.market}"
-    confirm(args, f"cancel {what}")
+    given = "" if args.side is None else f" ({args.side})"
+    confirm(args, f"cancel order {args.order_id}{given} in {args.market}")
     out = _term.console()
     async with connect(args, signer_for="cancel") as kana:
         info = await resolve_market(kana, args.market)
         trading = kana.trading.dry_run if args.dry_run else kana.trading
         result = await trading.cancel_order(info.market_id, args.order_id, side=side)
-    out.print(_report(result, args.dry_run, f"cancelled {what}"))
+    # The side the chain reports for the cancelled order (a dry run reports none).
+    sides = [_SIDE_NAMES[c.side] for c in result.cancelled if c.order_id == args.order_id]
+    shown = f" ({sides[0]})" if sides else given
+    what = f"cancelled order {args.order_id}{shown} in {args.market}"
+    out.print(_report(result, args.dry_run, what))
     return 0
 
 

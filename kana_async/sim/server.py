@@ -51,10 +51,10 @@ log = logging.getLogger("kana_async.sim")
 SIM_CHAIN_ID: Final = 4
 _OCTAS_PER_APT: Final = 10**8
 _QUOTE_UNITS: Final = 10**6
-#: Default seconds between the fake node's blocks: 0, a transaction commits as soon as its turn
-#: comes. Tests that read the outcome of a submission whose answer was lost (and look it up at
-#: once) rely on it; pass e.g. ``block_interval=0.02`` for block-paced commits.
-DEFAULT_BLOCK_INTERVAL: Final = 0.0
+#: Default seconds between the fake node's blocks: commits land in blocks, as on a real chain,
+#: so an accepted transaction is pending for a moment before it commits. Pass 0 to commit each
+#: transaction as soon as its turn comes.
+DEFAULT_BLOCK_INTERVAL: Final = 0.01
 #: Seconds aiohttp waits for in-flight requests (e.g. a wait_by_hash long poll) when stopping.
 _SHUTDOWN_GRACE: Final = 2.0
 
