@@ -16,7 +16,7 @@ import anyio
 import httpx
 import pytest
 
-from kana_async import Account, KanaClient, OutcomeUnknownError, Side
+from kana_async import Account, KanaClient, OutcomeUnknownError, Side, TransactionRejectedError
 from kana_async._http import make_client
 from kana_async.sim import Simulator
 
@@ -45,13 +45,22 @@ async def test_dropped_submission_is_outcome_unknown(transport: str) -> None:
             async with kana:
                 await kana.trading.deposit(Decimal(500))
                 sim.faults.node_drop_request = 1_000  # every submission from now on
-                with anyio.fail_after(60), pytest.raises(OutcomeUnknownError) as info:
+                unknown_or_expired = (OutcomeUnknownError, TransactionRejectedError)
+                with anyio.fail_after(60), pytest.raises(unknown_or_expired) as info:
                     await kana.trading.place_limit_order(
                         1338, side=Side.LONG, size=Decimal("0.5"), price=Decimal("4"), leverage=5
                     )
         finally:
             if pool is not None:
                 await pool.aclose()
-        assert info.value.hash
+        error = info.value
+        if isinstance(error, TransactionRejectedError):
+            # The wait outlived the transaction's expiry: only then did the client learn that it
+            # never executed, after having treated the dropped request as possibly sent.
+            assert "expired" in str(error)
+            assert isinstance(error.__context__, OutcomeUnknownError)
+            assert error.__context__.hash
+        else:
+            assert error.hash
         assert sim.faults.node_drop_request < 1_000  # the node did read (and drop) the request
         assert sim.exchange.order_history(funded.address, 1338) == []  # and never executed it
