@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from kana_async._exceptions import InvalidArgumentError
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, UnknownMarketError
 
 __all__ = ["MAINNET", "TESTNET", "Network"]
 
@@ -59,13 +59,24 @@ class Network:
         object.__setattr__(self, "markets", MappingProxyType(dict(self.markets)))
 
     def market_id(self, symbol: str) -> int:
-        """The id of a market by symbol; accepts ``APT-USD``, ``APT/USD``, ``apt-usdc``, ``APT``."""
+        """The id of a market by symbol; accepts ``APT-USD``, ``APT/USD``, ``apt-usdc``, ``APT``.
+
+        Raises:
+            ArgumentTypeError: ``symbol`` is not a ``str``.
+            UnknownMarketError: the network lists no such market (the message names them).
+        """
+        if not isinstance(symbol, str):
+            raise ArgumentTypeError(
+                f"symbol must be a str such as 'APT-USD', not {type(symbol).__name__}"
+            )
+        if len(symbol) > _MAX_SYMBOL:
+            raise UnknownMarketError(f"no market {symbol[:30]!r}... on {self.name}")
         wanted = _symbol_key(symbol)
         for name, market_id in self.markets.items():
             if _symbol_key(name) == wanted:
                 return market_id
         known = ", ".join(self.markets) or "none"
-        raise KeyError(f"no market {symbol!r} on {self.name}; known markets: {known}")
+        raise UnknownMarketError(f"no market {symbol!r} on {self.name}; known markets: {known}")
 
     # -- describing a network in JSON ---------------------------------------------------------
 
@@ -253,6 +264,9 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_MAX_SYMBOL: Final = 64
 
 
 def _symbol_key(symbol: str) -> str:

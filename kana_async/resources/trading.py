@@ -32,7 +32,9 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from kana_async._aptos.sender import SendOptions
+from kana_async._exceptions import ArgumentTypeError
 from kana_async._known_orders import KnownOrders
+from kana_async._validation import check_timeout, check_tx_hash
 from kana_async.models.payloads import TransactionPayload
 from kana_async.models.transactions import (
     PendingTransaction,
@@ -156,6 +158,8 @@ class Trading(SigningView, Actions[TransactionResult]):
         """
         from kana_async._exceptions import InvalidArgumentError, KanaError
 
+        tx_hash = check_tx_hash(tx_hash)
+        timeout = check_timeout(timeout)
         tracker = self._core.tracker
         found = tracker.outcome(tx_hash)
         if found is not None:
@@ -204,14 +208,17 @@ class Trading(SigningView, Actions[TransactionResult]):
             MoveAbortError / TransactionRejectedError: it failed.
             OutcomeUnknownError: no outcome within ``timeout`` (the client keeps resolving it).
         """
+        payload, market_id = self._checked(payload, market_id)
+        limit = check_timeout(timeout)
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
-        return await sender.wait(sub, timeout)
+        return await sender.wait(sub, limit)
 
     async def submit(
         self, payload: TransactionPayload, *, market_id: int | None = None
     ) -> PendingTransaction:
         """Sign and submit any payload; a :class:`~kana_async.PendingTransaction` once accepted."""
+        payload, market_id = self._checked(payload, market_id)
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
         return await sender.accepted(sub)
@@ -220,6 +227,7 @@ class Trading(SigningView, Actions[TransactionResult]):
         self, payload: TransactionPayload, *, market_id: int | None = None
     ) -> TransactionResult:
         """Dry-run any payload on the node (``POST /transactions/simulate``)."""
+        payload, market_id = self._checked(payload, market_id)
         return await self._core.sender().simulate(payload, market_id=market_id)
 
     async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
@@ -229,4 +237,13 @@ class Trading(SigningView, Actions[TransactionResult]):
         Use it after :class:`~kana_async.OutcomeUnknownError`. Raises the typed failure when the
         transaction was committed but failed.
         """
-        return await self._core.sender().lookup(tx_hash)
+        return await self._core.sender().lookup(check_tx_hash(tx_hash))
+
+    def _checked(self, payload: object, market_id: object) -> tuple[TransactionPayload, int | None]:
+        """The arguments of the any-payload methods, checked before any I/O."""
+        if not isinstance(payload, TransactionPayload):
+            raise ArgumentTypeError(
+                "payload must be a TransactionPayload (e.g. from kana.payloads), "
+                f"not {type(payload).__name__}"
+            )
+        return payload, None if market_id is None else self._market(market_id)
