@@ -126,10 +126,10 @@ def check_decimal(
         number = Decimal(value)
     elif isinstance(value, str):
         text = value.strip()
-        if len(text) > _MAX_NUMBER_TEXT or not text.isascii():
+        if len(text) > _MAX_NUMBER_TEXT or not text.isascii() or "_" in text:
             raise InvalidArgumentError(
                 f"{name}={value[:20]!r}... is not a plain number; pass a Decimal or a string "
-                "like '1.5' (ASCII, at most 100 characters)"
+                "like '1.5' (ASCII digits, no '_', at most 100 characters)"
             )
         try:
             number = Decimal(text)
