@@ -65,6 +65,7 @@ from kana_async._exceptions import (
     TransactionRejectedError,
     TransportError,
     UnknownMarketError,
+    UnknownSymbolError,
     UnsuccessfulResponseError,
 )
 from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatistics
@@ -178,6 +179,7 @@ __all__ = [
     "Transfer",
     "TransportError",
     "UnknownMarketError",
+    "UnknownSymbolError",
     "UnresolvedTransaction",
     "UnsuccessfulResponseError",
     "__version__",

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, UnknownMarketError
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, UnknownSymbolError
 
 __all__ = ["MAINNET", "TESTNET", "Network"]
 
@@ -63,20 +63,21 @@ class Network:
 
         Raises:
             ArgumentTypeError: ``symbol`` is not a ``str``.
-            UnknownMarketError: the network lists no such market (the message names them).
+            UnknownSymbolError: the network lists no such market (the message names them); an
+                :class:`UnknownMarketError` and a ``KeyError``.
         """
         if not isinstance(symbol, str):
             raise ArgumentTypeError(
                 f"symbol must be a str such as 'APT-USD', not {type(symbol).__name__}"
             )
         if len(symbol) > _MAX_SYMBOL:
-            raise UnknownMarketError(f"no market {symbol[:30]!r}... on {self.name}")
+            raise UnknownSymbolError(f"no market {symbol[:30]!r}... on {self.name}")
         wanted = _symbol_key(symbol)
         for name, market_id in self.markets.items():
             if _symbol_key(name) == wanted:
                 return market_id
         known = ", ".join(self.markets) or "none"
-        raise UnknownMarketError(f"no market {symbol!r} on {self.name}; known markets: {known}")
+        raise UnknownSymbolError(f"no market {symbol!r} on {self.name}; known markets: {known}")
 
     # -- describing a network in JSON ---------------------------------------------------------
 

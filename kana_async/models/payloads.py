@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from msgspec import field
+from msgspec import Meta, field
 
 from kana_async.models._base import Model
 
 __all__ = ["TransactionPayload"]
+
+# `0x<address>::<module>::<function>`, checked when a payload is decoded from an answer.
+FunctionId = Annotated[str, Meta(pattern=r"^[^:\s]+::[^:\s]+::[^:\s]+$")]
 
 
 class TransactionPayload(Model, frozen=True):
@@ -27,7 +30,7 @@ class TransactionPayload(Model, frozen=True):
             or lists for POST endpoints. Big integers such as u128 order ids stay exact.
     """
 
-    function: str
+    function: FunctionId
     type_arguments: tuple[str, ...] = field(default=(), name="typeArguments")
     function_arguments: tuple[Any, ...] = field(default=(), name="functionArguments")
 
@@ -39,7 +42,8 @@ class TransactionPayload(Model, frozen=True):
     @property
     def module_name(self) -> str:
         """The module's name, e.g. ``perpetual_scripts``."""
-        return self.function.split("::")[1]
+        parts = self.function.split("::")
+        return parts[1] if len(parts) > 2 else ""
 
     @property
     def function_name(self) -> str:
