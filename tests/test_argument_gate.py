@@ -136,6 +136,19 @@ BAD_OFFSETS: list[object] = [-1, "0", 1.5, 2**64, 10**400]
 BAD_RESTRICTIONS: list[object] = [2, 4, -1, "1e999999999", "3", 1.0, 10**400, None]
 BAD_DIRECTIONS: list[object] = ["open", 0, None, 1.0]
 BAD_SORT: list[object] = ["up", "ASC", 1, None]
+BAD_ADDRESSES: list[object] = [
+    "../../accounts/0x1",
+    "not-an-address",
+    "0x" + "g" * 64,
+    "0x" + "1" * 65,
+    "0x",
+    "",
+    "0x1/../2",
+    "0x1?a=b",
+    5,
+    b"0x1",
+    ["0x1"],
+]
 
 Call = Callable[[KanaClient], Awaitable[Any]]
 
@@ -248,6 +261,14 @@ def bad_calls() -> list[tuple[str, Call]]:
     for v in BAD_SORT:
         if v is not None:
             add("history.orders.order", v, lambda k, v=v: k.history.orders(order=v))
+    for v in BAD_ADDRESSES:
+        add("history.orders.user", v, lambda k, v=v: k.history.orders(user_address=v))
+        add("wallet_balance.user", v, lambda k, v=v: k.portfolio.wallet_balance(user_address=v))
+        add("profile_address.user", v, lambda k, v=v: k.portfolio.profile_address(v))
+        add("open_orders.user", v, lambda k, v=v: k.portfolio.open_orders(user_address=v))
+        add("deposit.user", v, lambda k, v=v: k.payloads.deposit("1", user_address=v))
+        add("settle.user", v, lambda k, v=v: k.trading.settle_pnl(MARKET, user_address=v))
+        add("payloads.for_user", v, lambda k, v=v: _sync(lambda: k.payloads.for_user(v)))
     for v in [None, "payload", {}, 5, [_payload]]:
         add("execute", v, lambda k, v=v: k.trading.execute(v))
         add("submit", v, lambda k, v=v: k.trading.submit(v))

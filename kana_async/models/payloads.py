@@ -10,8 +10,12 @@ from kana_async.models._base import Model
 
 __all__ = ["TransactionPayload"]
 
-# `0x<address>::<module>::<function>`, checked when a payload is decoded from an answer.
-FunctionId = Annotated[str, Meta(pattern=r"^[^:\s]+::[^:\s]+::[^:\s]+$")]
+# `0x<address>::<module>::<function>`, checked when a payload is decoded from an answer (the
+# module name goes into the node's URL path when its ABI is fetched, so nothing else may pass).
+FunctionId = Annotated[
+    str,
+    Meta(pattern=r"^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$"),
+]
 
 
 class TransactionPayload(Model, frozen=True):
