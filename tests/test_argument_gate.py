@@ -261,6 +261,8 @@ def bad_calls() -> list[tuple[str, Call]]:
     for v in BAD_SORT:
         if v is not None:
             add("history.orders.order", v, lambda k, v=v: k.history.orders(order=v))
+    for v in ["yes", 1, None, 0.0]:
+        add("markets.info.refresh", v, lambda k, v=v: k.markets.info(MARKET, refresh=v))
     for v in BAD_ADDRESSES:
         add("history.orders.user", v, lambda k, v=v: k.history.orders(user_address=v))
         add("wallet_balance.user", v, lambda k, v=v: k.portfolio.wallet_balance(user_address=v))

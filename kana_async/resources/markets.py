@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kana_async._exceptions import InvalidArgumentError, UnknownMarketError
+from kana_async._validation import check_bool
 from kana_async.models.markets import MarketInfo, MarketPrice
 from kana_async.models.trades import Trade
 from kana_async.resources._base import Resource, SingleFlightCache
@@ -63,7 +64,7 @@ class Markets(Resource):
                 (``ConnectError``, ``RequestTimeoutError``).
         """
         mid = self._market(market_id)
-        if refresh:
+        if check_bool(refresh, "refresh"):
             self._info.clear()
 
         async def load() -> MarketInfo:
