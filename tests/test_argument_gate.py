@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kana_async import KanaClient
 from kana_async._aptos.signing import Account
@@ -23,6 +25,7 @@ from kana_async._exceptions import (
     InvalidArgumentError,
     UnknownMarketError,
 )
+from kana_async._validation import check_decimal, check_market_id, check_order_id
 from kana_async.models.enums import Direction, Restriction, Side
 from kana_async.models.requests import OrderRequest
 from tests.rest_support import MARKET_ROW, NETWORK, Recorder, open_client
@@ -384,3 +387,47 @@ def test_good_values_still_pass_the_gate() -> None:
     )
     assert order.price == Decimal("18446744073709")
     assert NETWORK.market_id("BTC") == 1339
+
+
+# -- property-based: any value is either a bounded amount or a typed refusal --------------------
+
+_ANY = st.one_of(
+    st.text(max_size=120),
+    st.integers(),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.binary(max_size=20),
+    st.from_regex(r"\A[+-]?[0-9]{0,30}(\.[0-9]{0,30})?([eE][+-]?[0-9]{1,12})?\Z"),
+)
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(_ANY)
+def test_any_value_is_a_bounded_amount_or_a_typed_refusal(value: object) -> None:
+    try:
+        amount = check_decimal(value, "size")
+    except (InvalidArgumentError, ArgumentTypeError):
+        return
+    assert amount.is_finite() and 0 < amount < Decimal(10) ** 20
+    assert amount.as_tuple().exponent >= -60  # type: ignore[operator]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.decimals(min_value=Decimal("1e-30"), max_value=Decimal("1e19"), places=None))
+def test_every_amount_in_range_passes_exactly(value: Decimal) -> None:
+    if len(value.as_tuple().digits) <= 40 and value.as_tuple().exponent >= -60:  # type: ignore[operator]
+        assert check_decimal(str(value), "size") == value
+        assert check_decimal(value, "size") == value
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(_ANY)
+def test_any_id_is_exact_text_or_a_typed_refusal(value: object) -> None:
+    for check in (check_order_id, check_market_id):
+        try:
+            result = check(value)
+        except (InvalidArgumentError, ArgumentTypeError):
+            continue
+        assert str(result).isdigit() and str(result).isascii()

@@ -19,9 +19,18 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kana_async import KanaError, ResponseDecodeError
+from kana_async._codec import decode, decode_envelope
 from kana_async.models._base import HotModel, Model
+from kana_async.models.account import FundingEntry, Transfer
+from kana_async.models.markets import MarketInfo, MarketPrice
+from kana_async.models.orders import OrderHistoryEntry
+from kana_async.models.payloads import TransactionPayload
+from kana_async.models.positions import Position
+from kana_async.models.trades import Trade
 from tests.rest_support import (
     MARKET_ROW,
     ORDER_HISTORY_ROW,
@@ -267,3 +276,63 @@ async def test_hostile_values_are_refused_at_decode_time(
 ) -> None:
     with pytest.raises(ResponseDecodeError):
         await _read(route, body, call)
+
+
+# -- property-based: any JSON value, decoded as any REST model, gives a model or a typed error --
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**200), max_value=2**200),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+    st.sampled_from(["Infinity", "NaN", "1e999999", "-0", "0x1::m::f", "18446744073709551616"]),
+)
+_KEYS = st.sampled_from(
+    [
+        "market_id",
+        "order_id",
+        "trade_id",
+        "price",
+        "size",
+        "leverage",
+        "quote_precision",
+        "base_decimals",
+        "tick_size",
+        "lot_size",
+        "function",
+        "status",
+        "address",
+        "timestamp",
+    ]
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_KEYS | st.text(max_size=8), inner, max_size=6)
+    ),
+    max_leaves=25,
+)
+_TYPES = [
+    list[MarketInfo],
+    MarketInfo,
+    MarketPrice,
+    list[Trade],
+    list[OrderHistoryEntry],
+    list[Position],
+    list[FundingEntry],
+    list[Transfer],
+    TransactionPayload,
+    Decimal | None,
+]
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(_JSON, st.sampled_from(_TYPES))
+def test_any_json_decodes_to_a_model_or_a_typed_error(value: Any, tp: Any) -> None:
+    body = json.dumps({"success": True, "data": value}).encode()
+    try:
+        result = decode(decode_envelope(body).data, tp)
+    except ResponseDecodeError:
+        return
+    _touch(result, [0])
