@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async import KanaClient
+from kana_async import KanaClient, Network
 from kana_async._aptos.signing import Account
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -280,6 +280,40 @@ def bad_calls() -> list[tuple[str, Call]]:
         add("simulate", v, lambda k, v=v: k.trading.simulate(v))
     for v in ["UNKNOWN", "", "x" * 5000, None, 5, b"APT"]:
         add("Network.market_id", v, lambda k, v=v: _sync(lambda: NETWORK.market_id(v)))  # type: ignore[arg-type]
+    good_network: dict[str, Any] = {
+        "name": "x",
+        "rest_url": "http://kana.test",
+        "ws_url": "ws://kana.test/ws/",
+        "node_url": "http://node.test/v1",
+        "chain_id": 4,
+        "markets": {"APT-USD": 1338},
+    }
+    network_faults: list[tuple[str, object]] = [
+        ("chain_id", "4"),
+        ("chain_id", -1),
+        ("chain_id", 256),
+        ("chain_id", True),
+        ("chain_id", None),
+        ("markets", {"APT-USD": "x"}),
+        ("markets", 5),
+        ("markets", {"APT-USD": 2**70}),
+        ("markets", {"APT-USD": -1}),
+        ("markets", {5: 1338}),
+        ("markets", {"APT-USD": True}),
+        ("rest_url", 5),
+        ("ws_url", None),
+        ("node_url", b"http://n"),
+        ("name", None),
+    ]
+    for key, v in network_faults:
+        fields = {**good_network, key: v}
+        add(f"Network.{key}", v, lambda k, f=fields: _sync(lambda: Network(**f)))
+        if (key, v) != ("name", None):  # from_dict documents None as the default name
+            add(
+                f"Network.from_dict.{key}",
+                v,
+                lambda k, f=fields: _sync(lambda: Network.from_dict(f)),
+            )
     return calls
 
 
