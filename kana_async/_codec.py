@@ -77,11 +77,11 @@ class Envelope(msgspec.Struct, frozen=True):
 
 
 class _WireEnvelope(msgspec.Struct, frozen=True):
-    """The envelope as servers send it: a ``message`` may be null or a number."""
+    """The envelope as servers send it: a ``message`` may be null, a number or an object."""
 
     success: bool | None = None
     status: bool | None = None
-    message: str | int | float | None = None
+    message: Any = None
     data: msgspec.Raw = msgspec.Raw(b"null")
 
 
@@ -259,10 +259,12 @@ def decode_envelope(body: bytes) -> Envelope:
     except (msgspec.DecodeError, RecursionError) as exc:  # too deep to read is unreadable
         raise ResponseDecodeError(f"response is not a JSON envelope: {exc}") from None
     message = wire.message
+    if message is not None and not isinstance(message, str):
+        message = encode(message).decode()  # an object or number, shown as its JSON
     return Envelope(
         success=wire.success,
         status=wire.status,
-        message="" if message is None else str(message),
+        message=message or "",
         data=wire.data,
     )
 

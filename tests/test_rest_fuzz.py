@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async import KanaError, ResponseDecodeError
+from kana_async import KanaError, ResponseDecodeError, UnsuccessfulResponseError
 from kana_async._codec import decode, decode_envelope
 from kana_async.models._base import HotModel, Model
 from kana_async.models.account import FundingEntry, Transfer
@@ -233,6 +233,9 @@ async def test_a_lax_envelope_is_read_like_the_data() -> None:
     body = json.dumps({"success": "true", "message": None, "data": [MARKET_ROW]}).encode()
     info = await _read("/getMarketInfo", body, lambda k: k.markets.info(1338))
     assert info.market_id == 1338
+    refusal = json.dumps({"success": "false", "message": {"code": 7}, "data": None}).encode()
+    with pytest.raises(UnsuccessfulResponseError, match='"code":7'):
+        await _read("/getMarketInfo", refusal, lambda k: k.markets.info(1338))
 
 
 @pytest.mark.parametrize(
