@@ -274,6 +274,10 @@ def bad_calls() -> list[tuple[str, Call]]:
         add("deposit.user", v, lambda k, v=v: k.payloads.deposit("1", user_address=v))
         add("settle.user", v, lambda k, v=v: k.trading.settle_pnl(MARKET, user_address=v))
         add("payloads.for_user", v, lambda k, v=v: _sync(lambda: k.payloads.for_user(v)))
+    for function in ["0x1::../../x::f", "no_colons", "0x1::m", "0x1::m::f/../g", "0x1::m::f?x"]:
+        bad = _payload(function)
+        add("execute.function", function, lambda k, p=bad: k.trading.execute(p))
+        add("simulate.function", function, lambda k, p=bad: k.trading.simulate(p))
     for v in [None, "payload", {}, 5, [_payload]]:
         add("execute", v, lambda k, v=v: k.trading.execute(v))
         add("submit", v, lambda k, v=v: k.trading.submit(v))
@@ -336,12 +340,10 @@ async def _multi(kana: KanaClient, **over: Any) -> Any:
     return await kana.trading.place_multiple_orders(MARKET, [OrderRequest.limit(**args)])
 
 
-def _payload() -> Any:
+def _payload(function: str = "0x1::perpetual_core::collapse_position") -> Any:
     from kana_async.models.payloads import TransactionPayload
 
-    return TransactionPayload(
-        function="0x1::perpetual_core::collapse_position", function_arguments=("1338",)
-    )
+    return TransactionPayload(function=function, function_arguments=("1338",))
 
 
 pytestmark = pytest.mark.anyio

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from msgspec import Meta, field
 
@@ -12,10 +12,10 @@ __all__ = ["TransactionPayload"]
 
 # `0x<address>::<module>::<function>`, checked when a payload is decoded from an answer (the
 # module name goes into the node's URL path when its ABI is fetched, so nothing else may pass).
-FunctionId = Annotated[
-    str,
-    Meta(pattern=r"^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$"),
-]
+FUNCTION_ID_PATTERN: Final = (
+    r"^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$"
+)
+FunctionId = Annotated[str, Meta(pattern=FUNCTION_ID_PATTERN)]
 
 
 class TransactionPayload(Model, frozen=True):

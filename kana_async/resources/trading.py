@@ -29,13 +29,14 @@ Prices and sizes are ``Decimal`` in human units. A value off the market's grid r
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING
 
 from kana_async._aptos.sender import SendOptions
-from kana_async._exceptions import ArgumentTypeError
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._known_orders import KnownOrders
 from kana_async._validation import check_timeout, check_tx_hash
-from kana_async.models.payloads import TransactionPayload
+from kana_async.models.payloads import FUNCTION_ID_PATTERN, TransactionPayload
 from kana_async.models.transactions import (
     PendingTransaction,
     TransactionOutcome,
@@ -245,5 +246,10 @@ class Trading(SigningView, Actions[TransactionResult]):
             raise ArgumentTypeError(
                 "payload must be a TransactionPayload (e.g. from kana.payloads), "
                 f"not {type(payload).__name__}"
+            )
+        if re.fullmatch(FUNCTION_ID_PATTERN, payload.function) is None:
+            raise InvalidArgumentError(
+                f"payload function {payload.function[:80]!r} is not "
+                "'0x<address>::<module>::<function>'"
             )
         return payload, None if market_id is None else self._market(market_id)
