@@ -117,6 +117,12 @@ def test_a_key_of_the_wrong_type_is_refused_without_showing_it() -> None:
     assert raw.hex() not in recorded and repr(raw)[:20] not in recorded
 
 
+def test_a_key_passed_to_the_constructor_by_mistake_is_not_recorded() -> None:
+    with pytest.raises(ArgumentTypeError, match="from_hex") as info:
+        Account(GOOD_KEY)  # type: ignore[arg-type]
+    assert _leaks(_everything_recorded(info.value), GOOD_KEY) == []
+
+
 def test_a_good_key_is_masked_everywhere_it_is_held() -> None:
     account = Account.from_hex(GOOD_KEY)
     assert account.private_key_hex() == GOOD_KEY  # the one deliberate way out

@@ -72,7 +72,11 @@ class Account:
         """Use the ``from_*`` constructors; this one takes an internal key holder."""
         from aptos_sdk.ed25519 import PrivateKey
 
-        if not isinstance(_secret, Secret) or not isinstance(_secret.reveal(), PrivateKey):
+        given: object = _secret
+        del _secret  # a key passed here by mistake stays out of the locals
+        _secret = given if isinstance(given, Secret) else Secret(given)
+        del given
+        if not isinstance(_secret.reveal(), PrivateKey):
             raise ArgumentTypeError("use Account.from_hex / from_env / from_file / generate")
         self._secret = _secret
         self._public_key: bytes = _secret.reveal().public_key().key.encode()
@@ -159,7 +163,7 @@ class Account:
         return self.sign_sync(message)
 
     def __repr__(self) -> str:
-        return f"Account(address={self._address!r})"
+        return f"Account(address={getattr(self, '_address', None)!r})"
 
     __str__ = __repr__
 
