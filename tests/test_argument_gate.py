@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -264,6 +265,33 @@ def bad_calls() -> list[tuple[str, Call]]:
     for v in BAD_SORT:
         if v is not None:
             add("history.orders.order", v, lambda k, v=v: k.history.orders(order=v))
+    start, end = datetime(2024, 11, 21, tzinfo=UTC), datetime(2024, 11, 22, tzinfo=UTC)
+    bad_times: list[object] = [
+        datetime(2024, 11, 21),  # naive
+        "2024-11-21",
+        1732147200,
+        None,
+        1.5,
+        10**400,
+    ]
+    for v in bad_times:
+        add("fills.start", v, lambda k, v=v: k.history.fills(MARKET, v, end))  # type: ignore[arg-type]
+        add("fills.end", v, lambda k, v=v: k.history.fills(MARKET, start, v))  # type: ignore[arg-type]
+    for v in [-1, 10**11, 10**400, "1732147200", 1.5, True, datetime(2024, 11, 21)]:
+        add("fills_between.from", v, lambda k, v=v: k.history.fills_between(from_timestamp=v))
+        add("fills_between.to", v, lambda k, v=v: k.history.fills_between(to_timestamp=v))
+    for v in BAD_ORDER_IDS:
+        if v is not None:
+            add("fills.order_id", v, lambda k, v=v: k.history.fills(MARKET, start, end, order_id=v))
+    for v in BAD_MARKETS:
+        if v is not None:
+            add("asset_info.market", v, lambda k, v=v: k.markets.asset_info(market_id=v))
+            add("open_orders.market", v, lambda k, v=v: k.portfolio.open_orders(v))
+            add("open_order_ids.market", v, lambda k, v=v: k.portfolio.open_order_ids(v))
+            add("from_contract.market", v, lambda k, v=v: k.portfolio.positions_from_contract(v))
+    for v in [5, b"APT", "", "   ", "x" * 5000, ["APT"]]:
+        add("asset_info.base_name", v, lambda k, v=v: k.markets.asset_info(base_name=v))
+    add("asset_info.nothing", None, lambda k: k.markets.asset_info())
     for v in ["yes", 1, None, 0.0]:
         add("markets.info.refresh", v, lambda k, v=v: k.markets.info(MARKET, refresh=v))
     for v in BAD_ADDRESSES:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["Markets"]
 
 
+_MAX_BASE_NAME = 32  # characters of an asset's name ("APT", "BTC"...), far more than any has
+
+
 class Markets(Resource):
     """``kana.markets``: what is traded and at what price. No wallet needed.
 
@@ -152,8 +155,11 @@ class Markets(Resource):
         if market_id is not None:
             params["marketId"] = str(self._market(market_id))
         if base_name is not None:
-            if not isinstance(base_name, str) or not base_name.strip():
-                raise InvalidArgumentError("base_name must be a non-empty string such as 'APT'")
+            if not isinstance(base_name, str) or not 0 < len(base_name.strip()) <= _MAX_BASE_NAME:
+                raise InvalidArgumentError(
+                    f"base_name must be a non-empty string of at most {_MAX_BASE_NAME} "
+                    "characters such as 'APT'"
+                )
             params["baseName"] = base_name.strip()
         if not params:
             raise InvalidArgumentError("pass market_id=... or base_name=... (at least one)")
