@@ -90,7 +90,23 @@ MAX_BODY: Final = 32 * 1024 * 1024
 # A Decimal decoded from an answer must be finite, have at most this many significant digits and
 # a magnitude within 10**±_MAX_MAGNITUDE, so no property or format() of it can take long.
 _MAX_DECIMAL_DIGITS: Final = 80
-_MAX_MAGNITUDE: Final = 60
+_MAX_MAGNITUDE: Final = 99
+# What any such number looks like in the raw text: a non-finite word (inf, nan), an exponent of
+# three digits or more, or a run of 41 digits or more. Only an answer that contains one of these
+# is walked to check its numbers; the scan uses bytes methods only (no regex), so it is cheap.
+_DIGITS_AS_ZERO: Final = bytes.maketrans(b"0123456789", b"0000000000")
+_DROPPED: Final = b"+- \t\r\n"  # signs and blanks, so one pattern covers every spelling
+_LONG_RUN: Final = b"0" * 41
+
+
+def _scan(raw: bytes) -> tuple[bool, bool]:
+    """``(may hold a hostile number, may hold an id sent as a JSON number)``, by bytes methods."""
+    low = raw.lower()
+    shape = low.translate(_DIGITS_AS_ZERO, _DROPPED)
+    hostile = b"inf" in low or b"nan" in low or b"e000" in shape or _LONG_RUN in shape
+    return hostile, b'id":0' in shape
+
+
 # u128 ids (orders, trades) the docs show as strings; sent as JSON numbers they are quoted before
 # decoding, so that they stay exact text and decode into `str` fields.
 _NUMERIC_ID = re.compile(
@@ -190,10 +206,13 @@ def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
             shape ``tp`` wants, or holds a number that is not finite or absurdly large, long or
             small.
     """
-    raw = data.encode() if isinstance(data, str) else bytes(data)
+    raw = (
+        data if isinstance(data, bytes) else data.encode() if isinstance(data, str) else bytes(data)
+    )
     if len(raw) > MAX_BODY:
         raise ResponseDecodeError(f"response too large: {len(raw)} bytes (at most {MAX_BODY})")
-    if _NUMERIC_ID.search(raw) is not None:
+    hostile, numeric_id = _scan(raw)
+    if numeric_id:
         raw = _NUMERIC_ID.sub(rb'\1"\2"', raw)
     try:
         value = decoder_for(cast(Hashable, tp)).decode(raw)
@@ -201,7 +220,8 @@ def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
         raise ResponseDecodeError(f"unexpected response shape: {exc}") from None
     except (ValueError, TypeError, ArithmeticError) as exc:  # a model's own check
         raise ResponseDecodeError(f"unexpected response value: {exc}") from None
-    _check_numbers(value)
+    if hostile:
+        _check_numbers(value)
     return cast(T, value)
 
 
