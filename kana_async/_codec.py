@@ -243,10 +243,12 @@ def _check_numbers(value: Any) -> None:
 def _check_decimal(number: Decimal) -> None:
     if not number.is_finite():
         raise ResponseDecodeError(f"unexpected response value: a number is {number}")
-    if not number:
-        return
     _, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)
+    if not number:  # 0E+1000000 is zero, but printing it writes a million zeros
+        if abs(exponent) > _MAX_MAGNITUDE:
+            raise ResponseDecodeError(f"unexpected response value: a zero with exponent {exponent}")
+        return
     if len(digits) > _MAX_DECIMAL_DIGITS:
         raise ResponseDecodeError(
             f"unexpected response value: a number has {len(digits)} digits "

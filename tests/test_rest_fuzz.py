@@ -339,3 +339,24 @@ def test_any_json_decodes_to_a_model_or_a_typed_error(value: Any, tp: Any) -> No
     except ResponseDecodeError:
         return
     _touch(result, [0])
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(
+    st.decimals(allow_nan=True, allow_infinity=True)
+    | st.builds(
+        Decimal, st.from_regex(r"\A-?[0-9]{1,120}(\.[0-9]{1,120})?([eE][+-]?[0-9]{1,7})?\Z")
+    ),
+    st.booleans(),
+)
+def test_no_decoded_price_is_unbounded(price: Decimal, as_string: bool) -> None:
+    text = f'"{price}"' if as_string or not price.is_finite() else str(price)
+    body = b'{"success": true, "data": 0}'.replace(b"0}", f"{text}}}".encode())
+    try:
+        value = decode(decode_envelope(body).data, Decimal)
+    except ResponseDecodeError:
+        return
+    assert value.is_finite()
+    assert len(value.as_tuple().digits) <= 80
+    assert -100 <= value.adjusted() <= 100
+    format(value, "f")  # cheap: bounded
