@@ -8,6 +8,7 @@ raise :class:`InvalidArgumentError` or :class:`ArgumentTypeError` and send nothi
 
 from __future__ import annotations
 
+import logging
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -495,3 +496,32 @@ def test_any_id_is_exact_text_or_a_typed_refusal(value: object) -> None:
         except (InvalidArgumentError, ArgumentTypeError):
             continue
         assert str(result).isdigit() and str(result).isascii()
+
+
+async def test_the_sweep_against_the_simulator_reaches_neither_its_api_nor_its_chain(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kana_async.sim import Simulator
+
+    caplog.set_level(logging.INFO, logger="kana_async.sim.requests")
+    async with Simulator(seed=7) as sim:
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("1000"))
+        account = Account.from_hex(funded.private_key_hex)
+        async with KanaClient(sim.network, account=account) as kana:
+            await kana.markets.info(MARKET)  # the grid checks use the cached copy
+            sequence = sim.node.sequence_number(account.address)
+            before = len(caplog.records)
+            untyped: list[str] = []
+            for name, call in BAD_CALLS:
+                try:
+                    await call(kana)
+                except (InvalidArgumentError, ArgumentTypeError):
+                    pass
+                except Exception as exc:
+                    untyped.append(f"{name}: {type(exc).__name__}: {exc!s:.80}")
+            reached = [r.getMessage() for r in caplog.records[before:]]
+            assert untyped == [], "\n".join(untyped)
+            assert reached == [], "\n".join(reached[:10])
+            assert sim.node.sequence_number(account.address) == sequence
+            await kana.markets.price(MARKET)  # a good call after the sweep is logged
+            assert len(caplog.records) > before
