@@ -6,7 +6,10 @@ numbers sent as strings decode into ``int`` / ``Decimal`` fields, and untyped fl
 become :class:`~kana_async.ResponseDecodeError`.
 
 REST replies are decoded in two stages: the thin :class:`Envelope` first, keeping ``data`` as raw
-bytes (``msgspec.Raw``), then ``data`` with the endpoint's own type.
+bytes (``msgspec.Raw``), then ``data`` with the endpoint's own type. Both are bounded: bodies
+up to :data:`MAX_BODY` bytes, nesting as deep as msgspec reads, and every decoded ``Decimal``
+finite, of at most 80 digits and within ``10**±99``; u128 ids sent as JSON numbers are kept as
+their exact text. Whatever an answer holds, the only error is ``ResponseDecodeError``.
 
 Websocket frames (``{"message": topic, "data": ...}``) are read without an envelope pass on the hot
 path: :func:`peek_message` reads the leading ``message`` member with one anchored regex match, and
