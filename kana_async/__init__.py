@@ -67,6 +67,7 @@ from kana_async._exceptions import (
     TransactionRejectedError,
     TransportError,
     UnknownMarketError,
+    UnknownSymbolError,
     UnsuccessfulResponseError,
 )
 from kana_async._http import SDK_VERSION as __version__
@@ -188,6 +189,7 @@ __all__ = [
     "Transfer",
     "TransportError",
     "UnknownMarketError",
+    "UnknownSymbolError",
     "UnresolvedTransaction",
     "UnsuccessfulResponseError",
     "__version__",

@@ -6,7 +6,10 @@ numbers sent as strings decode into ``int`` / ``Decimal`` fields, and untyped fl
 become :class:`~kana_async.ResponseDecodeError`.
 
 REST replies are decoded in two stages: the thin :class:`Envelope` first, keeping ``data`` as raw
-bytes (``msgspec.Raw``), then ``data`` with the endpoint's own type.
+bytes (``msgspec.Raw``), then ``data`` with the endpoint's own type. Both are bounded: bodies
+up to :data:`MAX_BODY` bytes, nesting as deep as msgspec reads, and every decoded ``Decimal``
+finite, of at most 80 digits and within ``10**±99``; u128 ids sent as JSON numbers are kept as
+their exact text. Whatever an answer holds, the only error is ``ResponseDecodeError``.
 
 Websocket frames (``{"message": topic, "data": ...}``) are read without an envelope pass on the hot
 path: :func:`peek_message` reads the leading ``message`` member with one anchored regex match, and
@@ -56,6 +59,8 @@ UNEXPECTED_SHAPE: Final = "unexpected_shape"
 class Envelope(msgspec.Struct, frozen=True):
     """The envelope of every REST reply, ``{"success", "message", "data"}``.
 
+    Read as laxly as the data: ``"success": "true"`` is ``True``, ``"message": null`` is ``""``.
+
     Attributes:
         success: the reply's ``success`` flag, ``None`` when absent.
         status: the legacy name of the flag (the oldest deployments), ``None`` when absent.
@@ -72,6 +77,44 @@ class Envelope(msgspec.Struct, frozen=True):
     def ok(self) -> bool | None:
         """``success``, or the legacy ``status`` when ``success`` is absent; ``None`` if neither."""
         return self.success if self.success is not None else self.status
+
+
+class _WireEnvelope(msgspec.Struct, frozen=True):
+    """The envelope as servers send it: a ``message`` may be null, a number or an object."""
+
+    success: bool | None = None
+    status: bool | None = None
+    message: Any = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+#: The largest REST body decoded (bytes); larger answers fail typed instead of using memory.
+MAX_BODY: Final = 32 * 1024 * 1024
+# A Decimal decoded from an answer must be finite, have at most this many significant digits and
+# a magnitude within 10**±_MAX_MAGNITUDE, so no property or format() of it can take long.
+_MAX_DECIMAL_DIGITS: Final = 80
+_MAX_MAGNITUDE: Final = 99
+# What any such number looks like in the raw text: a non-finite word (inf, nan), an exponent of
+# three digits or more, or a run of 41 digits or more. Only an answer that contains one of these
+# is walked to check its numbers; the scan uses bytes methods only (no regex), so it is cheap.
+_DIGITS_AS_ZERO: Final = bytes.maketrans(b"0123456789", b"0000000000")
+_DROPPED: Final = b"+- \t\r\n"  # signs and blanks, so one pattern covers every spelling
+_LONG_RUN: Final = b"0" * 41
+
+
+def _scan(raw: bytes) -> tuple[bool, bool]:
+    """``(may hold a hostile number, may hold an id sent as a JSON number)``, by bytes methods."""
+    low = raw.lower()
+    shape = low.translate(_DIGITS_AS_ZERO, _DROPPED)
+    hostile = b"inf" in low or b"nan" in low or b"e000" in shape or _LONG_RUN in shape
+    return hostile, b'id":0' in shape
+
+
+# u128 ids (orders, trades) the docs show as strings; sent as JSON numbers they are quoted before
+# decoding, so that they stay exact text and decode into `str` fields.
+_NUMERIC_ID = re.compile(
+    rb'("(?:order_id|trade_id|orderId|tradeId|client_order_id)"\s*:\s*)(-?[0-9]+)(?=\s*[,}\]])'
+)
 
 
 @cache
@@ -146,45 +189,109 @@ def peek_message(frame: bytes) -> str | None:
     return match[1].decode("ascii") if match is not None else None
 
 
-_envelope_decoder = msgspec.json.Decoder(Envelope)
+_envelope_decoder = msgspec.json.Decoder(_WireEnvelope, strict=False)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
 
 def decode(data: bytes | msgspec.Raw | str, tp: type[T] | Any) -> T:
-    """Decode JSON ``data`` into ``tp``.
+    """Decode JSON ``data`` into ``tp``, bounded: no answer can crash or stall it.
 
     Args:
-        data: JSON text or bytes.
+        data: JSON text or bytes (at most :data:`MAX_BODY` bytes).
         tp: the target type.
 
     Returns:
-        The decoded value (numbers sent as strings accepted; untyped floats as ``Decimal``).
+        The decoded value (numbers sent as strings accepted; untyped floats as ``Decimal``; ids
+        sent as JSON numbers kept as their exact text).
 
     Raises:
-        ResponseDecodeError: ``data`` is not JSON, or not of the shape ``tp`` wants.
+        ResponseDecodeError: ``data`` is not JSON, too large or too deeply nested, not of the
+            shape ``tp`` wants, or holds a number that is not finite or absurdly large, long or
+            small.
     """
+    raw = (
+        data if isinstance(data, bytes) else data.encode() if isinstance(data, str) else bytes(data)
+    )
+    if len(raw) > MAX_BODY:
+        raise ResponseDecodeError(f"response too large: {len(raw)} bytes (at most {MAX_BODY})")
+    hostile, numeric_id = _scan(raw)
+    if numeric_id:
+        raw = _NUMERIC_ID.sub(rb'\1"\2"', raw)
     try:
-        return cast(T, decoder_for(cast(Hashable, tp)).decode(data))
+        value = decoder_for(cast(Hashable, tp)).decode(raw)
     except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a subclass
         raise ResponseDecodeError(f"unexpected response shape: {exc}") from None
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a model's own check
+        raise ResponseDecodeError(f"unexpected response value: {exc}") from None
+    if hostile:
+        _check_numbers(value)
+    return cast(T, value)
+
+
+def _check_numbers(value: Any) -> None:
+    """Refuse a decoded value holding a Decimal that is not finite or out of bounds."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Decimal):
+            _check_decimal(item)
+        elif isinstance(item, msgspec.Struct):
+            stack.extend(getattr(item, name) for name in item.__struct_fields__)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+
+
+def _check_decimal(number: Decimal) -> None:
+    if not number.is_finite():
+        raise ResponseDecodeError(f"unexpected response value: a number is {number}")
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if not number:  # 0E+1000000 is zero, but printing it writes a million zeros
+        if abs(exponent) > _MAX_MAGNITUDE:
+            raise ResponseDecodeError(f"unexpected response value: a zero with exponent {exponent}")
+        return
+    if len(digits) > _MAX_DECIMAL_DIGITS:
+        raise ResponseDecodeError(
+            f"unexpected response value: a number has {len(digits)} digits "
+            f"(at most {_MAX_DECIMAL_DIGITS})"
+        )
+    magnitude = len(digits) + exponent - 1
+    if not -_MAX_MAGNITUDE <= magnitude <= _MAX_MAGNITUDE:
+        raise ResponseDecodeError(
+            f"unexpected response value: a number of magnitude 10**{magnitude} "
+            f"(at most 10**{_MAX_MAGNITUDE})"
+        )
 
 
 def decode_envelope(body: bytes) -> Envelope:
     """Decode the outer REST envelope without decoding ``data``.
 
     Args:
-        body: a REST reply's body.
+        body: a REST reply's body (at most :data:`MAX_BODY` bytes).
 
     Returns:
         The :class:`Envelope`.
 
     Raises:
-        ResponseDecodeError: the body is not a JSON object of the envelope's shape.
+        ResponseDecodeError: the body is not a JSON object of the envelope's shape, or too large.
     """
+    if len(body) > MAX_BODY:
+        raise ResponseDecodeError(f"response too large: {len(body)} bytes (at most {MAX_BODY})")
     try:
-        return _envelope_decoder.decode(body)
+        wire = _envelope_decoder.decode(body)
     except (msgspec.DecodeError, RecursionError) as exc:  # too deep to read is unreadable
         raise ResponseDecodeError(f"response is not a JSON envelope: {exc}") from None
+    message = wire.message
+    if message is not None and not isinstance(message, str):
+        message = encode(message).decode()  # an object or number, shown as its JSON
+    return Envelope(
+        success=wire.success,
+        status=wire.status,
+        message=message or "",
+        data=wire.data,
+    )
 
 
 def encode(obj: Any) -> bytes:

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from kana_async._exceptions import InvalidArgumentError
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, UnknownSymbolError
 
 __all__ = ["MAINNET", "TESTNET", "Network"]
 
@@ -54,6 +54,7 @@ class Network:
     markets: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_network_fields(self)
         object.__setattr__(self, "rest_url", self.rest_url.rstrip("/"))
         object.__setattr__(self, "node_url", self.node_url.rstrip("/"))
         object.__setattr__(self, "markets", MappingProxyType(dict(self.markets)))
@@ -71,15 +72,23 @@ class Network:
             The market id (``1338`` for ``APT-USD`` on testnet).
 
         Raises:
-            KeyError: this network's table has no such market (the message lists the known
-                ones; a custom network's table may be empty, see ``kana.markets.all()``).
+            ArgumentTypeError: ``symbol`` is not a ``str``.
+            UnknownSymbolError: this network's table has no such market (the message lists the
+                known ones; a custom network's table may be empty, see ``kana.markets.all()``);
+                it is an :class:`UnknownMarketError` and a ``KeyError``.
         """
+        if not isinstance(symbol, str):
+            raise ArgumentTypeError(
+                f"symbol must be a str such as 'APT-USD', not {type(symbol).__name__}"
+            )
+        if len(symbol) > _MAX_SYMBOL:
+            raise UnknownSymbolError(f"no market {symbol[:30]!r}... on {self.name}")
         wanted = _symbol_key(symbol)
         for name, market_id in self.markets.items():
             if _symbol_key(name) == wanted:
                 return market_id
         known = ", ".join(self.markets) or "none"
-        raise KeyError(f"no market {symbol!r} on {self.name}; known markets: {known}")
+        raise UnknownSymbolError(f"no market {symbol!r} on {self.name}; known markets: {known}")
 
     # -- describing a network in JSON ---------------------------------------------------------
 
@@ -307,6 +316,41 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_MAX_SYMBOL: Final = 64
+_MAX_CHAIN_ID: Final = 255  # a u8 in every Aptos transaction
+_MAX_MARKET_ID: Final = 2**64 - 1
+
+
+def _check_network_fields(network: Network) -> None:
+    """Typed errors for a :class:`Network` built with values of the wrong type or range."""
+    for key in ("name", "rest_url", "ws_url", "node_url"):
+        value = getattr(network, key)
+        if not isinstance(value, str):
+            raise ArgumentTypeError(f"Network {key} must be a str, not {type(value).__name__}")
+    chain_id = network.chain_id
+    if isinstance(chain_id, bool) or not isinstance(chain_id, int):
+        raise ArgumentTypeError(
+            f"Network chain_id must be an int such as 1 (mainnet), not {type(chain_id).__name__}"
+        )
+    if not 0 <= chain_id <= _MAX_CHAIN_ID:
+        raise InvalidArgumentError(f"Network chain_id must be 0 to {_MAX_CHAIN_ID}")
+    if not isinstance(network.markets, Mapping):
+        raise ArgumentTypeError(
+            "Network markets must map symbols to market ids, e.g. {'APT-USD': 14}"
+        )
+    for symbol, market_id in network.markets.items():
+        if (
+            not isinstance(symbol, str)
+            or isinstance(market_id, bool)
+            or not isinstance(market_id, int)
+        ):
+            raise ArgumentTypeError(
+                "Network markets must map str symbols to int market ids, e.g. {'APT-USD': 14}"
+            )
+        if not 0 <= market_id <= _MAX_MARKET_ID:
+            raise InvalidArgumentError(f"Network market id of {symbol[:30]!r} is not a u64")
 
 
 def _symbol_key(symbol: str) -> str:

@@ -6,6 +6,7 @@ One tree, rooted at :class:`KanaError`, so ``except KanaError`` catches anything
     ├── InvalidArgumentError (ValueError)      bad input, caught before any I/O
     │   ├── InvalidAddressError                not a 0x-prefixed hex Aptos address
     │   ├── UnknownMarketError                 market id not in the known market list
+    │   │   └── UnknownSymbolError (KeyError)  market symbol not on the network
     │   └── PrecisionError                     price/size off the market's tick or lot
     ├── ArgumentTypeError (TypeError)          wrong Python type (e.g. float for money)
     ├── ClientStateError (RuntimeError)        client used before ``async with`` / after close
@@ -72,6 +73,7 @@ __all__ = [
     "TransactionRejectedError",
     "TransportError",
     "UnknownMarketError",
+    "UnknownSymbolError",
     "UnsuccessfulResponseError",
 ]
 
@@ -93,6 +95,14 @@ class InvalidAddressError(InvalidArgumentError):
 
 class UnknownMarketError(InvalidArgumentError):
     """A market id is not among the markets the exchange lists."""
+
+
+class UnknownSymbolError(UnknownMarketError, KeyError):
+    """A market symbol is not among a network's markets; also a ``KeyError`` (what a symbol
+    look-up raised before), so code that catches either keeps working."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class PrecisionError(InvalidArgumentError):

@@ -8,6 +8,7 @@ type, :class:`~kana_async.InvalidArgumentError` (a ``ValueError``) for a wrong v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,9 +18,11 @@ from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, Unkn
 from kana_async.models.enums import Direction, OrderType, Restriction, Side
 
 __all__ = [
+    "MAX_PAGE_LIMIT",
     "MAX_U64",
     "MAX_U128",
     "bool_text",
+    "check_bool",
     "check_decimal",
     "check_direction",
     "check_int",
@@ -30,12 +33,25 @@ __all__ = [
     "check_restriction",
     "check_side",
     "check_sort_order",
+    "check_timeout",
+    "check_tx_hash",
     "check_unix_seconds",
     "decimal_text",
 ]
 
 MAX_U64: Final = 2**64 - 1
 MAX_U128: Final = 2**128 - 1
+#: The most rows a history page may ask for (``limit``).
+MAX_PAGE_LIMIT: Final = 1000
+#: Bounds on any amount, checked on the text and the digit tuple before any arithmetic: an
+#: amount longer than this, with more significant digits, larger than 10**20 (no u64 of any
+#: market's units can hold more) or finer than 10**-60 is refused before it costs memory or time.
+_MAX_NUMBER_TEXT: Final = 100
+_MAX_DIGITS: Final = 40
+_MAX_ADJUSTED: Final = 19
+_MIN_EXPONENT: Final = -60
+_MAX_ID_TEXT: Final = 50
+_TX_HASH_DIGITS: Final = 64
 # 10**11 seconds is the year 5138: anything larger is almost surely milliseconds.
 _MAX_PLAUSIBLE_SECONDS: Final = 10**11
 
@@ -69,16 +85,23 @@ def check_decimal(
     name: str,
     *,
     allow_zero: bool = False,
+    places: int | None = None,
+    maximum: Decimal | None = None,
 ) -> Decimal:
     """A finite, positive (or, with ``allow_zero``, non-negative) amount as ``Decimal``.
 
     A ``float`` is refused: binary floats cannot hold most prices exactly
-    (``0.1 + 0.2 != 0.3``).
+    (``0.1 + 0.2 != 0.3``). Size is bounded before any arithmetic: at most 100 characters of
+    text, 40 significant digits, a magnitude below ``10**20`` and no digit finer than
+    ``10**-60``, so an input such as ``"1e999999999"`` fails at once.
 
     Args:
         value: a ``Decimal``, an ``int`` or a numeric string (surrounding spaces ignored).
         name: the argument's name, for the error message.
         allow_zero: accept zero as well.
+        places: the most decimal places allowed (e.g. 6 for an amount of the quote
+            currency), or ``None`` for the general bound.
+        maximum: the largest amount allowed, or ``None`` for the general bound.
 
     Returns:
         The amount (``-0`` and ``0E-8`` become plain ``Decimal(0)``).
@@ -86,7 +109,7 @@ def check_decimal(
     Raises:
         ArgumentTypeError: ``value`` is a ``float``, a ``bool`` or another type.
         InvalidArgumentError: the string is not a number, or the number is not finite, is
-            negative, or is zero without ``allow_zero``.
+            negative, is zero without ``allow_zero``, or is too large, too long or too fine.
     """
     if isinstance(value, bool):
         raise ArgumentTypeError(f"{name} must be a Decimal or a string like '1.5', not a bool")
@@ -98,10 +121,18 @@ def check_decimal(
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
+        if value.bit_length() > 80:  # before Decimal(), which would convert every digit
+            raise InvalidArgumentError(f"{name} is too large: at most 10**{_MAX_ADJUSTED + 1}")
         number = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > _MAX_NUMBER_TEXT or not text.isascii() or "_" in text:
+            raise InvalidArgumentError(
+                f"{name}={value[:20]!r}... is not a plain number; pass a Decimal or a string "
+                "like '1.5' (ASCII digits, no '_', at most 100 characters)"
+            )
         try:
-            number = Decimal(value.strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise InvalidArgumentError(
                 f"{name}={value!r} is not a number; pass a Decimal or a string like '1.5'"
@@ -111,11 +142,138 @@ def check_decimal(
             f"{name} must be a Decimal or a string like '1.5', not {type(value).__name__}"
         )
     if not number.is_finite():
-        raise InvalidArgumentError(f"{name} must be a finite number, got {value!r}")
-    if number < 0 or (number == 0 and not allow_zero):
+        raise InvalidArgumentError(f"{name} must be a finite number, got {_short(value)}")
+    if number.is_signed() and number:
         bound = "zero or more" if allow_zero else "greater than zero"
-        raise InvalidArgumentError(f"{name} must be {bound}, got {value!r}")
-    return number if number else Decimal(0)  # "-0" and "0E-8" become plain 0
+        raise InvalidArgumentError(f"{name} must be {bound}, got {_short(value)}")
+    if not number:
+        if not allow_zero:
+            raise InvalidArgumentError(f"{name} must be greater than zero, got {_short(value)}")
+        return Decimal(0)  # "-0" and "0E-8" become plain 0
+    _check_magnitude(number, name, value, places)
+    if maximum is not None and number > maximum:
+        raise InvalidArgumentError(f"{name} must be at most {maximum}, got {_short(value)}")
+    return number
+
+
+def _check_magnitude(number: Decimal, name: str, value: object, places: int | None) -> None:
+    """Refuse a nonzero finite ``number`` too long, too large or too fine, using only its digit
+    tuple and exponent (no arithmetic, so a huge exponent costs nothing)."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if len(digits) > _MAX_DIGITS * 4:
+        raise InvalidArgumentError(f"{name} has too many digits: at most {_MAX_DIGITS}")
+    trailing = len(digits) - len(bytes(digits).rstrip(b"\x00"))
+    significant = len(digits) - trailing
+    lowest = exponent + trailing  # the exponent of the last nonzero digit
+    if significant + lowest - 1 > _MAX_ADJUSTED:
+        raise InvalidArgumentError(
+            f"{name}={_short(value)} is too large: at most 10**{_MAX_ADJUSTED + 1} "
+            "(no on-chain u64 amount holds more)"
+        )
+    if significant > _MAX_DIGITS:
+        raise InvalidArgumentError(
+            f"{name} has {significant} significant digits; at most {_MAX_DIGITS}"
+        )
+    finest = _MIN_EXPONENT if places is None else -places
+    if lowest < finest:
+        raise InvalidArgumentError(
+            f"{name}={_short(value)} is finer than {-finest} decimal places; "
+            f"round it to at most {-finest} places"
+        )
+
+
+def _short(value: object) -> str:
+    """``repr(value)`` cut to 40 characters (an ``int`` too long to print is described)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _int_text(value)
+    try:
+        text = repr(value)
+    except Exception:  # a repr that raises must not replace the argument error
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _int_text(value: int) -> str:
+    """``str(value)``, or its size in bits when it has too many digits to be worth printing."""
+    return str(value) if value.bit_length() <= 256 else f"an int of {value.bit_length()} bits"
+
+
+def check_bool(value: object, name: str) -> bool:
+    """A real ``bool`` (``True``/``False``); a string such as ``'yes'`` or an int is refused.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, for the error message.
+
+    Returns:
+        ``value``.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a ``bool``.
+    """
+    if not isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return value
+
+
+def check_timeout(value: object, name: str = "timeout") -> float | None:
+    """A timeout in seconds: a finite positive number, or ``None`` for the default.
+
+    Args:
+        value: seconds as an ``int`` or ``float``, or ``None``.
+        name: the argument's name, for the error message.
+
+    Returns:
+        The seconds as ``float``, or ``None``.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a number (a string, a ``bool``...).
+        InvalidArgumentError: ``value`` is NaN, infinite, zero or negative.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArgumentTypeError(
+            f"{name} must be seconds as a number such as 5.0 (or None), not {type(value).__name__}"
+        )
+    if isinstance(value, int) and value.bit_length() > 64:
+        raise InvalidArgumentError(f"{name} is too large; pass seconds such as 5.0")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidArgumentError(f"{name} must be a finite number of seconds > 0, got {value}")
+    return seconds
+
+
+def check_tx_hash(value: object, name: str = "tx_hash") -> str:
+    """A transaction hash: ``0x`` and 64 hex digits (the ``0x`` may be left out).
+
+    Checked before the hash goes into a URL path, so that no other text can reach the node.
+
+    Args:
+        value: the hash.
+        name: the argument's name, for the error message.
+
+    Returns:
+        The hash as ``0x`` + 64 lowercase hex digits.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a ``str``.
+        InvalidArgumentError: ``value`` is not 64 hex digits.
+    """
+    if not isinstance(value, str):
+        raise ArgumentTypeError(
+            f"{name} must be a str such as '0x' + 64 hex digits, not {type(value).__name__}"
+        )
+    digits = value.strip().removeprefix("0x").removeprefix("0X")
+    if len(digits) != _TX_HASH_DIGITS or not all(c in _HEX for c in digits):
+        raise InvalidArgumentError(
+            f"{name} {value[:80]!r} is not a transaction hash; pass '0x' + 64 hex digits"
+        )
+    return "0x" + digits.lower()
+
+
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
 
 
 def check_int(
@@ -141,11 +299,13 @@ def check_int(
         InvalidArgumentError: ``value`` is outside the bounds.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentTypeError(f"{name} must be an int, not {type(value).__name__} ({value!r})")
+        raise ArgumentTypeError(
+            f"{name} must be an int, not {type(value).__name__} ({_short(value)})"
+        )
     if value < minimum:
-        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {_int_text(value)}")
     if maximum is not None and value > maximum:
-        raise InvalidArgumentError(f"{name} must be at most {maximum}, got {value}")
+        raise InvalidArgumentError(f"{name} must be at most {maximum}, got {_int_text(value)}")
     return value
 
 
@@ -164,14 +324,19 @@ def check_market_id(value: object, known: Collection[int] | None = None) -> int:
         InvalidArgumentError: the id is negative or larger than a u64.
         ArgumentTypeError: ``value`` is not an ``int`` or a string of digits.
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= _MAX_ID_TEXT):
+            raise ArgumentTypeError(
+                f"market_id must be an int such as 1338, not the str {value[:30]!r}"
+            )
+        value = int(text)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentTypeError(
-            f"market_id must be an int such as 1338, not {type(value).__name__} ({value!r})"
+            f"market_id must be an int such as 1338, not {type(value).__name__} ({_short(value)})"
         )
     if value < 0 or value > MAX_U64:
-        raise InvalidArgumentError(f"market_id must be a non-negative u64, got {value}")
+        raise InvalidArgumentError(f"market_id must be a non-negative u64, got {_int_text(value)}")
     if known and value not in known:
         ids = ", ".join(str(i) for i in sorted(known))
         raise UnknownMarketError(
@@ -230,7 +395,9 @@ def check_side(value: object, name: str = "side") -> bool:
         return value.value
     if isinstance(value, bool):
         return value
-    raise ArgumentTypeError(f"{name} must be Side.LONG / Side.SHORT (or a bool), got {value!r}")
+    raise ArgumentTypeError(
+        f"{name} must be Side.LONG / Side.SHORT (or a bool), got {_short(value)}"
+    )
 
 
 def check_direction(value: object) -> bool:
@@ -250,7 +417,7 @@ def check_direction(value: object) -> bool:
     if isinstance(value, bool):
         return value
     raise ArgumentTypeError(
-        f"direction must be Direction.OPEN / Direction.CLOSE (or a bool), got {value!r}"
+        f"direction must be Direction.OPEN / Direction.CLOSE (or a bool), got {_short(value)}"
     )
 
 
@@ -271,7 +438,7 @@ def check_order_type(value: object) -> bool:
     if isinstance(value, bool):
         return value
     raise ArgumentTypeError(
-        f"order_type must be OrderType.LIMIT / OrderType.MARKET (or a bool), got {value!r}"
+        f"order_type must be OrderType.LIMIT / OrderType.MARKET (or a bool), got {_short(value)}"
     )
 
 
@@ -290,13 +457,16 @@ def check_restriction(value: object) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentTypeError(
-            f"restriction must be a Restriction (e.g. Restriction.POST_OR_ABORT), got {value!r}"
+            "restriction must be a Restriction (e.g. Restriction.POST_OR_ABORT), "
+            f"got {_short(value)}"
         )
     try:
         return int(Restriction(value))
     except ValueError:
         allowed = ", ".join(f"{r.value} ({r.name})" for r in Restriction)
-        raise InvalidArgumentError(f"restriction must be one of {allowed}; got {value}") from None
+        raise InvalidArgumentError(
+            f"restriction must be one of {allowed}; got {_int_text(value)}"
+        ) from None
 
 
 def check_sort_order(value: object) -> Literal["asc", "desc"]:
@@ -315,7 +485,7 @@ def check_sort_order(value: object) -> Literal["asc", "desc"]:
         return "asc"
     if value == "desc":
         return "desc"
-    raise InvalidArgumentError(f"order must be 'asc' or 'desc', got {value!r}")
+    raise InvalidArgumentError(f"order must be 'asc' or 'desc', got {_short(value)}")
 
 
 def check_unix_seconds(value: object, name: str) -> int:

@@ -11,7 +11,9 @@ Signers
 
 Secrets
     A private key never appears in ``repr``/``str`` of anything here, in log records or in
-    exception messages (parse errors say what was wrong, never what was given).
+    exception messages (parse errors say what was wrong, never what was given). It is held, from
+    the first line that receives it, in a :class:`~kana_async._secret.Secret`, so the local
+    variables of a traceback do not show it either.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from kana_async._exceptions import (
     InvalidArgumentError,
     TransactionRejectedError,
 )
+from kana_async._secret import Secret
 
 __all__ = [
     "Account",
@@ -52,21 +55,8 @@ _TX_HASH_PREFIX: Final = hashlib.sha3_256(b"APTOS::Transaction").digest()
 _RAW_TX_PREFIX: Final = hashlib.sha3_256(b"APTOS::RawTransaction").digest()
 
 
-class _Secret:
-    """Holds the key object; its repr never shows it."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a private key cannot be pickled")
+_Secret = Secret
+"""The holder of a key object (and of key text while it is parsed): its repr never shows it."""
 
 
 class Account:
@@ -84,23 +74,28 @@ class Account:
 
     __slots__ = ("_address", "_public_key", "_secret")
 
-    def __init__(self, _secret: _Secret, *, address: str | None = None) -> None:
+    def __init__(self, _secret: Secret[Any], *, address: str | None = None) -> None:
         """Use the ``from_*`` constructors; this one takes an internal key holder."""
         from aptos_sdk.ed25519 import PrivateKey
 
-        if not isinstance(_secret, _Secret) or not isinstance(_secret.key, PrivateKey):
+        given: object = _secret
+        del _secret  # a key passed here by mistake stays out of the locals
+        _secret = given if isinstance(given, Secret) else Secret(given)
+        del given
+        if not isinstance(_secret.reveal(), PrivateKey):
             raise ArgumentTypeError("use Account.from_hex / from_env / from_file / generate")
         self._secret = _secret
-        self._public_key: bytes = _secret.key.public_key().key.encode()
+        self._public_key: bytes = _secret.reveal().public_key().key.encode()
         self._address = normalize_address(address) if address else auth_key_for(self._public_key)
 
     @classmethod
-    def from_hex(cls, private_key: str, *, address: str | None = None) -> Account:
+    def from_hex(cls, private_key: str | Secret[str], *, address: str | None = None) -> Account:
         """An account from a hex Ed25519 private key.
 
         Args:
             private_key: the 32-byte key as 64 hex digits, ``0x`` optional; the
-                ``ed25519-priv-0x…`` form the Aptos tools print is accepted too.
+                ``ed25519-priv-0x…`` form the Aptos tools print is accepted too. A
+                :class:`~kana_async._secret.Secret` holding that text is accepted as well.
             address: the account address, only needed for an account whose key was rotated;
                 by default it is derived from the key.
 
@@ -112,22 +107,11 @@ class Account:
             InvalidArgumentError: it is not 64 hex digits or not a usable Ed25519 key (the
                 message never repeats the key).
         """
-        from aptos_sdk.ed25519 import PrivateKey
-
-        if not isinstance(private_key, str):
-            raise ArgumentTypeError("private key must be a hex str")
-        text = private_key.strip()
-        text = text.removeprefix(_AIP80_PREFIX)
-        match = _KEY_HEX.fullmatch(text)
-        if match is None:
-            raise InvalidArgumentError(
-                "not an Ed25519 private key: expected 64 hex digits, optionally 0x-prefixed"
-            )
-        try:
-            key = PrivateKey.from_hex(bytes.fromhex(match.group(1)))
-        except Exception:
-            raise InvalidArgumentError("not a usable Ed25519 private key") from None
-        return cls(_Secret(key), address=address)
+        # Wrapped at once: from here on no local variable, message or chained exception holds
+        # the key's text, so an error reporter that records locals cannot capture it.
+        secret = private_key if isinstance(private_key, Secret) else Secret(private_key)
+        del private_key
+        return cls(_parse_key(secret), address=address)
 
     @classmethod
     def from_env(cls, name: str = PRIVATE_KEY_ENV) -> Account:
@@ -143,15 +127,16 @@ class Account:
         Raises:
             InvalidArgumentError: the variable is unset or empty, or holds no hex Ed25519 key.
         """
-        value = os.environ.get(name)
-        if not value:
+        value = Secret(os.environ.get(name) or "")
+        if not value.reveal():
             raise InvalidArgumentError(f"environment variable {name} is not set")
         try:
             return cls.from_hex(value)
         except InvalidArgumentError:
-            raise InvalidArgumentError(
-                f"environment variable {name} does not hold a hex Ed25519 private key"
-            ) from None
+            pass
+        raise InvalidArgumentError(
+            f"environment variable {name} does not hold a hex Ed25519 private key"
+        )
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Account:
@@ -173,28 +158,18 @@ class Account:
         """
         file = Path(path)
         try:
-            text = file.read_text(encoding="utf-8").strip()
+            text = Secret(file.read_text(encoding="utf-8").strip())
         except OSError as exc:
             raise InvalidArgumentError(f"cannot read key file {file}: {exc.strerror}") from None
-        address: str | None = None
-        key = text
-        if text.startswith("{"):
-            try:
-                data = json.loads(text)
-                key = str(data["private_key"])
-                address = data.get("account_address")
-            except (ValueError, KeyError, TypeError):
-                raise InvalidArgumentError(
-                    f"key file {file} is JSON without a 'private_key' field"
-                ) from None
-        else:
-            found = re.search(r"private_key:\s*\"?([^\s\"]+)\"?", text)
-            if found:
-                key = found.group(1)
+        found = _key_in_file(text)
+        if found is None:
+            raise InvalidArgumentError(f"key file {file} is JSON without a 'private_key' field")
+        key, address = found
         try:
             return cls.from_hex(key, address=address)
         except InvalidArgumentError:
-            raise InvalidArgumentError(f"key file {file} does not hold an Ed25519 key") from None
+            pass
+        raise InvalidArgumentError(f"key file {file} does not hold an Ed25519 key")
 
     @classmethod
     def generate(cls) -> Account:
@@ -207,7 +182,7 @@ class Account:
         """
         from aptos_sdk.ed25519 import PrivateKey
 
-        return cls(_Secret(PrivateKey.random()))
+        return cls(Secret(PrivateKey.random()))
 
     @property
     def address(self) -> str:
@@ -227,8 +202,7 @@ class Account:
 
         Never raises.
         """
-        seed: bytes = self._secret.key.key.encode()
-        return "0x" + seed.hex()
+        return "0x" + bytes(self._secret.reveal().key.encode()).hex()
 
     def sign_sync(self, message: bytes) -> bytes:
         """Sign ``message`` with the private key, synchronously.
@@ -241,7 +215,7 @@ class Account:
 
         Never raises.
         """
-        signature: bytes = self._secret.key.sign(bytes(message)).data()
+        signature: bytes = self._secret.reveal().sign(bytes(message)).data()
         return signature
 
     async def sign(self, message: bytes) -> bytes:
@@ -258,7 +232,7 @@ class Account:
         return self.sign_sync(message)
 
     def __repr__(self) -> str:
-        return f"Account(address={self._address!r})"
+        return f"Account(address={getattr(self, '_address', None)!r})"
 
     __str__ = __repr__
 
@@ -272,6 +246,46 @@ class Account:
 
     def __reduce__(self) -> Any:
         raise TypeError("an Account holds a private key and cannot be pickled")
+
+
+def _parse_key(secret: Secret[Any]) -> Secret[Any]:
+    """The key object of a private key's text, both held masked.
+
+    Raises outside any ``except`` block, so the error chains no exception that might hold the
+    text (a parse error of the crypto library, say).
+    """
+    from aptos_sdk.ed25519 import PrivateKey
+
+    if not isinstance(secret.reveal(), str):
+        raise ArgumentTypeError("private key must be a hex str")
+    text = Secret(secret.reveal().strip().removeprefix(_AIP80_PREFIX))
+    if _KEY_HEX.fullmatch(text.reveal()) is None:
+        raise InvalidArgumentError(
+            "not an Ed25519 private key: expected 64 hex digits, optionally 0x-prefixed"
+        )
+    key: Secret[Any] | None = None
+    try:
+        key = Secret(PrivateKey.from_hex(bytes.fromhex(text.reveal()[-64:])))
+    except Exception:
+        key = None
+    if key is None:
+        raise InvalidArgumentError("not a usable Ed25519 private key")
+    return key
+
+
+def _key_in_file(text: Secret[str]) -> tuple[Secret[str], str | None] | None:
+    """The key's text (masked) and the address in a key file's contents; ``None`` for JSON
+    without a ``private_key``. Never raises, so its locals are never in a traceback."""
+    if not text.reveal().startswith("{"):
+        found = re.search(r"private_key:\s*\"?([^\s\"]+)\"?", text.reveal())
+        return (Secret(found.group(1)) if found else text), None
+    try:
+        data = json.loads(text.reveal())
+        key = Secret(str(data["private_key"]))
+        address = data.get("account_address")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return key, address if isinstance(address, str) else None
 
 
 def auth_key_for(public_key: bytes) -> str:

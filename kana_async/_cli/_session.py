@@ -15,7 +15,7 @@ from kana_async._aptos.signing import Account
 from kana_async._cli._errors import UsageError
 from kana_async._client import KanaClient
 from kana_async._config import NETWORK_ENV, PRIVATE_KEY_ENV, Network
-from kana_async._exceptions import ConnectError, KanaError
+from kana_async._exceptions import ConnectError, KanaError, UnknownMarketError
 from kana_async._streams import ConnectionState
 from kana_async.models.markets import MarketInfo
 
@@ -129,7 +129,7 @@ async def resolve_market(kana: KanaClient, market: str) -> MarketInfo:
             if info.market_id == wanted:
                 return info
         raise UsageError(f"no market with id {wanted} on {kana.network.name}")
-    with contextlib.suppress(KeyError):
+    with contextlib.suppress(UnknownMarketError):
         return await kana.markets.info(kana.network.market_id(text))
     infos = await kana.markets.all()
     key = text.upper().replace("/", "-").split("-", 1)[0]

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Final
 
-from msgspec import field
+from msgspec import Meta, field
 
 from kana_async.models._base import Model
 
 __all__ = ["MarketInfo", "MarketPrice"]
+
+_MAX_I64: Final = 2**63 - 1  # the widest bound msgspec checks
+# Decoded bounds: a power of ten beyond 10**36 is no real market's and would overflow the
+# decimal arithmetic of the properties; the integer parameters are non-negative (msgspec checks
+# bounds up to the int64 range).
+Places = Annotated[int, Meta(ge=0, le=36)]
+U64 = Annotated[int, Meta(ge=0, le=_MAX_I64)]
 
 
 class MarketInfo(Model, frozen=True):
@@ -52,17 +60,17 @@ class MarketInfo(Model, frozen=True):
 
     market_id: int
     base_name: str
-    base_decimals: int
-    quote_decimals: int
-    quote_precision: int
-    lot_size: int
-    tick_size: int
-    min_lots: int
-    max_leverage: int
-    maintenance_margin: int
-    max_lots: int | None = None
+    base_decimals: Places
+    quote_decimals: Places
+    quote_precision: Places
+    lot_size: U64
+    tick_size: U64
+    min_lots: U64
+    max_leverage: U64
+    maintenance_margin: U64
+    max_lots: U64 | None = None
     counter: int = 0
-    max_position_value: int | None = None
+    max_position_value: U64 | None = None
     market_address: str | None = None
     creator: str | None = None
     creator_address: str | None = None

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Final
 
-from msgspec import field
+from msgspec import Meta, field
 
 from kana_async.models._base import Model
 
 __all__ = ["TransactionPayload"]
+
+# `0x<address>::<module>::<function>`, checked when a payload is decoded from an answer (the
+# module name goes into the node's URL path when its ABI is fetched, so nothing else may pass).
+FUNCTION_ID_PATTERN: Final = (
+    r"^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$"
+)
+FunctionId = Annotated[str, Meta(pattern=FUNCTION_ID_PATTERN)]
 
 
 class TransactionPayload(Model, frozen=True):
@@ -27,7 +34,7 @@ class TransactionPayload(Model, frozen=True):
             or lists for POST endpoints. Big integers such as u128 order ids stay exact.
     """
 
-    function: str
+    function: FunctionId
     type_arguments: tuple[str, ...] = field(default=(), name="typeArguments")
     function_arguments: tuple[Any, ...] = field(default=(), name="functionArguments")
 
@@ -39,7 +46,8 @@ class TransactionPayload(Model, frozen=True):
     @property
     def module_name(self) -> str:
         """The module's name, e.g. ``perpetual_scripts``."""
-        return self.function.split("::")[1]
+        parts = self.function.split("::")
+        return parts[1] if len(parts) > 2 else ""
 
     @property
     def function_name(self) -> str:

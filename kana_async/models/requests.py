@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from kana_async._exceptions import InvalidArgumentError
 from kana_async._validation import (
+    MAX_U64,
     check_decimal,
     check_direction,
     check_int,
@@ -75,7 +76,7 @@ class OrderRequest:
         put(self, "direction", Direction(check_direction(self.direction)))
         put(self, "restriction", Restriction(check_restriction(self.restriction)))
         put(self, "size", check_decimal(self.size, "size"))
-        put(self, "leverage", check_int(self.leverage, "leverage", minimum=1))
+        put(self, "leverage", check_int(self.leverage, "leverage", minimum=1, maximum=MAX_U64))
         if self.order_type is OrderType.LIMIT:
             if self.price is None:
                 raise InvalidArgumentError("a limit order needs a price")

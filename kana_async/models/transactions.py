@@ -231,7 +231,9 @@ class PendingTransaction:
             OutcomeUnknownError: the timeout passed, or the node stopped answering, before
                 the outcome was known; look it up by ``hash`` before sending it again.
         """
-        return await self._waiter(timeout)
+        from kana_async._validation import check_timeout
+
+        return await self._waiter(check_timeout(timeout))
 
     def __repr__(self) -> str:
         return (

@@ -27,7 +27,7 @@ from kana_async._validation import (
 )
 from kana_async.models.enums import Side
 from kana_async.resources._action_base import Call, action
-from kana_async.resources._checks import Grid
+from kana_async.resources._checks import Grid, quote_amount
 from kana_async.resources._order_actions import OrderActions
 
 __all__ = ["Actions", "Call"]
@@ -53,7 +53,7 @@ class Actions(OrderActions[R]):
             amount: quote currency (e.g. USDT), human units, > 0.
             user_address: whose wallet the payload is for (default: the client's).
         """
-        value = decimal_text(check_decimal(amount, "amount"))
+        value = decimal_text(quote_amount(amount))
         user = self._user(user_address)
         return await self._run(
             Call(
@@ -77,7 +77,7 @@ class Actions(OrderActions[R]):
             amount: quote currency, human units, > 0.
         """
         mid = self._market(market_id)
-        value = decimal_text(check_decimal(amount, "amount"))
+        value = decimal_text(quote_amount(amount))
         user = self._user(None)
         return await self._run(
             Call(
@@ -105,7 +105,7 @@ class Actions(OrderActions[R]):
         params = {
             "marketId": str(mid),
             "tradeSide": bool_text(check_side(side)),
-            "amount": decimal_text(check_decimal(amount, "amount")),
+            "amount": decimal_text(quote_amount(amount)),
         }
         return await self._run(
             Call("add_margin", "GET", "/addMargin", mid, lambda grid, sides: params)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from typing import Any, Final
 
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError, PrecisionError
-from kana_async._validation import check_decimal, check_order_id, check_side
+from kana_async._validation import MAX_U64, check_decimal, check_order_id, check_side
 from kana_async.models.enums import OrderType, Side
 from kana_async.models.markets import MarketInfo
 from kana_async.models.requests import OrderRequest
@@ -28,6 +28,7 @@ __all__ = [
     "cancel_targets",
     "optional_price",
     "order_requests",
+    "quote_amount",
     "snap",
 ]
 
@@ -35,6 +36,19 @@ CancelSpec = tuple[int | str, Side | bool]
 """``(order_id, side)`` of an order to cancel."""
 CancelTarget = int | str | CancelSpec
 """An order to cancel: its id alone (the client finds the side) or ``(order_id, side)``."""
+
+
+QUOTE_PLACES: Final = 6
+"""Decimal places of the quote currency (USDT, USDC): collateral moves in units of 10**-6."""
+_MAX_QUOTE: Final = Decimal(MAX_U64).scaleb(-QUOTE_PLACES)
+# Enough precision for exact grid arithmetic on any amount check_decimal lets through.
+_GRID_PRECISION: Final = 100
+
+
+def quote_amount(value: object, name: str = "amount") -> Decimal:
+    """A collateral amount in quote currency: > 0, at most 6 decimal places, and small enough
+    for the on-chain u64 of collateral units."""
+    return check_decimal(value, name, places=QUOTE_PLACES, maximum=_MAX_QUOTE)
 
 
 def _is_list(value: object) -> bool:
@@ -158,18 +172,31 @@ def snap(value: Decimal, step: Decimal, what: str, rounding: str | None, where: 
     """
     if step <= 0:
         return value
-    units = value / step
-    if units == units.to_integral_value():
-        return value
-    if rounding is not None:
-        return (units.quantize(Decimal(1), rounding=rounding) * step).normalize()
-    lower = (units.quantize(Decimal(1), rounding=ROUND_FLOOR) * step).normalize()
-    upper = (units.quantize(Decimal(1), rounding=ROUND_CEILING) * step).normalize()
+    with localcontext() as ctx:
+        ctx.prec = _GRID_PRECISION
+        units = value / step
+        if units == units.to_integral_value():
+            _check_units(units, what, where)
+            return value
+        if rounding is not None:
+            snapped = units.quantize(Decimal(1), rounding=rounding)
+            _check_units(snapped, what, where)
+            return (snapped * step).normalize()
+        lower = (units.quantize(Decimal(1), rounding=ROUND_FLOOR) * step).normalize()
+        upper = (units.quantize(Decimal(1), rounding=ROUND_CEILING) * step).normalize()
     raise PrecisionError(
         f"{what} {value} is not a multiple of {_fmt(step)} ({where}); nearest valid values: "
         f"{_fmt(lower)} and {_fmt(upper)} (or pass rounding=decimal.ROUND_DOWN etc. to round)",
         nearest=(lower, upper),
     )
+
+
+def _check_units(units: Decimal, what: str, where: str) -> None:
+    """Refuse a value whose count of grid steps does not fit the on-chain u64."""
+    if units > MAX_U64:
+        raise InvalidArgumentError(
+            f"{what} is {units:f} steps of {where}, more than an on-chain u64 holds ({MAX_U64})"
+        )
 
 
 def _fmt(value: Decimal) -> str:

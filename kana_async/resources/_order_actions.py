@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from kana_async._exceptions import InvalidArgumentError
 from kana_async._validation import (
+    MAX_U64,
     bool_text,
     check_decimal,
     check_direction,
@@ -85,7 +86,7 @@ class OrderActions(ActionBase[R]):
         closing = check_direction(direction)
         size_d = check_decimal(size, "size")
         price_d = check_decimal(price, "price")
-        lev = check_int(leverage, "leverage", minimum=1)
+        lev = check_int(leverage, "leverage", minimum=1, maximum=MAX_U64)
         restrict = check_restriction(restriction)
         tp = optional_price(take_profit, "take_profit")
         sl = optional_price(stop_loss, "stop_loss")
@@ -152,7 +153,7 @@ class OrderActions(ActionBase[R]):
         side_w = check_side(side)
         closing = check_direction(direction)
         size_d = check_decimal(size, "size")
-        lev = check_int(leverage, "leverage", minimum=1)
+        lev = check_int(leverage, "leverage", minimum=1, maximum=MAX_U64)
         tp = optional_price(take_profit, "take_profit")
         sl = optional_price(stop_loss, "stop_loss")
 

@@ -159,6 +159,9 @@ class TradingCore:
         if call.market_id is not None:
             info = await self._market_info(call.market_id)
             grid = Grid(info, call.rounding)
+            # The grid checks first (the result is rebuilt below): a value off the market's
+            # limits fails before the position read or the side lookups do any I/O.
+            call.build(grid, [False] * len(call.cancel))
             if self.check_position_leverage and call.open_sides:
                 await self._check_position_leverage(info, call)
         sides = await self.find_sides(call.market_id, call.cancel)

@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 from kana_async._exceptions import InvalidArgumentError
 from kana_async._pagination import DEFAULT_PAGE_SIZE, PageIterator
 from kana_async._validation import (
+    MAX_PAGE_LIMIT,
+    MAX_U64,
+    check_int,
     check_iso_datetime,
     check_order_id,
     check_unix_seconds,
@@ -48,6 +51,10 @@ class History(Resource):
         order: SortOrder | None,
     ) -> dict[str, str]:
         mid = None if market_id is None else self._market(market_id)
+        if limit is not None:
+            check_int(limit, "limit", minimum=1, maximum=MAX_PAGE_LIMIT)
+        if offset is not None:
+            check_int(offset, "offset", minimum=0, maximum=MAX_U64)
         return history_params(self._user(user_address), mid, offset, limit, order)
 
     async def orders(
@@ -451,4 +458,5 @@ class History(Resource):
             rows: Sequence[T] = await self._read(path, tp, page)
             return rows
 
+        check_int(page_size, "page_size", minimum=1, maximum=MAX_PAGE_LIMIT)
         return PageIterator(fetch, page_size=page_size)

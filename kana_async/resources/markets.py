@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kana_async._exceptions import InvalidArgumentError, UnknownMarketError
+from kana_async._validation import check_bool
 from kana_async.models.markets import MarketInfo, MarketPrice
 from kana_async.models.trades import Trade
 from kana_async.resources._base import Resource, SingleFlightCache
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from kana_async._client import KanaClient
 
 __all__ = ["Markets"]
+
+
+_MAX_BASE_NAME = 32  # characters of an asset's name ("APT", "BTC"...), far more than any has
 
 
 class Markets(Resource):
@@ -63,7 +67,7 @@ class Markets(Resource):
                 (``ConnectError``, ``RequestTimeoutError``).
         """
         mid = self._market(market_id)
-        if refresh:
+        if check_bool(refresh, "refresh"):
             self._info.clear()
 
         async def load() -> MarketInfo:
@@ -151,8 +155,11 @@ class Markets(Resource):
         if market_id is not None:
             params["marketId"] = str(self._market(market_id))
         if base_name is not None:
-            if not isinstance(base_name, str) or not base_name.strip():
-                raise InvalidArgumentError("base_name must be a non-empty string such as 'APT'")
+            if not isinstance(base_name, str) or not 0 < len(base_name.strip()) <= _MAX_BASE_NAME:
+                raise InvalidArgumentError(
+                    f"base_name must be a non-empty string of at most {_MAX_BASE_NAME} "
+                    "characters such as 'APT'"
+                )
             params["baseName"] = base_name.strip()
         if not params:
             raise InvalidArgumentError("pass market_id=... or base_name=... (at least one)")

@@ -29,11 +29,14 @@ Prices and sizes are ``Decimal`` in human units. A value off the market's grid r
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING
 
 from kana_async._aptos.sender import SendOptions
+from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._known_orders import KnownOrders
-from kana_async.models.payloads import TransactionPayload
+from kana_async._validation import check_timeout, check_tx_hash
+from kana_async.models.payloads import FUNCTION_ID_PATTERN, TransactionPayload
 from kana_async.models.transactions import (
     PendingTransaction,
     TransactionOutcome,
@@ -169,6 +172,8 @@ class Trading(SigningView, Actions[TransactionResult]):
         """
         from kana_async._exceptions import InvalidArgumentError, KanaError
 
+        tx_hash = check_tx_hash(tx_hash)
+        timeout = check_timeout(timeout)
         tracker = self._core.tracker
         found = tracker.outcome(tx_hash)
         if found is not None:
@@ -234,9 +239,11 @@ class Trading(SigningView, Actions[TransactionResult]):
             TransportError: no attempt reached the node: it did not execute.
             RateLimitError: the node turned every attempt away with 429: it did not execute.
         """
+        payload, market_id = self._checked(payload, market_id)
+        limit = check_timeout(timeout)
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
-        return await sender.wait(sub, timeout)
+        return await sender.wait(sub, limit)
 
     async def submit(
         self, payload: TransactionPayload, *, market_id: int | None = None
@@ -264,6 +271,7 @@ class Trading(SigningView, Actions[TransactionResult]):
             TransportError: no attempt reached the node: it did not execute.
             RateLimitError: the node turned every attempt away with 429.
         """
+        payload, market_id = self._checked(payload, market_id)
         sender = self._core.sender()
         sub = await sender.submit(payload, action="execute", market_id=market_id)
         return await sender.accepted(sub)
@@ -290,6 +298,7 @@ class Trading(SigningView, Actions[TransactionResult]):
             TransactionRejectedError: it would fail otherwise, or the node refused to simulate.
             TransportError: the node cannot be reached.
         """
+        payload, market_id = self._checked(payload, market_id)
         return await self._core.sender().simulate(payload, market_id=market_id)
 
     async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
@@ -315,4 +324,18 @@ class Trading(SigningView, Actions[TransactionResult]):
             TransportError: the node cannot be reached, after retries.
             APIError: the node answered with an error status or an unusable body.
         """
-        return await self._core.sender().lookup(tx_hash)
+        return await self._core.sender().lookup(check_tx_hash(tx_hash))
+
+    def _checked(self, payload: object, market_id: object) -> tuple[TransactionPayload, int | None]:
+        """The arguments of the any-payload methods, checked before any I/O."""
+        if not isinstance(payload, TransactionPayload):
+            raise ArgumentTypeError(
+                "payload must be a TransactionPayload (e.g. from kana.payloads), "
+                f"not {type(payload).__name__}"
+            )
+        if re.fullmatch(FUNCTION_ID_PATTERN, payload.function) is None:
+            raise InvalidArgumentError(
+                f"payload function {payload.function[:80]!r} is not "
+                "'0x<address>::<module>::<function>'"
+            )
+        return payload, None if market_id is None else self._market(market_id)
