@@ -27,7 +27,13 @@ class Secret(Generic[T]):
         self._value = value
 
     def reveal(self) -> T:
-        """The secret itself. Never raises."""
+        """The secret itself; only pass it on to what must use it (a signer, a request header).
+
+        Returns:
+            The wrapped value.
+
+        Never raises.
+        """
         return self._value
 
     def __repr__(self) -> str:

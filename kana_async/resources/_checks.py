@@ -47,7 +47,21 @@ _GRID_PRECISION: Final = 100
 
 def quote_amount(value: object, name: str = "amount") -> Decimal:
     """A collateral amount in quote currency: > 0, at most 6 decimal places, and small enough
-    for the on-chain u64 of collateral units."""
+    for the on-chain u64 of collateral units.
+
+    Args:
+        value: the amount in human units (``Decimal``, ``int`` or decimal ``str``; never
+            ``float``).
+        name: the parameter's name, for the error message.
+
+    Returns:
+        The amount as a ``Decimal``.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a ``Decimal``, ``int`` or ``str`` (e.g. a ``float``).
+        InvalidArgumentError: it is not a finite positive number, has more than 6 decimal
+            places, or is more than the on-chain u64 of collateral units can hold.
+    """
     return check_decimal(value, name, places=QUOTE_PLACES, maximum=_MAX_QUOTE)
 
 
