@@ -44,6 +44,12 @@ class Network:
         node_url: Aptos fullnode REST URL including ``/v1``.
         chain_id: Aptos chain id signed into every transaction.
         markets: known market ids by symbol (``"APT-USD"`` style).
+
+    Raises:
+        ArgumentTypeError: a field of the wrong type.
+        InvalidArgumentError: a chain id that is not a u8, a market id that is not a u64, or a
+            plaintext ``http://`` / ``ws://`` URL for a public Kana or Aptos host (those are
+            reached over TLS only; plaintext is allowed for loopback and your own hosts).
     """
 
     name: str
@@ -320,6 +326,10 @@ def _is_loopback(url: str) -> bool:
 
 _MAX_SYMBOL: Final = 64
 _MAX_CHAIN_ID: Final = 255  # a u8 in every Aptos transaction
+#: Domains of the public Kana and Aptos deployments: reached only over TLS, since a plaintext
+#: URL would carry the API key and the signed transactions unencrypted.
+_PUBLIC_DOMAINS: Final = ("kana.trade", "kanalabs.io", "aptoslabs.com")
+_SECURE_SCHEME: Final = {"rest_url": "https", "ws_url": "wss", "node_url": "https"}
 _MAX_MARKET_ID: Final = 2**64 - 1
 
 
@@ -329,6 +339,16 @@ def _check_network_fields(network: Network) -> None:
         value = getattr(network, key)
         if not isinstance(value, str):
             raise ArgumentTypeError(f"Network {key} must be a str, not {type(value).__name__}")
+    for key, scheme in _SECURE_SCHEME.items():
+        parts = urlsplit(getattr(network, key))
+        host = (parts.hostname or "").lower()
+        public = any(host == domain or host.endswith("." + domain) for domain in _PUBLIC_DOMAINS)
+        if public and parts.scheme.lower() != scheme:
+            raise InvalidArgumentError(
+                f"Network {key} must use {scheme}:// for the public host {host} (a plaintext "
+                "URL would send the API key and transactions unencrypted); plain http/ws is "
+                "for loopback and your own hosts"
+            )
     chain_id = network.chain_id
     if isinstance(chain_id, bool) or not isinstance(chain_id, int):
         raise ArgumentTypeError(

@@ -142,3 +142,43 @@ def test_is_local(network: Network, local: bool) -> None:
 
 def test_to_dict_is_plain_json() -> None:
     assert json.loads(json.dumps(MAINNET.to_dict()))["markets"]["APT-USD"] == 14
+
+
+# -- plaintext is refused for the public deployments' hosts ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("rest_url", "http://perps-tradeapi.kana.trade"),
+        ("rest_url", "HTTP://perps-tradeapi.kanalabs.io"),
+        ("ws_url", "ws://perpetuals-indexer-ws.kana.trade/ws/"),
+        ("node_url", "http://api.mainnet.aptoslabs.com/v1"),
+        ("node_url", "http://fullnode.testnet.aptoslabs.com/v1"),
+    ],
+)
+def test_a_plaintext_url_for_a_public_host_is_refused(field: str, url: str) -> None:
+    fields = {
+        "name": "custom",
+        "rest_url": "https://perps-tradeapi.kana.trade",
+        "ws_url": "wss://perpetuals-indexer-ws.kana.trade/ws/",
+        "node_url": "https://api.mainnet.aptoslabs.com/v1",
+        "chain_id": 1,
+        field: url,
+    }
+    with pytest.raises(InvalidArgumentError, match=r"must use (https|wss)://"):
+        Network(**fields)
+
+
+def test_plaintext_stays_allowed_for_loopback_and_own_hosts() -> None:
+    local = Network(
+        "sim", "http://127.0.0.1:8080", "ws://127.0.0.1:8080/ws/", "http://[::1]:8081/v1", 4
+    )
+    own = Network(
+        "lab", "http://kana.example.org", "ws://kana.example.org/ws/", "http://node.lan/v1", 4
+    )
+    lookalike = Network(
+        "x", "http://kana.trade.example.org", "ws://notkanalabs.io/ws/", "http://a/v1", 4
+    )
+    assert local.rest_url.startswith("http://") and own.ws_url.startswith("ws://")
+    assert lookalike.rest_url == "http://kana.trade.example.org"
