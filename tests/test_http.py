@@ -416,14 +416,17 @@ async def test_in_flight_limit_caps_concurrent_requests() -> None:
 @pytest.mark.anyio
 async def test_rate_limit_is_applied_before_sending() -> None:
     recorder = Recorder({"/getMarketPrice": PRICE})
-    async with open_client(recorder, rate_limit=1000) as kana:
+    # One request per 1000 s: a bucket of one; the second request must wait, unsent.
+    async with open_client(recorder, rate_limit=0.001) as kana:
         limiter = kana._http._limiter
-        assert limiter is not None
-        for _ in range(5):
-            await kana.markets.price(1338)
-        assert limiter.max_rate == 1000
-        assert not limiter.has_capacity(1000)  # five tokens spent from the shared bucket
-    assert len(recorder.requests) == 5
+        assert limiter is not None and limiter.rate == 0.001 and limiter.burst == 1
+        await kana.markets.price(1338)
+        async with anyio.create_task_group() as group:
+            group.start_soon(kana.markets.price, 1338)
+            await anyio.wait_all_tasks_blocked()
+            assert len(recorder.requests) == 1  # held by the limiter, not on the wire
+            group.cancel_scope.cancel()
+    assert len(recorder.requests) == 1
 
 
 def test_http_client_checks_its_limits() -> None:
@@ -434,7 +437,7 @@ def test_http_client_checks_its_limits() -> None:
         HttpClient(client, base_url="http://x", rate_limit=0)
     slow = HttpClient(client, base_url="http://x/", rate_limit=0.5)
     assert slow.base_url == "http://x"
-    assert slow._limiter is not None and slow._limiter.time_period == 2.0
+    assert slow._limiter is not None and slow._limiter.rate == 0.5 and slow._limiter.burst == 1
 
 
 @pytest.mark.anyio

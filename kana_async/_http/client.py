@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from kana_async._codec import decode, decode_envelope, encode
 from kana_async._exceptions import (
@@ -18,6 +17,7 @@ from kana_async._exceptions import (
 )
 from kana_async._http.gate import InFlightGate
 from kana_async._http.transport import JSON_HEADERS, USER_AGENT, Pool, send_raw
+from kana_async._ratelimit import RateLimiter
 from kana_async._retry import RetryPolicy
 
 logger = logging.getLogger("kana_async")
@@ -67,13 +67,7 @@ class HttpClient:
         if api_key:
             self._headers["x-api-key"] = api_key
         self.gate = gate if gate is not None else InFlightGate(max_in_flight)
-        self._limiter: AsyncLimiter | None = None
-        if rate_limit is not None:
-            if rate_limit <= 0:
-                raise ValueError("rate_limit must be a positive number of requests per second")
-            # A bucket of one second's worth of requests (at least one): bursts up to that size.
-            period = 1.0 if rate_limit >= 1 else 1.0 / rate_limit
-            self._limiter = AsyncLimiter(max(rate_limit, 1.0), period)
+        self._limiter = None if rate_limit is None else RateLimiter(rate_limit)
 
     @property
     def pool(self) -> Pool:

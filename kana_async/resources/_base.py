@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import anyio
 
 from kana_async._validation import check_int, check_market_id, check_sort_order
 
@@ -88,7 +89,7 @@ class SingleFlightCache(Generic[K, V]):
 
     def __init__(self) -> None:
         self._values: dict[K, V] = {}
-        self._locks: dict[K, asyncio.Lock] = {}
+        self._locks: dict[K, anyio.Lock] = {}
 
     def get(self, key: K) -> V | None:
         """The cached value for ``key``, or ``None``; never loads. Never raises.
@@ -131,7 +132,7 @@ class SingleFlightCache(Generic[K, V]):
         """
         if key in self._values:
             return self._values[key]
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.setdefault(key, anyio.Lock())
         async with lock:
             if key in self._values:
                 return self._values[key]
