@@ -69,6 +69,7 @@ from kana_async._exceptions import (
 )
 from kana_async._fanout import OverflowPolicy, Subscription, SubscriptionStatistics
 from kana_async._http import SDK_VERSION as __version__
+from kana_async._options import ClientOptions, TradingOptions
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
 from kana_async._streams import StreamStatistics
@@ -119,6 +120,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BestPrice",
+    "ClientOptions",
     "ClientStateError",
     "ConnectError",
     "ConnectionState",
@@ -169,6 +171,7 @@ __all__ = [
     "SubscriptionClosedError",
     "SubscriptionStatistics",
     "Trade",
+    "TradingOptions",
     "TransactionError",
     "TransactionEvents",
     "TransactionOutcome",

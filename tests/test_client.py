@@ -216,7 +216,7 @@ def test_custom_network() -> None:
     )
     assert local.rest_url == "http://127.0.0.1:1"
     kana = KanaClient(local)
-    assert kana._known_market_ids() is None  # no market list: ids are not checked
+    assert kana._context.known_market_ids() is None  # no market list: ids are not checked
 
 
 @pytest.mark.anyio

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 import anyio
 import pytest
@@ -42,11 +43,13 @@ class Env:
 
 
 @asynccontextmanager
-async def trading_env(*, deposit: Decimal | None = Decimal("2000")) -> AsyncIterator[Env]:
+async def trading_env(
+    *, deposit: Decimal | None = Decimal("2000"), **options: Any
+) -> AsyncIterator[Env]:
     async with Simulator(seed=3, market_maker=True) as sim:
         funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("10000"))
         account = Account.from_hex(funded.private_key_hex)
-        async with KanaClient(sim.network, account=account) as kana:
+        async with KanaClient(sim.network, account=account, **options) as kana:
             market = sim.network.market_id("APT-USD")
             info = await kana.markets.info(market)
             if deposit is not None:
@@ -164,9 +167,8 @@ async def test_two_hundred_concurrent_orders_with_faults_commit_exactly_once() -
 
 
 async def test_lost_answer_is_confirmed_by_hash_in_the_background() -> None:
-    async with trading_env() as env:
+    async with trading_env(submit_retries=0) as env:
         trading = env.kana.trading
-        trading.submit_retries = 0
         env.sim.faults.node_drop_response = 1
         result = await trading.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
@@ -178,9 +180,8 @@ async def test_lost_answer_is_confirmed_by_hash_in_the_background() -> None:
 
 
 async def test_lost_answer_without_waiting_is_outcome_unknown_and_found_by_hash() -> None:
-    async with trading_env() as env:
+    async with trading_env(submit_retries=0) as env:
         trading = env.kana.trading
-        trading.submit_retries = 0
         env.sim.faults.node_drop_response = 1
         with pytest.raises(OutcomeUnknownError) as info:
             await trading.no_wait.place_limit_order(

@@ -90,6 +90,8 @@ class Prepared:
     param_types: tuple[str, ...]
     entry_function: bytes
     gas_unit_price: int
+    #: gas, expiry and re-sign settings of the call that prepared it (kept for re-signing).
+    options: SendOptions = SendOptions()
 
 
 async def _no_events(committed: CommittedTransaction, market_id: int | None) -> TransactionEvents:
@@ -134,8 +136,12 @@ class TransactionSender:
 
     # -- building and signing ------------------------------------------------------------------
 
-    async def prepare(self, payload: PayloadLike) -> Prepared:
-        """Check ``payload`` against the function's ABI and encode it (once); nothing is sent."""
+    async def prepare(self, payload: PayloadLike, options: SendOptions | None = None) -> Prepared:
+        """Check ``payload`` against the function's ABI and encode it (once); nothing is sent.
+
+        ``options`` (default :attr:`options`) are the gas and expiry settings it is signed with.
+        """
+        opts = self.options if options is None else options
         params, generics = await self.node.entry_function_types(payload.function)
         if len(payload.type_arguments) != generics:
             raise InvalidArgumentError(
@@ -145,8 +151,8 @@ class TransactionSender:
         type_args = tuple(payload.type_arguments)
         args = tuple(payload.function_arguments)
         entry = bcs.entry_function_bytes(payload.function, type_args, args, params)
-        price = self.options.gas_unit_price or await self.node.gas_unit_price()
-        return Prepared(payload.function, type_args, args, params, entry, price)
+        price = opts.gas_unit_price or await self.node.gas_unit_price()
+        return Prepared(payload.function, type_args, args, params, entry, price, opts)
 
     def spec(self, prepared: Prepared, sequence_number: int) -> _signing.TransactionSpec:
         """The transaction of ``prepared`` under ``sequence_number``, expiring from now."""
@@ -157,9 +163,9 @@ class TransactionSender:
             type_arguments=prepared.type_arguments,
             arguments=prepared.arguments,
             param_types=prepared.param_types,
-            max_gas_amount=self.options.max_gas_amount,
+            max_gas_amount=prepared.options.max_gas_amount,
             gas_unit_price=prepared.gas_unit_price,
-            expiration_timestamp_secs=int(self.clock()) + self.options.expiration_seconds,
+            expiration_timestamp_secs=int(self.clock()) + prepared.options.expiration_seconds,
             chain_id=self.chain_id,
             entry_function=prepared.entry_function,
         )
@@ -171,14 +177,19 @@ class TransactionSender:
     # -- submitting ----------------------------------------------------------------------------
 
     async def submit(
-        self, payload: PayloadLike, *, action: str = "transaction", market_id: int | None = None
+        self,
+        payload: PayloadLike,
+        *,
+        action: str = "transaction",
+        market_id: int | None = None,
+        options: SendOptions | None = None,
     ) -> Submission:
         """Encode, number and sign ``payload``, then hand it to the background resolver.
 
         Cancelling this call before it returns sends nothing (the number is handed back). The
         returned :class:`Submission` is listed by the tracker until its outcome is known.
         """
-        prepared = await self.prepare(payload)
+        prepared = await self.prepare(payload, options)
         return await self.submit_prepared(prepared, action=action, market_id=market_id)
 
     async def submit_prepared(
@@ -225,8 +236,11 @@ class TransactionSender:
             sub.caller_cancelled()
             raise
 
-    async def accepted(self, sub: Submission) -> PendingTransaction:
-        """Wait until the node took ``sub``; a :class:`PendingTransaction` for it."""
+    async def accepted(
+        self, sub: Submission, confirm_timeout: float | None = None
+    ) -> PendingTransaction:
+        """Wait until the node took ``sub``; a :class:`PendingTransaction` for it, whose
+        ``wait()`` waits ``confirm_timeout`` seconds by default (``None``: the sender's)."""
         try:
             await sub.wait_accepted()
         except anyio.get_cancelled_exc_class():
@@ -234,7 +248,7 @@ class TransactionSender:
             raise
 
         async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
-            return await self.wait(sub, timeout)
+            return await self.wait(sub, confirm_timeout if timeout is None else timeout)
 
         return PendingTransaction(
             hash=sub.hash,

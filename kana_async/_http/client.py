@@ -38,6 +38,9 @@ class HttpClient:
         max_in_flight: slots of the gate made when ``gate`` is not given.
         gate: the pool's :class:`InFlightGate`, shared with every other client of the pool
             (the Aptos node client takes it from :attr:`gate`).
+        limiter: a rate limiter shared with other clients (instead of one of ``rate_limit``).
+        timeout: seconds for each request, overriding the pool's timeout; ``None`` for the
+            pool's.
 
     Attributes:
         retries: every retry made so far (statistics and tests).
@@ -56,6 +59,8 @@ class HttpClient:
         rate_limit: float | None = None,
         max_in_flight: int = 10,
         gate: InFlightGate | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -67,7 +72,10 @@ class HttpClient:
         if api_key:
             self._headers["x-api-key"] = api_key
         self.gate = gate if gate is not None else InFlightGate(max_in_flight)
-        self._limiter = None if rate_limit is None else RateLimiter(rate_limit)
+        self.timeout = timeout
+        self._limiter = limiter
+        if limiter is None and rate_limit is not None:
+            self._limiter = RateLimiter(rate_limit)
 
     @property
     def pool(self) -> Pool:
@@ -198,7 +206,13 @@ class HttpClient:
         async with self.gate.slot():
             logger.debug("%s %s %s", method, url, params or "")
             response = await send_raw(
-                self.httpx, method, url, params=params, content=content, headers=headers
+                self.httpx,
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=headers,
+                timeout=self.timeout,
             )
         logger.debug("%s %s -> %s (%s bytes)", method, url, response.status, len(response.body))
         response.raise_for_status()

@@ -105,7 +105,7 @@ class ActionBase(Resource, Generic[R]):
     ) -> TransactionPayload:
         """Ask the REST API for the payload of ``call``; retried on transport errors, 429, 5xx
         (asking executes nothing, and nothing is signed yet)."""
-        http = self._client._http
+        http = self._context.http
         request = call.build(grid, sides)
         if call.method == "GET":
             payload: TransactionPayload = await http.get(

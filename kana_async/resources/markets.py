@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from kana_async._exceptions import InvalidArgumentError, UnknownMarketError
 from kana_async.models.markets import MarketInfo, MarketPrice
 from kana_async.models.trades import Trade
-from kana_async.resources._base import Resource, SingleFlightCache
+from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["Markets"]
 
@@ -27,12 +27,12 @@ class Markets(Resource):
     (:class:`~kana_async.MarketInfo`) are on-chain integers with human-unit helpers.
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
-    def __init__(self, client: KanaClient) -> None:
-        super().__init__(client)
-        self._info = SingleFlightCache[int, MarketInfo]()
+    def __init__(self, context: ClientContext) -> None:
+        super().__init__(context)
+        self._info = context.shared.market_info
 
     async def info(self, market_id: int, *, refresh: bool = False) -> MarketInfo:
         """One market's parameters. Calls ``GET /getMarketInfo`` (``marketId``).
@@ -116,7 +116,7 @@ class Markets(Resource):
         )
         for info in infos:
             self._info.put(info.market_id, info)
-        self._client._set_loaded_markets(frozenset(info.market_id for info in infos))
+        self._context.set_loaded_markets(frozenset(info.market_id for info in infos))
         return infos
 
     async def asset_info(

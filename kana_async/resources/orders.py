@@ -16,7 +16,7 @@ class Orders(Resource):
     ``kana.trading`` (signed and submitted).
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
     async def status(self, market_id: int, order_id: int | str) -> OrderStatusInfo:

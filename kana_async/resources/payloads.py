@@ -21,7 +21,7 @@ from kana_async.resources._actions import Actions, Call
 from kana_async.resources._checks import CancelSpec, Grid
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["CancelSpec", "Payloads"]
 
@@ -32,13 +32,13 @@ class Payloads(Actions[TransactionPayload]):
     Payloads are for the client's wallet; :meth:`for_user` gives the same calls for another one.
     """
 
-    def __init__(self, client: KanaClient, user_address: str | None = None) -> None:
-        super().__init__(client)
+    def __init__(self, context: ClientContext, user_address: str | None = None) -> None:
+        super().__init__(context)
         self._user_address = user_address
 
     def for_user(self, user_address: str) -> Payloads:
         """The same payload calls for the wallet ``user_address`` (checked now)."""
-        return Payloads(self._client, self._client._user(user_address))
+        return Payloads(self._context, self._context.user(user_address))
 
     def _user(self, user_address: str | None) -> str:
         return super()._user(user_address if user_address is not None else self._user_address)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kana_async._address import normalize_address
 from kana_async.models.orders import OpenOrder
 from kana_async.models.positions import Position
-from kana_async.resources._base import Resource, SingleFlightCache
+from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["Portfolio"]
 
@@ -29,12 +29,12 @@ class Portfolio(Resource):
     the server sends them, never ``float``.
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
-    def __init__(self, client: KanaClient) -> None:
-        super().__init__(client)
-        self._profiles = SingleFlightCache[str, str]()
+    def __init__(self, context: ClientContext) -> None:
+        super().__init__(context)
+        self._profiles = context.shared.profiles
 
     def _params(self, user_address: str | None, market_id: int | None = None) -> dict[str, str]:
         params = {"userAddress": self._user(user_address)}
