@@ -471,3 +471,23 @@ async def test_gather_of_orders_stays_within_the_gate() -> None:
         assert gate.in_flight == 0
         prices = {o.price for o in await env.kana.portfolio.open_orders(market_id=env.market)}
         assert {far_bid(env, i) for i in range(30)} <= prices
+
+
+async def test_a_client_with_other_options_shares_the_account_state() -> None:
+    async with trading_env(confirm_timeout=20) as env:
+        kana = env.kana
+        patient = kana.with_options(confirm_timeout=90, check_position_leverage=False)
+        assert patient.trading.confirm_timeout == 90 and kana.trading.confirm_timeout == 20
+        first = await patient.trading.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
+        )
+        second = await kana.trading.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 1), leverage=2
+        )
+        # One sequence allocator, one record of outcomes, one registry of orders.
+        assert second.sequence_number == first.sequence_number + 1
+        assert (await kana.trading.outcome(first.hash)).result == first
+        (placed,) = first.events.placed
+        assert kana.trading.orders.get(env.market, placed.order_id) is not None
+        cancelled = await kana.trading.cancel_order(env.market, placed.order_id)  # side known
+        assert [e.order_id for e in cancelled.events.cancelled] == [placed.order_id]
