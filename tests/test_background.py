@@ -12,6 +12,7 @@ from kana_async._aptos.tracking import Submission, SubmissionTracker
 from kana_async._background import BackgroundTasks
 from kana_async._exceptions import ClientStateError, TransactionRejectedError
 from kana_async.models.transactions import TransactionResult
+from tests.backends_support import anyio_backend  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 

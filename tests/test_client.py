@@ -14,6 +14,7 @@ from kana_async import (
     KanaClient,
     Network,
 )
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import NETWORK, WALLET, Recorder, refuse
 
 PRICE = {"bestAskPrice": "1", "bestBidPrice": "1"}

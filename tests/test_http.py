@@ -39,6 +39,7 @@ from kana_async._http import (
     send_raw,
 )
 from kana_async._retry import parse_retry_after
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import (
     API_KEY,
     FAST_RETRY,
@@ -534,6 +535,7 @@ def test_node_error_bodies_go_through_the_same_status_mapping() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # an asyncio server in the test
 async def test_send_raw_over_a_real_socket_refused_and_dropped() -> None:
     import asyncio
     import socket
@@ -686,6 +688,7 @@ class ClosingServer:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # an asyncio server in the test
 async def test_probe_caching_backend_sees_a_server_hang_up() -> None:
     from kana_async._http import ProbeCachingBackend
 
@@ -711,6 +714,7 @@ async def test_probe_caching_backend_sees_a_server_hang_up() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # an asyncio server in the test
 async def test_pool_drops_a_connection_the_server_closed() -> None:
     from kana_async._http import ProbeCachingBackend, build_httpx_client
 
