@@ -39,7 +39,13 @@ Closer = Callable[[], Awaitable[object]]
 
 
 class ClientState(enum.Enum):
-    """Where a client is in its life: not opened yet, open, or closed for good."""
+    """Where a client is in its life.
+
+    Attributes:
+        NEW: not opened yet.
+        OPEN: between ``open()`` and ``aclose()``.
+        CLOSED: closed for good (a client is never reopened).
+    """
 
     NEW = "new"
     OPEN = "open"
@@ -163,8 +169,11 @@ class ClientContext:
     # -- markets known ---------------------------------------------------------------------
 
     def known_market_ids(self) -> frozenset[int] | None:
-        """Market ids to check against: the loaded list, else the network's; ``None`` if
-        unknown. Never raises."""
+        """Market ids to check against: the loaded list, else the network's. Never raises.
+
+        Returns:
+            The ids, or ``None`` when no list is known (ids are not checked then).
+        """
         if self.shared.loaded_market_ids is not None:
             return self.shared.loaded_market_ids
         ids = frozenset(self.shared.network.markets.values())

@@ -180,10 +180,8 @@ class ClientOptions:
         """A copy with ``changes``, where trading settings may be named directly.
 
         ``options.replace(timeout=3, confirm_timeout=60)`` sets ``timeout`` and
-        ``trading.confirm_timeout``.
-
-        Args:
-            **changes: fields of :class:`ClientOptions` or of :class:`TradingOptions`.
+        ``trading.confirm_timeout``: the keywords are fields of :class:`ClientOptions` or of
+        :class:`TradingOptions`.
 
         Returns:
             The new options (checked like new ones).
