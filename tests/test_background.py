@@ -87,3 +87,28 @@ async def test_a_caller_that_goes_away_is_logged_once(caplog: pytest.LogCaptureF
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert sub.hash in caplog.records[0].getMessage()
     assert tracker.unresolved[0].caller_gone
+
+
+async def test_a_crash_is_logged_and_handed_to_whoever_waits_for_the_work(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks()
+    await tasks.start()
+    told: list[Exception] = []
+    survivor = anyio.Event()
+
+    async def crashes() -> None:
+        raise ValueError("resolver bug")
+
+    async def survives() -> None:
+        await anyio.sleep(0.01)
+        survivor.set()
+
+    tasks.spawn(crashes, name="crashes", on_error=told.append)
+    tasks.spawn(survives, name="survives")
+    with anyio.fail_after(5):
+        await survivor.wait()  # the crash cancelled nothing else
+    assert [str(e) for e in told] == ["resolver bug"]
+    assert "'crashes'" in caplog.text and "resolver bug" in caplog.text
+    tasks.spawn(survives, name="still open")  # the group is still usable
+    await tasks.aclose()
