@@ -22,6 +22,7 @@ from kana_async._exceptions import (
     MoveAbortError,
     OutcomeUnknownError,
     PrecisionError,
+    TransactionRejectedError,
 )
 from kana_async.models.enums import Direction, Side
 from kana_async.models.markets import MarketInfo
@@ -491,3 +492,18 @@ async def test_a_client_with_other_options_shares_the_account_state() -> None:
         assert kana.trading.orders.get(env.market, placed.order_id) is not None
         cancelled = await kana.trading.cancel_order(env.market, placed.order_id)  # side known
         assert [e.order_id for e in cancelled.events.cancelled] == [placed.order_id]
+
+
+async def test_gas_settings_of_a_derived_client_apply_to_its_own_transactions() -> None:
+    async with trading_env() as env:
+        kana = env.kana
+        greedy = kana.with_options(max_gas_amount=10**12)  # above the node's bound
+        args = {"side": Side.LONG, "size": env.info.min_size, "price": far_bid(env)}
+        with pytest.raises(TransactionRejectedError, match="MAX_GAS_UNITS"):
+            await greedy.trading.dry_run.place_limit_order(env.market, leverage=2, **args)
+        with pytest.raises(TransactionRejectedError, match="MAX_GAS_UNITS"):
+            await greedy.trading.place_limit_order(env.market, leverage=2, **args)
+        simulated = await kana.trading.dry_run.place_limit_order(env.market, leverage=2, **args)
+        assert simulated.success
+        placed = await kana.trading.place_limit_order(env.market, leverage=2, **args)
+        assert placed.success  # the original's settings were never touched

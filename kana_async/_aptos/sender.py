@@ -310,10 +310,14 @@ class TransactionSender:
         )
 
     async def simulate(
-        self, payload: PayloadLike, *, market_id: int | None = None
+        self,
+        payload: PayloadLike,
+        *,
+        market_id: int | None = None,
+        options: SendOptions | None = None,
     ) -> TransactionResult:
         """Dry-run ``payload`` on the node; raises like :meth:`execute` when it would fail."""
-        prepared = await self.prepare(payload)
+        prepared = await self.prepare(payload, options)
         number = await self.node.sequence_number(self.signer.address)
         spec = self.spec(prepared, number)
         signed = await _signing.sign_transaction(self.signer, spec, simulate=True)

@@ -319,5 +319,8 @@ class DryRun(SigningView, Actions[TransactionResult]):
         self._core = core
 
     async def _run(self, call: Call) -> TransactionResult:
-        payload = await self._core.payload(self, call)
-        return await self._core.sender().simulate(payload, market_id=call.market_id)
+        core = self._core
+        payload = await core.payload(self, call)
+        return await core.sender().simulate(
+            payload, market_id=call.market_id, options=core.send_options
+        )

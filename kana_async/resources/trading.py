@@ -209,7 +209,8 @@ class Trading(SigningView, Actions[TransactionResult]):
         self, payload: TransactionPayload, *, market_id: int | None = None
     ) -> TransactionResult:
         """Dry-run any payload on the node (``POST /transactions/simulate``)."""
-        return await self._core.sender().simulate(payload, market_id=market_id)
+        core = self._core
+        return await core.sender().simulate(payload, market_id=market_id, options=core.send_options)
 
     async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
         """A transaction by hash: its result, a pending handle, or ``None`` if the node has none
