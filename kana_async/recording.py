@@ -18,14 +18,14 @@ under ``text`` instead of ``frame``. :func:`load_recording` reads the file back.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
+
+import anyio
 
 from kana_async._codec import DecodeError, Raw, decoder_for, encode, peek_message
 from kana_async._config import Network
@@ -231,7 +231,6 @@ async def record(
     if duration is not None and not duration > 0:
         raise InvalidArgumentError(f"duration must be > 0 seconds, got {duration}")
     wanted = _wire_subscriptions(subscriptions)
-    loop = asyncio.get_running_loop()
     header = {
         "format": RECORDING_FORMAT,
         "version": RECORDING_VERSION,
@@ -241,14 +240,14 @@ async def record(
         "markets": dict(network.markets),
         "subscriptions": [{"topic": topic.name, "key": key} for topic, key in wanted],
     }
-    done = asyncio.Event()
-    start = loop.time()
+    done = anyio.Event()
+    start = anyio.current_time()
     with _Writer(Path(path), header) as writer:
 
         def on_frame(raw: bytes) -> None:
             if done.is_set():
                 return
-            writer.write(loop.time() - start, raw)
+            writer.write(anyio.current_time() - start, raw)
             if max_frames is not None and writer.frames >= max_frames:
                 done.set()
 
@@ -261,8 +260,8 @@ async def record(
         )
         conn.start()
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), duration)
+            with anyio.move_on_after(duration):
+                await done.wait()
         finally:
             done.set()
             await conn.aclose()
