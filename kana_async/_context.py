@@ -21,7 +21,12 @@ from kana_async._background import BackgroundTasks
 from kana_async._config import Network
 from kana_async._exceptions import ClientStateError, InvalidArgumentError
 from kana_async._http import HttpClient, InFlightGate, Pool
-from kana_async._options import POOL_SETTINGS, SHARED_TRADING_SETTINGS, ClientOptions
+from kana_async._options import (
+    POOL_SETTINGS,
+    SHARED_TRADING_SETTINGS,
+    ClientOptions,
+    check_seconds,
+)
 from kana_async._ratelimit import RateLimiter
 from kana_async.models.markets import MarketInfo
 from kana_async.resources._base import SingleFlightCache
@@ -255,6 +260,32 @@ class ClientContext:
                 timeout=_per_request_timeout(shared, timeout),
             )
         return self._http
+
+    def http_with_timeout(self, timeout: float) -> HttpClient:
+        """The REST request path of :attr:`http` with ``timeout`` seconds for each request.
+
+        Args:
+            timeout: seconds each request may take.
+
+        Returns:
+            A request path over the same pool, gate, retry policy and rate limit.
+
+        Raises:
+            ClientStateError: the client is not open.
+            ArgumentTypeError: ``timeout`` is not a number.
+            InvalidArgumentError: ``timeout`` is not positive.
+        """
+        check_seconds(timeout, "timeout")
+        base = self.http
+        return HttpClient(
+            base.httpx,
+            base_url=self.shared.network.rest_url,
+            api_key=self.shared.api_key,
+            retry=self.options.retry,
+            gate=base.gate,
+            limiter=self.shared.limiter(self.options.rate_limit),
+            timeout=float(timeout),
+        )
 
 
 def check_options(shared: SharedState, options: ClientOptions) -> None:

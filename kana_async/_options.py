@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from kana_async._aptos.sender import SendOptions
     from kana_async._ws import StreamOptions
 
-__all__ = ["POOL_SETTINGS", "SHARED_TRADING_SETTINGS", "ClientOptions", "TradingOptions"]
+__all__ = [
+    "POOL_SETTINGS",
+    "SHARED_TRADING_SETTINGS",
+    "ClientOptions",
+    "TradingOptions",
+    "check_seconds",
+]
 
 DEFAULT_MAX_CONNECTIONS: Final = 10
 DEFAULT_MAX_IN_FLIGHT: Final = 10
@@ -73,7 +79,7 @@ class TradingOptions:
         _count(self.submit_retries, "submit_retries", 0)
         _count(self.max_pending_transactions, "max_pending_transactions", 1)
         for name in ("confirm_timeout", "node_timeout", "close_timeout"):
-            _seconds(getattr(self, name), name)
+            check_seconds(getattr(self, name), name)
         if not isinstance(self.check_position_leverage, bool):
             raise ArgumentTypeError("check_position_leverage must be a bool")
 
@@ -148,7 +154,7 @@ class ClientOptions:
 
     def __post_init__(self) -> None:
         if not isinstance(self.timeout, httpx.Timeout):
-            _seconds(self.timeout, "timeout")
+            check_seconds(self.timeout, "timeout")
         _count(self.max_in_flight, "max_in_flight", 1)
         if self.limits is None:
             _count(self.max_connections, "max_connections", 1)
@@ -211,7 +217,17 @@ def _count(value: object, name: str, minimum: int) -> None:
         raise InvalidArgumentError(f"{name} must be at least {minimum}")
 
 
-def _seconds(value: object, name: str) -> None:
+def check_seconds(value: object, name: str) -> None:
+    """Check that ``value`` is a positive number of seconds.
+
+    Args:
+        value: the value to check.
+        name: the setting's name, for the message.
+
+    Raises:
+        ArgumentTypeError: it is not an ``int`` or ``float``.
+        InvalidArgumentError: it is not positive.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ArgumentTypeError(f"{name} must be a number of seconds")
     if not value > 0:

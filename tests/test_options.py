@@ -20,7 +20,14 @@ from kana_async import (
     TradingOptions,
 )
 from tests.backends_support import anyio_backend  # noqa: F401
-from tests.rest_support import FAST_RETRY, NETWORK, WALLET, Recorder, open_client
+from tests.rest_support import (
+    FAST_RETRY,
+    NETWORK,
+    STATUS_ROW,
+    WALLET,
+    Recorder,
+    open_client,
+)
 
 PRICE = {"bestAskPrice": "5.5", "bestBidPrice": "5.4"}
 
@@ -165,3 +172,29 @@ async def test_the_task_group_runs_work_until_close_and_not_before_open() -> Non
         await anyio.wait_all_tasks_blocked()
         assert not stopped.is_set()
     assert stopped.is_set()  # aclose() cancelled it
+
+
+@pytest.mark.anyio
+async def test_reads_that_take_a_timeout_send_it_with_their_requests_only() -> None:
+    recorder = Recorder(
+        {
+            "/getMarketPrice": PRICE,
+            "/getOpenOrders": [],
+            "/getPositions": [],
+            "/fetchOrderStatusById": STATUS_ROW,
+        }
+    )
+    async with open_client(recorder) as kana:
+        await kana.markets.price(1338, timeout=0.25)
+        await kana.portfolio.open_orders(timeout=0.25)
+        await kana.portfolio.positions(1338, timeout=0.25)
+        await kana.orders.status(1338, "7", timeout=0.25)
+        await kana.markets.price(1338)  # the client's own again
+        with pytest.raises(InvalidArgumentError, match="timeout"):
+            await kana.markets.price(1338, timeout=0)
+        with pytest.raises(ArgumentTypeError, match="timeout"):
+            await kana.markets.price(1338, timeout="1")  # type: ignore[arg-type]
+    per_call = {"connect": 0.25, "read": 0.25, "write": 0.25, "pool": 0.25}
+    seen = [r.extensions["timeout"] for r in recorder.requests]
+    assert seen[:4] == [per_call] * 4
+    assert len(seen) == 5 and seen[4] != per_call  # nothing sent for the refused ones

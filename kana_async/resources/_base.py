@@ -42,9 +42,21 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    async def _read(self, path: str, tp: type[T] | Any, params: dict[str, str] | None = None) -> T:
-        """``GET path`` on a read endpoint, retried on transient failures; the decoded ``data``."""
-        result: T = await self._context.http.get(path, tp, params=params, idempotent=True)
+    async def _read(
+        self,
+        path: str,
+        tp: type[T] | Any,
+        params: dict[str, str] | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> T:
+        """``GET path`` on a read endpoint, retried on transient failures; the decoded ``data``.
+
+        ``timeout`` (seconds per request) replaces the client's for this call.
+        """
+        context = self._context
+        http = context.http if timeout is None else context.http_with_timeout(timeout)
+        result: T = await http.get(path, tp, params=params, idempotent=True)
         return result
 
     def _market(self, market_id: object) -> int:

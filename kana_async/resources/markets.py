@@ -161,11 +161,18 @@ class Markets(Resource):
         )
         return rows if isinstance(rows, list) else [rows]
 
-    async def price(self, market_id: int) -> MarketPrice:
+    async def price(
+        self,
+        market_id: int,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> MarketPrice:
         """The best bid and ask of a market's book. Calls ``GET /getMarketPrice`` (``marketId``).
 
         Args:
             market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            timeout: seconds each HTTP request of this call may take (every attempt),
+                instead of the client's ``timeout``; ``None`` for the client's.
 
         Returns:
             A :class:`~kana_async.MarketPrice`: ``best_bid_price`` and ``best_ask_price`` as
@@ -184,7 +191,9 @@ class Markets(Resource):
                 (``ConnectError``, ``RequestTimeoutError``).
         """
         params = {"marketId": str(self._market(market_id))}
-        result: MarketPrice = await self._read("/getMarketPrice", MarketPrice, params)
+        result: MarketPrice = await self._read(
+            "/getMarketPrice", MarketPrice, params, timeout=timeout
+        )
         return result
 
     async def last_price(self, market_id: int) -> Decimal | None:
