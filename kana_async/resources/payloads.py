@@ -47,5 +47,11 @@ class Payloads(Actions[TransactionPayload]):
         grid = None
         if call.rounding is not None and call.market_id is not None:
             grid = Grid(await self._client.markets.info(call.market_id), call.rounding)
-        sides = await self._client.trading._core.find_sides(call.market_id, call.cancel)
+        sides: list[bool] = []
+        if call.cancel:
+            # Imported here: the trading machinery (aptos-sdk) loads only when it is needed.
+            from kana_async.resources._trade_base import TradingCore
+
+            core = TradingCore(self._context)  # shares the client's registry of orders
+            sides = await core.find_sides(call.market_id, call.cancel)
         return await self._payload(call, grid, sides)
