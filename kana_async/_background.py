@@ -45,6 +45,7 @@ class BackgroundTasks:
         self._host: HostTask | None = None
         self._stop: anyio.Event | None = None
         self._running = 0
+        self._failure: Exception | None = None
 
     @property
     def running(self) -> int:
@@ -69,6 +70,11 @@ class BackgroundTasks:
         """
         group = self._group
         if group is None:
+            if self._failure is not None:
+                raise ClientStateError(
+                    "the client's background task group ended after a task started in it "
+                    f"directly failed: {self._failure!r}"
+                )
             raise ClientStateError("background tasks are not running (is the client open?)")
         return group
 
@@ -82,6 +88,7 @@ class BackgroundTasks:
             return
         ready = anyio.Event()
         stop = self._stop = anyio.Event()
+        self._failure = None
 
         async def hold() -> None:
             try:
@@ -90,7 +97,8 @@ class BackgroundTasks:
                     ready.set()
                     await stop.wait()
                     group.cancel_scope.cancel()
-            except Exception:  # only unguarded tasks of task_group can get here
+            except Exception as exc:  # only unguarded tasks of task_group can get here
+                self._failure = exc
                 log.exception("the client's background task group failed")
             finally:
                 self._group = None

@@ -112,3 +112,25 @@ async def test_a_crash_is_logged_and_handed_to_whoever_waits_for_the_work(
     assert "'crashes'" in caplog.text and "resolver bug" in caplog.text
     tasks.spawn(survives, name="still open")  # the group is still usable
     await tasks.aclose()
+
+
+async def test_an_unguarded_task_that_fails_ends_the_group_and_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks()
+    await tasks.start()
+
+    async def crashes() -> None:
+        raise ValueError("stream reader bug")
+
+    tasks.task_group.start_soon(crashes)  # not through spawn(): nothing guards it
+    with anyio.fail_after(5):
+        while tasks.started:  # noqa: ASYNC110 - the group has no event for its end
+            await anyio.sleep(0.01)
+    with pytest.raises(ClientStateError, match="stream reader bug"):
+        tasks.spawn(anyio.sleep, 0, name="after the failure")
+    assert "background task group failed" in caplog.text
+    await tasks.aclose()
+    await tasks.start()  # a new group starts clean
+    tasks.spawn(anyio.sleep, 0, name="fine again")
+    await tasks.aclose()
