@@ -70,6 +70,7 @@ from kana_async._exceptions import (
     UnsuccessfulResponseError,
 )
 from kana_async._http import SDK_VERSION as __version__
+from kana_async._options import ClientOptions, TradingOptions
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
 from kana_async._streams import (
@@ -126,6 +127,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BestPrice",
+    "ClientOptions",
     "ClientStateError",
     "ConcurrentReadError",
     "ConnectError",
@@ -179,6 +181,7 @@ __all__ = [
     "SubscriptionClosedError",
     "SubscriptionStatistics",
     "Trade",
+    "TradingOptions",
     "TransactionError",
     "TransactionEvents",
     "TransactionOutcome",
