@@ -328,18 +328,28 @@ class KanaClient:
         """WebSocket subscriptions (:class:`~kana_async.resources.streams.Streams`).
 
         Clients made by :meth:`with_options` with the same stream settings share one
-        websocket connection (one ``Streams``); other stream settings get their own.
+        websocket connection (one ``Streams``); other stream settings get their own. The
+        websocket's tasks run in the client's :attr:`task_group`; :meth:`aclose` closes the
+        streams before it ends the task group.
         """
         from kana_async.resources.streams import Streams
 
         shared = self._shared
         api_key = shared.api_key
         if self.options.streams != shared.root_options.streams:
-            return Streams(self, options=self.options.streams, api_key=api_key)
+            return Streams(
+                self, options=self.options.streams, api_key=api_key, task_group=self._task_group
+            )
         if shared.streams is None:
-            shared.streams = Streams(self, options=self.options.streams, api_key=api_key)
+            shared.streams = Streams(
+                self, options=self.options.streams, api_key=api_key, task_group=self._task_group
+            )
         found: Streams = shared.streams
         return found
+
+    def _task_group(self) -> TaskGroup:
+        """The client's task group, for the websocket's tasks (read when they first start)."""
+        return self._context.task_group
 
 
 def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None:
