@@ -16,7 +16,7 @@ from kana_async._aptos.signer import Signer
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
-from kana_async._http import HttpClient, InFlightGate, build_httpx_client
+from kana_async._http import HttpClient, InFlightGate, make_client
 from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, ClientOptions
 from kana_async.resources.history import History
 from kana_async.resources.markets import Markets
@@ -58,14 +58,15 @@ class KanaClient:
         account: the signer for transactions; its address becomes :attr:`wallet_address`.
         wallet_address: the wallet to read for, when there is no ``account``.
         http_client: an ``httpx.AsyncClient`` to use instead of creating one; the caller keeps
-            ownership (it is not closed by :meth:`aclose`). ``limits``, ``max_connections`` and
-            an ``httpx.Timeout`` cannot apply to it (a timeout in seconds is sent per request).
+            ownership (it is not closed by :meth:`aclose`). ``limits``, ``max_connections``,
+            ``transport`` and an ``httpx.Timeout`` cannot apply to it (a timeout in seconds is
+            sent per request).
         options: every setting at once (:class:`~kana_async.ClientOptions`).
         stream_options: websocket tuning for :attr:`streams`; the same as
             ``options.streams``.
         **overrides: single settings by name: any field of :class:`~kana_async.ClientOptions`
-            (``timeout``, ``max_connections``, ``limits``, ``max_in_flight``, ``retry``,
-            ``rate_limit``, ``streams``, ``trading``) or of
+            (``timeout``, ``max_connections``, ``limits``, ``transport``, ``max_in_flight``,
+            ``retry``, ``rate_limit``, ``streams``, ``trading``) or of
             :class:`~kana_async.TradingOptions` (``confirm_timeout``, ``submit_retries``...).
 
     Raises:
@@ -146,7 +147,8 @@ class KanaClient:
         Raises:
             InvalidArgumentError: a name is unknown, a value is out of range, or it would
                 change what the shared pool or sender fixes (``limits``, ``max_connections``,
-                ``max_in_flight``, ``submit_retries``, ``node_timeout``, ``close_timeout``,
+                ``transport``, ``max_in_flight``, ``submit_retries``, ``node_timeout``,
+                ``close_timeout``,
                 ``max_pending_transactions``, an ``httpx.Timeout``).
             ArgumentTypeError: a value has the wrong type.
         """
@@ -200,7 +202,8 @@ class KanaClient:
     async def open(self) -> KanaClient:
         """Create the shared HTTP pool and start the task group; ``async with`` calls this.
 
-        Nothing is sent: the first request connects.
+        Nothing is sent: the first request connects. The pool is built on
+        ``options.transport`` (httpx's own, or aiohttp's).
 
         Returns:
             The client itself, open.
@@ -208,6 +211,7 @@ class KanaClient:
         Raises:
             ClientStateError: the client (or the one it was made from) is already open, or
                 was closed (a closed client cannot be reopened; create a new one).
+            ImportError: ``transport="aiohttp"`` without the ``aiohttp`` extra installed.
         """
         shared = self._shared
         if shared.state is ClientState.OPEN:
@@ -215,8 +219,8 @@ class KanaClient:
         if shared.state is ClientState.CLOSED:
             raise ClientStateError("this KanaClient was closed; create a new one")
         options = shared.root_options
-        shared.pool = shared.injected_http or build_httpx_client(
-            timeout=options.timeout, limits=options.pool_limits
+        shared.pool = shared.injected_http or make_client(
+            options.transport, timeout=options.timeout, limits=options.pool_limits
         )
         shared.gate = InFlightGate(self._gate_limit())
         await shared.tasks.start()

@@ -294,7 +294,8 @@ def check_options(shared: SharedState, options: ClientOptions) -> None:
     A client made by ``with_options`` shares the pool, so pool settings stay those of the
     first client; a timeout given as an ``httpx.Timeout`` is the pool's own. An injected
     ``http_client`` is configured by its owner: ``limits``, ``max_connections`` and an
-    ``httpx.Timeout`` cannot apply to it (a timeout in seconds can: it is sent per request).
+    ``httpx.Timeout`` and a ``transport`` other than ``"httpx"`` cannot apply to it (a timeout
+    in seconds can: it is sent per request).
 
     Args:
         shared: the shared state.
@@ -324,7 +325,7 @@ def check_options(shared: SharedState, options: ClientOptions) -> None:
         defaults = ClientOptions()
         wrong = [
             name
-            for name in ("limits", "max_connections")
+            for name in ("limits", "max_connections", "transport")
             if getattr(options, name) != getattr(defaults, name)
         ]
         if _is_pool_timeout(options.timeout) and options.timeout != defaults.timeout:

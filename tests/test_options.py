@@ -198,3 +198,35 @@ async def test_reads_that_take_a_timeout_send_it_with_their_requests_only() -> N
     seen = [r.extensions["timeout"] for r in recorder.requests]
     assert seen[:4] == [per_call] * 4
     assert len(seen) == 5 and seen[4] != per_call  # nothing sent for the refused ones
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # aiohttp runs on asyncio only
+@pytest.mark.anyio
+async def test_transport_aiohttp_builds_the_pool_on_aiohttp_and_reads_the_simulator() -> None:
+    from httpx_aiohttp import AiohttpTransport
+
+    from kana_async.sim.server import Simulator
+
+    async with Simulator(seed=3) as sim:
+        market = min(sim.markets)
+        async with KanaClient(sim.network, transport="aiohttp") as kana:
+            assert kana.options.transport == "aiohttp"
+            assert isinstance(kana._http.httpx._transport, AiohttpTransport)
+            over_aiohttp = await kana.markets.all()
+        async with KanaClient(sim.network) as plain:
+            assert not isinstance(plain._http.httpx._transport, AiohttpTransport)
+            over_httpx = await plain.markets.all()
+    assert market in {m.market_id for m in over_aiohttp}
+    assert over_aiohttp == over_httpx
+
+
+def test_transport_is_checked_early_and_fixed_for_the_pool() -> None:
+    with pytest.raises(InvalidArgumentError, match="transport"):
+        KanaClient(NETWORK, transport="curl")
+    with pytest.raises(ArgumentTypeError, match="transport"):
+        ClientOptions(transport=1)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"transport.*http_client you pass in"):
+        KanaClient(NETWORK, http_client=httpx.AsyncClient(), transport="aiohttp")
+    assert KanaClient(NETWORK, http_client=httpx.AsyncClient(), transport="httpx")
+    with pytest.raises(InvalidArgumentError, match="cannot change transport"):
+        KanaClient(NETWORK).with_options(transport="aiohttp")
