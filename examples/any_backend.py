@@ -1,11 +1,14 @@
-"""The same bot on asyncio, uvloop or trio: REST reads, an order placed and cancelled, a clean exit.
+"""The same bot on asyncio, uvloop or trio: REST reads, streams, an order placed and cancelled.
 
     kana-async sim --network-file network.json      # elsewhere: a standalone venue; then
     KANA_NETWORK=network.json KANA_PRIVATE_KEY=0x... python examples/any_backend.py --backend trio
 
 The bot is written with anyio only, so it runs unchanged under ``asyncio.run``, ``uvloop.run``
-and ``trio.run``. It needs a venue outside its own event loop (a standalone simulator, testnet),
-because the in-process simulator is an asyncio server.
+and ``trio.run``: it reads the market over REST, subscribes to its own order history and to the
+order book (reads one snapshot), places a buy far from the market, sees that order's row arrive
+on the order-history stream, cancels it and exits cleanly. It needs a venue outside its own
+event loop (a standalone simulator, testnet), because the in-process simulator is an asyncio
+server.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import anyio
 
-from kana_async import Account, KanaClient, KanaError, Network, Side
+from kana_async import Account, KanaClient, KanaError, Network, Reconnected, Side
 
 
 def say(text: str) -> None:
@@ -26,7 +29,8 @@ def say(text: str) -> None:
 
 
 async def bot(network: Network, account: Account, market_symbol: str) -> None:
-    """Read the market, rest a buy far from it, cancel it, and leave nothing behind."""
+    """Read the market and its book, rest a buy far from it, see it on the order-history
+    stream, cancel it, and leave nothing behind."""
     # anyio's deadline, not asyncio.timeout: the same code on every event loop.
     with anyio.fail_after(60):
         await _session(network, account, market_symbol)
@@ -43,11 +47,21 @@ async def _session(network: Network, account: Account, market_symbol: str) -> No
         price = (bid * Decimal("0.5")).quantize(info.tick, rounding=ROUND_DOWN)
         size = max(info.min_size, info.lot)
         await kana.trading.deposit(Decimal(50))
-        placed = await kana.trading.place_limit_order(
-            info.market_id, side=Side.LONG, size=size, price=price, leverage=2
-        )
-        say(f"placed {len(placed.events.placed)} order(s) at {price}")
-        ids = [o.order_id for o in placed.events.placed]
+        # Both subscriptions share one websocket; the order-history one subscribes first, so
+        # once a book snapshot is back the venue has taken both subscriptions.
+        async with kana.streams.order_history() as history:
+            async with kana.streams.orderbook(info.market_id) as book:
+                snapshot = await anext(aiter(book))
+                say(f"book snapshot of market {snapshot.market_id}")
+            placed = await kana.trading.place_limit_order(
+                info.market_id, side=Side.LONG, size=size, price=price, leverage=2
+            )
+            say(f"placed {len(placed.events.placed)} order(s) at {price}")
+            ids = [o.order_id for o in placed.events.placed]
+            async for row in history:
+                if not isinstance(row, Reconnected) and row.order_id in ids:
+                    say("order history has our order")
+                    break
         mine = [o for o in await kana.portfolio.open_orders(info.market_id) if o.order_id in ids]
         say(f"open orders of ours: {len(mine)}")
         await kana.trading.cancel_multiple_orders(info.market_id, ids)

@@ -2,7 +2,8 @@
 
 ``examples/any_backend.py`` is written with anyio only; it runs under ``asyncio.run``,
 ``uvloop.run`` and ``trio.run`` in fresh interpreters (warnings as errors), each time reading the
-market, placing and cancelling an order and closing with nothing left unresolved.
+market, reading a book snapshot from the order-book stream, placing an order and seeing it on the
+order-history stream, cancelling it and closing with nothing left unresolved.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def test_the_same_bot_runs_on_every_backend(venue: Venue, backend: str) -> None:
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     lines = ran.stdout.splitlines()
+    assert any(line.startswith("book snapshot of market ") for line in lines), ran.stdout
     assert any(line.startswith("placed 1 order(s) at ") for line in lines), ran.stdout
+    assert "order history has our order" in lines, ran.stdout
     assert "open orders of ours: 1" in lines, ran.stdout
     assert "open orders of ours after cancelling: 0" in lines, ran.stdout
     assert "unresolved transactions: 0" in lines, ran.stdout
