@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import json
 import multiprocessing as mp
 import random
@@ -104,22 +103,10 @@ def _network(base: str) -> Any:
 
 
 def sdk_client(base: str, transport: str) -> Any:
-    """A KanaClient on ``transport``: the constructor argument once it exists, else injected."""
+    """A KanaClient with its default settings on ``transport`` (``"httpx"`` or ``"aiohttp"``)."""
     from kana_async import KanaClient
 
-    if transport == "httpx":
-        return KanaClient(_network(base))
-    if "transport" in inspect.signature(KanaClient).parameters:
-        return KanaClient(_network(base), transport=transport)
-    import httpx
-
-    from kana_async._http import make_client  # until KanaClient takes transport=
-
-    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    pool = make_client("aiohttp", timeout=httpx.Timeout(10.0, connect=5.0), limits=limits)
-    kana = KanaClient(_network(base), http_client=pool)
-    kana._bench_pool = pool  # closed by run_kana
-    return kana
+    return KanaClient(_network(base), transport=transport)
 
 
 def run_kana(transport: str) -> Runner:
@@ -127,9 +114,6 @@ def run_kana(transport: str) -> Runner:
         kana = sdk_client(base, transport)
         async with kana:
             results = await asyncio.gather(*(kana.markets.price(MARKETS[i % 4]) for i in range(n)))
-        pool = getattr(kana, "_bench_pool", None)
-        if pool is not None:
-            await pool.aclose()
         assert all(r.best_ask_price is not None for r in results)
 
     return run

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -323,16 +322,17 @@ class GridBot:
 _DONE = (OrderStatus.FILLED, OrderStatus.CANCELLED)
 
 
-async def chaos(sim: Simulator, kana: KanaClient, seconds: float) -> None:
+async def chaos(sim: Simulator, bot: GridBot, seconds: float) -> None:
     """Simulator only: answer submissions late for a while, drop every websocket later."""
     # Waits shorter than the node's answers end in OutcomeUnknownError; the client keeps
-    # resolving those transactions, and the bot asks it for their outcomes.
-    normal = kana.trading.options
-    kana.trading.options = dataclasses.replace(normal, confirm_timeout=0.05)
+    # resolving those transactions, and the bot asks it for their outcomes. The impatient
+    # client shares the bot's pool, account and transactions: only its settings differ.
+    kana = bot.kana
+    bot.kana = kana.with_options(confirm_timeout=0.05)
     sim.faults.node_submit_delay = 0.3
     await asyncio.sleep(seconds * 0.2)
     sim.faults.node_submit_delay = 0.0
-    kana.trading.options = normal
+    bot.kana = kana
     await asyncio.sleep(seconds * 0.2)
     dropped = await sim.drop_ws_connections(abrupt=True)
     say(f"chaos: dropped {dropped} websocket connection(s)")
@@ -351,7 +351,7 @@ async def main(args: argparse.Namespace) -> None:
         if args.chaos:
             if venue.sim is None:
                 raise UsageError("--chaos needs the in-process simulator")
-            trouble = asyncio.create_task(chaos(venue.sim, kana, args.seconds))
+            trouble = asyncio.create_task(chaos(venue.sim, bot, args.seconds))
         try:
             await bot.run(args.seconds)
         finally:

@@ -16,7 +16,6 @@ Async tests run on asyncio through anyio's pytest plugin (installed with kana_as
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
@@ -99,14 +98,13 @@ async def test_outcome_unknown_is_looked_up_not_placed_twice(
 ) -> None:
     bot = GridBot(kana, MARKET, levels=2, log=lines.append)
     await bot.prepare()
-    normal = kana.trading.options
-    kana.trading.options = dataclasses.replace(normal, confirm_timeout=0.05)
+    bot.kana = kana.with_options(confirm_timeout=0.05)  # same pool and account, impatient
     sim.faults.node_submit_delay = 0.3  # the node answers after the bot stopped waiting
 
     await bot.requote()
 
     sim.faults.node_submit_delay = 0.0
-    kana.trading.options = normal
+    bot.kana = kana
     assert kana.trading.unresolved == (), "the client resolved every transaction itself"
     assert any("outcome unknown" in line for line in lines), lines
     assert any("committed, not re-placing" in line for line in lines), lines

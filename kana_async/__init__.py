@@ -71,6 +71,7 @@ from kana_async._exceptions import (
     UnsuccessfulResponseError,
 )
 from kana_async._http import SDK_VERSION as __version__
+from kana_async._options import ClientOptions, TradingOptions
 from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
 from kana_async._streams import (
@@ -127,6 +128,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BestPrice",
+    "ClientOptions",
     "ClientStateError",
     "ConcurrentReadError",
     "ConnectError",
@@ -180,6 +182,7 @@ __all__ = [
     "SubscriptionClosedError",
     "SubscriptionStatistics",
     "Trade",
+    "TradingOptions",
     "TransactionError",
     "TransactionEvents",
     "TransactionOutcome",

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any
 
 import httpx
+from anyio.abc import TaskGroup
 
 from kana_async._address import normalize_address
 from kana_async._aptos.signer import Signer
-from kana_async._background import BackgroundTasks
 from kana_async._config import API_KEY_ENV, TESTNET, Network
+from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
-from kana_async._http import DEFAULT_TIMEOUT, HttpClient, InFlightGate, build_httpx_client
-from kana_async._retry import RetryPolicy
+from kana_async._http import HttpClient, InFlightGate, make_client
+from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, ClientOptions
 from kana_async.resources.history import History
 from kana_async.resources.markets import Markets
 from kana_async.resources.orders import Orders
@@ -30,20 +29,9 @@ if TYPE_CHECKING:
     from kana_async.resources.streams import Streams
     from kana_async.resources.trading import Trading
 
-__all__ = ["KanaClient"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_IN_FLIGHT", "KanaClient"]
 
 logger = logging.getLogger("kana_async")
-
-DEFAULT_MAX_CONNECTIONS: Final = 10
-DEFAULT_MAX_IN_FLIGHT: Final = 10
-
-Closer = Callable[[], Awaitable[object]]
-
-
-class _State(enum.Enum):
-    NEW = "new"
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class KanaClient:
@@ -58,6 +46,11 @@ class KanaClient:
     Nothing is connected or read in ``__init__``; ``async with`` (or :meth:`open`) creates the
     shared HTTP pool and :meth:`aclose` releases it. A closed client cannot be reopened.
 
+    Every setting is in :attr:`options` (a frozen :class:`~kana_async.ClientOptions`): pass
+    ``options=``, or name settings as keywords (``timeout=5``, ``rate_limit=20``,
+    ``confirm_timeout=60``...), which override ``options``. :meth:`with_options` gives a client
+    with other settings over the same pool, account and caches.
+
     Args:
         network: where the exchange lives (:data:`~kana_async.TESTNET`, ``MAINNET``, or the
             network a local simulator hands out).
@@ -65,17 +58,22 @@ class KanaClient:
         account: the signer for transactions; its address becomes :attr:`wallet_address`.
         wallet_address: the wallet to read for, when there is no ``account``.
         http_client: an ``httpx.AsyncClient`` to use instead of creating one; the caller keeps
-            ownership (it is not closed by :meth:`aclose`).
-        timeout: seconds, or an ``httpx.Timeout``, for every REST call.
-        max_connections: size of the connection pool (ignored when ``limits`` is given).
-        limits: full ``httpx.Limits`` for the pool.
-        retry: how read requests are retried (:class:`~kana_async.RetryPolicy`).
-        rate_limit: client-side limit in requests per second, shared by all tasks; ``None``
-            for no limit.
-        max_in_flight: most HTTP requests on the wire at once, REST and Aptos node calls
-            together (never more than the pool's ``max_connections`` when the client creates
-            the pool); more wait their turn.
-        stream_options: websocket tuning for :attr:`streams` (keepalive, watchdog, backoff).
+            ownership (it is not closed by :meth:`aclose`). ``limits``, ``max_connections``,
+            ``transport`` and an ``httpx.Timeout`` cannot apply to it (a timeout in seconds is
+            sent per request).
+        options: every setting at once (:class:`~kana_async.ClientOptions`).
+        stream_options: websocket tuning for :attr:`streams`; the same as
+            ``options.streams``.
+        **overrides: single settings by name: any field of :class:`~kana_async.ClientOptions`
+            (``timeout``, ``max_connections``, ``limits``, ``transport``, ``max_in_flight``,
+            ``retry``, ``rate_limit``, ``streams``, ``trading``) or of
+            :class:`~kana_async.TradingOptions` (``confirm_timeout``, ``submit_retries``...).
+
+    Raises:
+        ArgumentTypeError: ``network`` is not a :class:`~kana_async.Network`, ``account`` is
+            no signer, or a setting has the wrong type.
+        InvalidArgumentError: a setting is out of range, unknown, or cannot apply to the
+            ``http_client`` passed in; ``wallet_address`` differs from the account's.
 
     Resources: :attr:`markets`, :attr:`portfolio`, :attr:`orders`, :attr:`history`,
     :attr:`payloads`, :attr:`trading` and :attr:`streams`.
@@ -89,113 +87,144 @@ class KanaClient:
         account: Signer | None = None,
         wallet_address: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        limits: httpx.Limits | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limit: float | None = None,
-        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        options: ClientOptions | None = None,
         stream_options: StreamOptions | None = None,
+        **overrides: Any,
     ) -> None:
         if not isinstance(network, Network):
             raise ArgumentTypeError(
                 f"network must be a kana_async.Network, not {type(network).__name__}"
             )
-        if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int):
-            raise ArgumentTypeError("max_in_flight must be an int")
-        if max_in_flight < 1:
-            raise InvalidArgumentError("max_in_flight must be at least 1")
-        if limits is None and max_connections < 1:
-            raise InvalidArgumentError("max_connections must be at least 1")
-        if rate_limit is not None and rate_limit <= 0:
-            raise InvalidArgumentError(
-                "rate_limit must be a positive number of requests per second"
-            )
-        self.network = network
-        self.account = account
-        self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
-        self._wallet_address = _wallet_of(account, wallet_address)
-        self._injected_http = http_client
-        self._timeout = timeout
-        self._limits = limits or httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+        if options is not None and not isinstance(options, ClientOptions):
+            raise ArgumentTypeError("options must be a kana_async.ClientOptions")
+        if stream_options is not None:
+            overrides["streams"] = stream_options
+        if "retry" in overrides and overrides["retry"] is None:
+            del overrides["retry"]  # the default policy, as before
+        settings = (options or ClientOptions()).replace(**overrides)
+        shared = SharedState(
+            network,
+            account=account,
+            wallet_address=_wallet_of(account, wallet_address),
+            api_key=api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None,
+            http_client=http_client,
+            options=settings,
         )
-        self._retry = retry if retry is not None else RetryPolicy()
-        self._rate_limit = rate_limit
-        self._max_in_flight = max_in_flight
-        self._stream_options = stream_options
-        self._state = _State.NEW
-        self._http_client: HttpClient | None = None
-        self._tasks = BackgroundTasks()
-        self._closers: list[Closer] = []
-        self._loaded_market_ids: frozenset[int] | None = None
+        self._setup(ClientContext(shared, settings, self))
 
-        self.markets = Markets(self)
+    def _setup(self, context: ClientContext) -> None:
+        self._context = context
+        self._shared = context.shared
+        self.markets = Markets(context)
         """Market metadata and prices."""
-        self.portfolio = Portfolio(self)
+        self.portfolio = Portfolio(context)
         """Balances, profile address, open orders and positions of a wallet."""
-        self.orders = Orders(self)
+        self.orders = Orders(context)
         """Order status by id."""
-        self.history = History(self)
+        self.history = History(context)
         """Order, trade, funding, transfer and fill history (with paging iterators)."""
-        self.payloads = Payloads(self)
+        self.payloads = Payloads(context)
         """Unsigned transaction payloads from the "write" endpoints (no account needed)."""
+
+    def with_options(self, **changes: Any) -> KanaClient:
+        """A client with other settings that shares this one's pool, account and state.
+
+        The new client uses the same connection pool and in-flight gate, task group, market
+        and profile caches, and the same trading state (sequence numbers, unresolved
+        transactions, known orders); it is open and closed together with this one (closing
+        either closes both). Use it for one call or for a part of a program::
+
+            price = await kana.with_options(timeout=2, retry=NO_RETRY).markets.price(1338)
+            patient = kana.with_options(confirm_timeout=120)
+
+        Args:
+            **changes: settings by name, as the constructor takes them (fields of
+                :class:`~kana_async.ClientOptions` or :class:`~kana_async.TradingOptions`).
+
+        Returns:
+            The new client.
+
+        Raises:
+            InvalidArgumentError: a name is unknown, a value is out of range, or it would
+                change what the shared pool or sender fixes (``limits``, ``max_connections``,
+                ``transport``, ``max_in_flight``, ``submit_retries``, ``node_timeout``,
+                ``close_timeout``,
+                ``max_pending_transactions``, an ``httpx.Timeout``).
+            ArgumentTypeError: a value has the wrong type.
+        """
+        options = self.options.replace(**changes)
+        derived = object.__new__(KanaClient)
+        derived._setup(ClientContext(self._shared, options, derived))
+        return derived
+
+    @property
+    def options(self) -> ClientOptions:
+        """Every setting of this client (frozen; :meth:`with_options` makes a client with
+        others)."""
+        return self._context.options
+
+    @property
+    def network(self) -> Network:
+        """Where the exchange lives."""
+        return self._shared.network
+
+    @property
+    def account(self) -> Signer | None:
+        """The signer for transactions, or ``None`` for a read-only client."""
+        return self._shared.account
 
     # -- identity --------------------------------------------------------------------------
 
     @property
     def wallet_address(self) -> str | None:
         """The wallet this client reads for: the account's address, else ``wallet_address``."""
-        return self._wallet_address
+        return self._shared.wallet_address
 
     @property
     def has_api_key(self) -> bool:
         """Whether an API key will be sent (the key itself is never exposed or logged)."""
-        return bool(self._api_key)
+        return bool(self._shared.api_key)
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` has run."""
-        return self._state is _State.CLOSED
+        return self._shared.state is ClientState.CLOSED
 
     def __repr__(self) -> str:
         return (
-            f"<KanaClient network={self.network.name!r} wallet={self._wallet_address!r} "
-            f"api_key={'set' if self._api_key else 'unset'} state={self._state.value}>"
+            f"<KanaClient network={self.network.name!r} wallet={self.wallet_address!r} "
+            f"api_key={'set' if self.has_api_key else 'unset'} "
+            f"state={self._shared.state.value}>"
         )
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> KanaClient:
-        """Create the shared HTTP pool and start the background tasks; ``async with`` calls this.
+        """Create the shared HTTP pool and start the task group; ``async with`` calls this.
 
-        Nothing is sent: the first request connects.
+        Nothing is sent: the first request connects. The pool is built on
+        ``options.transport`` (httpx's own, or aiohttp's).
 
         Returns:
             The client itself, open.
 
         Raises:
-            ClientStateError: the client is already open, or was closed (a closed client
-                cannot be reopened; create a new one).
+            ClientStateError: the client (or the one it was made from) is already open, or
+                was closed (a closed client cannot be reopened; create a new one).
+            ImportError: ``transport="aiohttp"`` without the ``aiohttp`` extra installed.
         """
-        if self._state is _State.OPEN:
+        shared = self._shared
+        if shared.state is ClientState.OPEN:
             raise ClientStateError("this KanaClient is already open")
-        if self._state is _State.CLOSED:
+        if shared.state is ClientState.CLOSED:
             raise ClientStateError("this KanaClient was closed; create a new one")
-        client = self._injected_http or build_httpx_client(
-            timeout=self._timeout, limits=self._limits
+        options = shared.root_options
+        shared.pool = shared.injected_http or make_client(
+            options.transport, timeout=options.timeout, limits=options.pool_limits
         )
-        self._http_client = HttpClient(
-            client,
-            base_url=self.network.rest_url,
-            api_key=self._api_key,
-            retry=self._retry,
-            rate_limit=self._rate_limit,
-            max_in_flight=self._max_in_flight,
-            gate=InFlightGate(self._gate_limit()),
-        )
-        await self._tasks.start()
-        self._state = _State.OPEN
+        shared.gate = InFlightGate(self._gate_limit())
+        await shared.tasks.start()
+        shared.state = ClientState.OPEN
         logger.debug("KanaClient opened for %s (%s)", self.network.name, self.network.rest_url)
         return self
 
@@ -206,41 +235,45 @@ class KanaClient:
         (slowly) and close kept-alive connections to one host to open connections to the other.
         The size of an ``http_client`` passed in is not known, so ``max_in_flight`` applies.
         """
-        pool_size = None if self._injected_http is not None else self._limits.max_connections
-        if pool_size is None:
-            return self._max_in_flight
-        return max(1, min(self._max_in_flight, pool_size))
+        options = self._shared.root_options
+        pool_size = options.pool_limits.max_connections
+        if self._shared.injected_http is not None or pool_size is None:
+            return options.max_in_flight
+        return max(1, min(options.max_in_flight, pool_size))
 
     async def aclose(self) -> None:
-        """Run registered cleanups (newest first), then close the HTTP pool. Idempotent.
+        """Run registered cleanups (newest first), cancel the background tasks, then close the
+        HTTP pool. Idempotent; closes the clients made by (or making) :meth:`with_options` too.
 
         An ``httpx.AsyncClient`` passed in as ``http_client`` is left open for its owner. If a
         cleanup fails, the others still run and the first error is raised at the end.
 
-        The trading cleanup waits up to ``kana.trading.close_timeout`` seconds for signed
-        transactions whose outcome is not known yet (and logs those still unresolved); stream
-        subscriptions are closed; background work still running is cancelled.
+        The trading cleanup waits up to ``close_timeout`` seconds (a trading option) for
+        signed transactions whose outcome is not known yet (and logs those still
+        unresolved); stream subscriptions are closed (before the task group their tasks run
+        in); background work still running is cancelled.
 
         Raises:
             Exception: the first error a registered cleanup raised, once all have run (the
                 client is closed all the same).
         """
-        if self._state is _State.CLOSED:
+        shared = self._shared
+        if shared.state is ClientState.CLOSED:
             return
-        was_open = self._state is _State.OPEN
-        self._state = _State.CLOSED
+        was_open = shared.state is ClientState.OPEN
+        shared.state = ClientState.CLOSED
         first_error: BaseException | None = None
-        while self._closers:
-            closer = self._closers.pop()
+        while shared.closers:
+            closer = shared.closers.pop()
             try:
                 await closer()
             except Exception as exc:
                 logger.warning("cleanup %r failed while closing KanaClient: %s", closer, exc)
                 if first_error is None:
                     first_error = exc
-        await self._tasks.aclose()
-        if was_open and self._http_client is not None and self._injected_http is None:
-            await self._http_client.httpx.aclose()
+        await shared.tasks.aclose()
+        if was_open and shared.pool is not None and shared.injected_http is None:
+            await shared.pool.aclose()
         logger.debug("KanaClient closed")
         if first_error is not None:
             raise first_error
@@ -258,50 +291,29 @@ class KanaClient:
 
     def _on_close(self, callback: Closer) -> None:
         """Register an async cleanup run by :meth:`aclose` (last registered runs first)."""
-        if self._state is _State.CLOSED:
-            raise ClientStateError("this KanaClient is closed")
-        self._closers.append(callback)
+        self._context.on_close(callback)
 
     def _ensure_open(self) -> None:
         """Raise :class:`~kana_async.ClientStateError` unless the client is open."""
-        if self._state is _State.NEW:
-            raise ClientStateError(
-                "KanaClient is not open; use 'async with KanaClient(...) as kana:' "
-                "(or 'await kana.open()') before calling it"
-            )
-        if self._state is _State.CLOSED:
-            raise ClientStateError("this KanaClient was closed; create a new one")
+        self._context.ensure_open()
 
     @property
     def _http(self) -> HttpClient:
         """The request path (only while open)."""
-        self._ensure_open()
-        assert self._http_client is not None
-        return self._http_client
+        return self._context.http
 
-    # -- helpers for resources -------------------------------------------------------------
+    @property
+    def task_group(self) -> TaskGroup:
+        """The client's anyio task group: background work the client owns runs in it.
 
-    def _user(self, user_address: str | None) -> str:
-        """``user_address`` normalised, else the client's wallet; raise if there is neither."""
-        if user_address is not None:
-            return normalize_address(user_address, what="user_address")
-        if self._wallet_address is None:
-            raise InvalidArgumentError(
-                "no wallet address: pass user_address=..., or create the client with "
-                "account=... or wallet_address=..."
-            )
-        return self._wallet_address
+        It is opened by :meth:`open` (in a task of its own, so it does not depend on which
+        task opens or closes the client) and cancelled by :meth:`aclose`. Tasks started in it
+        directly must handle their own errors: one that raises ends the group's other tasks.
 
-    def _known_market_ids(self) -> frozenset[int] | None:
-        """Market ids to check against: the loaded list, else the network's; ``None`` if unknown."""
-        if self._loaded_market_ids is not None:
-            return self._loaded_market_ids
-        ids = frozenset(self.network.markets.values())
-        return ids or None
-
-    def _set_loaded_markets(self, ids: frozenset[int]) -> None:
-        if ids:
-            self._loaded_market_ids = ids
+        Raises:
+            ClientStateError: the client is not open.
+        """
+        return self._context.task_group
 
     # -- resources written elsewhere, built on first use -------------------------------------
 
@@ -313,14 +325,35 @@ class KanaClient:
         """Signed transactions: :class:`~kana_async.resources.trading.Trading`."""
         from kana_async.resources.trading import Trading
 
-        return Trading(self)
+        return Trading(self._context)
 
     @cached_property
     def streams(self) -> Streams:
-        """WebSocket subscriptions (:class:`~kana_async.resources.streams.Streams`)."""
+        """WebSocket subscriptions (:class:`~kana_async.resources.streams.Streams`).
+
+        Clients made by :meth:`with_options` with the same stream settings share one
+        websocket connection (one ``Streams``); other stream settings get their own. The
+        websocket's tasks run in the client's :attr:`task_group`; :meth:`aclose` closes the
+        streams before it ends the task group.
+        """
         from kana_async.resources.streams import Streams
 
-        return Streams(self, options=self._stream_options, api_key=self._api_key)
+        shared = self._shared
+        api_key = shared.api_key
+        if self.options.streams != shared.root_options.streams:
+            return Streams(
+                self, options=self.options.streams, api_key=api_key, task_group=self._task_group
+            )
+        if shared.streams is None:
+            shared.streams = Streams(
+                self, options=self.options.streams, api_key=api_key, task_group=self._task_group
+            )
+        found: Streams = shared.streams
+        return found
+
+    def _task_group(self) -> TaskGroup:
+        """The client's task group, for the websocket's tasks (read when they first start)."""
+        return self._context.task_group
 
 
 def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None:

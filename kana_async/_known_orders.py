@@ -10,11 +10,12 @@ loop always see it consistent.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import Final
+
+import anyio
 
 from kana_async._exceptions import InvalidArgumentError, NotFoundError
 from kana_async._validation import check_market_id, check_order_id
@@ -242,7 +243,8 @@ class KnownOrders:
         return [side for side in sides if side is not None]
 
     async def _look_up(self, market: int, order_ids: list[str], lookup: SideLookup) -> None:
-        gate = asyncio.Semaphore(_LOOKUPS_AT_ONCE)
+        gate = anyio.Semaphore(_LOOKUPS_AT_ONCE)
+        errors: list[Exception] = []
 
         async def one(order_id: str) -> None:
             async with gate:
@@ -250,13 +252,19 @@ class KnownOrders:
                     side = await lookup(market, order_id)
                 except NotFoundError:
                     return
+                except Exception as exc:
+                    # Kept, not raised in the group: the caller gets the error itself, not an
+                    # exception group, once every other look-up has finished.
+                    errors.append(exc)
+                    return
             if side is not None:
                 self.remember(market, order_id, side)
 
-        results = await asyncio.gather(*(one(i) for i in order_ids), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        async with anyio.create_task_group() as group:
+            for order_id in order_ids:
+                group.start_soon(one, order_id)
+        if errors:
+            raise errors[0]
 
     def _put(self, known: KnownOrder) -> None:
         key = (known.market_id, known.order_id)

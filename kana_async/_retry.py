@@ -9,12 +9,13 @@ once spread out instead of hammering the server in step.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from time import time
+
+import anyio
 
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -52,7 +53,7 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 60.0
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=anyio.sleep, compare=False)
     random: Callable[[], float] = field(default=random.random, compare=False)
 
     def __post_init__(self) -> None:

@@ -11,12 +11,14 @@ This module is a command-line program: it writes to stdout on purpose.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import time
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, TextIO
+
+import anyio
+from anyio.abc import TaskGroup
 
 __all__ = ["main", "run_demo"]
 
@@ -67,18 +69,13 @@ async def run_demo(*, seed: int = 0, out: TextIO | None = None) -> None:
         say(f"Test wallet {_short(funded.address)} funded with 10 APT (gas) and 10000 USDT")
         async with KanaClient(net, account=account) as kana:
             tick = await _market_overview(kana, say)
-            watchers = _start_watchers(kana, say)
-            try:
-                await asyncio.sleep(0.3)  # let the subscriptions settle
+            async with anyio.create_task_group() as watchers:
+                _start_watchers(watchers, kana, say)
+                await anyio.sleep(0.3)  # let the subscriptions settle
                 await _trade(kana, say, tick)
                 await _history(kana, say)
-                await asyncio.sleep(0.3)  # let the last stream frames print
-            finally:
-                for task in watchers:
-                    task.cancel()
-                for task in watchers:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                await anyio.sleep(0.3)  # let the last stream frames print
+                watchers.cancel_scope.cancel()
     say("Demo finished: the simulator is stopped. Run it standalone: python -m kana_async sim")
 
 
@@ -101,17 +98,15 @@ async def _market_overview(kana: Any, say: _Printer) -> Decimal:
     return tick
 
 
-def _start_watchers(kana: Any, say: _Printer) -> list[asyncio.Task[None]]:
+def _start_watchers(group: TaskGroup, kana: Any, say: _Printer) -> None:
     def order(o: Any) -> str:
         return f"order {_short(o.order_id)} {o.status}: {o.size} @ {o.price}"
 
     def fill(t: Any) -> str:
         return f"fill {getattr(t, 'size', '?')} @ {getattr(t, 'price', '?')}"
 
-    return [
-        asyncio.create_task(_watch(kana.streams.order_history(), order, say, "orders")),
-        asyncio.create_task(_watch(kana.streams.trade_history(), fill, say, "fills")),
-    ]
+    group.start_soon(_watch, kana.streams.order_history(), order, say, "orders")
+    group.start_soon(_watch, kana.streams.trade_history(), fill, say, "fills")
 
 
 async def _trade(kana: Any, say: _Printer, tick: Decimal) -> None:

@@ -7,12 +7,11 @@ mempool) and ``sim.faults.node_lose_submission`` / ``node_lose_resends`` (a subm
 
 from __future__ import annotations
 
-import dataclasses
-
 import anyio
 import pytest
 
 from kana_async._aptos.resolver import FILL_FUNCTION
+from kana_async._client import KanaClient
 from kana_async._exceptions import RateLimitError, TransactionRejectedError
 from kana_async.models.enums import Side
 from kana_async.models.transactions import PendingTransaction
@@ -21,8 +20,8 @@ from tests.test_trading import Env, far_bid, trading_env
 pytestmark = pytest.mark.anyio
 
 
-async def _place(env: Env, i: int) -> PendingTransaction:
-    return await env.kana.trading.no_wait.place_limit_order(
+async def _place(env: Env, i: int, kana: KanaClient | None = None) -> PendingTransaction:
+    return await (kana or env.kana).trading.no_wait.place_limit_order(
         env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, i), leverage=2
     )
 
@@ -80,12 +79,10 @@ async def test_node_restart_losing_the_mempool_resends_the_same_bytes() -> None:
 async def test_lost_submission_that_expires_is_filled_so_the_ones_behind_execute() -> None:
     async with trading_env() as env:
         trading = env.kana.trading
-        normal = trading.options
         target = env.sim.node.sequence_number(env.account.address)
         _lose_the_next_submission_for_good(env)
-        trading.options = dataclasses.replace(normal, expiration_seconds=2)
-        doomed = await _place(env, 0)  # the node says 202, then forgets it
-        trading.options = normal
+        short_lived = env.kana.with_options(expiration_seconds=2)
+        doomed = await _place(env, 0, short_lived)  # the node says 202, then forgets it
         assert doomed.sequence_number == target
         behind = [await _place(env, i) for i in (1, 2)]  # parked behind the hole
         with pytest.raises(TransactionRejectedError) as info:
@@ -109,12 +106,9 @@ async def test_lost_submission_that_expires_is_filled_so_the_ones_behind_execute
 async def test_lost_submission_alone_gives_its_number_back() -> None:
     async with trading_env() as env:
         trading = env.kana.trading
-        normal = trading.options
         target = env.sim.node.sequence_number(env.account.address)
         _lose_the_next_submission_for_good(env)
-        trading.options = dataclasses.replace(normal, expiration_seconds=2)
-        doomed = await _place(env, 0)
-        trading.options = normal
+        doomed = await _place(env, 0, env.kana.with_options(expiration_seconds=2))
         assert doomed.sequence_number == target
         with pytest.raises(TransactionRejectedError):
             await doomed.wait(timeout=20)

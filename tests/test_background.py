@@ -12,6 +12,7 @@ from kana_async._aptos.tracking import Submission, SubmissionTracker
 from kana_async._background import BackgroundTasks
 from kana_async._exceptions import ClientStateError, TransactionRejectedError
 from kana_async.models.transactions import TransactionResult
+from tests.backends_support import anyio_backend  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +87,50 @@ async def test_a_caller_that_goes_away_is_logged_once(caplog: pytest.LogCaptureF
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert sub.hash in caplog.records[0].getMessage()
     assert tracker.unresolved[0].caller_gone
+
+
+async def test_a_crash_is_logged_and_handed_to_whoever_waits_for_the_work(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks()
+    await tasks.start()
+    told: list[Exception] = []
+    survivor = anyio.Event()
+
+    async def crashes() -> None:
+        raise ValueError("resolver bug")
+
+    async def survives() -> None:
+        await anyio.sleep(0.01)
+        survivor.set()
+
+    tasks.spawn(crashes, name="crashes", on_error=told.append)
+    tasks.spawn(survives, name="survives")
+    with anyio.fail_after(5):
+        await survivor.wait()  # the crash cancelled nothing else
+    assert [str(e) for e in told] == ["resolver bug"]
+    assert "'crashes'" in caplog.text and "resolver bug" in caplog.text
+    tasks.spawn(survives, name="still open")  # the group is still usable
+    await tasks.aclose()
+
+
+async def test_an_unguarded_task_that_fails_ends_the_group_and_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = BackgroundTasks()
+    await tasks.start()
+
+    async def crashes() -> None:
+        raise ValueError("stream reader bug")
+
+    tasks.task_group.start_soon(crashes)  # not through spawn(): nothing guards it
+    with anyio.fail_after(5):
+        while tasks.started:  # noqa: ASYNC110 - the group has no event for its end
+            await anyio.sleep(0.01)
+    with pytest.raises(ClientStateError, match="stream reader bug"):
+        tasks.spawn(anyio.sleep, 0, name="after the failure")
+    assert "background task group failed" in caplog.text
+    await tasks.aclose()
+    await tasks.start()  # a new group starts clean
+    tasks.spawn(anyio.sleep, 0, name="fine again")
+    await tasks.aclose()

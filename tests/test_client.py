@@ -14,6 +14,7 @@ from kana_async import (
     KanaClient,
     Network,
 )
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import NETWORK, WALLET, Recorder, refuse
 
 PRICE = {"bestAskPrice": "1", "bestBidPrice": "1"}
@@ -216,7 +217,7 @@ def test_custom_network() -> None:
     )
     assert local.rest_url == "http://127.0.0.1:1"
     kana = KanaClient(local)
-    assert kana._known_market_ids() is None  # no market list: ids are not checked
+    assert kana._context.known_market_ids() is None  # no market list: ids are not checked
 
 
 @pytest.mark.anyio

@@ -353,8 +353,13 @@ def check_function(func: Callable[..., Any], doc: str) -> list[str]:
     for name in params:
         if name not in documented:
             problems.append(f"Args: no entry for {name!r}")
+    keywords = [  # ``**name`` may be documented too (what the keywords can be)
+        p.name
+        for p in inspect.signature(func).parameters.values()
+        if p.kind is inspect.Parameter.VAR_KEYWORD
+    ]
     for name in documented:
-        if name not in params:
+        if name not in params and name not in keywords:
             problems.append(f"Args: {name!r} is not a parameter")
     if not _returns_none(func) and "Returns" not in found and "Yields" not in found:
         problems.append("no Returns: section")

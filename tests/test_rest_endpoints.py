@@ -33,6 +33,7 @@ from kana_async import (
     TransactionPayload,
     Transfer,
 )
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import (
     API_KEY,
     BIG_ID,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from kana_async import PageIterator, Trade
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import (
     ORDER_HISTORY_ROW,
     TRADE_ROW,

@@ -243,3 +243,23 @@ async def test_a_simulator_with_an_api_key_refuses_a_stream_without_it_and_serve
                 assert isinstance(await books.__anext__(), OrderBook)
             await without.aclose()
             await with_key.aclose()
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.anyio
+async def test_client_streams_send_its_api_key_and_run_in_its_task_group() -> None:
+    from kana_async._streams import _backend
+
+    async with ThreadedSim(api_key="sim-key") as sim:
+        market = _market(sim)
+        kana = KanaClient(sim.network, api_key="sim-key", stream_options=FAST)
+        async with kana:
+            with anyio.fail_after(15):
+                async with kana.streams.orderbook(market) as books:
+                    assert isinstance(await books.__anext__(), OrderBook)  # key accepted
+                    manager = kana.streams.manager
+                    assert manager._outer is kana.task_group  # the client's group hosts it
+                    assert not _backend._asyncio_tasks  # nothing detached from it
+                    assert manager.statistics().tasks > 0
+        assert kana.streams.state is ConnectionState.CLOSED
+        assert manager.statistics().tasks == 0  # closed before the group ended

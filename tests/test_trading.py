@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 import anyio
 import pytest
@@ -21,6 +22,7 @@ from kana_async._exceptions import (
     MoveAbortError,
     OutcomeUnknownError,
     PrecisionError,
+    TransactionRejectedError,
 )
 from kana_async.models.enums import Direction, Side
 from kana_async.models.markets import MarketInfo
@@ -42,11 +44,13 @@ class Env:
 
 
 @asynccontextmanager
-async def trading_env(*, deposit: Decimal | None = Decimal("2000")) -> AsyncIterator[Env]:
+async def trading_env(
+    *, deposit: Decimal | None = Decimal("2000"), **options: Any
+) -> AsyncIterator[Env]:
     async with Simulator(seed=3, market_maker=True) as sim:
         funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("10000"))
         account = Account.from_hex(funded.private_key_hex)
-        async with KanaClient(sim.network, account=account) as kana:
+        async with KanaClient(sim.network, account=account, **options) as kana:
             market = sim.network.market_id("APT-USD")
             info = await kana.markets.info(market)
             if deposit is not None:
@@ -164,9 +168,8 @@ async def test_two_hundred_concurrent_orders_with_faults_commit_exactly_once() -
 
 
 async def test_lost_answer_is_confirmed_by_hash_in_the_background() -> None:
-    async with trading_env() as env:
+    async with trading_env(submit_retries=0) as env:
         trading = env.kana.trading
-        trading.submit_retries = 0
         env.sim.faults.node_drop_response = 1
         result = await trading.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
@@ -178,9 +181,8 @@ async def test_lost_answer_is_confirmed_by_hash_in_the_background() -> None:
 
 
 async def test_lost_answer_without_waiting_is_outcome_unknown_and_found_by_hash() -> None:
-    async with trading_env() as env:
+    async with trading_env(submit_retries=0) as env:
         trading = env.kana.trading
-        trading.submit_retries = 0
         env.sim.faults.node_drop_response = 1
         with pytest.raises(OutcomeUnknownError) as info:
             await trading.no_wait.place_limit_order(
@@ -470,3 +472,38 @@ async def test_gather_of_orders_stays_within_the_gate() -> None:
         assert gate.in_flight == 0
         prices = {o.price for o in await env.kana.portfolio.open_orders(market_id=env.market)}
         assert {far_bid(env, i) for i in range(30)} <= prices
+
+
+async def test_a_client_with_other_options_shares_the_account_state() -> None:
+    async with trading_env(confirm_timeout=20) as env:
+        kana = env.kana
+        patient = kana.with_options(confirm_timeout=90, check_position_leverage=False)
+        assert patient.trading.confirm_timeout == 90 and kana.trading.confirm_timeout == 20
+        first = await patient.trading.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
+        )
+        second = await kana.trading.place_limit_order(
+            env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env, 1), leverage=2
+        )
+        # One sequence allocator, one record of outcomes, one registry of orders.
+        assert second.sequence_number == first.sequence_number + 1
+        assert (await kana.trading.outcome(first.hash)).result == first
+        (placed,) = first.events.placed
+        assert kana.trading.orders.get(env.market, placed.order_id) is not None
+        cancelled = await kana.trading.cancel_order(env.market, placed.order_id)  # side known
+        assert [e.order_id for e in cancelled.events.cancelled] == [placed.order_id]
+
+
+async def test_gas_settings_of_a_derived_client_apply_to_its_own_transactions() -> None:
+    async with trading_env() as env:
+        kana = env.kana
+        greedy = kana.with_options(max_gas_amount=10**12)  # above the node's bound
+        args = {"side": Side.LONG, "size": env.info.min_size, "price": far_bid(env)}
+        with pytest.raises(TransactionRejectedError, match="MAX_GAS_UNITS"):
+            await greedy.trading.dry_run.place_limit_order(env.market, leverage=2, **args)
+        with pytest.raises(TransactionRejectedError, match="MAX_GAS_UNITS"):
+            await greedy.trading.place_limit_order(env.market, leverage=2, **args)
+        simulated = await kana.trading.dry_run.place_limit_order(env.market, leverage=2, **args)
+        assert simulated.success
+        placed = await kana.trading.place_limit_order(env.market, leverage=2, **args)
+        assert placed.success  # the original's settings were never touched

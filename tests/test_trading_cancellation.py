@@ -137,11 +137,10 @@ async def test_close_waits_a_bounded_time_then_reports_what_is_left(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="kana_async")
-    async with trading_env() as env:
+    async with trading_env(close_timeout=0.3) as env:
         trading = env.kana.trading
         env.sim.faults.node_lose_submission = 1  # answered 202, never executed...
         env.sim.faults.node_lose_resends = True  # ...and lost again each time it is re-sent
-        trading.close_timeout = 0.3
         payload = await env.kana.payloads.place_limit_order(
             env.market, side=Side.LONG, size=env.info.min_size, price=far_bid(env), leverage=2
         )

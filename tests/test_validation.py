@@ -34,6 +34,7 @@ from kana_async._validation import (
     check_unix_seconds,
     decimal_text,
 )
+from tests.backends_support import anyio_backend  # noqa: F401
 from tests.rest_support import open_client, refuse
 
 # -- the checks themselves --------------------------------------------------------------------

@@ -13,12 +13,13 @@ once however many callers ask at the same time; the gas price estimate is cached
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
 from collections.abc import Callable
 from typing import Any, Final
+
+import anyio
 
 from kana_async._aptos import signing as _signing
 from kana_async._aptos.answers import (
@@ -84,7 +85,7 @@ def backoff(attempt: int, base: float, cap: float = 2.0) -> float:
 
 async def _honour_retry_after(error: Exception) -> None:
     if isinstance(error, RateLimitError) and error.retry_after:
-        await asyncio.sleep(min(error.retry_after, _MAX_RETRY_AFTER))
+        await anyio.sleep(min(error.retry_after, _MAX_RETRY_AFTER))
 
 
 class NodeClient:
@@ -173,7 +174,7 @@ class NodeClient:
                 if attempt >= self.read_retries:
                     raise
                 await _honour_retry_after(exc)
-            await asyncio.sleep(backoff(attempt, self.retry_backoff))
+            await anyio.sleep(backoff(attempt, self.retry_backoff))
             attempt += 1
 
     async def _get_answer(self, path: str, tp: Any) -> Any:
@@ -448,7 +449,7 @@ class NodeClient:
                     "look it up by hash before sending it again",
                     hash=signed.hash,
                 )
-            await asyncio.sleep(backoff(attempt, self.retry_backoff))
+            await anyio.sleep(backoff(attempt, self.retry_backoff))
             attempt += 1
 
     async def _refused(

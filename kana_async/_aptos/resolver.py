@@ -104,7 +104,7 @@ class Resolver:
     async def _send(self, sub: Submission, prepared: Prepared) -> CommittedTransaction:
         sender = self.sender
         allocator = sender.allocator
-        for _ in range(sender.options.max_resign):
+        for _ in range(prepared.options.max_resign):
             number = sub.signed.sequence_number
             try:
                 outcome = await sender.node.send(sub.signed)
@@ -137,7 +137,7 @@ class Resolver:
                 raise
         allocator.release(sub.signed.sequence_number)
         raise TransactionRejectedError(
-            f"could not get a sequence number accepted after {sender.options.max_resign} tries",
+            f"could not get a sequence number accepted after {prepared.options.max_resign} tries",
             hash=sub.hash,
         )
 
@@ -271,7 +271,7 @@ class Resolver:
         args = (sender.signer.address, "0")
         price = sender.options.gas_unit_price or await sender.node.gas_unit_price()
         entry = entry_function_bytes(FILL_FUNCTION, (), args, params)
-        return Prepared(FILL_FUNCTION, (), args, params, entry, price)
+        return Prepared(FILL_FUNCTION, (), args, params, entry, price, sender.options)
 
     # -- transactions the client did not send ----------------------------------------------------
 

@@ -114,6 +114,8 @@ class Prepared:
         param_types: the Move types of ``arguments`` from the ABI (without signers).
         entry_function: the BCS ``EntryFunction`` of the call.
         gas_unit_price: octas per gas unit the transaction will offer.
+        options: the gas, expiry and re-sign settings of the call that prepared it (kept for
+            re-signing).
     """
 
     function: str
@@ -122,6 +124,7 @@ class Prepared:
     param_types: tuple[str, ...]
     entry_function: bytes
     gas_unit_price: int
+    options: SendOptions = SendOptions()
 
 
 async def _no_events(committed: CommittedTransaction, market_id: int | None) -> TransactionEvents:
@@ -179,17 +182,19 @@ class TransactionSender:
 
     # -- building and signing ------------------------------------------------------------------
 
-    async def prepare(self, payload: PayloadLike) -> Prepared:
+    async def prepare(self, payload: PayloadLike, options: SendOptions | None = None) -> Prepared:
         """Check ``payload`` against the function's ABI and encode it (once); nothing is sent.
 
-        Reads the module's ABI (cached) and, unless ``options.gas_unit_price`` is set, the
-        node's gas price estimate.
+        Reads the module's ABI (cached) and, unless the gas unit price is set in the options,
+        the node's gas price estimate.
 
         Args:
             payload: the entry-function call.
+            options: the gas and expiry settings it is signed with; ``None`` uses
+                :attr:`options`.
 
         Returns:
-            The encoded call and the gas price it will offer.
+            The encoded call, the gas price it will offer and the settings it carries.
 
         Raises:
             InvalidArgumentError: the function id is malformed, its module has no such entry
@@ -201,6 +206,7 @@ class TransactionSender:
             APIStatusError: the node answered another non-2xx status.
             ResponseDecodeError: the node's answer is not the documented shape.
         """
+        opts = self.options if options is None else options
         params, generics = await self.node.entry_function_types(payload.function)
         if len(payload.type_arguments) != generics:
             raise InvalidArgumentError(
@@ -210,8 +216,8 @@ class TransactionSender:
         type_args = tuple(payload.type_arguments)
         args = tuple(payload.function_arguments)
         entry = bcs.entry_function_bytes(payload.function, type_args, args, params)
-        price = self.options.gas_unit_price or await self.node.gas_unit_price()
-        return Prepared(payload.function, type_args, args, params, entry, price)
+        price = opts.gas_unit_price or await self.node.gas_unit_price()
+        return Prepared(payload.function, type_args, args, params, entry, price, opts)
 
     def spec(self, prepared: Prepared, sequence_number: int) -> _signing.TransactionSpec:
         """The transaction of ``prepared`` under ``sequence_number``, expiring from now.
@@ -232,9 +238,9 @@ class TransactionSender:
             type_arguments=prepared.type_arguments,
             arguments=prepared.arguments,
             param_types=prepared.param_types,
-            max_gas_amount=self.options.max_gas_amount,
+            max_gas_amount=prepared.options.max_gas_amount,
             gas_unit_price=prepared.gas_unit_price,
-            expiration_timestamp_secs=int(self.clock()) + self.options.expiration_seconds,
+            expiration_timestamp_secs=int(self.clock()) + prepared.options.expiration_seconds,
             chain_id=self.chain_id,
             entry_function=prepared.entry_function,
         )
@@ -257,7 +263,12 @@ class TransactionSender:
     # -- submitting ----------------------------------------------------------------------------
 
     async def submit(
-        self, payload: PayloadLike, *, action: str = "transaction", market_id: int | None = None
+        self,
+        payload: PayloadLike,
+        *,
+        action: str = "transaction",
+        market_id: int | None = None,
+        options: SendOptions | None = None,
     ) -> Submission:
         """Encode, number and sign ``payload``, then hand it to the background resolver.
 
@@ -268,6 +279,8 @@ class TransactionSender:
             payload: the entry-function call.
             action: names the call in logs and in the tracker (``"place_limit_order"``).
             market_id: the market it acts on, to decode its events; ``None`` for none.
+            options: the gas and expiry settings it is signed with; ``None`` uses
+                :attr:`options`.
 
         Returns:
             The submission, being resolved in the background.
@@ -283,7 +296,7 @@ class TransactionSender:
             ResponseDecodeError: the node's answer is not the documented shape.
             TransactionRejectedError: the signer's signature does not verify.
         """
-        prepared = await self.prepare(payload)
+        prepared = await self.prepare(payload, options)
         return await self.submit_prepared(prepared, action=action, market_id=market_id)
 
     async def submit_prepared(
@@ -377,11 +390,15 @@ class TransactionSender:
             sub.caller_cancelled()
             raise
 
-    async def accepted(self, sub: Submission) -> PendingTransaction:
+    async def accepted(
+        self, sub: Submission, confirm_timeout: float | None = None
+    ) -> PendingTransaction:
         """Wait until the node took ``sub`` into its mempool.
 
         Args:
             sub: a submission from :meth:`submit`.
+            confirm_timeout: seconds the returned handle's ``wait()`` waits by default;
+                ``None`` uses ``options.confirm_timeout``.
 
         Returns:
             A handle whose ``wait()`` waits for the outcome as :meth:`wait` does.
@@ -399,7 +416,7 @@ class TransactionSender:
             raise
 
         async def waiter(timeout: float | None) -> TransactionResult:  # noqa: ASYNC109
-            return await self.wait(sub, timeout)
+            return await self.wait(sub, confirm_timeout if timeout is None else timeout)
 
         return PendingTransaction(
             hash=sub.hash,
@@ -517,13 +534,19 @@ class TransactionSender:
         )
 
     async def simulate(
-        self, payload: PayloadLike, *, market_id: int | None = None
+        self,
+        payload: PayloadLike,
+        *,
+        market_id: int | None = None,
+        options: SendOptions | None = None,
     ) -> TransactionResult:
         """Dry-run ``payload`` on the node (``POST /v1/transactions/simulate``); nothing commits.
 
         Args:
             payload: the entry-function call.
             market_id: the market it acts on (for its events), or ``None``.
+            options: the gas and expiry settings to simulate with; ``None`` uses
+                :attr:`options`.
 
         Returns:
             What the transaction would do: gas used and the events it would emit.
@@ -540,7 +563,7 @@ class TransactionSender:
             MoveAbortError: it would abort.
             TransactionRejectedError: it would fail otherwise, or the node refused to simulate.
         """
-        prepared = await self.prepare(payload)
+        prepared = await self.prepare(payload, options)
         number = await self.node.sequence_number(self.signer.address)
         spec = self.spec(prepared, number)
         signed = await _signing.sign_transaction(self.signer, spec, simulate=True)

@@ -6,10 +6,11 @@ signer.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import logging
 from collections.abc import Awaitable, Callable
+
+import anyio
 
 from kana_async._exceptions import InvalidArgumentError
 
@@ -62,8 +63,8 @@ class SequenceAllocator:
         self._floor = 0
         self._free: list[int] = []
         self._outstanding: set[int] = set()
-        self._cond = asyncio.Condition()
-        self._synced_at = float("-inf")  # loop time of the last chain read
+        self._cond = anyio.Condition()
+        self._synced_at = float("-inf")  # event-loop clock at the last chain read
 
     @property
     def next_number(self) -> int | None:
@@ -105,16 +106,13 @@ class SequenceAllocator:
                     number = self._next
                     self._next += 1
                     break
-                try:
-                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                    # that arrives as the wait ends (the caller could not be cancelled then).
-                    async with asyncio.timeout(self._poll):
-                        await self._cond.wait()
-                except TimeoutError:
-                    # Many waiters time out together; the first re-reads the chain, the rest
-                    # (queued on the lock meanwhile) find that reading fresh and go on.
-                    if asyncio.get_running_loop().time() - self._synced_at >= self._poll / 2:
-                        await self._sync_locked(reset=False)
+                with anyio.move_on_after(self._poll) as waited:
+                    await self._cond.wait()
+                # Many waiters time out together; the first re-reads the chain, the rest
+                # (queued on the lock meanwhile) find that reading fresh and go on.
+                stale = anyio.current_time() - self._synced_at >= self._poll / 2
+                if waited.cancelled_caught and stale:
+                    await self._sync_locked(reset=False)
             self._outstanding.add(number)
             return number
 
@@ -175,7 +173,7 @@ class SequenceAllocator:
 
     async def _sync_locked(self, *, reset: bool) -> None:
         on_chain = await self._fetch()
-        self._synced_at = asyncio.get_running_loop().time()
+        self._synced_at = anyio.current_time()
         log.debug("sequence number on chain: %d (reset=%s)", on_chain, reset)
         if reset or self._next is None:
             # Start again from the chain, but keep every number whose transaction may still

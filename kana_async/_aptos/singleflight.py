@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
+
+import anyio
 
 __all__ = ["SingleFlight"]
 
@@ -13,6 +14,25 @@ _T = TypeVar("_T")
 
 class _Retry(Exception):
     """The fetcher was cancelled; a waiter should fetch itself."""
+
+
+class _Flight:
+    """One fetch in progress: set once with its value or its error."""
+
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    async def result(self) -> Any:
+        """Wait for the fetch; its value, or raise its error (a waiter's cancellation leaves the
+        fetch running for the others)."""
+        await self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 class SingleFlight:
@@ -24,7 +44,7 @@ class SingleFlight:
 
     def __init__(self) -> None:
         self._values: dict[Hashable, tuple[float | None, Any]] = {}
-        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
+        self._inflight: dict[Hashable, _Flight] = {}
 
     def invalidate(self, key: Hashable) -> None:
         """Drop the cached value of ``key`` (the next :meth:`get` fetches).
@@ -54,31 +74,30 @@ class SingleFlight:
             Exception: whatever ``fetch`` raised, shared with every caller waiting on that
                 fetch (nothing is cached then, so the next call fetches again).
         """
-        loop = asyncio.get_running_loop()
         while True:
             hit = self._values.get(key)
-            if hit is not None and (hit[0] is None or hit[0] > loop.time()):
+            if hit is not None and (hit[0] is None or hit[0] > anyio.current_time()):
                 value: _T = hit[1]
                 return value
             shared = self._inflight.get(key)
             if shared is None:
                 break
             try:
-                result: _T = await asyncio.shield(shared)
+                result: _T = await shared.result()
                 return result
             except _Retry:
                 continue
-        future: asyncio.Future[Any] = loop.create_future()
-        self._inflight[key] = future
+        flight = _Flight()
+        self._inflight[key] = flight
         try:
             fetched = await fetch()
         except BaseException as exc:
             del self._inflight[key]
-            shared_exc = exc if isinstance(exc, Exception) else _Retry()
-            future.set_exception(shared_exc)
-            future.exception()  # retrieved: no "never retrieved" noise when nobody waited
+            flight.error = exc if isinstance(exc, Exception) else _Retry()
+            flight.done.set()
             raise
         del self._inflight[key]
-        self._values[key] = (None if ttl is None else loop.time() + ttl, fetched)
-        future.set_result(fetched)
+        self._values[key] = (None if ttl is None else anyio.current_time() + ttl, fetched)
+        flight.value = fetched
+        flight.done.set()
         return fetched

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from kana_async._codec import decode, decode_envelope, encode
 from kana_async._exceptions import (
@@ -18,6 +17,7 @@ from kana_async._exceptions import (
 )
 from kana_async._http.gate import InFlightGate
 from kana_async._http.transport import JSON_HEADERS, USER_AGENT, Pool, send_raw
+from kana_async._ratelimit import RateLimiter
 from kana_async._retry import RetryPolicy
 
 logger = logging.getLogger("kana_async")
@@ -38,6 +38,9 @@ class HttpClient:
         max_in_flight: slots of the gate made when ``gate`` is not given.
         gate: the pool's :class:`InFlightGate`, shared with every other client of the pool
             (the Aptos node client takes it from :attr:`gate`).
+        limiter: a rate limiter shared with other clients (instead of one of ``rate_limit``).
+        timeout: seconds for each request, overriding the pool's timeout; ``None`` for the
+            pool's.
 
     Attributes:
         retries: every retry made so far (statistics and tests).
@@ -56,6 +59,8 @@ class HttpClient:
         rate_limit: float | None = None,
         max_in_flight: int = 10,
         gate: InFlightGate | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: float | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -70,13 +75,10 @@ class HttpClient:
         self._get_headers = httpx.Headers(headers)
         self._post_headers = httpx.Headers({**headers, **JSON_HEADERS})
         self.gate = gate if gate is not None else InFlightGate(max_in_flight)
-        self._limiter: AsyncLimiter | None = None
-        if rate_limit is not None:
-            if rate_limit <= 0:
-                raise ValueError("rate_limit must be a positive number of requests per second")
-            # A bucket of one second's worth of requests (at least one): bursts up to that size.
-            period = 1.0 if rate_limit >= 1 else 1.0 / rate_limit
-            self._limiter = AsyncLimiter(max(rate_limit, 1.0), period)
+        self.timeout = timeout
+        self._limiter = limiter
+        if limiter is None and rate_limit is not None:
+            self._limiter = RateLimiter(rate_limit)
 
     @property
     def pool(self) -> Pool:
@@ -207,7 +209,13 @@ class HttpClient:
         async with self.gate.slot():
             logger.debug("%s %s %s", method, url, params or "")
             response = await send_raw(
-                self.httpx, method, url, params=params, content=content, headers=headers
+                self.httpx,
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=headers,
+                timeout=self.timeout,
             )
         logger.debug("%s %s -> %s (%s bytes)", method, url, response.status, len(response.body))
         response.raise_for_status()

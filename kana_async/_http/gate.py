@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import anyio
 
 
 class _Slot:
@@ -10,7 +10,7 @@ class _Slot:
 
     __slots__ = ("_gate", "_outer")
 
-    def __init__(self, gate: InFlightGate, outer: asyncio.Semaphore | None) -> None:
+    def __init__(self, gate: InFlightGate, outer: anyio.Semaphore | None) -> None:
         self._gate = gate
         self._outer = outer
 
@@ -73,8 +73,8 @@ class InFlightGate:
         self.long_poll_limit = long_limit
         self.in_flight = 0
         self.peak = 0
-        self._slots = asyncio.Semaphore(limit)
-        self._long = asyncio.Semaphore(long_limit)
+        self._slots = anyio.Semaphore(limit)
+        self._long = anyio.Semaphore(long_limit)
         self._slot = _Slot(self, None)
         self._long_slot = _Slot(self, self._long)
 

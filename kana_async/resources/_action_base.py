@@ -137,7 +137,7 @@ class ActionBase(Resource, Generic[R]):
             PrecisionError: a value is off the market's grid (no rounding asked for).
             InvalidArgumentError: a value is outside the market's limits.
         """
-        http = self._client._http
+        http = self._context.http
         request = call.build(grid, sides)
         if call.method == "GET":
             payload: TransactionPayload = await http.get(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import anyio
 
 from kana_async._validation import check_int, check_market_id, check_sort_order
 
 if TYPE_CHECKING:
     from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["Resource", "SingleFlightCache"]
 
@@ -22,26 +24,53 @@ class Resource:
     """A group of endpoints on a :class:`~kana_async.KanaClient` (``kana.markets``...).
 
     Args:
-        client: the client whose HTTP pool, wallet and market list the resource uses.
+        context: the client's context (its HTTP path, options, wallet, market list and task
+            group); a :class:`~kana_async.KanaClient` stands for its own context.
     """
 
-    def __init__(self, client: KanaClient) -> None:
-        self._client = client
+    def __init__(self, context: ClientContext | KanaClient) -> None:
+        from kana_async._context import ClientContext
+
+        self._context: ClientContext
+        if isinstance(context, ClientContext):
+            self._context = context
+            self._client = context.client
+        else:  # a client: resources written against the client use only its public side
+            self._client = context
+            self._context = getattr(context, "_context", None)  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    async def _read(self, path: str, tp: type[T] | Any, params: dict[str, str] | None = None) -> T:
-        """``GET path`` on a read endpoint, retried on transient failures; the decoded ``data``."""
-        result: T = await self._client._http.get(path, tp, params=params, idempotent=True)
+    async def _read(
+        self,
+        path: str,
+        tp: type[T] | Any,
+        params: dict[str, str] | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> T:
+        """``GET path`` on a read endpoint, retried on transient failures; the decoded ``data``.
+
+        ``timeout`` (seconds per request) replaces the client's for this call.
+        """
+        context = self._context
+        http = context.http if timeout is None else context.http_with_timeout(timeout)
+        result: T = await http.get(path, tp, params=params, idempotent=True)
         return result
 
     def _market(self, market_id: object) -> int:
         """A checked market id, against the client's known market list when there is one."""
-        return check_market_id(market_id, self._client._known_market_ids())
+        context: ClientContext | None = self._context
+        known: frozenset[int] | None
+        if context is None:  # made with a stand-in client (tests)
+            known = getattr(self._client, "_known_market_ids")()  # noqa: B009
+        else:
+            known = context.known_market_ids()
+        return check_market_id(market_id, known)
 
     def _user(self, user_address: str | None) -> str:
-        return self._client._user(user_address)
+        return self._context.user(user_address)
 
 
 def history_params(
@@ -88,7 +117,7 @@ class SingleFlightCache(Generic[K, V]):
 
     def __init__(self) -> None:
         self._values: dict[K, V] = {}
-        self._locks: dict[K, asyncio.Lock] = {}
+        self._locks: dict[K, anyio.Lock] = {}
 
     def get(self, key: K) -> V | None:
         """The cached value for ``key``, or ``None``; never loads. Never raises.
@@ -131,7 +160,7 @@ class SingleFlightCache(Generic[K, V]):
         """
         if key in self._values:
             return self._values[key]
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.setdefault(key, anyio.Lock())
         async with lock:
             if key in self._values:
                 return self._values[key]

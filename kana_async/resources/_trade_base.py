@@ -19,7 +19,7 @@ import anyio
 from kana_async._aptos.answers import CommittedTransaction
 from kana_async._aptos.events import committed_events
 from kana_async._aptos.node import NodeClient
-from kana_async._aptos.sender import SendOptions, TransactionSender
+from kana_async._aptos.sender import TransactionSender
 from kana_async._aptos.tracking import SubmissionTracker
 from kana_async._exceptions import InvalidArgumentError, KanaError
 from kana_async._known_orders import KnownOrders, SideLookup, chain_side_lookup
@@ -33,101 +33,127 @@ from kana_async.resources._base import Resource
 from kana_async.resources._checks import Grid
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
+    from kana_async._options import TradingOptions
 
-__all__ = ["DryRun", "NoWait", "SigningView", "TradingCore"]
+__all__ = ["DryRun", "NoWait", "SigningView", "TradingCore", "TradingState"]
 
 log = logging.getLogger("kana_async")
 
 
-class TradingCore:
-    """Settings, sender, tracker and order registry shared by the trading views.
-
-    The settings are plain attributes that ``kana.trading`` exposes: ``options`` (gas, expiry,
-    ``confirm_timeout``), ``submit_retries``, ``request_timeout`` (seconds per node request),
-    ``close_timeout`` (seconds :meth:`KanaClient.aclose` waits for unresolved submissions) and
-    ``check_position_leverage``.
+class TradingState:
+    """What the trading views of related clients share: one sender per account, the list of
+    unresolved submissions and the registry of the client's orders.
 
     Args:
-        client: the client whose pool, network, account and background tasks it uses.
-        max_in_flight: how many of the account's transactions may be outstanding at once
-            (sequence numbers handed out but not yet known to be committed).
+        settings: the first client's trading options; the node and the sender are built with
+            its ``submit_retries``, ``node_timeout`` and ``max_pending_transactions``, and
+            closing waits its ``close_timeout``.
     """
 
-    def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
-        self._client = client
-        self.options = SendOptions()
-        self.submit_retries = 5
-        self.request_timeout = 10.0
-        self.max_in_flight = max_in_flight
-        self.close_timeout = 10.0
-        self.check_position_leverage = True
+    def __init__(self, settings: TradingOptions) -> None:
+        self.settings = settings
         self.tracker = SubmissionTracker()
         self.known_orders = KnownOrders()
-        self._sender: TransactionSender | None = None
-        self._node: NodeClient | None = None
-        self._pool: object = None
-        self._profiles: set[str] = set()
-        self._drain_registered = False
+        self.profiles: set[str] = set()
+        self.sender: TransactionSender | None = None
+        self.node: NodeClient | None = None
+        self.pool: object = None
+        self.drain_registered = False
+
+
+class TradingCore:
+    """One client's trading settings over the shared :class:`TradingState`.
+
+    Args:
+        context: the client's context; its ``options.trading`` are this view's settings.
+    """
+
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
+        self._client = context.client
+        self.options: TradingOptions = context.options.trading
+        self.send_options = self.options.send_options()
+        shared = context.shared
+        if shared.trading is None:
+            shared.trading = TradingState(shared.root_options.trading)
+        self.state: TradingState = shared.trading
+
+    @property
+    def tracker(self) -> SubmissionTracker:
+        """The unresolved submissions and recent outcomes (shared)."""
+        return self.state.tracker
+
+    @property
+    def known_orders(self) -> KnownOrders:
+        """The orders the client placed (shared)."""
+        return self.state.known_orders
 
     # -- the node and the sender ---------------------------------------------------------------
 
     def node(self) -> NodeClient:
         """The node client over the client's pool (no account needed).
 
-        Rebuilt when the client's pool changes (the client was closed and opened again);
-        ``submit_retries`` and ``request_timeout`` are applied on every call.
+        Rebuilt when the client's pool changes; built with the first client's
+        ``submit_retries`` and ``node_timeout``.
 
         Returns:
-            The node client for ``client.network.node_url``.
+            The shared :class:`~kana_async._aptos.node.NodeClient` for the network's node URL.
 
         Raises:
             ClientStateError: the client is not open.
         """
-        http = self._client._http
-        if self._node is None or self._pool is not http.pool:
+        http = self._context.http
+        state = self.state
+        if state.node is None or state.pool is not http.pool:
             # The REST client's gate: REST and node requests share the pool's slots.
-            self._node = NodeClient(http.pool, self._client.network.node_url, gate=http.gate)
-            self._sender = None
-            self._pool = http.pool
-        self._node.submit_retries = self.submit_retries
-        self._node.request_timeout = self.request_timeout
-        return self._node
+            state.node = NodeClient(
+                http.pool,
+                self._context.network.node_url,
+                gate=http.gate,
+                submit_retries=state.settings.submit_retries,
+                request_timeout=state.settings.node_timeout,
+            )
+            state.sender = None
+            state.pool = http.pool
+        return state.node
 
     def sender(self) -> TransactionSender:
-        """The account's sender, built on first use over :meth:`node`.
+        """The account's sender (shared by the related clients), built on first use over
+        :meth:`node`.
 
         Returns:
-            The sender; ``options`` are applied on every call.
+            The :class:`~kana_async._aptos.sender.TransactionSender`; each call passes this
+            view's gas and expiry settings.
 
         Raises:
             ClientStateError: the client is not open.
             InvalidArgumentError: the client has no account.
         """
-        client = self._client
-        client._ensure_open()
-        account = client.account
+        context = self._context
+        context.ensure_open()
+        account = context.account
         if account is None:
             raise InvalidArgumentError(
                 "trading needs an account: KanaClient(..., account=Account.from_env())"
             )
         node = self.node()
-        if not self._drain_registered:
-            client._on_close(self._drain)
-            self._drain_registered = True
-        if self._sender is None:
-            self._sender = TransactionSender(
+        state = self.state
+        if not state.drain_registered:
+            context.on_close(self._drain)
+            state.drain_registered = True
+        if state.sender is None:
+            state.sender = TransactionSender(
                 node,
                 account,
-                chain_id=client.network.chain_id,
-                options=self.options,
-                max_in_flight=self.max_in_flight,
-                tasks=client._tasks,
-                tracker=self.tracker,
+                chain_id=context.network.chain_id,
+                options=state.settings.send_options(),
+                max_in_flight=state.settings.max_pending_transactions,
+                tasks=context.tasks,
+                tracker=state.tracker,
                 describe=self.describe,
             )
-        self._sender.options = self.options
-        return self._sender
+        return state.sender
 
     # -- running an action ---------------------------------------------------------------------
 
@@ -162,7 +188,7 @@ class TradingCore:
             # The grid checks first (the result is rebuilt below): a value off the market's
             # limits fails before the position read or the side lookups do any I/O.
             call.build(grid, [False] * len(call.cancel))
-            if self.check_position_leverage and call.open_sides:
+            if self.options.check_position_leverage and call.open_sides:
                 await self._check_position_leverage(info, call)
         sides = await self.find_sides(call.market_id, call.cancel)
         return await view._payload(call, grid, sides)
@@ -247,7 +273,7 @@ class TradingCore:
         transaction has executed; an error would invite a retry that repeats it).
         """
         events = await self._decode(committed, market_id)
-        self._profiles.update(e.profile_address for e in events.placed)
+        self.state.profiles.update(e.profile_address for e in events.placed)
         own = self._own(events)
         self.known_orders.record(own)
         return events
@@ -267,7 +293,7 @@ class TradingCore:
         """The events about this client's orders: what it placed, and fills and removals of
         orders of its profile(s) or known to its registry (a match also reports the other
         side's fill)."""
-        mine = self._profiles
+        mine = self.state.profiles
         known = self.known_orders
 
         def ours(profile: str, market_id: int, order_id: str) -> bool:
@@ -287,16 +313,17 @@ class TradingCore:
         """On client close: wait up to ``close_timeout`` for unresolved submissions."""
         if not self.tracker.unresolved:
             return
+        close_timeout = self.state.settings.close_timeout
         # Shielded (and bounded): a client closed by a cancelled task still waits.
         with anyio.CancelScope(shield=True):
-            idle = await self.tracker.wait_idle(self.close_timeout)
+            idle = await self.tracker.wait_idle(close_timeout)
         if not idle:
             left = self.tracker.unresolved
             log.warning(
                 "closing with %d transaction(s) unresolved after %gs: %s "
                 "(kana.trading.unresolved still lists them; look them up by hash)",
                 len(left),
-                self.close_timeout,
+                close_timeout,
                 ", ".join(f"{u.action} {u.hash}" for u in left),
             )
 
@@ -324,19 +351,22 @@ class NoWait(SigningView, Actions[PendingTransaction]):
     resolving it: see ``kana.trading.unresolved``).
 
     Args:
-        client: the client.
+        context: the client's context.
         core: the trading machinery shared with ``kana.trading``.
     """
 
-    def __init__(self, client: KanaClient, core: TradingCore) -> None:
-        super().__init__(client)
+    def __init__(self, context: ClientContext, core: TradingCore) -> None:
+        super().__init__(context)
         self._core = core
 
     async def _run(self, call: Call) -> PendingTransaction:
-        payload = await self._core.payload(self, call)
-        sender = self._core.sender()
-        sub = await sender.submit(payload, action=call.action, market_id=call.market_id)
-        return await sender.accepted(sub)
+        core = self._core
+        payload = await core.payload(self, call)
+        sender = core.sender()
+        sub = await sender.submit(
+            payload, action=call.action, market_id=call.market_id, options=core.send_options
+        )
+        return await sender.accepted(sub, core.options.confirm_timeout)
 
 
 class DryRun(SigningView, Actions[TransactionResult]):
@@ -346,14 +376,17 @@ class DryRun(SigningView, Actions[TransactionResult]):
     failure it would meet (:class:`~kana_async.MoveAbortError`...).
 
     Args:
-        client: the client.
+        context: the client's context.
         core: the trading machinery shared with ``kana.trading``.
     """
 
-    def __init__(self, client: KanaClient, core: TradingCore) -> None:
-        super().__init__(client)
+    def __init__(self, context: ClientContext, core: TradingCore) -> None:
+        super().__init__(context)
         self._core = core
 
     async def _run(self, call: Call) -> TransactionResult:
-        payload = await self._core.payload(self, call)
-        return await self._core.sender().simulate(payload, market_id=call.market_id)
+        core = self._core
+        payload = await core.payload(self, call)
+        return await core.sender().simulate(
+            payload, market_id=call.market_id, options=core.send_options
+        )

@@ -9,10 +9,10 @@ from kana_async._exceptions import InvalidArgumentError, UnknownMarketError
 from kana_async._validation import check_bool
 from kana_async.models.markets import MarketInfo, MarketPrice
 from kana_async.models.trades import Trade
-from kana_async.resources._base import Resource, SingleFlightCache
+from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["Markets"]
 
@@ -31,12 +31,12 @@ class Markets(Resource):
     (:class:`~kana_async.MarketInfo`) are on-chain integers with human-unit helpers.
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
-    def __init__(self, client: KanaClient) -> None:
-        super().__init__(client)
-        self._info = SingleFlightCache[int, MarketInfo]()
+    def __init__(self, context: ClientContext) -> None:
+        super().__init__(context)
+        self._info = context.shared.market_info
 
     async def info(self, market_id: int, *, refresh: bool = False) -> MarketInfo:
         """One market's parameters. Calls ``GET /getMarketInfo`` (``marketId``).
@@ -120,7 +120,7 @@ class Markets(Resource):
         )
         for info in infos:
             self._info.put(info.market_id, info)
-        self._client._set_loaded_markets(frozenset(info.market_id for info in infos))
+        self._context.set_loaded_markets(frozenset(info.market_id for info in infos))
         return infos
 
     async def asset_info(
@@ -168,11 +168,18 @@ class Markets(Resource):
         )
         return rows if isinstance(rows, list) else [rows]
 
-    async def price(self, market_id: int) -> MarketPrice:
+    async def price(
+        self,
+        market_id: int,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> MarketPrice:
         """The best bid and ask of a market's book. Calls ``GET /getMarketPrice`` (``marketId``).
 
         Args:
             market_id: the market, e.g. ``1338``; an ``int`` or a string of digits.
+            timeout: seconds each HTTP request of this call may take (every attempt),
+                instead of the client's ``timeout``; ``None`` for the client's.
 
         Returns:
             A :class:`~kana_async.MarketPrice`: ``best_bid_price`` and ``best_ask_price`` as
@@ -191,7 +198,9 @@ class Markets(Resource):
                 (``ConnectError``, ``RequestTimeoutError``).
         """
         params = {"marketId": str(self._market(market_id))}
-        result: MarketPrice = await self._read("/getMarketPrice", MarketPrice, params)
+        result: MarketPrice = await self._read(
+            "/getMarketPrice", MarketPrice, params, timeout=timeout
+        )
         return result
 
     async def last_price(self, market_id: int) -> Decimal | None:

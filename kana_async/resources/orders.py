@@ -16,10 +16,16 @@ class Orders(Resource):
     ``kana.trading`` (signed and submitted).
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
-    async def status(self, market_id: int, order_id: int | str) -> OrderStatusInfo:
+    async def status(
+        self,
+        market_id: int,
+        order_id: int | str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> OrderStatusInfo:
         """An order's current state, by id.
 
         Calls ``GET /fetchOrderStatusById`` with ``marketId`` and ``orderId``.
@@ -30,6 +36,8 @@ class Orders(Resource):
             market_id: the order's market, e.g. ``1338``; an ``int`` or a string of digits.
             order_id: the u128 order id as an ``int`` or a decimal string (never a ``float``),
                 e.g. ``"11905620858892513160724480"``.
+            timeout: seconds each HTTP request of this call may take (every attempt),
+                instead of the client's ``timeout``; ``None`` for the client's.
 
         Returns:
             An :class:`~kana_async.OrderStatusInfo`: ``status`` (``Open``, ``Partially
@@ -51,7 +59,7 @@ class Orders(Resource):
             TransportError: no answer arrived, even after the client's retries
                 (``ConnectError``, ``RequestTimeoutError``).
         """
-        return await self._status("/fetchOrderStatusById", market_id, order_id)
+        return await self._status("/fetchOrderStatusById", market_id, order_id, timeout)
 
     async def status_by_order_id(self, market_id: int, order_id: int | str) -> OrderStatusInfo:
         """An order's current state, by id, on the older path (prefer :meth:`status`).
@@ -83,9 +91,15 @@ class Orders(Resource):
             TransportError: no answer arrived, even after the client's retries
                 (``ConnectError``, ``RequestTimeoutError``).
         """
-        return await self._status("/getOrderStatusByOrderId", market_id, order_id)
+        return await self._status("/getOrderStatusByOrderId", market_id, order_id, None)
 
-    async def _status(self, path: str, market_id: int, order_id: int | str) -> OrderStatusInfo:
+    async def _status(
+        self,
+        path: str,
+        market_id: int,
+        order_id: int | str,
+        timeout: float | None,  # noqa: ASYNC109 - a per-request transport timeout
+    ) -> OrderStatusInfo:
         params = {"marketId": str(self._market(market_id)), "orderId": check_order_id(order_id)}
-        result: OrderStatusInfo = await self._read(path, OrderStatusInfo, params)
+        result: OrderStatusInfo = await self._read(path, OrderStatusInfo, params, timeout=timeout)
         return result

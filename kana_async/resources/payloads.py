@@ -21,7 +21,7 @@ from kana_async.resources._actions import Actions, Call
 from kana_async.resources._checks import CancelSpec, Grid
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["CancelSpec", "Payloads"]
 
@@ -32,13 +32,13 @@ class Payloads(Actions[TransactionPayload]):
     Payloads are for the client's wallet; :meth:`for_user` gives the same calls for another one.
 
     Args:
-        client: the client whose REST API is asked.
+        context: the client's context (its REST request path and wallet).
         user_address: the wallet the payloads are for (``userAddress``); ``None`` uses the
             client's ``wallet_address``.
     """
 
-    def __init__(self, client: KanaClient, user_address: str | None = None) -> None:
-        super().__init__(client)
+    def __init__(self, context: ClientContext, user_address: str | None = None) -> None:
+        super().__init__(context)
         self._user_address = user_address
 
     def for_user(self, user_address: str) -> Payloads:
@@ -53,7 +53,7 @@ class Payloads(Actions[TransactionPayload]):
         Raises:
             InvalidAddressError: ``user_address`` is not an address.
         """
-        return Payloads(self._client, self._client._user(user_address))
+        return Payloads(self._context, self._context.user(user_address))
 
     def _user(self, user_address: str | None) -> str:
         return super()._user(user_address if user_address is not None else self._user_address)
@@ -62,5 +62,11 @@ class Payloads(Actions[TransactionPayload]):
         grid = None
         if call.rounding is not None and call.market_id is not None:
             grid = Grid(await self._client.markets.info(call.market_id), call.rounding)
-        sides = await self._client.trading._core.find_sides(call.market_id, call.cancel)
+        sides: list[bool] = []
+        if call.cancel:
+            # Imported here: the trading machinery (aptos-sdk) loads only when it is needed.
+            from kana_async.resources._trade_base import TradingCore
+
+            core = TradingCore(self._context)  # shares the client's registry of orders
+            sides = await core.find_sides(call.market_id, call.cancel)
         return await self._payload(call, grid, sides)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kana_async._address import normalize_address
 from kana_async.models.orders import OpenOrder
 from kana_async.models.positions import Position
-from kana_async.resources._base import Resource, SingleFlightCache
+from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
 
 __all__ = ["Portfolio"]
 
@@ -29,12 +29,12 @@ class Portfolio(Resource):
     the server sends them, never ``float``.
 
     Args:
-        client: the :class:`~kana_async.KanaClient` the requests go through.
+        context: the client's context (its HTTP path, caches and wallet).
     """
 
-    def __init__(self, client: KanaClient) -> None:
-        super().__init__(client)
-        self._profiles = SingleFlightCache[str, str]()
+    def __init__(self, context: ClientContext) -> None:
+        super().__init__(context)
+        self._profiles = context.shared.profiles
 
     def _params(self, user_address: str | None, market_id: int | None = None) -> dict[str, str]:
         params = {"userAddress": self._user(user_address)}
@@ -188,7 +188,11 @@ class Portfolio(Resource):
         return await self._profiles.get_or_load(user, load)
 
     async def open_orders(
-        self, market_id: int | None = None, *, user_address: str | None = None
+        self,
+        market_id: int | None = None,
+        *,
+        user_address: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
     ) -> list[OpenOrder]:
         """The wallet's resting orders, as Kana's indexer sees them.
 
@@ -201,6 +205,8 @@ class Portfolio(Resource):
             market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
             user_address: the **wallet** address to read for (not the profile address);
                 defaults to the client's wallet.
+            timeout: seconds each HTTP request of this call may take (every attempt),
+                instead of the client's ``timeout``; ``None`` for the client's.
 
         Returns:
             One :class:`~kana_async.OpenOrder` per resting order (``price`` in quote currency,
@@ -218,7 +224,7 @@ class Portfolio(Resource):
             TransportError: no answer arrived, even after the client's retries
                 (``ConnectError``, ``RequestTimeoutError``).
         """
-        return await self._rows("/getOpenOrders", list[OpenOrder], user_address, market_id)
+        return await self._rows("/getOpenOrders", list[OpenOrder], user_address, market_id, timeout)
 
     async def open_order_ids(
         self, market_id: int | None = None, *, user_address: str | None = None
@@ -253,7 +259,11 @@ class Portfolio(Resource):
         return [str(order_id) for order_id in ids]
 
     async def positions(
-        self, market_id: int | None = None, *, user_address: str | None = None
+        self,
+        market_id: int | None = None,
+        *,
+        user_address: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
     ) -> list[Position]:
         """The wallet's open positions, as Kana's indexer sees them.
 
@@ -266,6 +276,8 @@ class Portfolio(Resource):
             market_id: only this market, e.g. ``1338``; ``None`` (the default) for all.
             user_address: the **wallet** address to read for (not the profile address);
                 defaults to the client's wallet.
+            timeout: seconds each HTTP request of this call may take (every attempt),
+                instead of the client's ``timeout``; ``None`` for the client's.
 
         Returns:
             One :class:`~kana_async.Position` per market and side (a long and a short may
@@ -284,7 +296,7 @@ class Portfolio(Resource):
             TransportError: no answer arrived, even after the client's retries
                 (``ConnectError``, ``RequestTimeoutError``).
         """
-        return await self._rows("/getPositions", list[Position], user_address, market_id)
+        return await self._rows("/getPositions", list[Position], user_address, market_id, timeout)
 
     async def positions_from_contract(
         self, market_id: int | None = None, *, user_address: str | None = None
@@ -350,7 +362,13 @@ class Portfolio(Resource):
         )
 
     async def _rows(
-        self, path: str, tp: type[T] | Any, user_address: str | None, market_id: int | None
+        self,
+        path: str,
+        tp: type[T] | Any,
+        user_address: str | None,
+        market_id: int | None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request transport timeout
     ) -> T:
-        result: T = await self._read(path, tp, self._params(user_address, market_id))
+        params = self._params(user_address, market_id)
+        result: T = await self._read(path, tp, params, timeout=timeout)
         return result

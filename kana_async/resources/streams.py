@@ -53,6 +53,8 @@ from kana_async.models.trades import Trade
 from kana_async.resources._base import Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from anyio.abc import TaskGroup
 
     from kana_async._client import KanaClient
@@ -73,8 +75,9 @@ class Streams(Resource):
         options: connection tuning (:class:`~kana_async.StreamOptions`); the defaults suit Kana.
         api_key: sent as ``x-api-key`` on the websocket handshake; ``None`` to send none.
         task_group: an anyio task group (the client's) to run the websocket's background tasks
-            in; ``None`` for the stream manager's own. The client must close the streams before
-            that task group exits.
+            in, or a function returning it (called when the connection is first needed, so the
+            client's group can open later); ``None`` for the stream manager's own. The client
+            must close the streams before that task group exits.
     """
 
     def __init__(
@@ -83,7 +86,7 @@ class Streams(Resource):
         *,
         options: StreamOptions | None = None,
         api_key: str | None = None,
-        task_group: TaskGroup | None = None,
+        task_group: TaskGroup | Callable[[], TaskGroup] | None = None,
     ) -> None:
         super().__init__(client)
         self._options = options
@@ -106,7 +109,7 @@ class Streams(Resource):
                 client.network.ws_url,
                 options=self._options,
                 headers=self._headers,
-                task_group=self._task_group,
+                task_group=self._task_group() if callable(self._task_group) else self._task_group,
             )
             client._on_close(manager.aclose)
             self._manager = manager

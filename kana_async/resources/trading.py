@@ -32,7 +32,6 @@ import contextlib
 import re
 from typing import TYPE_CHECKING
 
-from kana_async._aptos.sender import SendOptions
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._known_orders import KnownOrders
 from kana_async._validation import check_timeout, check_tx_hash
@@ -48,7 +47,8 @@ from kana_async.resources._checks import CancelSpec, snap
 from kana_async.resources._trade_base import DryRun, NoWait, SigningView, TradingCore
 
 if TYPE_CHECKING:
-    from kana_async._client import KanaClient
+    from kana_async._context import ClientContext
+    from kana_async._options import TradingOptions
 
 __all__ = ["CancelSpec", "Trading", "snap"]
 
@@ -56,88 +56,65 @@ __all__ = ["CancelSpec", "Trading", "snap"]
 class Trading(SigningView, Actions[TransactionResult]):
     """Signed transactions for the client's account (``kana.trading``).
 
-    Settings (change them on the instance): :attr:`options` holds ``max_gas_amount``,
-    ``gas_unit_price`` (``None``: the node's estimate, cached briefly), ``expiration_seconds``
-    and ``confirm_timeout``; :attr:`submit_retries` is how often the same signed bytes are
-    re-sent after a timeout, 429 or 5xx; :attr:`request_timeout` bounds each node request;
-    :attr:`close_timeout` is how long closing the client waits for unresolved transactions;
-    :attr:`check_position_leverage` reads the account's positions to refuse a leverage that
-    differs from an open position's; ``max_in_flight`` (fixed at the first transaction) caps
-    transactions outstanding per account.
+    Its settings are the client's :class:`~kana_async.TradingOptions`
+    (``kana.options.trading``: gas, expiry, ``confirm_timeout``, ``submit_retries``,
+    ``node_timeout``, ``close_timeout``, ``check_position_leverage``,
+    ``max_pending_transactions``), read here through read-only properties; a client with other
+    settings (``kana.with_options(confirm_timeout=60)``) shares this one's sender, sequence
+    numbers, unresolved transactions and known orders.
 
     Every action first calls the REST path its docstring names for the payload, then submits
     the signed transaction to the Aptos node (``POST /v1/transactions``) and waits for it
     (``GET /v1/transactions/wait_by_hash/{hash}``).
 
     Args:
-        client: the client whose account signs and whose pool carries the requests.
-        max_in_flight: how many of the account's transactions may be outstanding at once
-            (sequence numbers handed out, not yet known to be committed).
+        context: the client's context (its account signs, its pool carries the requests).
     """
 
-    def __init__(self, client: KanaClient, *, max_in_flight: int = 100) -> None:
-        super().__init__(client)
-        self._core = TradingCore(client, max_in_flight=max_in_flight)
-        self.no_wait = NoWait(client, self._core)
+    def __init__(self, context: ClientContext) -> None:
+        super().__init__(context)
+        self._core = TradingCore(context)
+        self.no_wait = NoWait(context, self._core)
         """The same actions, returning a :class:`~kana_async.PendingTransaction` once accepted."""
-        self.dry_run = DryRun(client, self._core)
+        self.dry_run = DryRun(context, self._core)
         """The same actions, simulated on the node (nothing is submitted)."""
 
-    # -- settings (kept on the shared core so every view sees them) ----------------------------
+    # -- settings (read-only: they are the client's options) -----------------------------------
 
     @property
-    def options(self) -> SendOptions:
-        """Gas, expiry and confirmation settings (a frozen record: assign a new one)."""
+    def options(self) -> TradingOptions:
+        """Every trading setting (frozen; ``kana.with_options(...)`` for others)."""
         return self._core.options
 
-    @options.setter
-    def options(self, value: SendOptions) -> None:
-        self._core.options = value
+    @property
+    def confirm_timeout(self) -> float:
+        """Seconds a call waits for the outcome by default."""
+        return self._core.options.confirm_timeout
 
     @property
     def submit_retries(self) -> int:
         """Re-sends of the same signed bytes after a timeout, 429 or 5xx."""
-        return self._core.submit_retries
-
-    @submit_retries.setter
-    def submit_retries(self, value: int) -> None:
-        self._core.submit_retries = value
+        return self._core.state.settings.submit_retries
 
     @property
-    def request_timeout(self) -> float:
+    def node_timeout(self) -> float:
         """Seconds each node request may take."""
-        return self._core.request_timeout
-
-    @request_timeout.setter
-    def request_timeout(self, value: float) -> None:
-        self._core.request_timeout = value
+        return self._core.state.settings.node_timeout
 
     @property
     def close_timeout(self) -> float:
         """Seconds ``aclose()`` waits for unresolved transactions before it reports them."""
-        return self._core.close_timeout
-
-    @close_timeout.setter
-    def close_timeout(self, value: float) -> None:
-        self._core.close_timeout = value
+        return self._core.state.settings.close_timeout
 
     @property
     def check_position_leverage(self) -> bool:
         """Whether orders read the account's positions to check their leverage first."""
-        return self._core.check_position_leverage
-
-    @check_position_leverage.setter
-    def check_position_leverage(self, value: bool) -> None:
-        self._core.check_position_leverage = value
+        return self._core.options.check_position_leverage
 
     @property
-    def max_in_flight(self) -> int:
-        """Transactions outstanding per account at most (fixed at the first transaction)."""
-        return self._core.max_in_flight
-
-    @max_in_flight.setter
-    def max_in_flight(self, value: int) -> None:
-        self._core.max_in_flight = value
+    def max_pending_transactions(self) -> int:
+        """Transactions of the account outstanding at once at most."""
+        return self._core.state.settings.max_pending_transactions
 
     def __repr__(self) -> str:
         return f"<Trading of {self._client!r}>"
@@ -181,7 +158,7 @@ class Trading(SigningView, Actions[TransactionResult]):
         sub = tracker.pending(tx_hash)
         if sub is None:
             raise InvalidArgumentError(f"no transaction {tx_hash} among this client's recent ones")
-        limit = self.options.confirm_timeout if timeout is None else timeout
+        limit = self.confirm_timeout if timeout is None else timeout
         with contextlib.suppress(KanaError):
             await sub.wait(limit)
         found = tracker.outcome(sub.hash)
@@ -199,10 +176,13 @@ class Trading(SigningView, Actions[TransactionResult]):
     # -- any payload ---------------------------------------------------------------------------
 
     async def _run(self, call: Call) -> TransactionResult:
-        payload = await self._core.payload(self, call)
-        sender = self._core.sender()
-        sub = await sender.submit(payload, action=call.action, market_id=call.market_id)
-        return await sender.wait(sub)
+        core = self._core
+        payload = await core.payload(self, call)
+        sender = core.sender()
+        sub = await sender.submit(
+            payload, action=call.action, market_id=call.market_id, options=core.send_options
+        )
+        return await sender.wait(sub, self.confirm_timeout)
 
     async def execute(
         self,
@@ -241,9 +221,12 @@ class Trading(SigningView, Actions[TransactionResult]):
         """
         payload, market_id = self._checked(payload, market_id)
         limit = check_timeout(timeout)
-        sender = self._core.sender()
-        sub = await sender.submit(payload, action="execute", market_id=market_id)
-        return await sender.wait(sub, limit)
+        core = self._core
+        sender = core.sender()
+        sub = await sender.submit(
+            payload, action="execute", market_id=market_id, options=core.send_options
+        )
+        return await sender.wait(sub, self.confirm_timeout if limit is None else limit)
 
     async def submit(
         self, payload: TransactionPayload, *, market_id: int | None = None
@@ -272,9 +255,12 @@ class Trading(SigningView, Actions[TransactionResult]):
             RateLimitError: the node turned every attempt away with 429.
         """
         payload, market_id = self._checked(payload, market_id)
-        sender = self._core.sender()
-        sub = await sender.submit(payload, action="execute", market_id=market_id)
-        return await sender.accepted(sub)
+        core = self._core
+        sender = core.sender()
+        sub = await sender.submit(
+            payload, action="execute", market_id=market_id, options=core.send_options
+        )
+        return await sender.accepted(sub, self.confirm_timeout)
 
     async def simulate(
         self, payload: TransactionPayload, *, market_id: int | None = None
@@ -299,7 +285,8 @@ class Trading(SigningView, Actions[TransactionResult]):
             TransportError: the node cannot be reached.
         """
         payload, market_id = self._checked(payload, market_id)
-        return await self._core.sender().simulate(payload, market_id=market_id)
+        core = self._core
+        return await core.sender().simulate(payload, market_id=market_id, options=core.send_options)
 
     async def lookup(self, tx_hash: str) -> TransactionResult | PendingTransaction | None:
         """A transaction by hash, sent by this client or not.

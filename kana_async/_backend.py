@@ -1,0 +1,80 @@
+"""The one place that knows which event loop runs: starting a host task outside any task group.
+
+anyio covers everything else the SDK needs on asyncio and trio alike. What it deliberately has no
+API for is a task that belongs to no task group of the caller's: the client's own task group
+must outlive the task that opens the client (and be closable from another one), so it is held
+open in a *host* task started here, with ``asyncio.create_task`` on asyncio (uvloop included)
+and as a trio system task on trio.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import sniffio
+
+__all__ = ["HostTask", "spawn_host"]
+
+
+class HostTask:
+    """A started host task: :meth:`wait` returns once it has finished."""
+
+    def __init__(self) -> None:
+        self._finished = anyio.Event()
+
+    @property
+    def done(self) -> bool:
+        """Whether the host function has returned (or raised)."""
+        return self._finished.is_set()
+
+    async def wait(self) -> None:
+        """Wait until the host function has returned (or raised). Never raises."""
+        await self._finished.wait()
+
+    async def _run(self, fn: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await fn()
+        finally:
+            self._finished.set()
+
+
+def spawn_host(fn: Callable[[], Awaitable[Any]], *, name: str) -> HostTask:
+    """Start ``fn()`` in a new task of the running event loop, outside the caller's task groups.
+
+    ``fn`` must handle its own errors (one that escapes is lost on asyncio and ends the run on
+    trio). The caller's context variables are copied into the new task.
+
+    Args:
+        fn: the coroutine function to run.
+        name: the task's name (seen in debuggers and task dumps).
+
+    Returns:
+        The :class:`HostTask`, to wait for its end.
+
+    Raises:
+        RuntimeError: no asyncio or trio event loop runs in this thread.
+    """
+    host = HostTask()
+    library = sniffio.current_async_library()
+    if library == "trio":
+        import trio
+
+        trio.lowlevel.spawn_system_task(
+            host._run, fn, name=name, context=contextvars.copy_context()
+        )
+    elif library == "asyncio":
+        import asyncio
+
+        task = asyncio.get_running_loop().create_task(host._run(fn), name=name)
+        _keep_alive.add(task)
+        task.add_done_callback(_keep_alive.discard)
+    else:
+        raise RuntimeError(f"kana_async runs on asyncio or trio, not {library}")
+    return host
+
+
+# asyncio keeps only weak references to tasks: hold the host tasks until they finish.
+_keep_alive: set[Any] = set()
