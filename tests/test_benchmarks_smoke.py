@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import multiprocessing
 import re
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from kana_async._streams.dedup import SeenRows
 from kana_async._streams.topics import TOPICS
@@ -54,6 +58,43 @@ def test_feed_account_frames_are_never_repeats_of_delivered_rows() -> None:
         delivered = sum(len(seen.fresh(topic.decode_frame(source(i), key))) for i in range(n))
         assert seen.duplicates == 0, name
         assert delivered == feed.rows_in(name, n) > n, name
+
+
+def test_a_stuck_reader_fails_its_section_with_what_the_stream_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one more item than the feed sends: without a bound the SDK's reader would wait forever
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _common
+    import bench_ws
+    import ws_feed
+
+    monkeypatch.setattr(bench_ws, "deadline", lambda units, per_second, base=30.0: base / 30)
+    rows = ws_feed.rows_in("order_history", 3)
+    with bench_ws.Feed() as feed:
+        url = feed.url("order_history", 3)
+        with pytest.raises(_common.SectionFailed) as failed:
+            bench_ws._run(bench_ws.SDK_X1, url, "order_history", 3, rows + 1)
+    message = str(failed.value)
+    assert f"kana_async x1 on order_history: [{rows}] of {rows + 1} items after 1 s" in message
+    assert "received 3 frames, filtered 0 repeated rows, skipped bad frames {}" in message
+
+
+def test_bounded_waits_end_with_a_section_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _common
+
+    async def never() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(_common.SectionFailed, match="never: not done after 0 s"):
+        _common.run_bounded(never(), 0.05, "never")
+    ours, theirs = multiprocessing.Pipe()
+    with pytest.raises(_common.SectionFailed, match="silent: nothing after 0 s"):
+        _common.receive(ours, 0.05, "silent")
+    theirs.close()
+    with pytest.raises(_common.SectionFailed, match="closed: the other process is gone"):
+        _common.receive(ours, 0.05, "closed")
 
 
 def test_benchmark_command_writes_results(tmp_path: Path) -> None:
