@@ -5,34 +5,86 @@
 * :func:`markdown_table` prints aligned Markdown tables (numbers right-aligned);
 * :func:`machine` describes the machine the numbers came from;
 * :class:`Result` is one section of ``RESULTS.md``; :func:`paired_ratios` and
-  :func:`ratio_cell` give the per-round ratios its headlines quote.
+  :func:`ratio_cell` give the per-round ratios its headlines quote;
+* :class:`SectionFailed`, :func:`deadline`, :func:`run_bounded` and :func:`receive` bound every
+  wait: a client that stalls fails its section with a message instead of hanging the run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 __all__ = [
     "Result",
     "Sample",
+    "SectionFailed",
+    "deadline",
     "machine",
     "markdown_table",
     "median",
     "paired_ratios",
     "ratio_cell",
+    "receive",
     "rotated",
+    "run_bounded",
     "spread",
     "timed",
 ]
 
 T = TypeVar("T")
+
+
+class SectionFailed(Exception):
+    """A section could not be measured: a client missed items, a wait ran out, a server died."""
+
+
+def deadline(units: int, per_second: float, base: float = 30.0) -> float:
+    """Seconds to allow for ``units`` of work at no less than ``per_second`` (plus ``base``).
+
+    The floors used are tens of times below what every client reaches on a loaded machine, so
+    a run only reaches its deadline when it is stuck.
+    """
+    return base + units / per_second
+
+
+def run_bounded(coro: Coroutine[Any, Any, T], seconds: float, what: str) -> T:
+    """``asyncio.run(coro)``, cancelled after ``seconds``.
+
+    Raises:
+        SectionFailed: ``coro`` did not finish in time.
+    """
+
+    async def bounded() -> T:
+        try:
+            return await asyncio.wait_for(coro, seconds)
+        except TimeoutError:
+            raise SectionFailed(f"{what}: not done after {seconds:.0f} s (stuck?)") from None
+
+    return asyncio.run(bounded())
+
+
+def receive(pipe: Connection, seconds: float, what: str) -> Any:
+    """The next object from ``pipe``, waiting at most ``seconds``.
+
+    Raises:
+        SectionFailed: nothing came in time, or the other end closed the pipe.
+    """
+    try:
+        ready = pipe.poll(seconds)
+        if ready:
+            return pipe.recv()
+    except (EOFError, OSError) as exc:
+        raise SectionFailed(f"{what}: the other process is gone ({exc!r})") from None
+    raise SectionFailed(f"{what}: nothing after {seconds:.0f} s")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 
-from _common import Result, paired_ratios, rotated
+from _common import Result, SectionFailed, paired_ratios, rotated
 
 _TIMER = (
     "import time, sys; t = time.perf_counter(); {imports}; "
@@ -36,21 +36,28 @@ DECLARED = ["httpx", "websockets.asyncio.client", "msgspec", "aptos_sdk", "anyio
             "aiolimiter"]  # fmt: skip
 
 
+def _python(code: str) -> str:
+    """The output of ``python -c code`` in a fresh interpreter, bounded to 120 s.
+
+    Raises:
+        SectionFailed: the interpreter took longer.
+    """
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120
+        ).stdout
+    except subprocess.TimeoutExpired:
+        raise SectionFailed(f"a fresh interpreter running {code[:60]!r} took over 120 s") from None
+
+
 def _time(imports: str) -> tuple[float, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _TIMER.format(imports=imports)],
-        check=True, capture_output=True, text=True,
-    ).stdout.split()  # fmt: skip
+    out = _python(_TIMER.format(imports=imports)).split()
     return float(out[0]) * 1000, float(out[1])
 
 
 def run_all(rounds: int) -> Result:
     """The three import stacks, ``rounds`` fresh interpreters each, rotated."""
-    loaded = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", _LOADED], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    loaded = json.loads(_python(_LOADED))
     stacks = {
         "import kana_async": "import kana_async",
         "what it loads: " + ", ".join(loaded): "; ".join(f"import {m}" for m in loaded) or "pass",

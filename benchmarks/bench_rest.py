@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import msgspec
-from _common import Result, Sample, paired_ratios, rotated, timed
+from _common import Result, Sample, deadline, paired_ratios, receive, rotated, run_bounded, timed
 
 MARKETS = (1338, 1339, 1340, 2387)
 IN_FLIGHT = 10  # KanaClient's default max_in_flight and max_connections
@@ -158,7 +158,7 @@ def run_docs(base: str, n: int) -> None:
 
     for i in range(n):
         reply = requests.get(
-            f"{base}/getMarketPrice", params={"marketId": MARKETS[i % 4]}, timeout=30
+            f"{base}/getMarketPrice", params={"marketId": MARKETS[i % 4]}, timeout=10
         )
         reply.raise_for_status()
         assert _DECODE(reply.content).data.bestAskPrice is not None
@@ -179,13 +179,22 @@ CLIENTS: dict[str, Runner] = {
 }
 
 
+#: The least requests/s of a run before it counts as stuck (the sequential docs style, the
+#: slowest, makes over 100 a second at 1-5 ms of server latency).
+FLOOR_RATE = 10.0
+
+
 def measure(runner: Runner, base: str, n: int) -> Sample:
-    """One run of ``runner`` in a fresh event loop."""
+    """One run of ``runner`` in a fresh event loop.
+
+    Raises:
+        SectionFailed: the run did not finish within its deadline.
+    """
 
     def once() -> None:
-        result = runner(base, n)
+        result = runner(base, n)  # the sequential docs style: every request has a timeout
         if result is not None:
-            asyncio.run(result)
+            run_bounded(result, deadline(n, FLOOR_RATE), f"{n} REST requests")
 
     return timed(once)[1]
 
@@ -203,9 +212,11 @@ class Server:
             target=_serve, args=(child, self.min_ms, self.max_ms), daemon=True
         )
         self.process.start()
-        if not self.pipe.poll(60):
-            raise RuntimeError("the REST server did not start")
-        self.base = f"http://127.0.0.1:{self.pipe.recv()}"
+        try:
+            self.base = f"http://127.0.0.1:{receive(self.pipe, 60, 'the REST server start')}"
+        except BaseException:
+            self.process.kill()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

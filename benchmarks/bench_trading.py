@@ -36,7 +36,18 @@ from decimal import Decimal
 from multiprocessing.connection import Connection
 
 import requests
-from _common import Result, Sample, median, paired_ratios, rotated, spread
+from _common import (
+    Result,
+    Sample,
+    SectionFailed,
+    deadline,
+    median,
+    paired_ratios,
+    receive,
+    rotated,
+    run_bounded,
+    spread,
+)
 
 from kana_async import Account, KanaClient, Network, Side
 
@@ -111,13 +122,25 @@ async def _ours(net: Network, key: str, n: int, concurrent: bool) -> Sample:
         return Sample(time.perf_counter() - wall0, time.process_time() - cpu0)
 
 
+#: The least orders/s of a run before it counts as stuck (10 ms of latency, one at a time, makes
+#: several a second).
+FLOOR_RATE = 1.0
+
+
+def _bounded_ours(net: Network, key: str, n: int, concurrent: bool) -> Sample:
+    how = "at once" if concurrent else "one at a time"
+    return run_bounded(
+        _ours(net, key, n, concurrent), deadline(n, FLOOR_RATE, base=60), f"{n} orders {how}"
+    )
+
+
 async def _deposit(net: Network, key: str) -> None:
     async with KanaClient(net, account=Account.from_hex(key)) as kana:
         await kana.trading.deposit(DEPOSIT)
 
 
 def _docs_style(net: Network, key: str, n: int) -> Sample:
-    asyncio.run(_deposit(net, key))  # setup, not timed
+    run_bounded(_deposit(net, key), 60, "the docs style's deposit")  # setup, not timed
     account = Account.from_hex(key)
     signing = asyncio.new_event_loop()  # sign_transaction is a coroutine (signers may be remote)
     try:
@@ -187,9 +210,9 @@ GATHER = "kana_async, all at once (gather)"
 SEQUENTIAL = "kana_async, one at a time"
 BASELINE = "docs style, one at a time (requests)"
 STYLES: dict[str, Style] = {
-    GATHER: lambda net, key, n: asyncio.run(_ours(net, key, n, True)),
+    GATHER: lambda net, key, n: _bounded_ours(net, key, n, True),
     BASELINE: _docs_style,
-    SEQUENTIAL: lambda net, key, n: asyncio.run(_ours(net, key, n, False)),
+    SEQUENTIAL: lambda net, key, n: _bounded_ours(net, key, n, False),
 }
 
 
@@ -197,14 +220,17 @@ STYLES: dict[str, Style] = {
 
 
 def _check(conn: Connection, address: str, n: int, name: str) -> None:
-    """Exit 1 unless the simulator holds exactly N orders of the account, at N distinct prices.
+    """Fail unless the simulator holds exactly N orders of the account, at N distinct prices.
 
     Every order was sent with its own price, so that means each was committed exactly once.
+
+    Raises:
+        SectionFailed: an order was lost or doubled, or the simulator did not answer.
     """
     conn.send(("orders", address))
-    prices: list[int] = conn.recv()
+    prices: list[int] = receive(conn, 60, "the simulator's order list")
     if len(prices) != n or len(set(prices)) != n:
-        sys.exit(
+        raise SectionFailed(
             f"{name}: expected {n} orders at {n} distinct prices; the simulator has "
             f"{len(prices)} orders at {len(set(prices))} prices"
         )
@@ -213,7 +239,9 @@ def _check(conn: Connection, address: str, n: int, name: str) -> None:
 def run_all(n: int, rounds: int, latency_ms: float, *, docs: bool = True, seed: int = 0) -> Result:
     """Every style ``rounds`` times against one simulator; the table and per-round ratios.
 
-    Exits 1 if an order was lost or doubled.
+    Raises:
+        SectionFailed: an order was lost or doubled, a run got stuck, or the simulator did not
+            start or answer.
     """
     if not 1 <= n <= 1000:
         raise ValueError("orders must be between 1 and 1000 (one price tick each)")
@@ -224,9 +252,7 @@ def run_all(n: int, rounds: int, latency_ms: float, *, docs: bool = True, seed: 
     server.start()
     samples: dict[str, list[Sample]] = {name: [] for name in names}
     try:
-        if not parent.poll(60):
-            raise RuntimeError("simulator did not start")
-        rest, ws, node, chain_id = parent.recv()
+        rest, ws, node, chain_id = receive(parent, 60, "the simulator's start")
         net = Network(
             name="bench",
             rest_url=rest,
@@ -237,13 +263,13 @@ def run_all(n: int, rounds: int, latency_ms: float, *, docs: bool = True, seed: 
         )
         for name in names:  # warm-up (imports, first connections), checked, not timed
             parent.send(("account",))
-            key, address = parent.recv()
+            key, address = receive(parent, 60, "a funded account")
             STYLES[name](net, key, min(n, 5))
             _check(parent, address, min(n, 5), name)
         for round_ in range(rounds):
             for name in rotated(names, round_):
                 parent.send(("account",))
-                key, address = parent.recv()
+                key, address = receive(parent, 60, "a funded account")
                 samples[name].append(STYLES[name](net, key, n))
                 _check(parent, address, n, name)
     finally:
@@ -305,9 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.orders <= 1000:
         parser.error("--orders must be between 1 and 1000 (one price tick each)")
-    result = run_all(
-        args.orders, args.rounds, args.latency_ms, docs=not args.no_docs, seed=args.seed
-    )
+    try:
+        result = run_all(
+            args.orders, args.rounds, args.latency_ms, docs=not args.no_docs, seed=args.seed
+        )
+    except SectionFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
     print(result.markdown())
     return 0
 

@@ -39,7 +39,11 @@ from typing import Any
 
 import msgspec
 import ws_feed
-from _common import Result, paired_ratios, rotated
+from _common import Result, SectionFailed, deadline, paired_ratios, receive, rotated, run_bounded
+
+#: The least frames/s any client is allowed before its run counts as stuck (the docs style, the
+#: slowest, reads over 1,000 a second on a loaded machine).
+FLOOR_RATE = 200.0
 
 # -- baselines: plain structs with the SDK rows' fields and types ------------------------------
 
@@ -130,6 +134,15 @@ def _touch_json(topic: str, msg: dict[str, Any]) -> int:
 Stamp = Callable[[], None] | None
 
 
+def _stream_counts(kana: Any) -> str:
+    """What the SDK's stream counted: why a reader may have seen fewer items than were sent."""
+    st = kana.streams.statistics()
+    return (
+        f"the stream received {st.frames} frames, filtered {st.duplicates} repeated rows, "
+        f"skipped bad frames {st.bad_frames}, last error {st.last_error!r}"
+    )
+
+
 def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
     """kana_async through its public API, ``subscribers`` readers of one subscription."""
 
@@ -155,6 +168,7 @@ def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
                 method = getattr(kana.streams, topic)
                 subs = [method(ws_feed.PROFILE, buffer_size=items) for _ in range(subscribers)]
             counts = [0] * subscribers
+            seconds = deadline(n, FLOOR_RATE)
 
             async def read(i: int) -> None:
                 async with subs[i] as sub:
@@ -166,7 +180,14 @@ def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
                         if counts[i] == items:
                             return
 
-            await asyncio.gather(*(read(i) for i in range(subscribers)))
+            try:
+                async with asyncio.timeout(seconds):
+                    await asyncio.gather(*(read(i) for i in range(subscribers)))
+            except TimeoutError:
+                raise SectionFailed(
+                    f"kana_async x{subscribers} on {topic}: {counts} of {items} items after "
+                    f"{seconds:.0f} s; {_stream_counts(kana)}"
+                ) from None
         return min(counts)
 
     return run
@@ -269,7 +290,12 @@ def docs_style(url: str, topic: str, n: int, items: int, stamp: Stamp = None) ->
     app = websocket.WebSocketApp(url, on_open=on_open, on_message=on_message)
     thread = threading.Thread(target=app.run_forever, daemon=True)
     thread.start()
-    thread.join()
+    seconds = deadline(n, FLOOR_RATE)
+    thread.join(seconds)
+    if thread.is_alive():
+        app.close()
+        thread.join(2)  # a daemon thread: it cannot outlive the process
+        raise SectionFailed(f"docs style on {topic}: {count} of {n} frames after {seconds:.0f} s")
     return seen
 
 
@@ -311,9 +337,11 @@ class Feed:
         self.pipe, child = ctx.Pipe()
         self.process = ctx.Process(target=ws_feed.server_main, args=(child,), daemon=True)
         self.process.start()
-        if not self.pipe.poll(60):
-            raise RuntimeError("the websocket feed did not start")
-        self.port: int = self.pipe.recv()
+        try:
+            self.port: int = receive(self.pipe, 60, "the websocket feed's start")
+        except SectionFailed:
+            self.__exit__()
+            raise
         return self
 
     def url(self, topic: str, n: int, rate: float = 0) -> str:
@@ -325,19 +353,26 @@ class Feed:
         self.process.join(10)
 
 
-def _run(client: Callable[..., Any], *args: Any) -> Any:
-    result = client(*args)
-    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+def _run(name: str, url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> Any:
+    """One run of client ``name``, bounded (its own deadline, then this one as a backstop)."""
+    result = CLIENTS[name](url, topic, n, items, stamp)
+    if not asyncio.iscoroutine(result):
+        return result
+    return run_bounded(result, deadline(n, FLOOR_RATE, base=45), f"{name} on {topic}")
 
 
-def _timed_run(client: Callable[..., Any], url: str, topic: str, n: int) -> tuple[float, float]:
-    """(frames/s, CPU us per frame) of one run; exits if the client missed items."""
+def _timed_run(name: str, url: str, topic: str, n: int) -> tuple[float, float]:
+    """(frames/s, CPU us per frame) of one run.
+
+    Raises:
+        SectionFailed: the client missed items or got stuck.
+    """
     items = ws_feed.rows_in(topic, n)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    seen = _run(client, url, topic, n, items)
+    seen = _run(name, url, topic, n, items)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     if seen != items:
-        raise SystemExit(f"{client}: saw {seen} of {items} items of {topic}")
+        raise SectionFailed(f"{name}: saw {seen} of {items} items of {topic}")
     return n / wall, cpu / n * 1e6
 
 
@@ -347,11 +382,11 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
     rates: dict[str, list[float]] = {name: [] for name in names}
     cpus: dict[str, list[float]] = {name: [] for name in names}
     for name in names:  # warm-up: imports, first connection
-        _timed_run(CLIENTS[name], feed.url(topic, 50), topic, 50)
+        _timed_run(name, feed.url(topic, 50), topic, 50)
     for round_ in range(rounds):
         for name in rotated(names, round_):
             frames = docs_n if name == DOCS else n
-            rate, cpu = _timed_run(CLIENTS[name], feed.url(topic, frames), topic, frames)
+            rate, cpu = _timed_run(name, feed.url(topic, frames), topic, frames)
             rates[name].append(rate)
             cpus[name].append(cpu)
     rows = []
@@ -410,9 +445,11 @@ def latency(feed: Feed, n: int, rate: float, rounds: int) -> Result:
                 received.append(time.monotonic())
 
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            _run(CLIENTS[name], feed.url("orderbook", n, rate), "orderbook", n, n, stamp)
+            seen = _run(name, feed.url("orderbook", n, rate), "orderbook", n, n, stamp)
+            if seen != n:
+                raise SectionFailed(f"{name}: saw {seen} of {n} paced order-book frames")
             cpu_pct[name].append((time.process_time() - cpu0) / (time.perf_counter() - wall0) * 100)
-            sent: list[float] = feed.pipe.recv()
+            sent: list[float] = receive(feed.pipe, 60, "the feed's send times")
             lat = sorted((r - s) * 1e6 for r, s in zip(received, sent, strict=False))
             p50[name].append(lat[len(lat) // 2])
             p99[name].append(lat[min(len(lat) - 1, int(len(lat) * 0.99))])
@@ -471,15 +508,24 @@ def rss(feed: Feed, n: int) -> Result:
         async with KanaClient(network, stream_options=options) as kana:
             count = 0
             async with kana.streams.orderbook(ws_feed.MARKET, buffer_size=1024) as sub:
-                async for book in sub:
-                    count += book.best_bid is not None
-                    if count == 1 or count % every == 0:
-                        samples.append((count, _rss_mb()))
-                    if count == n:
-                        return
+                try:
+                    async with asyncio.timeout(seconds):
+                        async for book in sub:
+                            count += book.best_bid is not None
+                            if count == 1 or count % every == 0:
+                                samples.append((count, _rss_mb()))
+                            if count == n:
+                                return
+                except TimeoutError:
+                    pass
+                raise SectionFailed(
+                    f"memory: {count} of {n} order-book frames after {seconds:.0f} s; "
+                    f"{_stream_counts(kana)}"
+                )
 
+    seconds = deadline(n, RSS_FLOOR_RATE)
     t0 = time.perf_counter()
-    asyncio.run(run())
+    run_bounded(run(), seconds + 30, "memory")
     wall = time.perf_counter() - t0
     first = samples[1][1] if len(samples) > 1 else samples[0][1]  # after the first batch
     peak = max(mb for _, mb in samples)
@@ -505,10 +551,26 @@ def rss(feed: Feed, n: int) -> Result:
     )
 
 
+#: The least frames/s of the memory run's one subscriber before it counts as stuck.
+RSS_FLOOR_RATE = 1_000.0
+
+
+def rss_deadline(n: int) -> float:
+    """Seconds :func:`rss_to_pipe` may take for ``n`` frames, start-up included."""
+    return deadline(n, RSS_FLOOR_RATE, base=120)
+
+
 def rss_to_pipe(pipe: Any, n: int) -> None:
-    """Process entry point: :func:`rss` with a feed of its own; the result goes to ``pipe``."""
-    with Feed() as feed:
-        pipe.send(rss(feed, n))
+    """Process entry point: :func:`rss` with a feed of its own; the result goes to ``pipe``.
+
+    A :class:`SectionFailed` is sent instead of a result when the run fails.
+    """
+    try:
+        with Feed() as feed:
+            result: Result | SectionFailed = rss(feed, n)
+    except SectionFailed as exc:
+        result = exc
+    pipe.send(result)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ import bench_rest  # noqa: E402
 import bench_trading  # noqa: E402
 import bench_ws  # noqa: E402
 import profile_rest  # noqa: E402
-from _common import Result  # noqa: E402
+from _common import Result, SectionFailed, receive  # noqa: E402
 
 LIBRARIES = (
     "kana-async", "httpx", "httpcore", "h11", "anyio", "sniffio", "websockets", "msgspec",
@@ -134,8 +134,15 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
         parent, child = ctx.Pipe()
         process = ctx.Process(target=bench_ws.rss_to_pipe, args=(child, sizes.rss_frames))
         process.start()
-        result: Result = parent.recv()
-        process.join(30)
+        try:
+            result = receive(parent, bench_ws.rss_deadline(sizes.rss_frames), "memory")
+        finally:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+                process.join(10)
+        if isinstance(result, SectionFailed):
+            raise result
         return [result]
 
     return {
@@ -221,7 +228,7 @@ def targets_table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen sections and write the results file."""
+    """Run the chosen sections and write the results file; 1 if a section failed, else 0."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
@@ -232,11 +239,17 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.datetime.now(datetime.UTC)
     t0 = time.perf_counter()
     results: list[Result] = []
+    failures: list[str] = []
     runnable = sections(sizes)
     for name in chosen:
         section_start = time.perf_counter()
         print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
-        results.extend(runnable[name]())
+        try:
+            results.extend(runnable[name]())
+        except SectionFailed as exc:  # every wait is bounded: a stuck client ends up here
+            failures.append(f"## Section `{name}` FAILED\n\n{exc}\n")
+            print(f"[benchmarks] {name} FAILED: {exc}", file=sys.stderr, flush=True)
+            continue
         print(
             f"[benchmarks] {name} took {time.perf_counter() - section_start:.0f} s",
             file=sys.stderr,
@@ -246,12 +259,16 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(
         [
             header(started, took, "quick" if args.quick else "full"),
+            *failures,
             targets_table(results),
             *(r.markdown() for r in results),
         ]
     )
     args.output.write_text(text)
     print(f"[benchmarks] wrote {args.output} in {took:.0f} s", file=sys.stderr)
+    if failures:
+        print(f"[benchmarks] {len(failures)} section(s) FAILED", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,12 +1,20 @@
 """The websocket feed the stream benchmarks read: Kana-like frames and a server process.
 
-Frames (pools of 256, cycled):
+Frames (shapes from pools of 256, cycled):
 
 * ``orderbook``: ``{"message": "orderbook", "data": [16-26 levels of market 14]}``, ~2.8 KB,
-  prices as JSON numbers and sizes as strings, as Kana's order-book frames carry them;
+  prices as JSON numbers and sizes as strings, as Kana's order-book frames carry them. Each
+  frame is a whole book that replaces the last, so repeating the pool is what a quiet market
+  looks like (the SDK does not filter snapshots);
 * ``positions``: the documented (legacy) layout, ``data`` *before* ``message``, 1-3 position
   rows of one profile address, ~0.7 KB;
 * ``order_history``: ``{"message": "order_history", "data": [1-2 order rows]}`` as documented.
+
+Account frames are events a real server sends once each: frame ``i`` of a connection carries
+update times, order ids, trade ids and transaction versions that grow with ``i`` and never come
+back when the pool of shapes repeats (:class:`Template`). A feed that replayed the same order
+rows would be filtered by the SDK as already delivered (as it should be) and the SDK's reader
+would wait forever for rows the baselines counted.
 
 The server (its own process, so its CPU is not counted) accepts a connection at
 ``/ws/?topic=T&n=N[&rate=R]``, waits for the client's first message (the subscription), then
@@ -19,8 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -54,10 +66,58 @@ def orderbook_pool(rng: random.Random) -> list[bytes]:
     return frames
 
 
-def positions_pool(rng: random.Random) -> list[bytes]:
+@dataclass(frozen=True)
+class Hole:
+    """A number of a frame that frame ``seq`` of a connection sets: ``base + step * seq + offset``.
+
+    ``quoted``: written as a JSON string (ids, the positions' ``last_updated``) or a number.
+    """
+
+    base: int
+    step: int
+    offset: int
+    quoted: bool
+
+
+_MARK = re.compile(rb'"@@(\d+)@@"')
+
+
+class Template:
+    """One frame whose event fields (:class:`Hole`) grow with the frame's sequence number.
+
+    Built from a JSON document whose hole values are the strings ``"@@k@@"`` (``k``: the index
+    into ``holes``); :meth:`render` fills them in with one ``bytes %`` formatting.
+    """
+
+    def __init__(self, doc: Any, holes: list[Hole]) -> None:
+        text = json.dumps(doc).encode().replace(b"%", b"%%")
+        order = [int(m) for m in _MARK.findall(text)]
+        if sorted(order) != list(range(len(holes))):
+            raise ValueError("every hole must appear exactly once in the document")
+        self.holes = [holes[k] for k in order]
+        self.format = _MARK.sub(lambda m: b'"%d"' if holes[int(m.group(1))].quoted else b"%d", text)
+
+    def render(self, seq: int) -> bytes:
+        """The frame's JSON for sequence number ``seq`` (0 = the connection's first frame)."""
+        return self.format % tuple(h.base + h.step * seq + h.offset for h in self.holes)
+
+
+class _Holes:
+    """Collects a template's holes while its document is built."""
+
+    def __init__(self) -> None:
+        self.holes: list[Hole] = []
+
+    def __call__(self, base: int, step: int = 1, offset: int = 0, quoted: bool = True) -> str:
+        self.holes.append(Hole(base, step, offset, quoted))
+        return f"@@{len(self.holes) - 1}@@"
+
+
+def positions_templates(rng: random.Random) -> list[Template]:
     """Position frames in the documented layout (``data`` first), 1-3 rows each."""
-    frames = []
-    for i in range(POOL_SIZE):
+    templates = []
+    for _ in range(POOL_SIZE):
+        hole = _Holes()
         rows = []
         for _ in range(rng.randint(1, 3)):
             size = rng.randint(1, 5000)
@@ -67,7 +127,7 @@ def positions_pool(rng: random.Random) -> list[bytes]:
                     "address": PROFILE,
                     "entry_price": f"{price:.4f}",
                     "is_long": rng.random() < 0.5,
-                    "last_updated": str(1739788459 + i),
+                    "last_updated": hole(1739788459),
                     "leverage": rng.choice((2, 5, 10, 20)),
                     "liq_price": f"{price * 1.46:.12f}",
                     "margin": str(size * 3025),
@@ -75,18 +135,19 @@ def positions_pool(rng: random.Random) -> list[bytes]:
                     "size": str(size),
                     "sl": None,
                     "tp": None,
-                    "trade_id": str(16509835945970048696716 + i),
+                    "trade_id": hole(16509835945970048696716),
                     "value": str(size * 6050),
                 }
             )
-        frames.append(json.dumps({"data": rows, "message": "positions"}).encode())
-    return frames
+        templates.append(Template({"data": rows, "message": "positions"}, hole.holes))
+    return templates
 
 
-def order_history_pool(rng: random.Random) -> list[bytes]:
-    """Order-history frames as documented, 1-2 rows each."""
-    frames = []
-    for i in range(POOL_SIZE):
+def order_history_templates(rng: random.Random) -> list[Template]:
+    """Order-history frames as documented, 1-2 rows each: every row a new order update."""
+    templates = []
+    for _ in range(POOL_SIZE):
+        hole = _Holes()
         rows = []
         for k in range(rng.randint(1, 2)):
             size = rng.randint(1, 50)
@@ -94,7 +155,7 @@ def order_history_pool(rng: random.Random) -> list[bytes]:
             rows.append(
                 {
                     "address": PROFILE,
-                    "order_id": str(11905620858892513160724480 + 2 * i + k),
+                    "order_id": hole(11905620858892513160724480, 2, k),
                     "market_id": str(MARKET),
                     "order_type": rng.choice((1, 2, 9)),
                     "is_market_order": rng.random() < 0.3,
@@ -103,22 +164,31 @@ def order_history_pool(rng: random.Random) -> list[bytes]:
                     "order_value": f"{size * price:.8f}",
                     "leverage": 20,
                     "status": rng.choice(("Open", "Filled", "Cancelled")),
-                    "timestamp": 1747075649 + i,
-                    "last_updated": 1747075650 + i,
-                    "trade_id": str(737648402019497550020622 + i),
-                    "transaction_version": 2713317408 + i,
+                    "timestamp": hole(1747075649, quoted=False),
+                    "last_updated": hole(1747075650, quoted=False),
+                    "trade_id": hole(737648402019497550020622, 2, k),
+                    "transaction_version": hole(2713317408, quoted=False),
                 }
             )
-        frames.append(json.dumps({"message": "order_history", "data": rows}).encode())
-    return frames
+        templates.append(Template({"message": "order_history", "data": rows}, hole.holes))
+    return templates
+
+
+def frame_source(topic: str, seed: int = 7) -> Callable[[int], bytes]:
+    """Frame ``seq`` of a connection to ``topic`` (JSON bytes), for any ``seq >= 0``."""
+    rng = random.Random(seed)
+    if topic == "orderbook":
+        books = orderbook_pool(rng)
+        return lambda seq: books[seq % POOL_SIZE]
+    make = positions_templates if topic == "positions" else order_history_templates
+    templates = make(rng)
+    return lambda seq: templates[seq % POOL_SIZE].render(seq)
 
 
 def pool(topic: str, seed: int = 7) -> list[bytes]:
-    """The frame pool of ``topic``."""
-    rng = random.Random(seed)
-    return {"orderbook": orderbook_pool, "positions": positions_pool}.get(
-        topic, order_history_pool
-    )(rng)
+    """The first :data:`POOL_SIZE` frames of a connection to ``topic`` (one of each shape)."""
+    source = frame_source(topic, seed)
+    return [source(seq) for seq in range(POOL_SIZE)]
 
 
 def rows_in(topic: str, n: int) -> int:
@@ -148,6 +218,15 @@ def _framed(payload: bytes) -> bytes:
     return header + payload
 
 
+def _framed_source(topic: str) -> Callable[[int], bytes]:
+    """Websocket-framed frame ``seq`` of ``topic``; static frames are framed once."""
+    if topic == "orderbook":
+        framed = [_framed(p) for p in pool(topic)]
+        return lambda seq: framed[seq % POOL_SIZE]
+    source = frame_source(topic)
+    return lambda seq: _framed(source(seq))
+
+
 def server_main(pipe: Connection) -> None:
     """Child process entry point: serve until killed; the port goes first over ``pipe``."""
     asyncio.run(_serve(pipe))
@@ -156,7 +235,7 @@ def server_main(pipe: Connection) -> None:
 async def _serve(pipe: Connection) -> None:
     from websockets.asyncio.server import ServerConnection, serve
 
-    framed = {topic: [_framed(p) for p in pool(topic)] for topic in TOPICS}
+    sources = {topic: _framed_source(topic) for topic in TOPICS}
 
     async def handler(ws: ServerConnection) -> None:
         query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
@@ -164,7 +243,7 @@ async def _serve(pipe: Connection) -> None:
         messages = int(query.get("n", ["1000"])[0])
         rate = float(query.get("rate", ["0"])[0])
         await ws.recv()  # the subscription
-        frames = framed[topic]
+        frames = sources[topic]
         if rate > 0:
             pipe.send(await _paced(ws.transport, frames, messages, rate))
         else:
@@ -175,14 +254,21 @@ async def _serve(pipe: Connection) -> None:
         handler, "127.0.0.1", 0, compression=None, ping_interval=None, max_size=None
     ) as server:
         pipe.send(server.sockets[0].getsockname()[1])
-        await asyncio.Future()
+        await _orphaned()
 
 
-async def _burst(transport: Any, frames: list[bytes], messages: int) -> None:
+async def _orphaned() -> None:
+    """Return once the parent process is gone (killed by a test's timeout, say)."""
+    parent = os.getppid()
+    while os.getppid() == parent:  # noqa: ASYNC110
+        await asyncio.sleep(0.5)
+
+
+async def _burst(transport: Any, frames: Callable[[int], bytes], messages: int) -> None:
     chunk: list[bytes] = []
     size = 0
     for i in range(messages):
-        frame = frames[i % POOL_SIZE]
+        frame = frames(i)
         chunk.append(frame)
         size += len(frame)
         if size >= 1 << 20 or i == messages - 1:
@@ -195,7 +281,9 @@ async def _burst(transport: Any, frames: list[bytes], messages: int) -> None:
                 await asyncio.sleep(0.0005)
 
 
-async def _paced(transport: Any, frames: list[bytes], messages: int, rate: float) -> list[float]:
+async def _paced(
+    transport: Any, frames: Callable[[int], bytes], messages: int, rate: float
+) -> list[float]:
     sent: list[float] = []
     start = time.monotonic()
     for i in range(messages):
@@ -206,5 +294,5 @@ async def _paced(transport: Any, frames: list[bytes], messages: int, rate: float
         if transport.is_closing():
             break
         sent.append(time.monotonic())
-        transport.write(frames[i % POOL_SIZE])
+        transport.write(frames(i))
     return sent

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import multiprocessing
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from kana_async._streams.dedup import SeenRows
+from kana_async._streams.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +31,70 @@ SECTION_TITLES = [
     "## Import time",
     "## Memory over 2,000 order-book frames",
 ]
+
+
+def _ws_feed() -> ModuleType:
+    name = "_bench_ws_feed"
+    if name not in sys.modules:
+        path = ROOT / "benchmarks" / "ws_feed.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_feed_account_frames_are_never_repeats_of_delivered_rows() -> None:
+    # The SDK drops rows it delivered already; a feed that cycles its pool of frames would make
+    # its reader wait for rows the baselines counted. Past the pool's end every row is new.
+    feed = _ws_feed()
+    n = 2 * feed.POOL_SIZE + 7
+    for name in ("positions", "order_history"):
+        topic = TOPICS[name]
+        key = topic.normalize_key(feed.PROFILE)
+        seen = SeenRows(topic.identity())
+        source = feed.frame_source(name)
+        delivered = sum(len(seen.fresh(topic.decode_frame(source(i), key))) for i in range(n))
+        assert seen.duplicates == 0, name
+        assert delivered == feed.rows_in(name, n) > n, name
+
+
+def test_a_stuck_reader_fails_its_section_with_what_the_stream_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one more item than the feed sends: without a bound the SDK's reader would wait forever
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _common
+    import bench_ws
+    import ws_feed
+
+    monkeypatch.setattr(bench_ws, "deadline", lambda units, per_second, base=30.0: base / 30)
+    rows = ws_feed.rows_in("order_history", 3)
+    with bench_ws.Feed() as feed:
+        url = feed.url("order_history", 3)
+        with pytest.raises(_common.SectionFailed) as failed:
+            bench_ws._run(bench_ws.SDK_X1, url, "order_history", 3, rows + 1)
+    message = str(failed.value)
+    assert f"kana_async x1 on order_history: [{rows}] of {rows + 1} items after 1 s" in message
+    assert "received 3 frames, filtered 0 repeated rows, skipped bad frames {}" in message
+
+
+def test_bounded_waits_end_with_a_section_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _common
+
+    async def never() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(_common.SectionFailed, match="never: not done after 0 s"):
+        _common.run_bounded(never(), 0.05, "never")
+    ours, theirs = multiprocessing.Pipe()
+    with pytest.raises(_common.SectionFailed, match="silent: nothing after 0 s"):
+        _common.receive(ours, 0.05, "silent")
+    theirs.close()
+    with pytest.raises(_common.SectionFailed, match="closed: the other process is gone"):
+        _common.receive(ours, 0.05, "closed")
 
 
 def test_benchmark_command_writes_results(tmp_path: Path) -> None:
