@@ -50,7 +50,19 @@ def _short(text: str) -> str:
 
 
 async def run_demo(*, seed: int = 0, out: TextIO | None = None) -> None:
-    """Run the demo session, writing to ``out`` (default stdout)."""
+    """Run the demo session against an embedded simulator, printing timestamped lines.
+
+    It starts a :class:`~kana_async.sim.Simulator`, funds an account, then uses only the public
+    SDK: market info and prices, a deposit, a resting limit order (its id from the result),
+    a market order, streams of its own orders and fills, the cancel by id, and the histories.
+
+    Args:
+        seed: the simulator's seed (the same seed gives the same session).
+        out: where the lines go (default ``sys.stdout``).
+
+    Raises:
+        KanaError: the SDK or the simulator failed (a bug: the session is deterministic).
+    """
     import kana_async
     from kana_async import KanaClient
     from kana_async.sim import Simulator
@@ -164,7 +176,17 @@ async def _history(kana: Any, say: _Printer) -> None:
 
 
 def main(*, seed: int = 0) -> int:
-    """Run the demo; returns the process exit status."""
+    """Run :func:`run_demo` on its own event loop (``kana-async demo``).
+
+    Args:
+        seed: the simulator's seed.
+
+    Returns:
+        The process exit status: 0, or 130 after Ctrl-C.
+
+    Raises:
+        KanaError: as :func:`run_demo`.
+    """
     try:
         asyncio.run(run_demo(seed=seed))
     except KeyboardInterrupt:

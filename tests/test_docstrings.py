@@ -58,8 +58,7 @@ from tests.rest_support import WALLET, Recorder, open_client
 NOT_YET: frozenset[str] = frozenset(
     {
         # files whose docstrings other branches own (``fnmatch`` patterns); an object defined
-        # in one of them is expected to fail too. demo.py: its code is being rewritten.
-        "kana_async/demo.py",
+        # in one of them is expected to fail too. Empty: every branch has landed.
     }
 )
 
