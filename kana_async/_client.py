@@ -183,7 +183,7 @@ class KanaClient:
     @property
     def has_api_key(self) -> bool:
         """Whether an API key will be sent (the key itself is never exposed or logged)."""
-        return bool(self._shared.api_key)
+        return self._shared.api_key is not None
 
     @property
     def closed(self) -> bool:
@@ -339,7 +339,7 @@ class KanaClient:
         from kana_async.resources.streams import Streams
 
         shared = self._shared
-        api_key = shared.api_key
+        api_key = None if shared.api_key is None else shared.api_key.reveal()
         if self.options.streams != shared.root_options.streams:
             return Streams(
                 self, options=self.options.streams, api_key=api_key, task_group=self._task_group

@@ -28,6 +28,7 @@ from kana_async._options import (
     check_seconds,
 )
 from kana_async._ratelimit import RateLimiter
+from kana_async._secret import Secret
 from kana_async.models.markets import MarketInfo
 from kana_async.resources._base import SingleFlightCache
 
@@ -64,7 +65,7 @@ class SharedState:
         network: where the exchange lives.
         account: the signer, or ``None``.
         wallet_address: the normalised wallet to read for, or ``None``.
-        api_key: sent as ``x-api-key``, or ``None``.
+        api_key: sent as ``x-api-key``, or ``None``; held as a :class:`Secret` (masked repr).
         http_client: an injected ``httpx.AsyncClient`` (its owner closes it), or ``None`` to
             create the pool on open.
         options: the first client's options (the pool is built from them).
@@ -83,7 +84,7 @@ class SharedState:
         self.network = network
         self.account = account
         self.wallet_address = wallet_address
-        self.api_key = api_key
+        self.api_key: Secret[str] | None = None if not api_key else Secret(api_key)
         self.injected_http = http_client
         self.root_options = options
         self.state = ClientState.NEW

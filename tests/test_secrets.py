@@ -12,13 +12,14 @@ import copy
 import json
 import logging
 import pickle
+import socket
 import traceback
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kana_async import KanaClient, KanaError, Side
+from kana_async import NO_RETRY, KanaClient, KanaError, Network, Side
 from kana_async._aptos.signing import Account
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._secret import Secret
@@ -176,4 +177,27 @@ async def test_no_secret_in_debug_logs_or_errors_of_a_trading_session(
     recorded = caplog.text + "\n".join(shown) + "\n".join(map(_everything_recorded, errors))
     assert len(caplog.records) > 10  # DEBUG logging did record the session
     assert _leaks(recorded, key) == []
+    assert API_KEY not in recorded
+
+
+async def test_the_api_key_is_not_in_the_locals_of_a_failed_request() -> None:
+    # A port nothing listens on: the request fails inside the HTTP stack, whose frames hold the
+    # request's headers; an error reporter records every frame's local variables.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    network = Network(
+        name="closed",
+        rest_url=f"http://127.0.0.1:{port}",
+        ws_url=f"ws://127.0.0.1:{port}/ws/",
+        node_url=f"http://127.0.0.1:{port}/v1",
+        chain_id=4,
+        markets={"APT-USD": 1338},
+    )
+    async with KanaClient(network, api_key=API_KEY, retry=NO_RETRY) as kana:
+        with pytest.raises(KanaError) as caught:
+            await kana.markets.price(1338)
+        shown = [repr(kana), str(kana), repr(vars(kana))]
+    recorded = _everything_recorded(caught.value) + "\n".join(shown)
+    assert "_http" in recorded and "headers" in recorded  # the request path's frames and locals
     assert API_KEY not in recorded

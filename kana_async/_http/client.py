@@ -16,9 +16,11 @@ from kana_async._exceptions import (
     UnsuccessfulResponseError,
 )
 from kana_async._http.gate import InFlightGate
+from kana_async._http.headers import MaskedHeaders
 from kana_async._http.transport import JSON_HEADERS, USER_AGENT, Pool, send_raw
 from kana_async._ratelimit import RateLimiter
 from kana_async._retry import RetryPolicy
+from kana_async._secret import Secret
 
 logger = logging.getLogger("kana_async")
 
@@ -54,7 +56,7 @@ class HttpClient:
         httpx_client: httpx.AsyncClient,
         *,
         base_url: str,
-        api_key: str | None = None,
+        api_key: Secret[str] | str | None = None,
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         max_in_flight: int = 10,
@@ -68,12 +70,15 @@ class HttpClient:
         self.base_url = base_url.rstrip("/")
         self.retry = retry if retry is not None else RetryPolicy()
         self.retries = 0
-        headers = {"user-agent": USER_AGENT, "accept": "application/json"}
+        # Built once (httpx normalises a plain dict's headers again on every request), and
+        # masked: the failed request's frames hold them, and error reporters record frames.
+        self._get_headers = MaskedHeaders({"user-agent": USER_AGENT, "accept": "application/json"})
         if api_key:
-            headers["x-api-key"] = api_key
-        # Built once: httpx normalises a plain dict's headers again on every request.
-        self._get_headers = httpx.Headers(headers)
-        self._post_headers = httpx.Headers({**headers, **JSON_HEADERS})
+            self._get_headers["x-api-key"] = (
+                api_key.reveal() if isinstance(api_key, Secret) else api_key
+            )
+        self._post_headers = MaskedHeaders(self._get_headers)
+        self._post_headers.update(JSON_HEADERS)
         self.gate = gate if gate is not None else InFlightGate(max_in_flight)
         self.timeout = timeout
         self._limiter = limiter

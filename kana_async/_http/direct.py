@@ -16,6 +16,8 @@ from typing import Final
 
 import httpx
 
+from kana_async._http.headers import MaskedHeaders
+
 _DIRECT: Final[weakref.WeakSet[httpx.AsyncClient]] = weakref.WeakSet()
 
 
@@ -74,7 +76,7 @@ async def send(
         )
     if pool.is_closed:  # as pool.request would; the transport alone would open new connections
         raise RuntimeError("Cannot send a request, as the client has been closed.")
-    merged = pool.headers.copy()
+    merged = MaskedHeaders(pool.headers)  # its repr never shows the API key
     if headers:
         merged.update(headers)
     limits = pool.timeout if timeout is None else httpx.Timeout(timeout)
