@@ -32,8 +32,8 @@ _LOADED = (
     "if n not in std and not n.startswith('_') and n != 'kana_async')))"
 )
 
-DECLARED = ["httpx", "websockets.asyncio.client", "msgspec", "aptos_sdk", "anyio", "sniffio",
-            "aiolimiter"]  # fmt: skip
+# The runtime dependencies in pyproject.toml (websockets by the module the SDK uses).
+DECLARED = ["httpx", "websockets.asyncio.client", "msgspec", "aptos_sdk", "anyio", "sniffio"]
 
 
 def _python(code: str) -> str:

@@ -225,6 +225,11 @@ def test_a_frame_over_the_size_limit_closes_with_1009_and_the_hub_serves_on(
             # the hub may close with 1009 while the frame is still being sent, or after it
             ws.send("x" * (2 << 20))
             ws.recv(timeout=HANG_AFTER)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        # The hub closes with 1009 as soon as the frame's header announces its size; if that
+        # arrives while the client is still writing the payload, the kernel resets the socket
+        # and the close frame is lost with it (rcvd None). Either way the connection ended and
+        # the hub must serve on (checked below); a close frame that did arrive must be 1009.
+        assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
+        assert closed.value.sent is None or closed.value.sent.code == 1009
     with connect(sim_thread.ws_url, ping_interval=None) as ws:
         served_after(ws)
