@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 import sniffio
 
-__all__ = ["HostTask", "spawn_host"]
+__all__ = ["HostTask", "current_backend", "spawn_host"]
 
 
 class HostTask:
@@ -41,6 +41,24 @@ class HostTask:
             self._finished.set()
 
 
+def current_backend() -> str:
+    """The name of the async library running in this thread.
+
+    Returns:
+        ``"asyncio"`` (uvloop included) or ``"trio"``.
+
+    Raises:
+        RuntimeError: no asyncio or trio event loop runs in this thread.
+    """
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        raise RuntimeError("kana_async needs a running asyncio or trio event loop") from None
+    if library not in ("asyncio", "trio"):
+        raise RuntimeError(f"kana_async runs on asyncio or trio, not {library}")
+    return library
+
+
 def spawn_host(fn: Callable[[], Awaitable[Any]], *, name: str) -> HostTask:
     """Start ``fn()`` in a new task of the running event loop, outside the caller's task groups.
 
@@ -58,21 +76,18 @@ def spawn_host(fn: Callable[[], Awaitable[Any]], *, name: str) -> HostTask:
         RuntimeError: no asyncio or trio event loop runs in this thread.
     """
     host = HostTask()
-    library = sniffio.current_async_library()
-    if library == "trio":
+    if current_backend() == "trio":
         import trio
 
         trio.lowlevel.spawn_system_task(
             host._run, fn, name=name, context=contextvars.copy_context()
         )
-    elif library == "asyncio":
+    else:
         import asyncio
 
         task = asyncio.get_running_loop().create_task(host._run(fn), name=name)
         _keep_alive.add(task)
         task.add_done_callback(_keep_alive.discard)
-    else:
-        raise RuntimeError(f"kana_async runs on asyncio or trio, not {library}")
     return host
 
 

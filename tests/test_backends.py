@@ -68,10 +68,9 @@ def test_the_same_bot_runs_on_every_backend(venue: Venue, backend: str) -> None:
 
 def test_only_the_backend_adapter_starts_asyncio_tasks_or_reads_the_loop() -> None:
     package = Path(__file__).resolve().parent.parent / "kana_async"
-    # The two adapters: the client's (its task group's host task) and the streams' (the stream
-    # manager's own host task when it is given no task group). The simulator is an aiohttp
-    # (asyncio) program.
-    exempt = {Path("_backend.py"), Path("_streams", "_backend.py")}
+    # The one adapter: it starts the host tasks (the client's task group, and a stream manager's
+    # own when it is given no task group). The simulator is an aiohttp (asyncio) program.
+    exempt = {Path("_backend.py")}
     offenders = []
     for path in sorted(package.rglob("*.py")):
         relative = path.relative_to(package)

@@ -26,6 +26,7 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
+from kana_async._backend import spawn_host
 from kana_async._exceptions import (
     ArgumentTypeError,
     ClientStateError,
@@ -35,7 +36,6 @@ from kana_async._exceptions import (
     StreamTaskError,
     SubscriptionClosedError,
 )
-from kana_async._streams._backend import spawn_detached
 from kana_async._streams.connection import WSConnection
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async._streams.routing import Router
@@ -335,7 +335,7 @@ class StreamManager:
                 if self._outer is not None:
                     self._outer.start_soon(self._host, name=f"kana-ws-host {self.url}")
                 else:
-                    spawn_detached(self._host, name=f"kana-ws-host {self.url}")
+                    spawn_host(self._host, name=f"kana-ws-host {self.url}")
             except RuntimeError as exc:  # the task group is over, or no supported loop runs
                 self._host_ready = self._host_done = None
                 raise StreamTaskError(f"cannot start the stream's background tasks: {exc}") from exc

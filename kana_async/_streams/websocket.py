@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import anyio
 
+from kana_async._backend import current_backend
 from kana_async._exceptions import StreamHandshakeRefusedError
-from kana_async._streams._backend import backend_name
 from kana_async._streams.options import StreamOptions
 
 __all__ = [
@@ -156,7 +156,7 @@ async def open_socket(
         "additional_headers": headers or None,
         "proxy": None,
     }
-    if backend_name() == "trio":
+    if current_backend() == "trio":
         from websockets.trio.client import connect as trio_connect
 
         async with trio_connect(url, **kwargs) as trio_ws:
