@@ -8,16 +8,13 @@ error httpx-aiohttp's ``ConnectTimeout`` would suggest) nor succeed.
 
 from __future__ import annotations
 
-import inspect
 from decimal import Decimal
-from typing import Any
 
 import anyio
 import httpx
 import pytest
 
 from kana_async import Account, KanaClient, OutcomeUnknownError, Side
-from kana_async._http import make_client
 from kana_async.sim import Simulator
 
 pytestmark = pytest.mark.anyio
@@ -26,14 +23,9 @@ pytestmark = pytest.mark.anyio
 def client_on(
     transport: str, sim: Simulator, key: str
 ) -> tuple[KanaClient, httpx.AsyncClient | None]:
-    """A KanaClient on ``transport``, by its constructor argument once it has one."""
+    """A KanaClient on ``transport`` (the pool it creates; nothing to close besides it)."""
     account = Account.from_hex(key)
-    if "transport" in inspect.signature(KanaClient).parameters:
-        kw: dict[str, Any] = {"transport": transport}
-        return KanaClient(sim.network, account=account, **kw), None
-    limits = httpx.Limits(max_connections=10, max_keepalive_connections=10)
-    pool = make_client(transport, timeout=httpx.Timeout(10.0, connect=5.0), limits=limits)  # type: ignore[arg-type]
-    return KanaClient(sim.network, account=account, http_client=pool), pool
+    return KanaClient(sim.network, account=account, transport=transport, close_timeout=1), None
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
@@ -46,7 +38,8 @@ async def test_dropped_submission_is_outcome_unknown(transport: str) -> None:
                 await kana.trading.deposit(Decimal(500))
                 sim.faults.node_drop_request = 1_000  # every submission from now on
                 with anyio.fail_after(60), pytest.raises(OutcomeUnknownError) as info:
-                    await kana.trading.place_limit_order(
+                    # waits 5 s, well before the 30 s expiry could answer "rejected"
+                    await kana.with_options(confirm_timeout=5).trading.place_limit_order(
                         1338, side=Side.LONG, size=Decimal("0.5"), price=Decimal("4"), leverage=5
                     )
         finally:
