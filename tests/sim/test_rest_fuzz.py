@@ -342,3 +342,29 @@ def test_u64_arguments_must_fit_a_u64(client: httpx.Client) -> None:
     assert largest.json()["data"]["functionArguments"][3] == str(2**64 - 1)
     over = client.get("/placeLimitOrder", params={**base, "size": "18446744073709551.616"})
     assert "u64" in message(over, 400)
+
+
+def test_leverages_and_order_ids_must_fit_their_on_chain_types(client: httpx.Client) -> None:
+    base = GET_ENDPOINTS["/placeLimitOrder"]
+    over_u64 = client.get("/placeLimitOrder", params={**base, "leverage": str(2**64)})
+    assert "leverage" in (text := message(over_u64, 400)) and "u64" in text
+    body = POST_ENDPOINTS["/placeMultipleOrders"]
+    orders = len(body["orderTypes"])
+    many = client.post("/placeMultipleOrders", json={**body, "leverages": [2**64] * orders})
+    assert "leverages[0]" in (text := message(many, 400)) and "u64" in text
+    cancels = POST_ENDPOINTS["/cancelMultipleOrders"]
+    rest = list(cancels["cancelOrderIds"])[1:]
+    ids = [str(2**128), *rest]
+    too_big = client.post("/cancelMultipleOrders", json={**cancels, "cancelOrderIds": ids})
+    assert "cancelOrderIds[0]" in (text := message(too_big, 400)) and "u128" in text
+    largest = client.post(
+        "/cancelMultipleOrders", json={**cancels, "cancelOrderIds": [str(2**128 - 1), *rest]}
+    )
+    assert largest.status_code == 200, largest.text  # u128::MAX itself is a valid id
+
+
+def test_all_trades_limit_has_the_documented_page_cap(client: httpx.Client) -> None:
+    params = GET_ENDPOINTS["/getAllTrades"]
+    assert client.get("/getAllTrades", params={**params, "limit": "1000"}).status_code == 200
+    over = client.get("/getAllTrades", params={**params, "limit": "1001"})
+    assert "limit" in message(over, 400)

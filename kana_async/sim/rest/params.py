@@ -98,11 +98,18 @@ class Params:
         """A required ``true`` / ``false``."""
         return wire.parse_bool(name, self.raw(name))
 
-    def integer(self, name: str, default: int | None = None, *, minimum: int = 0) -> int:
-        """A whole number (required unless ``default`` is given)."""
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int = 0,
+        maximum: int | None = None,
+    ) -> int:
+        """A whole number in ``minimum..maximum`` (required unless ``default`` is given)."""
         if default is not None and not self.has(name):
             return default
-        return wire.parse_int(name, self.raw(name), minimum=minimum)
+        return wire.parse_int(name, self.raw(name), minimum=minimum, maximum=maximum)
 
     def u8(self, name: str, default: int) -> int:
         """A ``u8`` (0..255), range-checked before conversion (``1e999999999`` is a quick 400)."""
@@ -165,7 +172,8 @@ def order_vectors(p: Params, spec: MarketSpec) -> list[Any]:
     sizes = [wire.to_lots(spec, f"sizes[{i}]", v) for i, v in enumerate(p.array("sizes", n))]
     prices = [wire.to_ticks(spec, f"prices[{i}]", v) for i, v in enumerate(p.array("prices", n))]
     leverages = [
-        wire.parse_int(f"leverages[{i}]", v) for i, v in enumerate(p.array("leverages", n))
+        wire.parse_int(f"leverages[{i}]", v, maximum=wire.U64_MAX)
+        for i, v in enumerate(p.array("leverages", n))
     ]
     # The documented scalar is authoritative; an undocumented ``restrictions`` array is ignored
     # like any unknown key, so a client sending only the array gets the default (0).
@@ -194,7 +202,9 @@ def cancel_vectors(p: Params) -> list[Any]:
     """``[order_ids, order_sides]`` of a cancel body (u128 ids as ints)."""
     ids = p.array("cancelOrderIds")
     sides = p.array("orderSides", len(ids))
-    order_ids = [wire.parse_int(f"cancelOrderIds[{i}]", v) for i, v in enumerate(ids)]
+    order_ids = [
+        wire.parse_int(f"cancelOrderIds[{i}]", v, maximum=wire.U128_MAX) for i, v in enumerate(ids)
+    ]
     order_sides = [wire.parse_bool(f"orderSides[{i}]", v) for i, v in enumerate(sides)]
     return [order_ids, order_sides]
 
@@ -205,9 +215,7 @@ def page(p: Params, rows: list[Row]) -> list[Row]:
     if order not in ("asc", "desc"):
         raise bad("order", f"expected 'asc' or 'desc', got {shown(p.values.get('order'))}")
     offset = p.integer("offset", 0)
-    limit = p.integer("limit", DEFAULT_LIMIT)
-    if limit > MAX_LIMIT:
-        raise bad("limit", f"must be at most {MAX_LIMIT}, got {limit}")
+    limit = p.integer("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
     ordered = rows if order == "asc" else rows[::-1]
     return ordered[offset : offset + limit]
 

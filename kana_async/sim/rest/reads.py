@@ -16,7 +16,7 @@ from kana_async.sim.accounts import ProfileDirectory
 from kana_async.sim.engine import Exchange
 from kana_async.sim.markets import MarketSpec
 
-from .params import DEFAULT_LIMIT, Params, iso_seconds, page, unix_seconds
+from .params import DEFAULT_LIMIT, MAX_LIMIT, Params, iso_seconds, page, unix_seconds
 
 __all__ = ["ACCOUNT_LISTS", "AccountList", "ReadApi", "Reply"]
 
@@ -144,7 +144,8 @@ class ReadApi:
     def all_trades(self, p: Params) -> Reply:
         """``getAllTrades``: the market's latest public trades, newest first."""
         spec = p.market()
-        trades = self.ex.market_trades(spec.market_id, p.integer("limit", DEFAULT_LIMIT))
+        limit = p.integer("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
+        trades = self.ex.market_trades(spec.market_id, limit)
         rows = [wire.public_trade_row(spec, t) for t in reversed(trades)]
         return "Trades fetched successfully", rows
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kana_async.sim import wire
+
 from .params import Params, cancel_vectors, order_vectors, payload
 
 __all__ = ["GET_WRITES", "POST_WRITES", "WriteEndpoint"]
@@ -44,7 +46,7 @@ def _order_args(p: Params, *, limit: bool) -> list[Any]:
     spec = p.market()
     head = [spec.market_id, p.boolean("tradeSide"), p.boolean("direction"), p.lots(spec, "size")]
     price = [p.ticks(spec, "price")] if limit else []
-    leverage = [p.integer("leverage")]
+    leverage = [p.integer("leverage", maximum=wire.U64_MAX)]
     restriction = [p.u8("restriction", 0)] if limit else []
     triggers = [p.ticks(spec, "takeProfit", 0), p.ticks(spec, "stopLoss", 0)]
     return [*head, *price, *leverage, *restriction, *triggers]

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_EXPONENT",
     "MAX_NUMBER_CHARS",
     "U64_MAX",
+    "U128_MAX",
     "WireError",
     "bad",
     "market_of",
@@ -42,6 +43,8 @@ MAX_NUMBER_CHARS: Final = 100
 MAX_EXPONENT: Final = 100
 #: Largest ``u64``, the on-chain type of sizes (lots), prices (ticks) and amounts (units).
 U64_MAX: Final = 2**64 - 1
+#: Largest ``u128``, the on-chain type of order ids.
+U128_MAX: Final = 2**128 - 1
 #: Longest error message, in characters (longer ones are cut).
 _MAX_MESSAGE: Final = 500
 #: How many characters of a rejected value an error message shows.
@@ -133,13 +136,18 @@ def _decimal(name: str, raw: str) -> Decimal:
         raise bad(name, f"number out of range, got {shown(raw)}") from None
 
 
-def parse_int(name: str, raw: object, *, minimum: int = 0) -> int:
-    """A whole number ≥ ``minimum`` (bounded as in :func:`parse_decimal`); 400 naming ``name``."""
+def parse_int(name: str, raw: object, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number in ``minimum..maximum`` (bounded as in :func:`parse_decimal`); 400 naming
+    ``name``. ``maximum`` is the on-chain type's limit (``U64_MAX``, ``U128_MAX``) when the value
+    becomes a contract argument."""
     value = parse_decimal(name, raw)
     if value != value.to_integral_value():
         raise bad(name, f"expected a whole number, got {shown(raw)}")
     if value < minimum:
         raise bad(name, f"must be at least {minimum}, got {shown(raw)}")
+    if maximum is not None and value > maximum:
+        kind = {U64_MAX: "a u64", U128_MAX: "a u128"}.get(maximum, f"at most {maximum}")
+        raise bad(name, f"must fit in {kind}, got {shown(raw)}")
     return int(value)
 
 
