@@ -29,10 +29,11 @@ Everything public is re-exported here; the modules themselves are private.
 
 from __future__ import annotations
 
-# Client and configuration
+import typing
+
+# Loaded with the package: the client and what building one needs (its settings, the networks
+# and the errors every call can raise). Everything else below loads on first use.
 from kana_async._address import is_address, normalize_address
-from kana_async._aptos.signer import Signer
-from kana_async._aptos.signing import Account
 from kana_async._client import KanaClient
 from kana_async._config import MAINNET, TESTNET, Network
 
@@ -72,49 +73,129 @@ from kana_async._exceptions import (
 )
 from kana_async._http import SDK_VERSION as __version__
 from kana_async._options import ClientOptions, TradingOptions
-from kana_async._pagination import PageIterator
 from kana_async._retry import NO_RETRY, RetryPolicy
-from kana_async._streams import (
-    ConnectionState,
-    OverflowPolicy,
-    StreamOptions,
-    StreamStatistics,
-    Subscription,
-    SubscriptionStatistics,
-)
-from kana_async.models import (
-    BestPrice,
-    Direction,
-    FundingEntry,
-    FundingRate,
-    MarketInfo,
-    MarketPrice,
-    OpenOrder,
-    OrderBook,
-    OrderBookLevel,
-    OrderCancelled,
-    OrderFilled,
-    OrderHistoryEntry,
-    OrderPlaced,
-    OrderStatus,
-    OrderStatusInfo,
-    OrderType,
-    PendingTransaction,
-    Position,
-    Reconnected,
-    Restriction,
-    Side,
-    Trade,
-    TransactionEvents,
-    TransactionOutcome,
-    TransactionPayload,
-    TransactionResult,
-    Transfer,
-    UnresolvedTransaction,
-)
 
-# Models
-from kana_async.models.requests import OrderRequest
+if typing.TYPE_CHECKING:
+    # What type checkers see; at run time these names load on first use (see _LAZY).
+    from kana_async._aptos.signer import Signer
+    from kana_async._aptos.signing import Account
+    from kana_async._pagination import PageIterator
+    from kana_async._streams import (
+        ConnectionState,
+        OverflowPolicy,
+        StreamOptions,
+        StreamStatistics,
+        Subscription,
+        SubscriptionStatistics,
+    )
+    from kana_async.models import (
+        BestPrice,
+        Direction,
+        FundingEntry,
+        FundingRate,
+        MarketInfo,
+        MarketPrice,
+        OpenOrder,
+        OrderBook,
+        OrderBookLevel,
+        OrderCancelled,
+        OrderFilled,
+        OrderHistoryEntry,
+        OrderPlaced,
+        OrderStatus,
+        OrderStatusInfo,
+        OrderType,
+        PendingTransaction,
+        Position,
+        Reconnected,
+        Restriction,
+        Side,
+        Trade,
+        TransactionEvents,
+        TransactionOutcome,
+        TransactionPayload,
+        TransactionResult,
+        Transfer,
+        UnresolvedTransaction,
+    )
+    from kana_async.models.requests import OrderRequest
+
+#: The module each name loaded on first use comes from: the streams (and websockets) on the
+#: first stream class, aptos-sdk on the first ``Account``, the models with the first of them.
+_LAZY: dict[str, str] = {
+    "Signer": "kana_async._aptos.signer",
+    "Account": "kana_async._aptos.signing",
+    "PageIterator": "kana_async._pagination",
+    **dict.fromkeys(
+        (
+            "ConnectionState",
+            "OverflowPolicy",
+            "StreamOptions",
+            "StreamStatistics",
+            "Subscription",
+            "SubscriptionStatistics",
+        ),
+        "kana_async._streams",
+    ),
+    **dict.fromkeys(
+        (
+            "BestPrice",
+            "Direction",
+            "FundingEntry",
+            "FundingRate",
+            "MarketInfo",
+            "MarketPrice",
+            "OpenOrder",
+            "OrderBook",
+            "OrderBookLevel",
+            "OrderCancelled",
+            "OrderFilled",
+            "OrderHistoryEntry",
+            "OrderPlaced",
+            "OrderStatus",
+            "OrderStatusInfo",
+            "OrderType",
+            "PendingTransaction",
+            "Position",
+            "Reconnected",
+            "Restriction",
+            "Side",
+            "Trade",
+            "TransactionEvents",
+            "TransactionOutcome",
+            "TransactionPayload",
+            "TransactionResult",
+            "Transfer",
+            "UnresolvedTransaction",
+        ),
+        "kana_async.models",
+    ),
+    "OrderRequest": "kana_async.models.requests",
+}
+
+
+# Defined for run time only: type checkers see the names above and still flag unknown ones.
+if not typing.TYPE_CHECKING:
+
+    def __getattr__(name: str) -> typing.Any:
+        """Load a public name listed in ``_LAZY`` from its module on first access, and keep it.
+
+        Raises:
+            AttributeError: ``name`` is not a public name of the package.
+        """
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'kana_async' has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(module), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        """The module's names, the ones not loaded yet included."""
+        return sorted(set(globals()) | set(_LAZY))
+
 
 # Keep sorted; tests/test_public_api.py checks it is complete and sorted.
 __all__ = [
