@@ -72,6 +72,7 @@ from kana_async._exceptions import (
     UnsuccessfulResponseError,
 )
 from kana_async._http import SDK_VERSION as __version__
+from kana_async._lazy import lazy_exports as _lazy_exports
 from kana_async._options import ClientOptions, TradingOptions
 from kana_async._retry import NO_RETRY, RetryPolicy
 
@@ -174,27 +175,9 @@ _LAZY: dict[str, str] = {
 }
 
 
-# Defined for run time only: type checkers see the names above and still flag unknown ones.
+# Run time only: type checkers see the names imported above and still flag unknown ones.
 if not typing.TYPE_CHECKING:
-
-    def __getattr__(name: str) -> typing.Any:
-        """Load a public name listed in ``_LAZY`` from its module on first access, and keep it.
-
-        Raises:
-            AttributeError: ``name`` is not a public name of the package.
-        """
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module 'kana_async' has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(module), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        """The module's names, the ones not loaded yet included."""
-        return sorted(set(globals()) | set(_LAZY))
+    __getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY)
 
 
 # Keep sorted; tests/test_public_api.py checks it is complete and sorted.

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.abc import TaskGroup
 
 from kana_async._backend import HostTask, spawn_host
 from kana_async._exceptions import ClientStateError
+
+if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
 
 __all__ = ["BackgroundTasks", "ErrorHandler"]
 

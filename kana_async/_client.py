@@ -9,7 +9,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from anyio.abc import TaskGroup
 
 from kana_async._address import normalize_address
 from kana_async._aptos.signer import Signer
@@ -18,14 +17,16 @@ from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._http import HttpClient, InFlightGate, make_client
 from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, ClientOptions
-from kana_async.resources.history import History
-from kana_async.resources.markets import Markets
-from kana_async.resources.orders import Orders
-from kana_async.resources.payloads import Payloads
-from kana_async.resources.portfolio import Portfolio
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from kana_async._streams import StreamOptions
+    from kana_async.resources.history import History
+    from kana_async.resources.markets import Markets
+    from kana_async.resources.orders import Orders
+    from kana_async.resources.payloads import Payloads
+    from kana_async.resources.portfolio import Portfolio
     from kana_async.resources.streams import Streams
     from kana_async.resources.trading import Trading
 
@@ -115,16 +116,43 @@ class KanaClient:
     def _setup(self, context: ClientContext) -> None:
         self._context = context
         self._shared = context.shared
-        self.markets = Markets(context)
+
+    # -- the resources, each built (and its module imported) on first use ------------------
+
+    @cached_property
+    def markets(self) -> Markets:
         """Market metadata and prices."""
-        self.portfolio = Portfolio(context)
+        from kana_async.resources.markets import Markets
+
+        return Markets(self._context)
+
+    @cached_property
+    def portfolio(self) -> Portfolio:
         """Balances, profile address, open orders and positions of a wallet."""
-        self.orders = Orders(context)
+        from kana_async.resources.portfolio import Portfolio
+
+        return Portfolio(self._context)
+
+    @cached_property
+    def orders(self) -> Orders:
         """Order status by id."""
-        self.history = History(context)
+        from kana_async.resources.orders import Orders
+
+        return Orders(self._context)
+
+    @cached_property
+    def history(self) -> History:
         """Order, trade, funding, transfer and fill history (with paging iterators)."""
-        self.payloads = Payloads(context)
+        from kana_async.resources.history import History
+
+        return History(self._context)
+
+    @cached_property
+    def payloads(self) -> Payloads:
         """Unsigned transaction payloads from the "write" endpoints (no account needed)."""
+        from kana_async.resources.payloads import Payloads
+
+        return Payloads(self._context)
 
     def with_options(self, **changes: Any) -> KanaClient:
         """A client with other settings that shares this one's pool, account and state.

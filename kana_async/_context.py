@@ -14,8 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from anyio.abc import TaskGroup
-
 from kana_async._address import normalize_address
 from kana_async._background import BackgroundTasks
 from kana_async._config import Network
@@ -29,12 +27,14 @@ from kana_async._options import (
 )
 from kana_async._ratelimit import RateLimiter
 from kana_async._secret import Secret
-from kana_async.models.markets import MarketInfo
 from kana_async.resources._base import SingleFlightCache
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from kana_async._aptos.signer import Signer
     from kana_async._client import KanaClient
+    from kana_async.models.markets import MarketInfo
 
 __all__ = ["ClientContext", "ClientState", "Closer", "SharedState"]
 
@@ -94,8 +94,8 @@ class SharedState:
         self.closers: list[Closer] = []
         self.limiters: dict[float, RateLimiter] = {}
         self.loaded_market_ids: frozenset[int] | None = None
-        self.market_info = SingleFlightCache[int, MarketInfo]()
-        self.profiles = SingleFlightCache[str, str]()
+        self.market_info: SingleFlightCache[int, MarketInfo] = SingleFlightCache()
+        self.profiles: SingleFlightCache[str, str] = SingleFlightCache()
         self.trading: Any = None  # the trading state, made on first use by kana.trading
         self.streams: Any = None  # kana.streams with the first client's stream settings
 

@@ -69,3 +69,13 @@ def test_every_endpoint_method_names_its_endpoint() -> None:
 
 def test_version() -> None:
     assert isinstance(kana_async.__version__, str) and kana_async.__version__
+
+
+def test_version_is_the_projects() -> None:
+    """The version written in the package (read without a metadata lookup) is the project's."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    with pyproject.open("rb") as f:
+        assert kana_async.__version__ == tomllib.load(f)["project"]["version"]

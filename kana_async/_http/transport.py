@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, TypeAlias
 
 import httpx
@@ -29,16 +28,9 @@ from kana_async._exceptions import (
 from kana_async._http import direct
 from kana_async._http.progress import end_attempt, reports_progress, start_attempt
 from kana_async._retry import parse_retry_after
+from kana_async._version import VERSION
 
-
-def _sdk_version() -> str:
-    try:
-        return version("kana-async")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
-        return "0+unknown"
-
-
-SDK_VERSION: Final = _sdk_version()
+SDK_VERSION: Final = VERSION
 
 USER_AGENT: Final = f"kana-async/{SDK_VERSION}"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
