@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from kana_async._address import normalize_address
-from kana_async._aptos.signer import Signer
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
@@ -21,6 +20,7 @@ from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
+    from kana_async._aptos.signer import Signer
     from kana_async._streams import StreamOptions
     from kana_async.resources.history import History
     from kana_async.resources.markets import Markets
@@ -388,6 +388,8 @@ def _wallet_of(account: Signer | None, wallet_address: str | None) -> str | None
     wallet = None if wallet_address is None else normalize_address(wallet_address, what="wallet")
     if account is None:
         return wallet
+    from kana_async._aptos.signer import Signer  # the protocol, only once there is an account
+
     if not isinstance(account, Signer):
         raise ArgumentTypeError("account must provide address, public_key and async sign(message)")
     own = normalize_address(account.address, what="account.address")
