@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Final, Literal, TypeAlias
 
 import httpx
@@ -38,8 +39,6 @@ def check_transport(transport: object) -> HttpTransport:
     if transport == "httpx":
         return "httpx"
     if transport == "aiohttp":
-        from importlib.util import find_spec  # only when aiohttp is asked for
-
         missing = [name for name in _AIOHTTP_MODULES if find_spec(name) is None]
         if missing:
             raise ImportError(
