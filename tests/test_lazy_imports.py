@@ -15,6 +15,7 @@ import pytest
 
 # Loaded on first use only (first stream, first signature or trade, the CLI, the simulator).
 NOT_ON_IMPORT = [
+    "httpcore",  # httpx loads it for its first pool; the SDK builds its pool on open()
     "websockets",
     "aptos_sdk",
     "rich",

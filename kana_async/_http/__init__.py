@@ -25,14 +25,11 @@ straight to httpx's transport, past its auth/redirect/cookie layer (:mod:`kana_a
 a pool passed in as ``http_client`` gets ``pool.request`` and the exception-class rules.
 """
 
+from typing import TYPE_CHECKING
+
 from kana_async._http.client import HttpClient
 from kana_async._http.factory import TRANSPORTS, HttpTransport, check_transport, make_client
 from kana_async._http.gate import InFlightGate
-from kana_async._http.probe import (
-    ProbeCachingBackend,
-    build_httpx_client,
-    use_probe_caching_backend,
-)
 from kana_async._http.transport import (
     DEFAULT_TIMEOUT,
     SDK_VERSION,
@@ -44,6 +41,24 @@ from kana_async._http.transport import (
     raise_for_status,
     send_raw,
 )
+from kana_async._lazy import lazy_exports as _lazy_exports
+
+if TYPE_CHECKING:
+    from kana_async._http.probe import (
+        ProbeCachingBackend,
+        build_httpx_client,
+        use_probe_caching_backend,
+    )
+
+# httpx's own pool (and httpcore under it) loads when the first pool is built, not on import.
+_LAZY: dict[str, str] = dict.fromkeys(
+    ("ProbeCachingBackend", "build_httpx_client", "use_probe_caching_backend"),
+    "kana_async._http.probe",
+)
+
+# Run time only: type checkers see the names imported above and still flag unknown ones.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -8,7 +8,6 @@ from typing import Final, Literal, TypeAlias
 import httpx
 
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
-from kana_async._http.probe import build_httpx_client
 from kana_async._http.transport import USER_AGENT
 
 HttpTransport: TypeAlias = Literal["httpx", "aiohttp"]
@@ -77,6 +76,8 @@ def make_client(
         ImportError: ``"aiohttp"`` without the ``aiohttp`` extra installed.
     """
     if check_transport(transport) == "httpx":
+        from kana_async._http.probe import build_httpx_client  # httpcore: when a pool is built
+
         return build_httpx_client(timeout=timeout, limits=limits)
     from kana_async._http.aiohttp_pool import build_aiohttp_client  # aiohttp: on first use
 
