@@ -24,7 +24,9 @@ Errors: what the SDK raises derives from :class:`KanaError` (bad input, HTTP and
 failures, failed transactions, stream failures); each method's ``Raises:`` section lists what
 it can raise.
 
-Everything public is re-exported here; the modules themselves are private.
+Everything public is re-exported here; the modules themselves are private. ``import kana_async``
+loads the REST client; the stream classes (and websockets), :class:`Account` (and aptos-sdk), the
+models and the rest load when first read, so a REST-only program never imports them.
 """
 
 from __future__ import annotations
