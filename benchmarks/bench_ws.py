@@ -27,9 +27,7 @@ from _common import (
     Result,
     SectionFailed,
     deadline,
-    median,
     paired_ratios,
-    ratio_cell,
     receive,
     rotated,
     run_bounded,
@@ -53,6 +51,7 @@ from ws_clients import (
     _stream_counts,
     _touch_sdk,
 )
+from ws_floors import floor_notes
 
 __all__ = [
     "AIOHTTP_RECV",
@@ -119,58 +118,15 @@ def _timed_run(name: str, url: str, topic: str, n: int) -> tuple[float, float]:
     return n / wall, cpu / n * 1e6
 
 
+#: How many times the run's frames a floor client reads: its set-up (connect, close) then
+#: weighs next to nothing in its cost per frame, which bounds what the others can reach.
+FLOOR_FRAMES = 4
+
+
 def _frames(name: str, n: int, docs_n: int) -> int:
+    if name in FLOORS:
+        return n * FLOOR_FRAMES
     return docs_n if name == DOCS else n
-
-
-def floor_notes(
-    cost: dict[str, list[float]], base: str, target: str, unit: str, references: list[str]
-) -> dict[str, str]:
-    """What the socket libraries allow for a targeted ratio of the SDK against ``base``.
-
-    Every floor client (:data:`ws_clients.FLOORS`) does nothing past its socket library, so no
-    client on that library, the SDK included, costs less: its ratio to ``base`` (per round,
-    same rounds) is the best any of them can reach. ``references`` are ordinary clients quoted
-    the same way (the hand-written websockets loop with the same decode target, say).
-
-    Args:
-        cost: µs per round of every client, lower is better (1 / frames/s, or a p50 latency).
-        base: the ratio's baseline client.
-        target: the ratio's target: ``">= X"`` for a rate ratio (``base``'s cost over ours),
-            ``"<= X"`` for a cost ratio (ours over ``base``'s).
-        unit: what ``cost`` measures, e.g. ``"µs/frame"``.
-        references: other clients to quote against ``base``.
-
-    Returns:
-        Table cells by column: what the target needs, each floor's and reference's cost and
-        ratio to ``base``, and whether the target is out of reach on each floor's library.
-    """
-    op, bound_text = target.split()
-    bound, rate = float(bound_text), op == ">="
-    base_cost = median(cost[base])
-    needs = base_cost / bound if rate else base_cost * bound
-    cells = {"needs": f"<= {needs:.2f} {unit} ({base}: {base_cost:.2f})"}
-    verdicts = []
-    for name in [*FLOORS, *references]:
-        if name == base or not cost.get(name):
-            cells[f"{name} ⇒"] = "-"  # the baseline itself: keeps the columns in one order
-            continue
-        mine = cost[name]
-        ratios = paired_ratios(cost[base], mine) if rate else paired_ratios(mine, cost[base])
-        label = FLOORS[name][0] if name in FLOORS else name
-        cells[f"{label} ⇒ best ratio" if name in FLOORS else f"{label} ⇒"] = (
-            f"{median(mine):.2f} {unit} ⇒ {ratio_cell(ratios)}"
-        )
-        if name in FLOORS:
-            reached = median(ratios) >= bound if rate else median(ratios) <= bound
-            library = FLOORS[name][1]
-            verdicts.append(
-                f"within reach of {library} ({needs - median(mine):.2f} {unit} left past it)"
-                if reached
-                else f"**out of reach with {library}**"
-            )
-    cells["verdict"] = "; ".join(verdicts)
-    return cells
 
 
 def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
@@ -216,7 +172,7 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
         target = targets.get((ours, base), "")
         headlines.append((label, paired_ratios(rates[ours], rates[base]), target))
         if target:
-            notes[label] = floor_notes(cost, base, target, "µs/frame", [BARE])
+            notes[label] = floor_notes(cost, base, target, "µs/frame", [BARE], cpus)
     for floor in FLOORS:
         headlines.append(
             (f"{floor} vs {BARE} (frames/s)", paired_ratios(rates[floor], rates[BARE]), "")
@@ -225,11 +181,13 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
     return Result(
         title=f"WebSocket ingest, topic `{topic}`",
         description=(
-            f"{n:,} frames a run ({docs_n:,} for the docs style), {rounds} rounds; frames median "
+            f"{n:,} frames a run ({docs_n:,} for the docs style, {n * FLOOR_FRAMES:,} for the "
+            f"floors), {rounds} rounds; frames median "
             f"{sizes[len(sizes) // 2]:,} B ({sizes[0]:,}-{sizes[-1]:,}); the feed sends as fast "
             "as the client reads. wall us/frame = 1 / frames/s (what the ratios compare); CPU = "
             "this process, all threads. The `floor:` rows are the socket library alone (no "
-            "decode): no client on that library reads faster."
+            "decode): no client on that library costs less CPU per frame, and no client on one "
+            "thread reads more frames/s than 1 / its CPU per frame."
         ),
         headers=[
             "client",

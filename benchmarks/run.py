@@ -242,11 +242,14 @@ def targets_table(results: list[Result]) -> str:
             "### Targets not met: the most the socket library allows",
             "",
             "A `floor:` client reads with the socket library and does nothing else, so no client "
-            "on that library (the SDK included) can beat it; its ratio to the baseline, from the "
-            "same rounds, is the best any of them can reach. Where that bound is below the "
-            "target, the target is out of reach with that library; elsewhere the line says how "
-            "much time per frame the rest of the work may take (the stream profile shows where "
-            "the SDK's goes). Costs are medians over the rounds (µs/frame = 1 / frames/s).",
+            "on that library (the SDK included) spends less CPU per frame, and a client on one "
+            "thread reads at most 1 / (its CPU per frame) frames/s: the baseline's wall µs/frame "
+            "(1 / its frames/s) over the floor's CPU µs/frame, round by round, is the best "
+            "frames/s ratio any of them can reach (for latency: the floor's p50 over the "
+            "baseline's is the lowest). Where that bound misses the target, the target is out "
+            "of reach with that library; elsewhere the verdict says how many µs per frame the "
+            "rest of the work may take (the stream profile shows where the SDK's go). Costs are "
+            "medians over the rounds.",
             "",
             notes_table(bounds),
         ]
