@@ -2,11 +2,12 @@
 
 ::
 
-    python -m benchmarks                  # the full run (~5 minutes on 2 cores)
+    python -m benchmarks                  # the full run (3.5-5 minutes on 2 cores)
     python benchmarks/run.py --quick --output /tmp/RESULTS.md   # tiny sizes, a few seconds
 
 Sections: websocket ingest of the ``orderbook``, ``positions`` and ``order_history`` topics (1 and
-4 subscribers), latency at a paced 5,000 frames/s, REST reads at the SDK's default concurrency
+4 subscribers, with the socket libraries' floors), latency at a paced 5,000 frames/s, where the
+SDK's stream time goes (profile), REST reads at the SDK's default concurrency
 (both transports) and where their CPU goes, 200 concurrent orders against the same sent one at
 a time (0 and 10 ms of latency), import time and memory over 1,000,000 order-book frames. Each
 section measures its baselines side by side in the same minutes, rounds alternating; the file

@@ -18,7 +18,11 @@ item and closes; ``stamp`` (the latency run) is called once per item as soon as 
   loop without that check (no target, shows what the check costs);
 * ``floor: websockets recv alone`` / ``floor: aiohttp receive alone``: the socket library and
   nothing else (no decode, no touch); no client built on that library can read faster, which
-  bounds every ratio the SDK can reach (see ``bench_ws.floor_notes``).
+  bounds every ratio the SDK can reach (see ``ws_floors.floor_notes``);
+  ``floor: websockets + lean msgspec decode``: websockets and the least msgspec can decode to
+  give the touched numbers (each level's side and price, each row's size): the floor of a
+  websockets + msgspec client that hands a bot the same numbers (a faster JSON parser than
+  msgspec would lower it).
 
 "Touch" reads what a bot reads: the best bid's price of a book (a ``Decimal``, computed by the
 baselines as the ``max`` of the bid prices; the SDK's ``book.best_bid.price``) and the size
@@ -101,6 +105,31 @@ class _Orders(msgspec.Struct, gc=False):
     message: str
     data: list[_Order]
 
+
+class _LeanLevel(msgspec.Struct, gc=False):
+    is_ask: bool
+    price: Decimal
+
+
+class _LeanBook(msgspec.Struct, gc=False):
+    data: list[_LeanLevel]
+
+
+class _LeanRow(msgspec.Struct, gc=False):
+    size: Decimal
+
+
+class _LeanRows(msgspec.Struct, gc=False):
+    data: list[_LeanRow]
+
+
+#: The least a msgspec decode can build and still give the touched numbers: each level's side
+#: and price, each row's size (every other field skipped unparsed).
+_LEAN_TYPES: dict[str, type] = {
+    "orderbook": _LeanBook,
+    "positions": _LeanRows,
+    "order_history": _LeanRows,
+}
 
 _FRAME_TYPES: dict[str, type] = {
     "orderbook": _Book,
@@ -220,6 +249,25 @@ async def ws_recv_only(url: str, topic: str, n: int, items: int, stamp: Stamp = 
             if stamp is not None:
                 stamp()
     return items
+
+
+async def ws_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """websockets + the leanest typed decode that yields the touched numbers, touched.
+
+    The floor of a client on websockets and msgspec that gives a bot the same numbers as the
+    others (the best bid's ``Decimal`` price, each row's ``Decimal`` size) and nothing more.
+    """
+    from websockets.asyncio.client import connect
+
+    decoder = msgspec.json.Decoder(_LEAN_TYPES[topic])
+    seen = 0
+    async with connect(url, **WS_OPTIONS) as ws:
+        await ws.send(ws_feed.subscribe_message(topic))
+        for _ in range(n):
+            seen += len(_touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
+            if stamp is not None:
+                stamp()
+    return seen
 
 
 async def aiohttp_receive_only(
@@ -370,6 +418,7 @@ AIOHTTP_MSGSPEC = "aiohttp+msgspec (plain struct)"
 DOCS = "docs style (websocket-client)"
 DOCS_FAST = "docs style +skip_utf8_validation"
 WS_RECV = "floor: websockets recv alone"
+WS_LEAN = "floor: websockets + lean msgspec decode"
 AIOHTTP_RECV = "floor: aiohttp receive alone"
 
 #: The issue's targets for the SDK's ratios, by topic and (ours, baseline).
@@ -393,11 +442,13 @@ CLIENTS: dict[str, Callable[..., Any]] = {
     DOCS: docs_style,
     DOCS_FAST: docs_style_skip_utf8,
     WS_RECV: ws_recv_only,
+    WS_LEAN: ws_lean,
     AIOHTTP_RECV: aiohttp_receive_only,
 }
 
 #: The floor clients: what each stands for in the lines that bound a ratio, and its library.
 FLOORS: dict[str, tuple[str, str]] = {
     WS_RECV: ("websockets recv alone (no decode)", "websockets"),
+    WS_LEAN: ("websockets + the leanest msgspec decode of the touched fields", "websockets"),
     AIOHTTP_RECV: ("aiohttp receive() alone (no decode)", "aiohttp"),
 }

@@ -43,7 +43,8 @@ def floor_notes(
 
     Returns:
         Table cells by column: what the target needs, each floor's cost and best ratio, each
-        reference's ratio, and whether the target is out of reach on each floor's library.
+        reference's ratio, and whether the target is out of reach on each floor's library
+        (judged by that library's costliest floor, the tightest bound).
     """
     op, bound_text = target.split()
     bound, rate = float(bound_text), op == ">="
@@ -55,7 +56,7 @@ def floor_notes(
         need = f"<= {needs:.2f} {unit} wall and <= {base_cpu / bound:.2f} µs CPU/frame ({base}: "
         need += f"{base_cost:.2f} wall, {base_cpu:.2f} CPU"
     cells = {"the target needs": need + ")"}
-    verdicts = []
+    tightest: dict[str, tuple[float, str]] = {}  # by library: (floor cost, verdict)
     for name, (label, library) in FLOORS.items():
         if cpu is None:
             mine = cost[name]
@@ -74,15 +75,17 @@ def floor_notes(
             )
             reached, by_cpu = median(ratios) >= bound, median(in_cpu) >= bound
         if not reached:
-            verdicts.append(f"**out of reach with {library}**")
+            verdict = f"**out of reach with {library}**"
         elif not by_cpu:
-            verdicts.append(
+            verdict = (
                 f"out of reach with {library} in CPU per frame; by frames/s only while "
                 f"{base} waits for a core (wall above its CPU)"
             )
         else:
             left = (base_cpu / bound if cpu is not None else needs) - median(mine)
-            verdicts.append(f"within reach of {library} ({left:.2f} µs left past it)")
+            verdict = f"within reach of {library} ({left:.2f} µs left past its floor)"
+        if library not in tightest or median(mine) > tightest[library][0]:
+            tightest[library] = (median(mine), verdict)
     for name in references:
         if name == base:
             cells[f"{name} ⇒"] = "-"  # the baseline itself: keeps the columns in one order
@@ -91,5 +94,5 @@ def floor_notes(
             paired_ratios(cost[base], cost[name]) if rate else paired_ratios(cost[name], cost[base])
         )
         cells[f"{name} ⇒"] = f"{median(cost[name]):.2f} {unit} ⇒ {ratio_cell(ratios)}"
-    cells["verdict"] = "; ".join(verdicts)
+    cells["verdict"] = "; ".join(verdict for _, verdict in tightest.values())
     return cells
