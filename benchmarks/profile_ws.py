@@ -2,8 +2,9 @@
 
 Runs the SDK's x1 client of ``ws_clients.py`` against the websocket feed under cProfile (the feed
 in its own process, so only the reader is profiled) and sums each function's own time by the
-package it belongs to. The shares are turned into µs per frame with the same client's rate in
-unprofiled runs just before, so a reader sees which library each µs of a frame is spent in::
+package it belongs to. The shares are turned into µs per frame with the same client's CPU time per
+frame in unprofiled runs just before, so a reader sees which library each µs of a frame is spent
+in::
 
     python benchmarks/profile_ws.py --topic positions --messages 50000 --top 25
 
@@ -190,15 +191,15 @@ def package_profile(feed: Feed, frames: dict[str, int], top: int = 8) -> Result:
         row = [package]
         for topic in topics:
             share = shares[topic].get(package, 0.0)
-            row += [f"{share * 100:.1f}", f"{share * found[topic]['wall_us']:.2f}"]
+            row += [f"{share * 100:.1f}", f"{share * found[topic]['cpu_us']:.2f}"]
         rows.append(row)
     total = ["all (unprofiled run)"]
     for topic in topics:
-        total += ["100.0", f"{found[topic]['wall_us']:.2f}"]
+        total += ["100.0", f"{found[topic]['cpu_us']:.2f}"]
     rows.append(total)
     headers = ["package"]
     for topic in topics:
-        headers += [f"{topic} %", f"{topic} µs/frame"]
+        headers += [f"{topic} %", f"{topic} µs CPU/frame"]
     lines = []
     for topic in topics:
         data = found[topic]
@@ -217,8 +218,9 @@ def package_profile(feed: Feed, frames: dict[str, int], top: int = 8) -> Result:
             f"cProfile of one `{SDK_X1}` reader ({sizes}; the feed in its own process), each "
             "function's own time summed by the package it belongs to (`kana_async/<part>`: the "
             "SDK's own modules), as % of the profiled time, and that share of the unprofiled "
-            "run's wall µs/frame (1 / frames/s, median of 2 runs just before; the profiler "
-            "slows Python code more than C code, so the µs split is an estimate). Packages "
+            "runs' CPU µs per frame (median of 2 whole runs just before, set-up included; the "
+            "profiler slows Python code more than C code, so the µs split is an estimate; the "
+            "reader loop's row includes the profiler's start/stop hook). Packages "
             "under 0.5 % left out. msgspec's decoder, the decimal module, epoll, socket calls "
             "and asyncio's C core count apart; helpers (other C builtins such as `len` and list "
             "methods, standard-library code such as `enum` and dataclass `__init__`s) count with "
