@@ -48,8 +48,8 @@ from ws_clients import (
     TARGETS,
     WS_RECV,
     Stamp,
-    _stream_counts,
-    _touch_sdk,
+    stream_counts,
+    touch_sdk,
 )
 from ws_floors import floor_notes
 
@@ -287,7 +287,7 @@ def rss(feed: Feed, n: int) -> Result:
                 try:
                     async with asyncio.timeout(seconds):
                         async for book in sub:
-                            _touch_sdk("orderbook", book)
+                            touch_sdk("orderbook", book)
                             count += 1
                             if count == 1 or count % every == 0:
                                 samples.append((count, _rss_mb()))
@@ -297,7 +297,7 @@ def rss(feed: Feed, n: int) -> Result:
                     pass
                 raise SectionFailed(
                     f"memory: {count} of {n} order-book frames after {seconds:.0f} s; "
-                    f"{_stream_counts(kana)}"
+                    f"{stream_counts(kana)}"
                 )
 
     seconds = deadline(n, RSS_FLOOR_RATE)

@@ -154,7 +154,7 @@ def _touch_json(topic: str, msg: dict[str, Any]) -> int:
     return sum(1 for row in msg["data"] if Decimal(row["size"]))
 
 
-def _touch_sdk(topic: str, item: Any) -> Decimal | None:
+def touch_sdk(topic: str, item: Any) -> Decimal | None:
     """What a bot reads of an SDK item: the best bid's price (a ``Decimal``), a row's size."""
     if topic == "orderbook":
         best = item.best_bid
@@ -168,7 +168,7 @@ def _touch_sdk(topic: str, item: Any) -> Decimal | None:
 Stamp = Callable[[], None] | None
 
 
-def _stream_counts(kana: Any) -> str:
+def stream_counts(kana: Any) -> str:
     """What the SDK's stream counted: why a reader may have seen fewer items than were sent."""
     st = kana.streams.statistics()
     return (
@@ -207,7 +207,7 @@ def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
             async def read(i: int) -> None:
                 async with subs[i] as sub:
                     async for item in sub:
-                        value = _touch_sdk(topic, item)
+                        value = touch_sdk(topic, item)
                         if counts[i] == 0 and not isinstance(value, Decimal | None):
                             raise SectionFailed(f"kana_async on {topic}: read {value!r}")
                         counts[i] += 1
@@ -222,7 +222,7 @@ def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
             except TimeoutError:
                 raise SectionFailed(
                     f"kana_async x{subscribers} on {topic}: {counts} of {items} items after "
-                    f"{seconds:.0f} s; {_stream_counts(kana)}"
+                    f"{seconds:.0f} s; {stream_counts(kana)}"
                 ) from None
         return min(counts)
 
