@@ -49,9 +49,9 @@ from ws_clients import (
     WS_RECV,
     Stamp,
     stream_counts,
-    touch_sdk,
 )
 from ws_floors import floor_notes
+from ws_shapes import touch_sdk
 
 __all__ = [
     "AIOHTTP_RECV",

@@ -41,126 +41,11 @@ from typing import Any
 import msgspec
 import ws_feed
 from _common import SectionFailed, deadline
+from ws_shapes import FRAME_TYPES, LEAN_TYPES, touch_json, touch_plain, touch_sdk
 
 #: The least frames/s any client is allowed before its run counts as stuck (the docs style, the
 #: slowest, reads over 1,000 a second on a loaded machine).
 FLOOR_RATE = 200.0
-
-# -- baselines: plain structs with the SDK rows' fields and types ------------------------------
-
-
-class _Level(msgspec.Struct, gc=False):
-    is_ask: bool
-    price: Decimal
-    size: Decimal
-    market_id: str
-    last_updated: int
-    transaction_version: int
-
-
-class _Book(msgspec.Struct, gc=False):
-    message: str
-    data: list[_Level]
-
-
-class _Position(msgspec.Struct, gc=False):
-    address: str
-    market_id: str
-    size: Decimal
-    entry_price: Decimal
-    liq_price: Decimal
-    margin: Decimal
-    value: Decimal
-    leverage: int
-    is_long: bool
-    last_updated: str
-    trade_id: str
-    sl: Decimal | None = None
-    tp: Decimal | None = None
-
-
-class _Order(msgspec.Struct, gc=False):
-    address: str
-    order_id: str
-    market_id: str
-    size: Decimal
-    price: Decimal
-    order_value: Decimal
-    status: str
-    order_type: int
-    is_market_order: bool
-    leverage: int
-    timestamp: int
-    last_updated: int
-    trade_id: str
-    transaction_version: int
-
-
-class _Positions(msgspec.Struct, gc=False):
-    message: str
-    data: list[_Position]
-
-
-class _Orders(msgspec.Struct, gc=False):
-    message: str
-    data: list[_Order]
-
-
-class _LeanLevel(msgspec.Struct, gc=False):
-    is_ask: bool
-    price: Decimal
-
-
-class _LeanBook(msgspec.Struct, gc=False):
-    data: list[_LeanLevel]
-
-
-class _LeanRow(msgspec.Struct, gc=False):
-    size: Decimal
-
-
-class _LeanRows(msgspec.Struct, gc=False):
-    data: list[_LeanRow]
-
-
-#: The least a msgspec decode can build and still give the touched numbers: each level's side
-#: and price, each row's size (every other field skipped unparsed).
-_LEAN_TYPES: dict[str, type] = {
-    "orderbook": _LeanBook,
-    "positions": _LeanRows,
-    "order_history": _LeanRows,
-}
-
-_FRAME_TYPES: dict[str, type] = {
-    "orderbook": _Book,
-    "positions": _Positions,
-    "order_history": _Orders,
-}
-
-
-def _touch_plain(topic: str, frame: Any) -> list[Any]:
-    """The items a reader of ``frame`` gets, touched (best bid of a book, size of a row)."""
-    if topic == "orderbook":
-        bids = [level.price for level in frame.data if not level.is_ask]
-        return [max(bids) if bids else None]
-    return [row.size for row in frame.data]
-
-
-def _touch_json(topic: str, msg: dict[str, Any]) -> int:
-    if topic == "orderbook":
-        bids = [Decimal(str(lv["price"])) for lv in msg["data"] if not lv["is_ask"]]
-        max(bids)  # the best bid, as the other clients read it
-        return 1
-    return sum(1 for row in msg["data"] if Decimal(row["size"]))
-
-
-def touch_sdk(topic: str, item: Any) -> Decimal | None:
-    """What a bot reads of an SDK item: the best bid's price (a ``Decimal``), a row's size."""
-    if topic == "orderbook":
-        best = item.best_bid
-        return None if best is None else best.price  # an empty book has no best bid
-    return item.size
-
 
 # -- clients: (url, topic, frames, items) -> items seen; `stamp` (latency) gets each item's time
 
@@ -259,12 +144,12 @@ async def ws_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = None)
     """
     from websockets.asyncio.client import connect
 
-    decoder = msgspec.json.Decoder(_LEAN_TYPES[topic])
+    decoder = msgspec.json.Decoder(LEAN_TYPES[topic])
     seen = 0
     async with connect(url, **WS_OPTIONS) as ws:
         await ws.send(ws_feed.subscribe_message(topic))
         for _ in range(n):
-            seen += len(_touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
+            seen += len(touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
             if stamp is not None:
                 stamp()
     return seen
@@ -292,12 +177,12 @@ async def bare(url: str, topic: str, n: int, items: int, stamp: Stamp = None) ->
     """websockets + one typed msgspec decode per frame into plain structs."""
     from websockets.asyncio.client import connect
 
-    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    decoder = msgspec.json.Decoder(FRAME_TYPES[topic])
     seen = 0
     async with connect(url, **WS_OPTIONS) as ws:
         await ws.send(ws_feed.subscribe_message(topic))
         for _ in range(n):
-            seen += len(_touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
+            seen += len(touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
             if stamp is not None:
                 stamp()
     return seen
@@ -307,13 +192,13 @@ async def bare_fanout(url: str, topic: str, n: int, items: int, stamp: Stamp = N
     """websockets + msgspec, each frame decoded once and handed to 4 ``asyncio.Queue`` readers."""
     from websockets.asyncio.client import connect
 
-    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    decoder = msgspec.json.Decoder(FRAME_TYPES[topic])
     queues: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(4)]
     counts = [0] * 4
 
     async def reader(i: int) -> None:
         while (frame := await queues[i].get()) is not None:
-            counts[i] += len(_touch_plain(topic, frame))
+            counts[i] += len(touch_plain(topic, frame))
 
     tasks = [asyncio.ensure_future(reader(i)) for i in range(4)]
     async with connect(url, **WS_OPTIONS) as ws:
@@ -332,7 +217,7 @@ async def aiohttp_msgspec(url: str, topic: str, n: int, items: int, stamp: Stamp
     """aiohttp ``ws_connect`` (compiled frame reader) + the same typed msgspec decode."""
     import aiohttp
 
-    decoder = msgspec.json.Decoder(_FRAME_TYPES[topic])
+    decoder = msgspec.json.Decoder(FRAME_TYPES[topic])
     seen = 0
     async with (
         aiohttp.ClientSession() as session,
@@ -341,7 +226,7 @@ async def aiohttp_msgspec(url: str, topic: str, n: int, items: int, stamp: Stamp
         await ws.send_str(ws_feed.subscribe_message(topic))
         for _ in range(n):
             msg = await ws.receive()
-            seen += len(_touch_plain(topic, decoder.decode(msg.data)))
+            seen += len(touch_plain(topic, decoder.decode(msg.data)))
             if stamp is not None:
                 stamp()
     return seen
@@ -359,7 +244,7 @@ async def ccxt_style(url: str, topic: str, n: int, items: int, stamp: Stamp = No
         await ws.send_str(ws_feed.subscribe_message(topic))
         for _ in range(n):
             msg = await ws.receive()
-            seen += _touch_json(topic, json.loads(msg.data))
+            seen += touch_json(topic, json.loads(msg.data))
             if stamp is not None:
                 stamp()
     return seen
@@ -386,7 +271,7 @@ def _websocket_client(url: str, topic: str, n: int, skip_utf8_validation: bool) 
 
     def on_message(app: Any, message: str) -> None:
         nonlocal seen, count
-        seen += _touch_json(topic, json.loads(message))
+        seen += touch_json(topic, json.loads(message))
         count += 1
         if count == n:
             app.close()
