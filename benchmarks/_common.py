@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ __all__ = [
     "machine",
     "markdown_table",
     "median",
+    "notes_table",
     "paired_ratios",
     "ratio_cell",
     "receive",
@@ -168,7 +169,9 @@ class Result:
     """One section of ``RESULTS.md``: a table and the headline ratios under it.
 
     ``ratios`` holds (label, per-round ratios, target); a target is ``""`` or a bound such as
-    ``">= 0.85"`` / ``"<= 1.2"`` that the median must meet.
+    ``">= 0.85"`` / ``"<= 1.2"`` that the median must meet. ``notes`` holds, by ratio label,
+    table cells by column that bound the ratio (what the libraries allow at best, from the
+    same run); the targets table repeats them for every target that was not met.
     """
 
     title: str
@@ -176,6 +179,7 @@ class Result:
     headers: list[str]
     rows: list[list[str]]
     ratios: list[tuple[str, list[float], str]]
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def verdicts(self) -> list[tuple[str, str, str, str]]:
         """(label, value, target, met) of every ratio that has a target."""
@@ -184,6 +188,14 @@ class Result:
             if target:
                 out.append((label, ratio_cell(values, _unit(label)), target, _met(values, target)))
         return out
+
+    def unmet_notes(self) -> list[tuple[str, dict[str, str]]]:
+        """(label, notes) of every targeted ratio that missed its target and has notes."""
+        return [
+            (label, self.notes[label])
+            for label, values, target in self.ratios
+            if target and label in self.notes and _met(values, target) != "yes"
+        ]
 
     def markdown(self) -> str:
         """The section as Markdown."""
@@ -200,7 +212,28 @@ class Result:
                 cell = ratio_cell(values, _unit(label))
                 parts.append(f"| {label} | {cell} | {target} | {met} |")
             parts.append("")
+        if self.notes:
+            parts += [
+                "What the socket libraries allow for each targeted ratio (same rounds):",
+                "",
+                notes_table(list(self.notes.items())),
+                "",
+            ]
         return "\n".join(parts)
+
+
+def notes_table(notes: Sequence[tuple[str, dict[str, str]]]) -> str:
+    """A Markdown table of (ratio label, cells by column); columns in first-seen order."""
+    columns: list[str] = []
+    for _, cells in notes:
+        columns += [c for c in cells if c not in columns]
+    lines = [
+        "| ratio | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for label, cells in notes:
+        lines.append(f"| {label} | " + " | ".join(cells.get(c, "-") for c in columns) + " |")
+    return "\n".join(lines)
 
 
 def _met(values: Sequence[float], target: str) -> str:
