@@ -30,6 +30,7 @@ from kana_async._exceptions import (
 from kana_async._validation import check_decimal, check_market_id, check_order_id
 from kana_async.models.enums import Direction, Restriction, Side
 from kana_async.models.requests import OrderRequest
+from kana_async.resources._checks import MAX_CANCELS_PER_CALL, MAX_ORDERS_PER_CALL
 from tests.rest_support import MARKET_ROW, NETWORK, Recorder, open_client
 
 MARKET = 1338
@@ -338,6 +339,23 @@ def bad_calls() -> list[tuple[str, Call]]:
         ("node_url", b"http://n"),
         ("name", None),
     ]
+    # one more than a transaction may carry (the limit is not documented by Kana; see _checks)
+    many = [_request() for _ in range(MAX_ORDERS_PER_CALL + 1)]
+    ids = [(str(10**20 + i), Side.LONG) for i in range(MAX_CANCELS_PER_CALL + 1)]
+    add("place_multiple.count", len(many), lambda k: k.trading.place_multiple_orders(MARKET, many))
+    add("cancel_multiple.count", len(ids), lambda k: k.trading.cancel_multiple_orders(MARKET, ids))
+    add(
+        "cancel_and_place.place_count",
+        len(many),
+        lambda k: k.trading.cancel_and_place_multiple_orders(MARKET, ids[:1], many),
+    )
+    add(
+        "cancel_and_place.cancel_count",
+        len(ids),
+        lambda k: k.trading.cancel_and_place_multiple_orders(MARKET, ids, many[:1]),
+    )
+    for v in [5, b"key", "key with spaces", "k\r\nx-evil: 1", "ключ", "k" * 1025, "\x00"]:
+        add("KanaClient.api_key", v, lambda k, v=v: _sync(lambda: KanaClient(api_key=v)))  # type: ignore[arg-type]
     for key, v in network_faults:
         fields = {**good_network, key: v}
         add(f"Network.{key}", v, lambda k, f=fields: _sync(lambda: Network(**f)))
@@ -362,6 +380,10 @@ async def _iterate(pages: Any) -> None:
 def _build_request(**over: Any) -> Awaitable[Any]:
     args: dict[str, Any] = {"side": Side.LONG, "size": "1", "price": "5", "leverage": 5, **over}
     return _sync(lambda: OrderRequest.limit(**args))
+
+
+def _request() -> OrderRequest:
+    return OrderRequest.limit(side=Side.LONG, size="1", price="5", leverage=5)
 
 
 async def _multi(kana: KanaClient, **over: Any) -> Any:
