@@ -15,12 +15,14 @@ import logging
 import pickle
 import socket
 import traceback
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from kana_async import NO_RETRY, KanaClient, KanaError, Network
+from kana_async import NO_RETRY, KanaClient, KanaError, Network, Side
+from kana_async._aptos.signing import Account
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._http.headers import MaskedHeaders
 from kana_async._secret import LogSafeText, Secret, SecretBytes, SecretText
@@ -231,3 +233,31 @@ async def test_an_accepted_handshake_and_its_debug_log_record_no_key(
     assert "ClientConnection" in walk.types and "Headers" in walk.types
     assert walk.leaks() == []
     assert API_KEY not in caplog.text
+
+
+async def test_the_key_goes_to_the_kana_host_and_never_to_the_aptos_node() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def record(request: httpx.Request) -> None:
+        seen.append((str(request.url), request.headers.get("x-api-key")))
+
+    async with (
+        Simulator(seed=2, api_key=API_KEY, market_maker=False) as sim,
+        httpx.AsyncClient(event_hooks={"request": [record]}) as pool,
+    ):
+        funded = sim.new_account(apt=Decimal("10"), usdt=Decimal("1000"))
+        account = Account.from_hex(funded.private_key_hex)
+        async with KanaClient(
+            sim.network, account=account, api_key=API_KEY, http_client=pool
+        ) as kana:
+            market = sim.network.market_id("APT-USD")
+            info = await kana.markets.info(market)
+            await kana.trading.deposit(Decimal("100"))  # payload from Kana, transaction to the node
+            await kana.trading.place_limit_order(
+                market, side=Side.LONG, size=info.min_size, price=info.tick * 1000, leverage=2
+            )
+        node = [key for url, key in seen if url.startswith(sim.network.node_url)]
+        kana_host = [key for url, key in seen if url.startswith(sim.network.rest_url)]
+    assert len(node) >= 4 and len(kana_host) >= 3  # reads, payloads, submissions, waits
+    assert set(node) == {None}
+    assert set(kana_host) == {API_KEY}
