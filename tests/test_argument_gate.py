@@ -354,6 +354,27 @@ def bad_calls() -> list[tuple[str, Call]]:
         len(ids),
         lambda k: k.trading.cancel_and_place_multiple_orders(MARKET, ids, many[:1]),
     )
+    huge = 10**400
+    option_faults: list[tuple[str, object]] = [
+        ("timeout", huge),
+        ("timeout", float("inf")),
+        ("rate_limit", huge),
+        ("rate_limit", float("inf")),
+        ("max_in_flight", huge),
+        ("max_connections", huge),
+        ("confirm_timeout", huge),
+        ("node_timeout", float("inf")),
+        ("close_timeout", 10**7),
+        ("max_gas_amount", 2**64),
+        ("gas_unit_price", huge),
+        ("expiration_seconds", huge),
+        ("submit_retries", huge),
+        ("max_resign", 2**64),
+        ("max_pending_transactions", 101),  # an Aptos mempool parks 100 per account
+    ]
+    for key, v in option_faults:
+        add(f"KanaClient.{key}", v, lambda k, o={key: v}: _sync(lambda: KanaClient(**o)))
+        add(f"with_options.{key}", v, lambda k, o={key: v}: _sync(lambda: k.with_options(**o)))
     for v in [5, b"key", "key with spaces", "k\r\nx-evil: 1", "ключ", "k" * 1025, "\x00"]:
         add("KanaClient.api_key", v, lambda k, v=v: _sync(lambda: KanaClient(api_key=v)))  # type: ignore[arg-type]
     for key, v in network_faults:
