@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async import KanaClient, Network
+from kana_async import KanaClient, Network, RetryPolicy
 from kana_async._aptos.signing import Account
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -372,6 +372,19 @@ def bad_calls() -> list[tuple[str, Call]]:
         ("max_resign", 2**64),
         ("max_pending_transactions", 101),  # an Aptos mempool parks 100 per account
     ]
+    retry_faults: list[dict[str, object]] = [
+        {"max_retries": 10**400},
+        {"base_delay": float("nan")},
+        {"base_delay": float("inf")},
+        {"max_delay": 10**400},
+        {"max_retry_after": "60"},
+    ]
+    for fault in retry_faults:
+        add(
+            f"RetryPolicy.{next(iter(fault))}",
+            next(iter(fault.values())),
+            lambda k, f=fault: _sync(lambda: RetryPolicy(**f)),
+        )  # type: ignore[arg-type]
     for key, v in option_faults:
         add(f"KanaClient.{key}", v, lambda k, o={key: v}: _sync(lambda: KanaClient(**o)))
         add(f"with_options.{key}", v, lambda k, o={key: v}: _sync(lambda: k.with_options(**o)))

@@ -31,9 +31,7 @@ _MAX_MESSAGE: Final = 200
 _QUOTES: Final = (": b'", ': b"', ": bytearray(", " b'")
 
 
-def describe_parse_error(
-    status: int, message: str | None, exc: BaseException | None = None
-) -> str:
+def describe_parse_error(status: int, message: str | None, exc: BaseException | None = None) -> str:
     """A one-line, ASCII description of why aiohttp refused a request. Never raises.
 
     Args:
