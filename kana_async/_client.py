@@ -16,6 +16,7 @@ from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
 from kana_async._http import HttpClient, InFlightGate, make_client
 from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, ClientOptions
+from kana_async._secret import Secret
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -56,6 +57,7 @@ class KanaClient:
         network: where the exchange lives (:data:`~kana_async.TESTNET`, ``MAINNET``, or the
             network a local simulator hands out).
         api_key: sent as ``x-api-key``; defaults to the ``KANA_API_KEY`` environment variable.
+            Visible ASCII only (no spaces), at most 1,024 characters.
         account: the signer for transactions; its address becomes :attr:`wallet_address`.
         wallet_address: the wallet to read for, when there is no ``account``.
         http_client: an ``httpx.AsyncClient`` to use instead of creating one; the caller keeps
@@ -72,9 +74,10 @@ class KanaClient:
 
     Raises:
         ArgumentTypeError: ``network`` is not a :class:`~kana_async.Network`, ``account`` is
-            no signer, or a setting has the wrong type.
+            no signer, ``api_key`` is not a ``str``, or a setting has the wrong type.
         InvalidArgumentError: a setting is out of range, unknown, or cannot apply to the
-            ``http_client`` passed in; ``wallet_address`` differs from the account's.
+            ``http_client`` passed in; ``wallet_address`` differs from the account's; the API
+            key has a character a header cannot carry or is too long.
 
     Resources: :attr:`markets`, :attr:`portfolio`, :attr:`orders`, :attr:`history`,
     :attr:`payloads`, :attr:`trading` and :attr:`streams`.
@@ -92,6 +95,8 @@ class KanaClient:
         stream_options: StreamOptions | None = None,
         **overrides: Any,
     ) -> None:
+        given_key = Secret(api_key)  # masked from the first line: errors below never show it
+        del api_key
         if not isinstance(network, Network):
             raise ArgumentTypeError(
                 f"network must be a kana_async.Network, not {type(network).__name__}"
@@ -107,7 +112,9 @@ class KanaClient:
             network,
             account=account,
             wallet_address=_wallet_of(account, wallet_address),
-            api_key=api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None,
+            api_key=given_key
+            if given_key.reveal() is not None
+            else Secret(os.environ.get(API_KEY_ENV) or None),
             http_client=http_client,
             options=settings,
         )
@@ -367,7 +374,7 @@ class KanaClient:
         from kana_async.resources.streams import Streams
 
         shared = self._shared
-        api_key = None if shared.api_key is None else shared.api_key.reveal()
+        api_key = shared.api_key  # a Secret, masked down to the handshake
         if self.options.streams != shared.root_options.streams:
             return Streams(
                 self, options=self.options.streams, api_key=api_key, task_group=self._task_group

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from kana_async._address import normalize_address
+from kana_async._api_key import check_api_key
 from kana_async._background import BackgroundTasks
 from kana_async._config import Network
 from kana_async._exceptions import ClientStateError, InvalidArgumentError
@@ -65,10 +66,15 @@ class SharedState:
         network: where the exchange lives.
         account: the signer, or ``None``.
         wallet_address: the normalised wallet to read for, or ``None``.
-        api_key: sent as ``x-api-key``, or ``None``; held as a :class:`Secret` (masked repr).
+        api_key: sent as ``x-api-key``: a :class:`Secret` holding the key as given (``None``
+            or ``""`` for none); checked, and kept as a ``Secret[str]``.
         http_client: an injected ``httpx.AsyncClient`` (its owner closes it), or ``None`` to
             create the pool on open.
         options: the first client's options (the pool is built from them).
+
+    Raises:
+        ArgumentTypeError: ``api_key`` is not a ``str``.
+        InvalidArgumentError: ``api_key`` is too long or not visible ASCII.
     """
 
     def __init__(
@@ -77,14 +83,14 @@ class SharedState:
         *,
         account: Signer | None,
         wallet_address: str | None,
-        api_key: str | None,
+        api_key: Secret[Any],
         http_client: Pool | None,
         options: ClientOptions,
     ) -> None:
         self.network = network
         self.account = account
         self.wallet_address = wallet_address
-        self.api_key: Secret[str] | None = None if not api_key else Secret(api_key)
+        self.api_key: Secret[str] | None = check_api_key(api_key)
         self.injected_http = http_client
         self.root_options = options
         self.state = ClientState.NEW

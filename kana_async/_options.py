@@ -32,6 +32,16 @@ __all__ = [
 
 DEFAULT_MAX_CONNECTIONS: Final = 10
 DEFAULT_MAX_IN_FLIGHT: Final = 10
+#: The longest timeout accepted, in seconds (about 11.6 days): a larger one is surely a mistake
+#: (milliseconds?) and overflows the socket and timer calls below the client.
+MAX_SECONDS: Final = 10**6
+#: The largest count (connections, retries...) and requests-per-second accepted.
+_MAX_COUNT: Final = 10**6
+#: Gas amounts and prices are u64 fields of the signed transaction. (A node refuses more than
+#: its own bounds, e.g. 2,000,000 units, with a typed TransactionRejectedError.)
+_MAX_U64: Final = 2**64 - 1
+#: An Aptos mempool holds at most 100 sequence-numbered transactions of one account.
+_MAX_PENDING: Final = 100
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,8 +49,10 @@ class TradingOptions:
     """Settings of ``kana.trading`` (signing, submitting and confirming transactions).
 
     Args:
-        max_gas_amount: gas units each transaction may use at most.
-        gas_unit_price: octas per gas unit; ``None`` for the node's estimate (cached briefly).
+        max_gas_amount: gas units each transaction may use at most (a u64; a node refuses
+            more than its own bound, 2,000,000 on Aptos, when the transaction arrives).
+        gas_unit_price: octas per gas unit (a u64); ``None`` for the node's estimate (cached
+            briefly).
         expiration_seconds: seconds a signed transaction stays executable.
         confirm_timeout: seconds a trading call waits for the outcome by default (the client
             keeps resolving the transaction after that).
@@ -51,8 +63,10 @@ class TradingOptions:
             reports them.
         check_position_leverage: read the account's positions before an order that opens one,
             to refuse a leverage that differs from the open position's.
-        max_pending_transactions: transactions of the account outstanding at once (Aptos
-            parks about 100 per account); more wait for earlier ones to commit.
+        max_pending_transactions: transactions of the account outstanding at once, at most 100
+            (an Aptos mempool parks 100 per account); more wait for earlier ones to commit.
+
+    Durations are positive and at most :data:`MAX_SECONDS`; other counts at most 1,000,000.
 
     Raises:
         ArgumentTypeError: a count is not an ``int`` or ``check_position_leverage`` not a bool.
@@ -71,13 +85,13 @@ class TradingOptions:
     max_pending_transactions: int = 100
 
     def __post_init__(self) -> None:
-        _count(self.max_gas_amount, "max_gas_amount", 1)
+        _count(self.max_gas_amount, "max_gas_amount", 1, _MAX_U64)
         if self.gas_unit_price is not None:
-            _count(self.gas_unit_price, "gas_unit_price", 1)
-        _count(self.expiration_seconds, "expiration_seconds", 1)
+            _count(self.gas_unit_price, "gas_unit_price", 1, _MAX_U64)
+        _count(self.expiration_seconds, "expiration_seconds", 1, MAX_SECONDS)
         _count(self.max_resign, "max_resign", 1)
         _count(self.submit_retries, "submit_retries", 0)
-        _count(self.max_pending_transactions, "max_pending_transactions", 1)
+        _count(self.max_pending_transactions, "max_pending_transactions", 1, _MAX_PENDING)
         for name in ("confirm_timeout", "node_timeout", "close_timeout"):
             check_seconds(getattr(self, name), name)
         if not isinstance(self.check_position_leverage, bool):
@@ -143,6 +157,9 @@ class ClientOptions:
             ``None`` for the defaults.
         trading: settings of ``kana.trading`` (:class:`TradingOptions`).
 
+    A timeout in seconds is at most :data:`MAX_SECONDS`; counts and ``rate_limit`` at most
+    1,000,000.
+
     Raises:
         ArgumentTypeError: a value has the wrong type.
         InvalidArgumentError: a value is out of range, or ``transport`` is not a known name.
@@ -173,9 +190,10 @@ class ClientOptions:
         if self.rate_limit is not None:
             if isinstance(self.rate_limit, bool) or not isinstance(self.rate_limit, int | float):
                 raise ArgumentTypeError("rate_limit must be a number of requests per second")
-            if not self.rate_limit > 0:
+            if not 0 < self.rate_limit <= _MAX_COUNT:
                 raise InvalidArgumentError(
-                    "rate_limit must be a positive number of requests per second"
+                    "rate_limit must be a positive number of requests per second, "
+                    f"at most {_MAX_COUNT:,}"
                 )
         if not isinstance(self.trading, TradingOptions):
             raise ArgumentTypeError("trading must be a kana_async.TradingOptions")
@@ -218,11 +236,13 @@ class ClientOptions:
         return dataclasses.replace(self, trading=trading, **client_changes)
 
 
-def _count(value: object, name: str, minimum: int) -> None:
+def _count(value: object, name: str, minimum: int, maximum: int = _MAX_COUNT) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArgumentTypeError(f"{name} must be an int")
     if value < minimum:
         raise InvalidArgumentError(f"{name} must be at least {minimum}")
+    if value > maximum:
+        raise InvalidArgumentError(f"{name} must be at most {maximum:,}")
 
 
 def check_seconds(value: object, name: str) -> None:
@@ -234,9 +254,11 @@ def check_seconds(value: object, name: str) -> None:
 
     Raises:
         ArgumentTypeError: it is not an ``int`` or ``float``.
-        InvalidArgumentError: it is not positive.
+        InvalidArgumentError: it is not positive, or above :data:`MAX_SECONDS`.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ArgumentTypeError(f"{name} must be a number of seconds")
+    if value > MAX_SECONDS:  # also infinity; a huge int is compared exactly, without float()
+        raise InvalidArgumentError(f"{name} must be at most {MAX_SECONDS:,} seconds")
     if not value > 0:
         raise InvalidArgumentError(f"{name} must be a positive number of seconds")

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from time import time
+from typing import Final
 
 import anyio
 
@@ -30,6 +31,10 @@ from kana_async._exceptions import (
 
 __all__ = ["NO_RETRY", "RetryPolicy", "parse_retry_after"]
 
+#: The most retries, and the longest delay in seconds (one day), a policy accepts.
+_MAX_RETRIES: Final = 1000
+_MAX_DELAY: Final = 86_400
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -45,8 +50,9 @@ class RetryPolicy:
         random: returns a float in ``[0, 1)`` for the jitter (tests inject a fixed one).
 
     Raises:
-        ArgumentTypeError: ``max_retries`` is not an ``int``.
-        InvalidArgumentError: ``max_retries`` or a delay is negative.
+        ArgumentTypeError: ``max_retries`` is not an ``int`` or a delay not a number.
+        InvalidArgumentError: ``max_retries`` is negative or above 1,000, or a delay is
+            negative, not finite or above a day (86,400 s).
     """
 
     max_retries: int = 2
@@ -59,10 +65,16 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
             raise ArgumentTypeError("max_retries must be an int")
-        if self.max_retries < 0:
-            raise InvalidArgumentError("max_retries must be 0 or more")
-        if min(self.base_delay, self.max_delay, self.max_retry_after) < 0:
-            raise InvalidArgumentError("retry delays must be 0 or more")
+        if not 0 <= self.max_retries <= _MAX_RETRIES:
+            raise InvalidArgumentError(f"max_retries must be 0 to {_MAX_RETRIES:,}")
+        for name in ("base_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ArgumentTypeError(f"{name} must be a number of seconds, got {value!r:.40}")
+            if not 0 <= value <= _MAX_DELAY:  # NaN and infinity fail this too
+                if value < 0:
+                    raise InvalidArgumentError("retry delays must be 0 or more")
+                raise InvalidArgumentError(f"{name} must be 0 to {_MAX_DELAY:,} seconds")
 
     def backoff(self, attempt: int) -> float:
         """The jittered wait before a retry. Never raises.

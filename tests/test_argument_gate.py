@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async import KanaClient, Network
+from kana_async import KanaClient, Network, RetryPolicy
 from kana_async._aptos.signing import Account
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -30,6 +30,7 @@ from kana_async._exceptions import (
 from kana_async._validation import check_decimal, check_market_id, check_order_id
 from kana_async.models.enums import Direction, Restriction, Side
 from kana_async.models.requests import OrderRequest
+from kana_async.resources._checks import MAX_CANCELS_PER_CALL, MAX_ORDERS_PER_CALL
 from tests.rest_support import MARKET_ROW, NETWORK, Recorder, open_client
 
 MARKET = 1338
@@ -338,6 +339,57 @@ def bad_calls() -> list[tuple[str, Call]]:
         ("node_url", b"http://n"),
         ("name", None),
     ]
+    # one more than a transaction may carry (the limit is not documented by Kana; see _checks)
+    many = [_request() for _ in range(MAX_ORDERS_PER_CALL + 1)]
+    ids = [(str(10**20 + i), Side.LONG) for i in range(MAX_CANCELS_PER_CALL + 1)]
+    add("place_multiple.count", len(many), lambda k: k.trading.place_multiple_orders(MARKET, many))
+    add("cancel_multiple.count", len(ids), lambda k: k.trading.cancel_multiple_orders(MARKET, ids))
+    add(
+        "cancel_and_place.place_count",
+        len(many),
+        lambda k: k.trading.cancel_and_place_multiple_orders(MARKET, ids[:1], many),
+    )
+    add(
+        "cancel_and_place.cancel_count",
+        len(ids),
+        lambda k: k.trading.cancel_and_place_multiple_orders(MARKET, ids, many[:1]),
+    )
+    huge = 10**400
+    option_faults: list[tuple[str, object]] = [
+        ("timeout", huge),
+        ("timeout", float("inf")),
+        ("rate_limit", huge),
+        ("rate_limit", float("inf")),
+        ("max_in_flight", huge),
+        ("max_connections", huge),
+        ("confirm_timeout", huge),
+        ("node_timeout", float("inf")),
+        ("close_timeout", 10**7),
+        ("max_gas_amount", 2**64),
+        ("gas_unit_price", huge),
+        ("expiration_seconds", huge),
+        ("submit_retries", huge),
+        ("max_resign", 2**64),
+        ("max_pending_transactions", 101),  # an Aptos mempool parks 100 per account
+    ]
+    retry_faults: list[dict[str, object]] = [
+        {"max_retries": 10**400},
+        {"base_delay": float("nan")},
+        {"base_delay": float("inf")},
+        {"max_delay": 10**400},
+        {"max_retry_after": "60"},
+    ]
+    for fault in retry_faults:
+        add(
+            f"RetryPolicy.{next(iter(fault))}",
+            next(iter(fault.values())),
+            lambda k, f=fault: _sync(lambda: RetryPolicy(**f)),
+        )  # type: ignore[arg-type]
+    for key, v in option_faults:
+        add(f"KanaClient.{key}", v, lambda k, o={key: v}: _sync(lambda: KanaClient(**o)))
+        add(f"with_options.{key}", v, lambda k, o={key: v}: _sync(lambda: k.with_options(**o)))
+    for v in [5, b"key", "key with spaces", "k\r\nx-evil: 1", "ключ", "k" * 1025, "\x00"]:
+        add("KanaClient.api_key", v, lambda k, v=v: _sync(lambda: KanaClient(api_key=v)))  # type: ignore[arg-type]
     for key, v in network_faults:
         fields = {**good_network, key: v}
         add(f"Network.{key}", v, lambda k, f=fields: _sync(lambda: Network(**f)))
@@ -362,6 +414,10 @@ async def _iterate(pages: Any) -> None:
 def _build_request(**over: Any) -> Awaitable[Any]:
     args: dict[str, Any] = {"side": Side.LONG, "size": "1", "price": "5", "leverage": 5, **over}
     return _sync(lambda: OrderRequest.limit(**args))
+
+
+def _request() -> OrderRequest:
+    return OrderRequest.limit(side=Side.LONG, size="1", price="5", leverage=5)
 
 
 async def _multi(kana: KanaClient, **over: Any) -> Any:

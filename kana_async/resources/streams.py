@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kana_async._exceptions import InvalidArgumentError
+from kana_async._secret import LogSafeText, Secret
 from kana_async._streams import (
     ConnectionState,
     OverflowPolicy,
@@ -73,7 +74,10 @@ class Streams(Resource):
     Args:
         client: the owning :class:`~kana_async.KanaClient`.
         options: connection tuning (:class:`~kana_async.StreamOptions`); the defaults suit Kana.
-        api_key: sent as ``x-api-key`` on the websocket handshake; ``None`` to send none.
+        api_key: sent as ``x-api-key`` on the websocket handshake (a ``str`` or a
+            :class:`~kana_async._secret.Secret` holding one); ``None`` to send none. It is kept
+            as :class:`~kana_async._secret.LogSafeText` down to the handshake's bytes, so no
+            ``repr`` of the headers and no DEBUG log of the websocket library shows it.
         task_group: an anyio task group (the client's) to run the websocket's background tasks
             in, or a function returning it (called when the connection is first needed, so the
             client's group can open later); ``None`` for the stream manager's own. The client
@@ -85,12 +89,13 @@ class Streams(Resource):
         client: KanaClient,
         *,
         options: StreamOptions | None = None,
-        api_key: str | None = None,
+        api_key: Secret[str] | str | None = None,
         task_group: TaskGroup | Callable[[], TaskGroup] | None = None,
     ) -> None:
         super().__init__(client)
         self._options = options
-        self._headers = {"x-api-key": api_key} if api_key else None
+        key = api_key.reveal() if isinstance(api_key, Secret) else api_key
+        self._headers: dict[str, str] | None = {"x-api-key": LogSafeText(key)} if key else None
         self._task_group = task_group
         self._manager: StreamManager | None = None
 

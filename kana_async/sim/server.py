@@ -39,7 +39,8 @@ from kana_async.sim.markets import DEFAULT_MARKETS, MarketSpec
 from kana_async.sim.node import FakeNode
 from kana_async.sim.replay import Replay, open_recording
 from kana_async.sim.rest import build_rest_app
-from kana_async.sim.rest.app import log_requests
+from kana_async.sim.rest.app import error_response, log_requests
+from kana_async.sim.rest.malformed import EnvelopeSite, ErrorBody
 from kana_async.sim.wire import symbol_of
 from kana_async.sim.ws import WsHub
 
@@ -237,14 +238,14 @@ class Simulator:
         )
         app.router.add_get("/ws/", self.hub.handle)
         app.router.add_get("/ws", self.hub.handle)
-        rest_port = await self._serve(app, self._ports[0])
+        rest_port = await self._serve(app, self._ports[0], error_response)
         node_app = self.node.build_app()
         if self.latency is not None and self.latency.enabled:
             node_app.middlewares.insert(
                 0, latency_middleware(self.latency, "node", unavailable=_node_unavailable)
             )
         node_app.middlewares.insert(0, log_requests)  # one INFO line per node request too
-        node_port = await self._serve(node_app, self._ports[1])
+        node_port = await self._serve(node_app, self._ports[1], _node_error)
         await self.hub.start()
         if self.replay is not None:  # replayed books are there before the first request too
             self.replay.prime()
@@ -264,11 +265,12 @@ class Simulator:
         )
         log.info("simulator serving REST %s, node %s", self._network.rest_url, node_port)
 
-    async def _serve(self, app: web.Application, port: int) -> int:
+    async def _serve(self, app: web.Application, port: int, error_body: ErrorBody) -> int:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE)
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, self.host, port)
+        # requests aiohttp's parser refuses are answered in the app's JSON error shape too
+        site = EnvelopeSite(runner, self.host, port, error_body=error_body)
         await site.start()
         bound: int = runner.addresses[0][1]
         return bound
@@ -427,6 +429,11 @@ class Simulator:
     def firehoses(self) -> Sequence[Firehose]:
         """The running firehoses."""
         return [hose for hose, _ in self._firehoses]
+
+
+def _node_error(status: int, message: str) -> web.Response:
+    body = {"message": message, "error_code": "web_framework_error", "vm_error_code": None}
+    return web.json_response(body, status=status)
 
 
 def _node_unavailable() -> web.StreamResponse:

@@ -24,7 +24,7 @@ from .params import Params
 from .reads import ACCOUNT_LISTS, ReadApi, Reply
 from .writes import GET_WRITES, POST_WRITES
 
-__all__ = ["build_rest_app", "log_requests"]
+__all__ = ["build_rest_app", "error_response", "log_requests"]
 
 log = logging.getLogger("kana_async.sim")
 #: One INFO line per HTTP request (``kana-async sim -v`` shows them).
@@ -175,6 +175,19 @@ def build_rest_app(
 def _ok(message: str, data: Any) -> web.Response:
     body = wire.ENCODER.encode({"success": True, "message": message, "data": data})
     return web.Response(body=body, content_type="application/json")
+
+
+def error_response(status: int, message: str) -> web.Response:
+    """The REST error envelope ``{"success": false, "message": ...}`` with HTTP ``status``.
+
+    Args:
+        status: the HTTP status (4xx for bad requests).
+        message: what was wrong.
+
+    Returns:
+        The JSON response. Never raises.
+    """
+    return _error(status, message)
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:

@@ -49,18 +49,23 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 
     Raises:
         WireError: 413 when the body is larger than :data:`MAX_BODY_BYTES`; 400 when it is not
-            one valid UTF-8 JSON object within the limits.
+            one valid UTF-8 JSON object within the limits, or when it broke off (the connection
+            closed, a chunk was malformed) before it was complete.
     """
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    except (ConnectionResetError, web.RequestPayloadError) as exc:
+        # the client hung up, or its chunked / sized body broke off: nobody to answer 500 to
+        raise WireError(400, f"request body incomplete: {exc}") from None
     return parse_json_object(b"".join(chunks))
 
 

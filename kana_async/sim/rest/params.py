@@ -21,7 +21,9 @@ from kana_async.sim.wire import WireError, bad, shown
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "MAX_CANCELS",
     "MAX_LIMIT",
+    "MAX_ORDERS",
     "Params",
     "cancel_vectors",
     "iso_seconds",
@@ -35,6 +37,10 @@ __all__ = [
 DEFAULT_LIMIT: Final = 50
 #: Largest page a history endpoint returns.
 MAX_LIMIT: Final = 1000
+#: The most orders a multi-order body places and ids it cancels (the SDK's bound: the fullest
+#: call stays far inside one transaction's size and the default gas budget).
+MAX_ORDERS: Final = 200
+MAX_CANCELS: Final = 200
 
 Row = dict[str, Any]
 
@@ -166,6 +172,8 @@ def order_vectors(p: Params, spec: MarketSpec) -> list[Any]:
     """The nine parallel order vectors of place / cancel-and-place (contract order)."""
     order_types = p.array("orderTypes")
     n = len(order_types)
+    if n > MAX_ORDERS:
+        raise bad("orderTypes", f"at most {MAX_ORDERS} orders per call, got {n}")
     types = [wire.parse_bool(f"orderTypes[{i}]", v) for i, v in enumerate(order_types)]
     sides = [wire.parse_bool(f"tradeSides[{i}]", v) for i, v in enumerate(p.array("tradeSides", n))]
     dirs = [wire.parse_bool(f"directions[{i}]", v) for i, v in enumerate(p.array("directions", n))]
@@ -201,6 +209,8 @@ def _u8(name: str, raw: object) -> int:
 def cancel_vectors(p: Params) -> list[Any]:
     """``[order_ids, order_sides]`` of a cancel body (u128 ids as ints)."""
     ids = p.array("cancelOrderIds")
+    if len(ids) > MAX_CANCELS:
+        raise bad("cancelOrderIds", f"at most {MAX_CANCELS} orders per call, got {len(ids)}")
     sides = p.array("orderSides", len(ids))
     order_ids = [
         wire.parse_int(f"cancelOrderIds[{i}]", v, maximum=wire.U128_MAX) for i, v in enumerate(ids)
