@@ -23,6 +23,8 @@ __all__ = ["MEMORY", "SeenRows", "identity_for"]
 #: How many row identities a wire subscription remembers.
 MEMORY: Final = 4096
 
+_UNSEEN: Final[Any] = object()
+
 #: A row's ``(entity, state)``: a repeat is a row whose entity was last seen in that state.
 Identity = Callable[[Any], tuple[Hashable, Hashable]]
 
@@ -105,7 +107,9 @@ class SeenRows:
         for i, row in enumerate(rows):
             try:
                 entity, state = identity(row)
-                repeat = entity in seen and seen[entity] == state
+                last = seen.pop(entity, _UNSEEN)  # re-inserted last: the most recent stay
+                seen[entity] = state
+                repeat = last is not _UNSEEN and last == state
             except Exception:  # an unhashable or uncomparable field: never a repeat
                 if keep is not None:
                     keep.append(row)
@@ -115,9 +119,7 @@ class SeenRows:
                 if keep is None:
                     keep = list(rows[:i])
                 continue
-            seen.pop(entity, None)  # re-inserted last: the most recent stay
-            seen[entity] = state
-            if len(seen) > self._memory:
+            if last is _UNSEEN and len(seen) > self._memory:
                 del seen[next(iter(seen))]
             if keep is not None:
                 keep.append(row)

@@ -19,9 +19,11 @@ fields are turned into their exact decimal strings, and the result is decoded ag
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation, Overflow, localcontext
-from functools import cache
+from decimal import Context, Decimal, InvalidOperation, Overflow
+from functools import cache, reduce
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Final
 
@@ -149,9 +151,10 @@ _ZERO = Decimal(0)
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     """Refuse rows whose ``Decimal`` fields cannot be computed with.
 
-    One pass in C per field: the values are summed in a bounded context; the sum overflows for a
-    value of magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or
-    NaN. Zeros and absent values are skipped.
+    One pass in C over every field of every row: the values are added up in a bounded context
+    (``Context.add`` folded over them); the sum overflows for a value of magnitude above
+    ``10**MAX_EXPONENT`` and is not finite if any value is infinite or NaN. Zeros and absent
+    values are skipped.
 
     Args:
         rows: decoded rows.
@@ -160,15 +163,23 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     Raises:
         BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
+    get = _getter(fields)
+    values = map(get, rows) if len(fields) == 1 else chain.from_iterable(map(get, rows))
     try:
-        with localcontext(_BOUNDED):
-            total = _ZERO
-            for name in fields:
-                total += sum(filter(None, map(attrgetter(name), rows)), _ZERO)
+        total = reduce(_add, filter(None, values), _ZERO)
     except ArithmeticError as exc:
         raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
     if not total.is_finite():
         raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+
+
+_add = _BOUNDED.add
+
+
+@cache
+def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """``attrgetter(*names)``, built once per tuple of names."""
+    return attrgetter(*names)
 
 
 @cache
@@ -199,12 +210,16 @@ def check_properties(rows: Sequence[Any], names: tuple[str, ...]) -> None:
         BadFrame: a property raised (e.g. a position row with no side); kind
             ``unexpected_shape``.
     """
-    for row in rows:
-        for name in names:
-            try:
-                getattr(row, name)
-            except Exception as exc:
-                raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
+    try:
+        deque(map(_getter(names), rows), maxlen=0)  # every property of every row, in C
+    except Exception:
+        for row in rows:  # one raised: find which, for the log
+            for name in names:
+                try:
+                    getattr(row, name)
+                except Exception as exc:
+                    raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
+        raise BadFrame("unexpected_shape", "a property raised") from None
 
 
 _generic = msgspec.json.Decoder(Any, float_hook=Decimal)
