@@ -167,8 +167,11 @@ def test_nesting_deeper_than_the_decoder_allows_is_counted_not_raised() -> None:
     items, bad = _decode_one("recent_trades", "[" * 100_000 + "]" * 100_000)
     assert items is None and bad == {"too_deep": 1}
     router, _ = _router()
-    router.on_frame(b'{"data":' + b"[" * 100_000 + b"]" * 100_000 + b',"message":"x"}')
+    deep = b'{"data":' + b"[" * 100_000 + b"]" * 100_000
+    router.on_frame(deep + b',"message":"x","success":true}')
     assert router.bad == {"too_deep": 1}  # in the envelope too
+    router.on_frame(deep + b',"message":"x"}')  # a trailing unknown topic: never decoded
+    assert router.bad == {"too_deep": 1, "unknown_topic": 1}
 
 
 def test_ids_sent_as_json_numbers_are_kept_exact_as_strings() -> None:

@@ -15,6 +15,7 @@ What a repeat is depends on the topic (:func:`identity_for`), as an ``(entity, s
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final
 
@@ -89,7 +90,7 @@ class SeenRows:
     def __init__(self, identity: Identity, memory: int = MEMORY) -> None:
         self._identity = identity
         self._memory = memory
-        self._seen: dict[Hashable, Hashable] = {}
+        self._seen: OrderedDict[Hashable, Hashable] = OrderedDict()
         self.duplicates = 0
 
     def fresh(self, rows: Sequence[Any]) -> Sequence[Any]:
@@ -107,9 +108,16 @@ class SeenRows:
         for i, row in enumerate(rows):
             try:
                 entity, state = identity(row)
-                last = seen.pop(entity, _UNSEEN)  # re-inserted last: the most recent stay
-                seen[entity] = state
-                repeat = last is not _UNSEEN and last == state
+                last = seen.get(entity, _UNSEEN)
+                if last is _UNSEEN:
+                    seen[entity] = state
+                    if len(seen) > self._memory:
+                        seen.popitem(last=False)  # O(1): the oldest entity is forgotten
+                    repeat = False
+                else:
+                    repeat = last == state
+                    seen[entity] = state
+                    seen.move_to_end(entity)  # the most recent stay
             except Exception:  # an unhashable or uncomparable field: never a repeat
                 if keep is not None:
                     keep.append(row)
@@ -119,8 +127,6 @@ class SeenRows:
                 if keep is None:
                     keep = list(rows[:i])
                 continue
-            if last is _UNSEEN and len(seen) > self._memory:
-                del seen[next(iter(seen))]
             if keep is not None:
                 keep.append(row)
         return rows if keep is None else keep
