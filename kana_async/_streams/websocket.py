@@ -180,8 +180,10 @@ class FrameSink:
     def attach(self, deliver: Callable[[bytes], None]) -> None:
         """Hand the waiting messages, and every later one as it arrives, to ``deliver``.
 
+        Never raises (``deliver`` must not either).
+
         Args:
-            deliver: called with each message's bytes; it must not block (nor raise).
+            deliver: called with each message's bytes; it must not block.
         """
         pending, self._pending = self._pending, None
         while pending:
