@@ -164,7 +164,12 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
         BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
     get = _getter(fields)
-    values = map(get, rows) if len(fields) == 1 else chain.from_iterable(map(get, rows))
+    if len(fields) == 1:
+        values: Any = map(get, rows)
+    elif len(rows) == 1:
+        values = get(rows[0])  # the common frame of one row: its values' tuple
+    else:
+        values = chain.from_iterable(map(get, rows))
     try:
         total = reduce(_add, filter(None, values), _ZERO)
     except ArithmeticError as exc:

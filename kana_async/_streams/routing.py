@@ -263,7 +263,10 @@ class Router:
         Args:
             data: the frame's raw bytes.
         """
-        name = peek_message(data) or peek_trailing_message(data)
+        if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
+            name = peek_trailing_message(data) or peek_message(data)
+        else:
+            name = peek_message(data) or peek_trailing_message(data)
         wire = self._fast.get(name) if name is not None else None
         if wire is not None:
             batch: Batch[Any] = Batch(data, wire.decode_frame)
