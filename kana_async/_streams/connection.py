@@ -58,8 +58,10 @@ class WSConnection:
     Args:
         url: the websocket URL.
         options: tuning (:class:`~kana_async.StreamOptions`).
-        on_frame: called with each received message's raw bytes, synchronously, in the reader
-            task; it must not block.
+        on_frame: called with each received message's raw bytes, synchronously, as the socket
+            parses it: on asyncio inside the event loop's protocol callback, outside any task. It
+            must not block nor call into the async library (no ``anyio.current_time()``; setting
+            an ``anyio.Event`` is fine).
         subscribe_frames: called on every (re)connect; returns the frames to send first.
         on_connected: called after those frames were sent, with ``(reconnects, downtime,
             reason)``; ``reconnects`` is 0 for a fresh connection (the first, or the first after
