@@ -8,7 +8,7 @@ survives them and keeps delivering.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, getcontext, localcontext
 from importlib.util import find_spec
 from typing import Any
 
@@ -25,6 +25,7 @@ from kana_async._streams import (
     StreamOptions,
     Subscription,
 )
+from kana_async._streams.frames import BadFrame, check_rows
 from kana_async._streams.routing import Router
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
@@ -161,6 +162,27 @@ def test_unusable_numbers_are_refused_at_decode_time(price: str) -> None:
     data = f'[{{"market_id": 14, "is_ask": true, "price": {price}, "size": "1"}}]'
     items, bad = _decode_one("orderbook", data)
     assert items is None and bad == {"bad_number": 1}
+
+
+class _Row:
+    """Just the two number fields the check reads."""
+
+    def __init__(self, price: str, size: str) -> None:
+        self.price = Decimal(price)
+        self.size = Decimal(size)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])  # one row, few rows, many rows: each way of summing
+def test_the_number_check_leaves_the_callers_decimal_context_as_it_was(count: int) -> None:
+    good = [_Row("5.8", "1")] * count
+    with localcontext() as mine:
+        mine.prec = 7
+        check_rows(good, ("price", "size"))
+        assert getcontext() is mine and getcontext().prec == 7
+        with pytest.raises(BadFrame):
+            check_rows([*good[1:], _Row("1e50", "1")], ("price", "size"))
+        assert getcontext() is mine and getcontext().prec == 7
+        assert Decimal(1) / 3 == Decimal("0.3333333")  # still computing in the caller's context
 
 
 def test_nesting_deeper_than_the_decoder_allows_is_counted_not_raised() -> None:

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation, Overflow
-from functools import cache, reduce
+from decimal import Context, Decimal, InvalidOperation, Overflow, getcontext, setcontext
+from functools import cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any, Final
@@ -151,10 +151,10 @@ _ZERO = Decimal(0)
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     """Refuse rows whose ``Decimal`` fields cannot be computed with.
 
-    One pass in C over every field of every row: the values are added up in a bounded context
-    (``Context.add`` folded over them); the sum overflows for a value of magnitude above
-    ``10**MAX_EXPONENT`` and is not finite if any value is infinite or NaN. Zeros and absent
-    values are skipped.
+    The values are summed in C in a bounded context (one pass per field for frames of many
+    rows, one pass over every value for frames of few); the sum overflows for a value of
+    magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or NaN.
+    Zeros and absent values are skipped.
 
     Args:
         rows: decoded rows.
@@ -163,22 +163,34 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     Raises:
         BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
-    get = _getter(fields)
-    if len(fields) == 1:
-        values: Any = map(get, rows)
-    elif len(rows) == 1:
-        values = get(rows[0])  # the common frame of one row: its values' tuple
-    else:
-        values = chain.from_iterable(map(get, rows))
+    previous = getcontext()
+    setcontext(_BOUNDED)  # restored below; nothing here awaits or yields
     try:
-        total = reduce(_add, filter(None, values), _ZERO)
+        if len(rows) > len(fields):
+            total = _ZERO
+            for get in _getters(fields):
+                total += sum(filter(None, map(get, rows)), _ZERO)
+        else:
+            get = _getter(fields)
+            if len(fields) == 1:
+                values: Any = map(get, rows)
+            elif len(rows) == 1:
+                values = get(rows[0])  # the common frame of one row: its values' tuple
+            else:
+                values = chain.from_iterable(map(get, rows))
+            total = sum(filter(None, values), _ZERO)
     except ArithmeticError as exc:
         raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+    finally:
+        setcontext(previous)
     if not total.is_finite():
         raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
 
 
-_add = _BOUNDED.add
+@cache
+def _getters(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
+    """One ``attrgetter`` per name, built once per tuple of names."""
+    return tuple(attrgetter(name) for name in names)
 
 
 @cache
