@@ -359,7 +359,7 @@ class Subscription(Generic[T]):
                     continue
                 self._current = ()
                 self._delivered += 1
-                return entry.value  # type: ignore[return-value]
+                return entry.value  # type: ignore[union-attr,return-value]  # a _Notice
             if self._overflowed:
                 self._finish()
                 raise SlowConsumerError(
