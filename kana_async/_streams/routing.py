@@ -1,6 +1,6 @@
 """Routing: each received frame to the wire subscription (topic, key) it belongs to.
 
-Frame path (the reader task, per message; nothing here awaits):
+Frame path (per message, in the step that parsed it off the socket; nothing here awaits):
 
 1. read the topic from the frame's leading ``{"message": "<topic>"`` bytes
    (:func:`~kana_async._codec.peek_message`) or, in the documented layout where ``data`` comes
