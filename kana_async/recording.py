@@ -245,13 +245,13 @@ async def record(
     }
     done = anyio.Event()
     refused: list[StreamHandshakeRefusedError] = []
-    start = anyio.current_time()
+    start = time.monotonic()  # on_frame may run outside any task: no anyio clock there
     with _Writer(Path(path), header) as writer:
 
         def on_frame(raw: bytes) -> None:
             if done.is_set():
                 return
-            writer.write(anyio.current_time() - start, raw)
+            writer.write(time.monotonic() - start, raw)
             if max_frames is not None and writer.frames >= max_frames:
                 done.set()
 

@@ -203,6 +203,26 @@ async def test_a_second_concurrent_reader_gets_a_typed_error_at_once() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_second_reader_after_the_wake_up_before_the_first_returns_is_refused() -> None:
+    sub = _sub(OverflowPolicy.FAIL, 4)
+    got: list[object] = []
+
+    async def read() -> None:
+        got.append(await sub.__anext__())
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            await anyio.wait_all_tasks_blocked()
+            _frames(sub, "x", "y")  # wakes the first reader; it has not run yet
+            with pytest.raises(ConcurrentReadError, match="another task"):
+                await sub.__anext__()
+    assert got == ["x"]
+    assert await sub.__anext__() == "y"
+    await sub.aclose()
+
+
+@pytest.mark.anyio
 async def test_start_and_stop_hooks_and_async_with() -> None:
     events: list[str] = []
 

@@ -66,3 +66,13 @@ def test_a_position_that_changes_and_changes_back_is_delivered_but_a_replay_is_n
     short = _rows("positions", [{**row, "trade_side": False}])
     assert seen.fresh(short) == short  # the other side is another entity
     assert seen.duplicates == 1
+
+
+def test_a_repeat_refreshes_its_entity_so_the_memory_forgets_the_oldest_seen_first() -> None:
+    seen = SeenRows(identity_for("recent_trades"), memory=3)
+    for i in range(3):
+        seen.fresh(_rows("recent_trades", [trade(14, i)]))
+    assert seen.fresh(_rows("recent_trades", [trade(14, 0)])) == []  # seen again: now the newest
+    seen.fresh(_rows("recent_trades", [trade(14, 3)]))  # full: forgets 1, the oldest seen
+    assert seen.fresh(_rows("recent_trades", [trade(14, 0)])) == []
+    assert [r.trade_id for r in seen.fresh(_rows("recent_trades", [trade(14, 1)]))] == ["1"]

@@ -8,7 +8,7 @@ survives them and keeps delivering.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, getcontext, localcontext
 from importlib.util import find_spec
 from typing import Any
 
@@ -25,6 +25,7 @@ from kana_async._streams import (
     StreamOptions,
     Subscription,
 )
+from kana_async._streams.frames import BadFrame, check_rows
 from kana_async._streams.routing import Router
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
@@ -163,12 +164,36 @@ def test_unusable_numbers_are_refused_at_decode_time(price: str) -> None:
     assert items is None and bad == {"bad_number": 1}
 
 
+class _Row:
+    """Just the two number fields the check reads."""
+
+    def __init__(self, price: str, size: str) -> None:
+        self.price = Decimal(price)
+        self.size = Decimal(size)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])  # one row, few rows, many rows: each way of summing
+def test_the_number_check_leaves_the_callers_decimal_context_as_it_was(count: int) -> None:
+    good = [_Row("5.8", "1")] * count
+    with localcontext() as mine:
+        mine.prec = 7
+        check_rows(good, ("price", "size"))
+        assert getcontext() is mine and getcontext().prec == 7
+        with pytest.raises(BadFrame):
+            check_rows([*good[1:], _Row("1e50", "1")], ("price", "size"))
+        assert getcontext() is mine and getcontext().prec == 7
+        assert Decimal(1) / 3 == Decimal("0.3333333")  # still computing in the caller's context
+
+
 def test_nesting_deeper_than_the_decoder_allows_is_counted_not_raised() -> None:
     items, bad = _decode_one("recent_trades", "[" * 100_000 + "]" * 100_000)
     assert items is None and bad == {"too_deep": 1}
     router, _ = _router()
-    router.on_frame(b'{"data":' + b"[" * 100_000 + b"]" * 100_000 + b',"message":"x"}')
+    deep = b'{"data":' + b"[" * 100_000 + b"]" * 100_000
+    router.on_frame(deep + b',"message":"x","success":true}')
     assert router.bad == {"too_deep": 1}  # in the envelope too
+    router.on_frame(deep + b',"message":"x"}')  # a trailing unknown topic: never decoded
+    assert router.bad == {"too_deep": 1, "unknown_topic": 1}
 
 
 def test_ids_sent_as_json_numbers_are_kept_exact_as_strings() -> None:

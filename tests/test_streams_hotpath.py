@@ -17,6 +17,7 @@ from kana_async._streams import StreamManager
 from kana_async._streams.connection import WSConnection
 from kana_async._streams.frames import BadFrame
 from kana_async._streams.options import ConnectionState, StreamOptions
+from kana_async._streams.routing import peek_trailing_message
 from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
@@ -68,6 +69,31 @@ def test_peek_message_reads_only_a_leading_plain_message(
     frame: bytes, expected: str | None
 ) -> None:
     assert peek_message(frame) == expected
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (b'{"data": [], "message": "positions"}', "positions"),
+        (b'{"data":{"a":1},"message":"best_price"}\n', "best_price"),
+        (b'{ "message" : "bestPrice" }', "bestPrice"),
+        (b'{"data": [{"message": "x"}], "message" : "positions" } ', "positions"),
+        (b'{"data": [], "message": "positions", "success": true}', None),  # not last: decode
+        (b'{"data": [{"message": "positions"}]}', None),  # nested: the frame ends "}]}"
+        (b'{"data": {"message": "positions"}}', None),  # nested object: two closing braces
+        (b'{"data": [], "abc\\"message": "positions"}', None),  # the end of a longer key
+        (b'{"data": "x", "note": "\\"message\\": \\"positions\\"}"}', None),  # in a string
+        (b'{"data": [] "message": "positions"}', None),  # no member separator before it
+        (b'{"data": [], "message": "a\\u0062"}', None),  # an escape: decode
+        (b'{"data": [], "message": 42}', None),
+        (b'"message": "positions"}', None),  # nothing before the key
+        (b"", None),
+    ],
+)
+def test_peek_trailing_message_reads_only_a_plain_last_member(
+    frame: bytes, expected: str | None
+) -> None:
+    assert peek_trailing_message(frame) == expected
 
 
 def test_field_decoder_decodes_one_member_and_classifies_errors() -> None:
@@ -343,13 +369,13 @@ async def test_a_failed_start_leaves_no_subscriber_behind(monkeypatch: pytest.Mo
 
 
 @pytest.mark.anyio
-async def test_a_frame_with_data_before_message_is_decoded_once_then_its_rows_once(
+async def test_a_frame_with_data_before_message_is_decoded_in_one_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import kana_async._streams.routing as routing
 
     calls: list[str] = []
-    real_envelope, real_decode = routing._envelope, Topic.decode
+    real_envelope, real_decode, real_whole = routing._envelope, Topic.decode, Topic.decode_frame
 
     def envelope(data: bytes) -> Any:
         calls.append("envelope")
@@ -360,22 +386,27 @@ async def test_a_frame_with_data_before_message_is_decoded_once_then_its_rows_on
         return real_decode(self, data, key)
 
     def whole(self: Topic, frame: bytes, key: Any) -> Any:
-        raise AssertionError("the whole frame must not be decoded again")
+        calls.append(f"frame {len(frame)}")
+        return real_whole(self, frame, key)
 
     monkeypatch.setattr(routing, "_envelope", envelope)
     monkeypatch.setattr(Topic, "decode", rows)
     monkeypatch.setattr(Topic, "decode_frame", whole)
+    data = [{"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}]
+    last = json.dumps({"data": data, "message": "positions"})  # the documented layout
+    middle = json.dumps({"data": [{**data[0], "size": "3"}], "message": "positions", "x": 1})
     async with FakeKana() as srv:
         mgr = StreamManager(srv.url, options=FAST)
         with anyio.fail_after(10):
             async with mgr.subscribe("positions", ADDR) as positions:
                 await srv.wait_for(lambda: srv.subscribed(1))
-                data = [{"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}]
-                await srv.send_raw(json.dumps({"data": data, "message": "positions"}))
-                row = await positions.__anext__()
-                assert row.size == Decimal("2")
+                await srv.send_raw(last)
+                assert (await positions.__anext__()).size == Decimal("2")
+                await srv.send_raw(middle)  # `message` elsewhere: the envelope, then the rows
+                assert (await positions.__anext__()).size == Decimal("3")
             await mgr.aclose()
-    assert calls == ["envelope", f"rows {len(json.dumps(data))}"]
+    rows_size = len(json.dumps([{**data[0], "size": "3"}]))
+    assert calls == [f"frame {len(last)}", "envelope", f"rows {rows_size}"]
 
 
 def test_importing_the_sdk_does_not_import_websockets() -> None:

@@ -58,8 +58,10 @@ class WSConnection:
     Args:
         url: the websocket URL.
         options: tuning (:class:`~kana_async.StreamOptions`).
-        on_frame: called with each received message's raw bytes, synchronously, in the reader
-            task; it must not block.
+        on_frame: called with each received message's raw bytes, synchronously, as the socket
+            parses it: on asyncio inside the event loop's protocol callback, outside any task. It
+            must not block nor call into the async library (no ``anyio.current_time()``; setting
+            an ``anyio.Event`` is fine).
         subscribe_frames: called on every (re)connect; returns the frames to send first.
         on_connected: called after those frames were sent, with ``(reconnects, downtime,
             reason)``; ``reconnects`` is 0 for a fresh connection (the first, or the first after
@@ -77,7 +79,8 @@ class WSConnection:
         reconnects: connections that replaced a lost one.
         failed_attempts: connection attempts that failed.
         oversized: messages refused for being larger than ``max_size`` (each one ends its
-            connection, as the protocol requires; the loop reconnects).
+            connection, as the protocol requires; the loop reconnects), or skipped for arriving
+            in more fragments than the socket accepts.
         last_error: why the last connection ended or the last attempt failed.
     """
 
@@ -362,15 +365,21 @@ class WSConnection:
             self.last_error = self._drop_reason or describe(exc)
 
     async def _read(self, sock: Socket) -> None:
+        """Hand every message to ``on_frame`` as the socket parses it, until it ends (raises)."""
         on_frame = self._on_frame
-        recv = sock.recv
-        while True:
-            data = await recv()
+        url = self.url
+
+        def deliver(data: bytes) -> None:
             self.frames += 1
             try:
                 on_frame(data)
             except Exception:  # a bug downstream must not kill the stream
-                logger.exception("websocket %s: error while handling a frame", self.url)
+                logger.exception("websocket %s: error while handling a frame", url)
+
+        try:
+            await sock.serve(deliver)
+        finally:
+            self.oversized += sock.skipped
 
     async def _keepalive(self, sock: Socket) -> None:
         interval = self.options.ping_interval

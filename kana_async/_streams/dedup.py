@@ -15,6 +15,7 @@ What a repeat is depends on the topic (:func:`identity_for`), as an ``(entity, s
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final
 
@@ -22,6 +23,8 @@ __all__ = ["MEMORY", "SeenRows", "identity_for"]
 
 #: How many row identities a wire subscription remembers.
 MEMORY: Final = 4096
+
+_UNSEEN: Final[Any] = object()
 
 #: A row's ``(entity, state)``: a repeat is a row whose entity was last seen in that state.
 Identity = Callable[[Any], tuple[Hashable, Hashable]]
@@ -87,7 +90,7 @@ class SeenRows:
     def __init__(self, identity: Identity, memory: int = MEMORY) -> None:
         self._identity = identity
         self._memory = memory
-        self._seen: dict[Hashable, Hashable] = {}
+        self._seen: OrderedDict[Hashable, Hashable] = OrderedDict()
         self.duplicates = 0
 
     def fresh(self, rows: Sequence[Any]) -> Sequence[Any]:
@@ -105,7 +108,16 @@ class SeenRows:
         for i, row in enumerate(rows):
             try:
                 entity, state = identity(row)
-                repeat = entity in seen and seen[entity] == state
+                last = seen.get(entity, _UNSEEN)
+                if last is _UNSEEN:
+                    seen[entity] = state
+                    if len(seen) > self._memory:
+                        seen.popitem(last=False)  # O(1): the oldest entity is forgotten
+                    repeat = False
+                else:
+                    repeat = last == state
+                    seen[entity] = state
+                    seen.move_to_end(entity)  # the most recent stay
             except Exception:  # an unhashable or uncomparable field: never a repeat
                 if keep is not None:
                     keep.append(row)
@@ -115,10 +127,6 @@ class SeenRows:
                 if keep is None:
                     keep = list(rows[:i])
                 continue
-            seen.pop(entity, None)  # re-inserted last: the most recent stay
-            seen[entity] = state
-            if len(seen) > self._memory:
-                del seen[next(iter(seen))]
             if keep is not None:
                 keep.append(row)
         return rows if keep is None else keep

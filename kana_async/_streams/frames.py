@@ -19,9 +19,11 @@ fields are turned into their exact decimal strings, and the result is decoded ag
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation, Overflow, localcontext
+from decimal import Context, Decimal, InvalidOperation, Overflow, getcontext, setcontext
 from functools import cache
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Final
 
@@ -149,9 +151,10 @@ _ZERO = Decimal(0)
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     """Refuse rows whose ``Decimal`` fields cannot be computed with.
 
-    One pass in C per field: the values are summed in a bounded context; the sum overflows for a
-    value of magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or
-    NaN. Zeros and absent values are skipped.
+    The values are summed in C in a bounded context (one pass per field for frames of many
+    rows, one pass over every value for frames of few); the sum overflows for a value of
+    magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or NaN.
+    Zeros and absent values are skipped.
 
     Args:
         rows: decoded rows.
@@ -160,15 +163,40 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     Raises:
         BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
+    previous = getcontext()
+    setcontext(_BOUNDED)  # restored below; nothing here awaits or yields
     try:
-        with localcontext(_BOUNDED):
+        if len(rows) > len(fields):
             total = _ZERO
-            for name in fields:
-                total += sum(filter(None, map(attrgetter(name), rows)), _ZERO)
+            for get in _getters(fields):
+                total += sum(filter(None, map(get, rows)), _ZERO)
+        else:
+            get = _getter(fields)
+            if len(fields) == 1:
+                values: Any = map(get, rows)
+            elif len(rows) == 1:
+                values = get(rows[0])  # the common frame of one row: its values' tuple
+            else:
+                values = chain.from_iterable(map(get, rows))
+            total = sum(filter(None, values), _ZERO)
     except ArithmeticError as exc:
         raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+    finally:
+        setcontext(previous)
     if not total.is_finite():
         raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+
+
+@cache
+def _getters(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
+    """One ``attrgetter`` per name, built once per tuple of names."""
+    return tuple(attrgetter(name) for name in names)
+
+
+@cache
+def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """``attrgetter(*names)``, built once per tuple of names."""
+    return attrgetter(*names)
 
 
 @cache
@@ -199,12 +227,16 @@ def check_properties(rows: Sequence[Any], names: tuple[str, ...]) -> None:
         BadFrame: a property raised (e.g. a position row with no side); kind
             ``unexpected_shape``.
     """
-    for row in rows:
-        for name in names:
-            try:
-                getattr(row, name)
-            except Exception as exc:
-                raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
+    try:
+        deque(map(_getter(names), rows), maxlen=0)  # every property of every row, in C
+    except Exception:
+        for row in rows:  # one raised: find which, for the log
+            for name in names:
+                try:
+                    getattr(row, name)
+                except Exception as exc:
+                    raise BadFrame("unexpected_shape", f"{name}: {exc}") from None
+        raise BadFrame("unexpected_shape", "a property raised") from None
 
 
 _generic = msgspec.json.Decoder(Any, float_hook=Decimal)

@@ -1,10 +1,12 @@
 """Routing: each received frame to the wire subscription (topic, key) it belongs to.
 
-Frame path (the reader task, per message; nothing here awaits):
+Frame path (per message, in the step that parsed it off the socket; nothing here awaits):
 
 1. read the topic from the frame's leading ``{"message": "<topic>"`` bytes
-   (:func:`~kana_async._codec.peek_message`). A frame that does not start that way (``data``
-   before ``message``, another member order) is decoded once into a
+   (:func:`~kana_async._codec.peek_message`) or, in the documented layout where ``data`` comes
+   first, from its trailing ``"message": "<topic>"}`` bytes (:func:`peek_trailing_message`);
+   either way the frame is decoded later in one pass over its bytes. A frame laid out otherwise
+   (``message`` in the middle) is decoded once into a
    :class:`~kana_async._streams.frames.FrameEnvelope` whose ``data`` stays undecoded bytes;
 2. find the wire subscription (topic, key). The key is read from the rows (``market_id`` /
    ``address``) only when this connection has subscribed the topic with more than one key; with a
@@ -34,6 +36,7 @@ once per kind (at WARNING; later ones at DEBUG):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,11 +46,44 @@ from kana_async._streams.frames import BadFrame, FrameEnvelope, guarded
 from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
 from kana_async._streams.topics import RoutingKey, Topic, topic_for_message
 
-__all__ = ["Router", "Wire"]
+__all__ = ["Router", "Wire", "peek_trailing_message"]
 
 logger = logging.getLogger("kana_async")
 
 _envelope = decoder_for(FrameEnvelope).decode
+
+# `"message": "<topic>"}` closing a frame, from the last `"message"` on.
+_TRAILING_MESSAGE = re.compile(rb'"message"\s*:\s*"([A-Za-z0-9_.\-]{1,64})"\s*\}\s*')
+_BLANKS = b" \t\r\n"
+_MEMBER_START = b",{"
+
+
+def peek_trailing_message(frame: bytes) -> str | None:
+    """The ``message`` of a frame that *ends* with ``"message": "<name>"}``. Never raises.
+
+    A cheap look at the last bytes only: the last ``"message"`` must be the key of the frame's
+    last member (preceded by ``,`` or ``{``, so it is not inside a string or a longer key) and
+    its value a plain name, followed by the closing brace of the frame. In valid JSON that
+    member belongs to the outermost object; whether the rest is valid is the decoders' check.
+
+    Args:
+        frame: a websocket frame's raw bytes.
+
+    Returns:
+        The topic name, or ``None``, meaning "decode the frame to find out".
+    """
+    at = frame.rfind(b'"message"')
+    if at <= 0:
+        return None
+    match = _TRAILING_MESSAGE.fullmatch(frame, at)
+    if match is None:
+        return None
+    before = at - 1
+    while before > 0 and frame[before] in _BLANKS:
+        before -= 1
+    if frame[before] not in _MEMBER_START:
+        return None
+    return match[1].decode("ascii")
 
 
 class Wire:
@@ -227,7 +263,10 @@ class Router:
         Args:
             data: the frame's raw bytes.
         """
-        name = peek_message(data)
+        if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
+            name = peek_trailing_message(data) or peek_message(data)
+        else:
+            name = peek_message(data) or peek_trailing_message(data)
         wire = self._fast.get(name) if name is not None else None
         if wire is not None:
             batch: Batch[Any] = Batch(data, wire.decode_frame)

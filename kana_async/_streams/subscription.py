@@ -202,7 +202,8 @@ class Subscription(Generic[T]):
         self._frames = 0  # Batches in _buffer (notices do not count against the bound)
         self._current: Sequence[T] = ()
         self._pos = 0
-        self._waiter: anyio.Event | None = None
+        self._waiter: anyio.Event | None = None  # set once, then dropped, to wake the reader
+        self._reading = False  # a task is waiting in __anext__
         self._started = False
         self._closed = False
         self._error: BaseException | None = None
@@ -231,6 +232,7 @@ class Subscription(Generic[T]):
         self._frames += 1
         waiter = self._waiter  # inlined _wake(): this runs for every frame
         if waiter is not None:
+            self._waiter = None  # woken once: later frames of the same read need no wake-up
             waiter.set()
 
     def _notify(self, notice: object) -> None:
@@ -264,6 +266,7 @@ class Subscription(Generic[T]):
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None:
+            self._waiter = None
             waiter.set()
 
     # -- consumer side -----------------------------------------------------------------------
@@ -324,7 +327,7 @@ class Subscription(Generic[T]):
             StreamTaskError: a background task of the stream crashed.
             ConcurrentReadError: another task is already waiting on this subscription.
         """
-        if self._waiter is not None:
+        if self._reading:
             raise ConcurrentReadError(
                 f"another task is already reading this subscription to {self.topic}; "
                 "open one subscription per reader"
@@ -341,7 +344,7 @@ class Subscription(Generic[T]):
                 return current[pos]
             if buffer:
                 entry = buffer.popleft()
-                if isinstance(entry, Batch):
+                if type(entry) is Batch:
                     self._frames -= 1
                     items = entry.items()
                     if items is None:  # an unusable frame: skipped
@@ -356,7 +359,7 @@ class Subscription(Generic[T]):
                     continue
                 self._current = ()
                 self._delivered += 1
-                return entry.value  # type: ignore[return-value]
+                return entry.value  # type: ignore[union-attr,return-value]  # a _Notice
             if self._overflowed:
                 self._finish()
                 raise SlowConsumerError(
@@ -369,16 +372,18 @@ class Subscription(Generic[T]):
                 if self._error is not None:
                     raise self._error
                 raise StopAsyncIteration
-            if self._waiter is not None:
+            if self._reading:
                 raise ConcurrentReadError(
                     f"another task is already reading this subscription to {self.topic}; "
                     "open one subscription per reader"
                 )
             waiter = self._waiter = anyio.Event()
+            self._reading = True
             try:
                 await waiter.wait()
             finally:
                 self._waiter = None
+                self._reading = False
 
     def _finish(self) -> None:
         self._closed = True

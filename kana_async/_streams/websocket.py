@@ -4,13 +4,22 @@
 asyncio client on asyncio (uvloop included), its trio client on trio. :func:`open_socket` yields a
 small socket adapter with the same methods on both; :func:`is_fatal`, :func:`is_expected`,
 :func:`is_closed` and :func:`close_code` classify what the library raises.
+
+Messages are not read with the library's ``recv``: its connection hands every received data frame
+to a :class:`FrameSink` in place of its own message queue, which joins fragments and gives each
+whole message's bytes to the reader's callback at once, in the step that parsed it off the
+socket (no queue, no task switch per message). Until the reader attaches (while the subscribe
+frames go out) messages wait in the sink, which pauses reading from the socket past
+:data:`PENDING_HIGH` of them, as the library's own queue does.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from functools import cache
+from typing import Any, Final, NoReturn, Protocol
 
 import anyio
 
@@ -19,7 +28,10 @@ from kana_async._exceptions import StreamHandshakeRefusedError
 from kana_async._streams.options import StreamOptions
 
 __all__ = [
+    "MAX_FRAGMENTS",
     "MESSAGE_TOO_BIG",
+    "PENDING_HIGH",
+    "FrameSink",
     "close_code",
     "describe",
     "is_closed",
@@ -31,6 +43,12 @@ __all__ = [
 #: The close code of a message larger than the receiver accepts.
 MESSAGE_TOO_BIG = 1009
 
+#: The most fragments one message may come in; a message in more is skipped (and counted).
+MAX_FRAGMENTS: Final = 4096
+
+#: Messages waiting for the reader to attach above which reading from the socket pauses.
+PENDING_HIGH: Final = 64
+
 #: 4xx answers that retrying may change: request timeout, too early, too many requests.
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 
@@ -41,8 +59,13 @@ class _Socket(Protocol):
     async def send(self, frame: bytes) -> None:
         """Send one text frame (JSON bytes)."""
 
-    async def recv(self) -> bytes:
-        """The next message's raw bytes."""
+    async def serve(self, deliver: Callable[[bytes], None]) -> NoReturn:
+        """Hand every message's raw bytes to ``deliver`` until the connection ends, then raise."""
+        ...
+
+    @property
+    def skipped(self) -> int:
+        """Messages skipped for arriving in more than :data:`MAX_FRAGMENTS` fragments."""
         ...
 
     async def ping(self) -> Callable[[], Any]:
@@ -82,6 +105,140 @@ def is_fatal(exc: BaseException) -> StreamHandshakeRefusedError | None:
     return None
 
 
+class FrameSink:
+    """Whole messages out of the library's data frames, handed to a callback as they arrive.
+
+    It stands in for the library's message queue (the connection calls :meth:`put` with each
+    data frame and :meth:`close` at its end). Before :meth:`attach` messages are kept, and
+    reading is paused through ``pause`` while more than :data:`PENDING_HIGH` wait; after
+    :meth:`detach` they are dropped. Never blocks.
+
+    Args:
+        pause: stops reading from the socket.
+        resume: starts reading again.
+
+    Attributes:
+        closed: whether the connection ended.
+        skipped: messages dropped for arriving in more than :data:`MAX_FRAGMENTS` fragments.
+    """
+
+    __slots__ = (
+        "_deliver",
+        "_parts",
+        "_pause",
+        "_paused",
+        "_pending",
+        "_resume",
+        "closed",
+        "skipped",
+    )
+
+    def __init__(self, pause: Callable[[], Any], resume: Callable[[], Any]) -> None:
+        self._pause = pause
+        self._resume = resume
+        self._paused = False
+        self._parts: list[Any] = []
+        self._pending: deque[bytes] | None = deque()
+        self._deliver: Callable[[bytes], None] | None = None
+        self.closed = False
+        self.skipped = 0
+
+    def put(self, frame: Any) -> None:
+        """Take one data frame (a whole message, or a fragment of one). Never raises.
+
+        Args:
+            frame: the library's frame (``data`` and ``fin``).
+        """
+        parts = self._parts
+        if frame.fin and not parts:
+            data = frame.data
+            if type(data) is not bytes:
+                data = bytes(data)
+        else:
+            if len(parts) > MAX_FRAGMENTS:  # already too many: drop fragments until the last
+                if frame.fin:
+                    parts.clear()
+                return
+            parts.append(frame.data)
+            if not frame.fin:
+                if len(parts) > MAX_FRAGMENTS:
+                    self.skipped += 1
+                return
+            data = b"".join(parts)
+            parts.clear()
+        deliver = self._deliver
+        if deliver is not None:
+            deliver(data)
+            return
+        pending = self._pending
+        if pending is not None:
+            pending.append(data)
+            if len(pending) > PENDING_HIGH and not self._paused:
+                self._paused = True
+                self._pause()
+
+    def attach(self, deliver: Callable[[bytes], None]) -> None:
+        """Hand the waiting messages, and every later one as it arrives, to ``deliver``.
+
+        Never raises (``deliver`` must not either).
+
+        Args:
+            deliver: called with each message's bytes; it must not block.
+        """
+        pending, self._pending = self._pending, None
+        while pending:
+            deliver(pending.popleft())
+        self._deliver = deliver
+        if self._paused:
+            self._paused = False
+            self._resume()
+
+    def detach(self) -> None:
+        """Drop every later message (the reader is gone). Never raises."""
+        self._deliver = None
+        self._pending = None
+        if self._paused:
+            self._paused = False
+            self._resume()
+
+    def close(self) -> None:
+        """The connection ended (called by the library). Never raises."""
+        self.closed = True
+        self._parts.clear()
+
+
+@cache
+def _asyncio_connection() -> type[Any]:
+    """The library's asyncio client connection, with a :class:`FrameSink` as its queue."""
+    from websockets.asyncio.client import ClientConnection
+
+    class SinkConnection(ClientConnection):
+        sink: FrameSink
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self.sink = FrameSink(transport.pause_reading, transport.resume_reading)
+            self.recv_messages = self.sink  # type: ignore[assignment]
+
+    return SinkConnection
+
+
+@cache
+def _trio_connection() -> type[Any]:
+    """The library's trio client connection, with a :class:`FrameSink` as its queue."""
+    from websockets.trio.client import ClientConnection
+
+    class SinkConnection(ClientConnection):
+        sink: FrameSink
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sink = FrameSink(self.pause_reading, self.resume_reading)
+            self.recv_messages = self.sink  # type: ignore[assignment]
+
+    return SinkConnection
+
+
 class _AsyncioSocket:
     __slots__ = ("_ws",)
 
@@ -91,9 +248,18 @@ class _AsyncioSocket:
     async def send(self, frame: bytes) -> None:
         await self._ws.send(frame, text=True)
 
-    async def recv(self) -> bytes:
-        data: bytes = await self._ws.recv(decode=False)
-        return data
+    async def serve(self, deliver: Callable[[bytes], None]) -> NoReturn:
+        sink: FrameSink = self._ws.sink
+        sink.attach(deliver)
+        try:
+            await self._ws.wait_closed()
+        finally:
+            sink.detach()
+        raise self._ws.close_exc
+
+    @property
+    def skipped(self) -> int:
+        return self._ws.sink.skipped  # type: ignore[no-any-return]
 
     async def ping(self) -> Callable[[], Any]:
         waiter = await self._ws.ping()
@@ -152,19 +318,18 @@ async def open_socket(
         "ping_timeout": None,
         "max_size": options.max_size,
         "compression": options.compression,
-        "max_queue": 64,
         "additional_headers": headers or None,
         "proxy": None,
     }
     if current_backend() == "trio":
         from websockets.trio.client import connect as trio_connect
 
-        async with trio_connect(url, **kwargs) as trio_ws:
+        async with trio_connect(url, create_connection=_trio_connection(), **kwargs) as trio_ws:
             yield _TrioSocket(trio_ws)
         return
     from websockets.asyncio.client import connect as asyncio_connect
 
-    ws = await asyncio_connect(url, **kwargs)
+    ws = await asyncio_connect(url, create_connection=_asyncio_connection(), **kwargs)
     sock = _AsyncioSocket(ws)
     try:
         yield sock

@@ -1,0 +1,125 @@
+"""The frame sink: whole messages handed to the reader as the socket parses them."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import anyio
+import pytest
+from websockets.frames import Frame, Opcode
+
+from kana_async._streams import StreamManager
+from kana_async._streams.websocket import MAX_FRAGMENTS, PENDING_HIGH, FrameSink
+from tests.ws_support import ADDR, FAST, FakeKana, both_backends
+
+anyio_backend = both_backends()
+
+
+class _Flow:
+    """Records the sink's pause and resume calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+
+
+def _sink() -> tuple[FrameSink, _Flow]:
+    flow = _Flow()
+    return FrameSink(flow.pause, flow.resume), flow
+
+
+def _fragments(parts: list[bytes]) -> list[Frame]:
+    frames = [
+        Frame(Opcode.TEXT if i == 0 else Opcode.CONT, p, fin=False) for i, p in enumerate(parts)
+    ]
+    frames[-1] = Frame(frames[-1].opcode, parts[-1], fin=True)
+    return frames
+
+
+def test_whole_and_fragmented_messages_are_delivered_in_order_as_bytes() -> None:
+    sink, _ = _sink()
+    got: list[bytes] = []
+    sink.attach(got.append)
+    sink.put(Frame(Opcode.TEXT, b'{"a": 1}'))
+    for frame in _fragments([b'{"b"', bytearray(b": "), memoryview(b"2}")]):
+        sink.put(frame)
+    sink.put(Frame(Opcode.TEXT, bytearray(b"[3]")))
+    assert got == [b'{"a": 1}', b'{"b": 2}', b"[3]"]
+    assert all(type(m) is bytes for m in got)
+
+
+def test_messages_before_the_reader_attaches_wait_and_reading_pauses_past_the_mark() -> None:
+    sink, flow = _sink()
+    for i in range(PENDING_HIGH + 2):
+        sink.put(Frame(Opcode.TEXT, b"%d" % i))
+    assert flow.calls == ["pause"]  # once, past the mark
+    got: list[bytes] = []
+    sink.attach(got.append)
+    assert got == [b"%d" % i for i in range(PENDING_HIGH + 2)]
+    assert flow.calls == ["pause", "resume"]
+    sink.put(Frame(Opcode.TEXT, b"next"))
+    assert got[-1] == b"next"
+
+
+def test_after_detach_messages_are_dropped_and_a_paused_socket_resumes() -> None:
+    sink, flow = _sink()
+    for i in range(PENDING_HIGH + 1):
+        sink.put(Frame(Opcode.TEXT, b"%d" % i))
+    sink.detach()
+    assert flow.calls == ["pause", "resume"]
+    sink.put(Frame(Opcode.TEXT, b"late"))  # nobody reads any more: dropped, never kept
+    got: list[bytes] = []
+    sink.attach(got.append)
+    assert got == []
+
+
+def test_a_message_in_too_many_fragments_is_skipped_and_counted_the_next_one_delivered() -> None:
+    sink, _ = _sink()
+    got: list[bytes] = []
+    sink.attach(got.append)
+    for frame in _fragments([b"x"] * (MAX_FRAGMENTS + 10)):
+        sink.put(frame)
+    assert got == [] and sink.skipped == 1
+    sink.put(Frame(Opcode.TEXT, b"ok"))
+    for frame in _fragments([b"a", b"b"]):
+        sink.put(frame)
+    assert got == [b"ok", b"ab"] and sink.skipped == 1
+
+
+def test_close_forgets_a_half_received_message() -> None:
+    sink, _ = _sink()
+    got: list[bytes] = []
+    sink.attach(got.append)
+    sink.put(Frame(Opcode.TEXT, b"half", fin=False))
+    sink.close()
+    assert sink.closed
+    sink.put(Frame(Opcode.TEXT, b"whole"))
+    assert got == [b"whole"]  # the fragment did not stick to it
+
+
+@pytest.mark.anyio
+async def test_a_fragmented_frame_from_a_real_server_arrives_whole() -> None:
+    row = {"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}
+    text = json.dumps({"data": [row], "message": "positions"})
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=FAST)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("positions", ADDR) as positions:
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def send_fragmented() -> None:
+                    for conn in srv.live:
+                        await conn.ws.send([text[:10], text[10:50], text[50:]])
+
+                await srv._call(send_fragmented)
+                got = await positions.__anext__()
+                assert got.size == Decimal("2")
+            stats = mgr.statistics()
+            await mgr.aclose()
+    assert stats.frames == 1 and stats.bad_frames == {}
