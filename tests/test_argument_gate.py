@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kana_async import KanaClient, Network, RetryPolicy
+from kana_async import KanaClient, Network, RetryPolicy, StreamOptions
 from kana_async._aptos.signing import Account
 from kana_async._exceptions import (
     ArgumentTypeError,
@@ -379,6 +379,23 @@ def bad_calls() -> list[tuple[str, Call]]:
         {"max_delay": 10**400},
         {"max_retry_after": "60"},
     ]
+    stream_faults: list[dict[str, object]] = [
+        {"open_timeout": 10**400},
+        {"close_timeout": float("nan")},
+        {"ping_interval": float("inf")},
+        {"stale_timeout": 10**7},
+        {"backoff_max": 10**400},
+        {"backoff_factor": 10**400},
+        {"jitter": float("nan")},
+        {"idle_linger": 10**400},
+        {"max_size": 10**400},
+    ]
+    for fault in stream_faults:
+        add(
+            f"StreamOptions.{next(iter(fault))}",
+            next(iter(fault.values())),
+            lambda k, f=fault: _sync(lambda: StreamOptions(**f)),
+        )  # type: ignore[arg-type]
     for fault in retry_faults:
         add(
             f"RetryPolicy.{next(iter(fault))}",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-import math
 import random
 from dataclasses import dataclass
+from typing import Final
 
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 
@@ -27,13 +27,22 @@ _SECONDS = (
 _OPTIONAL = frozenset({"ping_interval", "ping_timeout", "stale_timeout", "idle_linger"})
 
 
+#: The largest duration (seconds) or factor a stream option may be.
+_MAX_NUMBER: Final = 10**6
+#: The largest ``max_size`` (bytes) a stream option may be.
+_MAX_SIZE: Final = 2**32
+
+
 def _check_number(name: str, value: object, *, optional: bool) -> None:
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ArgumentTypeError(f"{name} must be a number of seconds, got {value!r}")
-    if not math.isfinite(value):
-        raise InvalidArgumentError(f"{name} must be finite, got {value!r}")
+    # compared before any float conversion: 10**400 or NaN fail here, typed
+    if not -_MAX_NUMBER <= value <= _MAX_NUMBER:
+        raise InvalidArgumentError(
+            f"{name} must be finite and at most {_MAX_NUMBER:,}, got {value!r:.40}"
+        )
 
 
 class ConnectionState(enum.Enum):
@@ -85,8 +94,9 @@ class StreamOptions:
     Raises:
         InvalidArgumentError: (a ``ValueError``) ``backoff_initial`` is negative or above
             ``backoff_max``, ``backoff_factor`` is below 1, ``jitter`` is outside 0..1, a
-            duration is not finite or a timeout or interval is not positive, ``max_size`` is
-            below 1, ``compression`` is not ``"deflate"`` or ``None``, or ``idle_linger`` is
+            duration is not finite or above 1,000,000 s (a factor above 1,000,000), a timeout or
+            interval is not positive, ``max_size`` is below 1 or above 2**32, ``compression``
+            is not ``"deflate"`` or ``None``, or ``idle_linger`` is
             negative.
         ArgumentTypeError: (a ``TypeError``) a duration is not a number, or ``max_size`` is not
             an ``int``.
@@ -129,8 +139,8 @@ class StreamOptions:
         for name in ("open_timeout", "close_timeout"):
             if not getattr(self, name) > 0:
                 raise InvalidArgumentError(f"{name} must be positive")
-        if self.max_size is not None and self.max_size < 1:
-            raise InvalidArgumentError("max_size must be at least 1 or None")
+        if self.max_size is not None and not 1 <= self.max_size <= _MAX_SIZE:
+            raise InvalidArgumentError(f"max_size must be from 1 to {_MAX_SIZE:,} bytes or None")
         if self.idle_linger is not None and not self.idle_linger >= 0:
             raise InvalidArgumentError("idle_linger must be >= 0 or None")
 
