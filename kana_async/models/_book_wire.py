@@ -63,10 +63,8 @@ def decimal_of(raw: msgspec.Raw) -> Decimal:
     Raises:
         ArithmeticError: ``raw`` is not such a text (never for a checked frame).
     """
-    text = str(raw, "ascii")
-    if text[0] == '"':
-        text = text[1:-1]
-    return _ZERO if text == "-0" else Decimal(text)
+    text = str(raw, "ascii").strip('"')
+    return Decimal(text) if text != "-0" else _ZERO
 
 
 def level_of(row: WireLevel) -> OrderBookLevel:

@@ -138,16 +138,16 @@ class OrderBook:
 
     def _sides(self) -> _Split:
         """The row indices of the bids and of the asks, in the frame's order (cached)."""
-        if self._split is not None:
-            return self._split
+        split = self._split
+        if split is not None:
+            return split
         flags = [row.is_ask for row in self._rows]
-        n_bids = flags.count(False)
         n = len(flags)
-        split: _Split
-        if True not in flags[:n_bids]:  # bids, then asks: as the exchange sends them
-            split = range(n_bids), range(n_bids, n)
-        elif False not in flags[: n - n_bids]:  # asks, then bids
-            split = range(n - n_bids, n), range(n - n_bids)
+        k = flags.count(False)
+        if True not in flags[:k]:  # bids, then asks: as the exchange sends them
+            split = range(k), range(k, n)
+        elif False not in flags[: n - k]:  # asks, then bids
+            split = range(n - k, n), range(n - k)
         else:
             split = (
                 [i for i, ask in enumerate(flags) if not ask],
@@ -158,17 +158,16 @@ class OrderBook:
 
     def _top(self, ask: bool) -> tuple[int, bool] | None:
         """``(row index of the first best-keyed row, whether another row has the same key)``."""
-        side = self._sides()[ask]
+        side = (self._split or self._sides())[ask]
         if not side:
             return None
-        if isinstance(side, range):
+        if type(side) is range:
             side_keys = self._keys[side.start : side.stop]
         else:
             keys = self._keys
             side_keys = [keys[i] for i in side]
         best = min(side_keys) if ask else max(side_keys)
-        at = side_keys.index(best)
-        return side[at], side_keys.count(best) > 1
+        return side[side_keys.index(best)], side_keys.count(best) > 1
 
     def _built(self, ask: bool) -> _Levels:
         """One side sorted best first and merged (the rows' ``Decimal`` values made now).
