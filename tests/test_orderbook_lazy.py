@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from kana_async._codec import decode
 from kana_async._streams import TOPICS
+from kana_async._streams.book import book_of
 from kana_async._streams.frames import BadFrame
+from kana_async.models._book_wire import WireLevel
 from kana_async.models.market_data import OrderBookLevel
 from kana_async.models.orderbook import OrderBook
 
@@ -37,8 +39,13 @@ def _frame(rows: list[str]) -> bytes:
     return ('{"message":"orderbook","data":[' + ",".join(rows) + "]}").encode()
 
 
-def _lazy(rows: list[str], key: int | None = 14) -> OrderBook:
-    (book,) = TOPIC.decode_frame(_frame(rows), key)
+def _lazy(rows: list[str], key: int | None = 14, kept: bool = True) -> OrderBook:
+    """The book as the stream decodes it; ``kept=False``: built without the frame's JSON."""
+    if kept:
+        (book,) = TOPIC.decode_frame(_frame(rows), key)
+    else:  # whole sides made level by level from the wire rows
+        wire = decode(("[" + ",".join(rows) + "]").encode(), list[WireLevel])
+        book = book_of(wire, key)
     assert isinstance(book, OrderBook)
     return book
 
@@ -98,16 +105,16 @@ def _rows(draw: st.DrawFn) -> list[str]:
 
 
 @settings(max_examples=400, deadline=None, database=None)
-@given(rows=_rows(), keyed=st.booleans())
-def test_the_lazy_book_is_the_eager_decimal_book(rows: list[str], keyed: bool) -> None:
+@given(rows=_rows(), keyed=st.booleans(), kept=st.booleans())
+def test_the_lazy_book_is_the_eager_decimal_book(rows: list[str], keyed: bool, kept: bool) -> None:
     key = 14 if keyed else None
-    _assert_same(_lazy(rows, key), _eager(rows, key))
+    _assert_same(_lazy(rows, key, kept), _eager(rows, key))
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(rows=_rows())
-def test_reading_the_sides_first_gives_the_same_best_levels(rows: list[str]) -> None:
-    book, eager = _lazy(rows), _eager(rows)
+@given(rows=_rows(), kept=st.booleans())
+def test_reading_the_sides_first_gives_the_same_best_levels(rows: list[str], kept: bool) -> None:
+    book, eager = _lazy(rows, kept=kept), _eager(rows)
     assert book.bids == eager.bids and book.asks == eager.asks
     assert book.best_bid == eager.best_bid and book.best_ask == eager.best_ask
 
@@ -131,27 +138,29 @@ def test_float_keys_never_reverse_an_order_and_equal_values_share_a_key(x: str, 
 # -- what the wire may send ---------------------------------------------------------------------
 
 
-def test_equal_prices_spelled_differently_merge() -> None:
+@pytest.mark.parametrize("kept", [True, False])
+def test_equal_prices_spelled_differently_merge(kept: bool) -> None:
     rows = [
         _row("5.7", '"1"', ask=False, version=3),
         _row("5.70", '"2.5"', ask=False, version=5),
         _row("5.69", '"1"', ask=False),
         _row("5.80", '"4"', ask=True),
     ]
-    book = _lazy(rows)
+    book = _lazy(rows, kept=kept)
     best = book.best_bid
     assert best is not None and best.price == Decimal("5.7") and best.size == Decimal("3.5")
     assert best.transaction_version == 5 and len(book.bids) == 2
-    _assert_same(_lazy(rows), _eager(rows))
+    _assert_same(_lazy(rows, kept=kept), _eager(rows))
 
 
-def test_prices_sharing_a_float_are_ordered_exactly_and_not_merged() -> None:
+@pytest.mark.parametrize("kept", [True, False])
+def test_prices_sharing_a_float_are_ordered_exactly_and_not_merged(kept: bool) -> None:
     low, high = "0.1", "0.10000000000000000001"
     assert float(low) == float(high) and Decimal(low) < Decimal(high)
-    book = _lazy([_row(low, '"1"', ask=False), _row(high, '"2"', ask=False)])
+    book = _lazy([_row(low, '"1"', ask=False), _row(high, '"2"', ask=False)], kept=kept)
     assert book.best_bid is not None and book.best_bid.price == Decimal(high)
     assert [lv.price for lv in book.bids] == [Decimal(high), Decimal(low)]
-    asks = _lazy([_row(high, '"1"', ask=True), _row(low, '"2"', ask=True)])
+    asks = _lazy([_row(high, '"1"', ask=True), _row(low, '"2"', ask=True)], kept=kept)
     assert asks.best_ask is not None and asks.best_ask.price == Decimal(low)
 
 

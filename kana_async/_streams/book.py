@@ -20,13 +20,13 @@ fails there is a :class:`~kana_async._streams.frames.BadFrame`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 
-from kana_async._codec import decoder_for
+from kana_async._codec import decoder_for, field_decoder
 from kana_async._streams.frames import DECODE_FAILURES, check_rows, guarded
 from kana_async.models._book_wire import WireLevel
 from kana_async.models.market_data import OrderBookLevel
@@ -41,14 +41,37 @@ _BOUND: Final = 1e30
 # the bound is checked by the decoder, in C, as it reads each number
 _floats = decoder_for(list[Annotated[float, msgspec.Meta(gt=-_BOUND, lt=_BOUND)]]).decode
 _decimal = decoder_for(Decimal).decode
+_LEVELS: Final = list[OrderBookLevel] | OrderBookLevel
+_data_levels = decoder_for(_LEVELS).decode
+_frame_levels = field_decoder("data", _LEVELS)
 
 
-def book_of(rows: Sequence[WireLevel], market_id: int | None) -> OrderBook:
+def _listed(decode: Callable[[Any], Any]) -> Callable[[Any], list[OrderBookLevel]]:
+    def levels(data: Any) -> list[OrderBookLevel]:
+        decoded = decode(data)
+        return decoded if type(decoded) is list else [decoded]
+
+    return levels
+
+
+#: All levels of a frame's ``data`` member / of a whole frame, with ``Decimal`` price and size.
+_EAGER: Final = (_listed(_data_levels), _listed(_frame_levels))
+
+
+def book_of(
+    rows: Sequence[WireLevel],
+    market_id: int | None,
+    data: bytes | msgspec.Raw | None = None,
+    whole: bool = False,
+) -> OrderBook:
     """The order book of one frame's levels, refusing any frame a property could fail on.
 
     Args:
         rows: the frame's levels, both sides mixed, in the frame's order.
         market_id: the subscription's market; ``None`` takes it from the first best level.
+        data: the JSON ``rows`` were decoded from, kept to decode every level in one pass
+            when a whole side is read; ``None`` makes those levels one by one.
+        whole: ``data`` is a whole ``{"message", "data"}`` frame, not its ``data`` member.
 
     Returns:
         The book: lazy for plain decimal numbers, built eagerly otherwise.
@@ -72,7 +95,8 @@ def book_of(rows: Sequence[WireLevel], market_id: int | None) -> OrderBook:
         return _exact(rows, market_id)
     if len(numbers) != 2 * n:
         return _exact(rows, market_id)
-    return OrderBook._of_rows(rows, numbers[:n], market_id)
+    source = None if data is None else (data, _EAGER[whole])
+    return OrderBook._of_rows(rows, numbers[:n], market_id, source)
 
 
 def _exact(rows: Sequence[WireLevel], market_id: int | None) -> OrderBook:

@@ -305,7 +305,8 @@ class Topic:
         if self._properties:
             check_properties(rows, self._properties)
         if self.snapshot:
-            return (book_of(rows, key if type(key) is int else None),)
+            market = key if type(key) is int else None
+            return (book_of(rows, market, raw, decoder is self._frame_rows),)
         return rows
 
     def identity(self) -> Any:
