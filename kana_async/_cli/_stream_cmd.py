@@ -40,11 +40,15 @@ def _item(item: Any) -> dict[str, Any]:
     """The JSON object of one item: the row itself, or a ``{"type": "reconnected"...}`` notice."""
     if isinstance(item, Reconnected):
         return {"type": "reconnected", **row_dict(item)}
-    data = row_dict(item)
-    if isinstance(item, OrderBook):
-        data["mid"] = item.mid
-        data["spread"] = item.spread
-    return data
+    if isinstance(item, OrderBook):  # a lazy view, not a struct: its fields one by one
+        return {
+            "market_id": item.market_id,
+            "bids": [row_dict(level) for level in item.bids],
+            "asks": [row_dict(level) for level in item.asks],
+            "mid": item.mid,
+            "spread": item.spread,
+        }
+    return row_dict(item)
 
 
 async def _subscribe(kana: KanaClient, topic: str, key: str | None) -> Subscription[Any]:

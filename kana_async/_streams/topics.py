@@ -25,6 +25,7 @@ import msgspec
 from kana_async._address import normalize_address as _normalize_address
 from kana_async._codec import decoder_for, encode, field_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
+from kana_async._streams.book import book_of
 from kana_async._streams.dedup import identity_for
 from kana_async._streams.frames import (
     DECODE_FAILURES,
@@ -39,9 +40,9 @@ from kana_async._streams.frames import (
 )
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async._validation import check_market_id
+from kana_async.models._book_wire import WireLevel
 from kana_async.models.account import Transfer
-from kana_async.models.market_data import BestPrice, FundingRate, OrderBookLevel
-from kana_async.models.orderbook import OrderBook
+from kana_async.models.market_data import BestPrice, FundingRate
 from kana_async.models.orders import OpenOrder, OrderHistoryEntry
 from kana_async.models.positions import Position
 from kana_async.models.trades import Trade
@@ -304,10 +305,8 @@ class Topic:
         if self._properties:
             check_properties(rows, self._properties)
         if self.snapshot:
-            try:
-                return (OrderBook.from_levels(rows, key if type(key) is int else None),)
-            except DECODE_FAILURES as failure:
-                raise bad_frame_of(failure) from None
+            market = key if type(key) is int else None
+            return (book_of(rows, market, raw, decoder is self._frame_rows),)
         return rows
 
     def identity(self) -> Any:
@@ -338,7 +337,7 @@ TOPICS: Final[dict[str, Topic]] = {
         Topic(
             "orderbook",
             KeyKind.MARKET,
-            OrderBookLevel,
+            WireLevel,
             OverflowPolicy.KEEP_LATEST,
             1,
             events=False,

@@ -1,32 +1,116 @@
-"""A read-only order-book view built from one ``orderbook`` websocket frame (a full snapshot)."""
+"""A read-only order-book view built from one ``orderbook`` websocket frame (a full snapshot).
+
+A book decoded from a frame is lazy: it keeps the frame's levels as the wire sent them
+(:mod:`kana_async.models._book_wire`) and makes ``Decimal`` values only for what is read. The
+best bid and ask are found without sorting either side; ``bids`` and ``asks`` are sorted and
+merged on first use. Everything computed is cached, so the book costs its full price once at
+most, and every value is the exact ``Decimal`` of the text the server sent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import attrgetter
+from typing import Any, Final
 
-from kana_async.models._base import Model, html_table, plain
+from kana_async.models._base import html_table, plain
+from kana_async.models._book_wire import WireLevel, level_of
 from kana_async.models.market_data import OrderBookLevel
 
 __all__ = ["OrderBook"]
 
+_UNSET: Final[Any] = object()  # a cache slot not computed yet (None is a value)
+_Levels = tuple[OrderBookLevel, ...]
+_Split = tuple[range, range] | tuple[list[int], list[int]]
 
-class OrderBook(Model, frozen=True):
+
+class OrderBook:
     """Both sides of a market's book, best price first.
 
     ``bids`` are sorted by price descending, ``asks`` ascending; levels at the same price are
-    merged (sizes added). All prices and sizes are :class:`~decimal.Decimal`.
+    merged (sizes added, the newest ``last_updated`` / ``transaction_version`` kept). All prices
+    and sizes are :class:`~decimal.Decimal`. The view is immutable, compares equal to a book
+    with the same market and levels, hashes, pickles, and prints short.
+
+    Args:
+        market_id: the market, or ``None`` for an empty frame that named none.
+        bids: buy levels, highest price first (kept as given).
+        asks: sell levels, lowest price first (kept as given).
 
     Attributes:
         market_id: the market, or ``None`` for an empty frame that named none.
-        bids: buy levels, highest price first.
-        asks: sell levels, lowest price first.
     """
 
-    market_id: int | None
-    bids: tuple[OrderBookLevel, ...] = ()
-    asks: tuple[OrderBookLevel, ...] = ()
+    __slots__ = (
+        "_asks",
+        "_best_ask",
+        "_best_bid",
+        "_bids",
+        "_keys",
+        "_market_id",
+        "_mid",
+        "_rows",
+        "_source",
+        "_split",
+        "_spread",
+    )
+
+    def __init__(
+        self,
+        *,
+        market_id: int | None,
+        bids: Iterable[OrderBookLevel] = (),
+        asks: Iterable[OrderBookLevel] = (),
+    ) -> None:
+        self._market_id = market_id
+        self._rows: Sequence[WireLevel] = ()
+        self._keys: list[float] = []
+        self._split: _Split | None = None
+        self._source: tuple[Any, Callable[[Any], Iterable[OrderBookLevel]]] | None = None
+        self._bids: _Levels | None = tuple(bids)
+        self._asks: _Levels | None = tuple(asks)
+        self._best_bid: Any = _UNSET
+        self._best_ask: Any = _UNSET
+        self._mid: Any = _UNSET
+        self._spread: Any = _UNSET
+
+    @classmethod
+    def _of_rows(
+        cls,
+        rows: Sequence[WireLevel],
+        keys: list[float],
+        market_id: int | None,
+        source: tuple[Any, Callable[[Any], Iterable[OrderBookLevel]]] | None = None,
+    ) -> OrderBook:
+        """The lazy book of a checked frame (used by the stream decoder).
+
+        Args:
+            rows: the frame's levels as sent, both sides mixed, any order; every price and size
+                a plain decimal number, quoted or not (checked by the decoder).
+            keys: ``float`` of each row's price, in the same order: order keys only (see
+                :mod:`kana_async.models._book_wire`).
+            market_id: the market; ``None`` takes it from the first best level, as
+                :meth:`from_levels` does.
+            source: ``(JSON, decode)``: the frame's JSON and a function that decodes all its
+                levels into :class:`OrderBookLevel` at once, used when a whole side is read
+                (one decode in C makes every ``Decimal`` faster than level by level);
+                ``None`` makes the levels from ``rows``.
+
+        Returns:
+            The book; nothing is sorted and no ``Decimal`` is made yet.
+        """
+        book = cls.__new__(cls)
+        book._rows = rows
+        book._keys = keys
+        book._split = None
+        book._source = source
+        book._bids = book._asks = None
+        book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
+        if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
+            market_id = cls.from_levels([level_of(row) for row in rows]).market_id
+        book._market_id = market_id
+        return book
 
     @classmethod
     def from_levels(
@@ -61,50 +145,153 @@ class OrderBook(Model, frozen=True):
             market_id = (bids or asks)[0].market_id
         return cls(market_id=market_id, bids=_merged(bids), asks=_merged(asks))
 
+    # -- the lazy parts --------------------------------------------------------------------
+
+    def _sides(self) -> _Split:
+        """The row indices of the bids and of the asks, in the frame's order (cached)."""
+        split = self._split
+        if split is not None:
+            return split
+        flags = [row.is_ask for row in self._rows]
+        n = len(flags)
+        k = flags.count(False)
+        if True not in flags[:k]:  # bids, then asks: as the exchange sends them
+            split = range(k), range(k, n)
+        elif False not in flags[: n - k]:  # asks, then bids
+            split = range(n - k, n), range(n - k)
+        else:
+            split = (
+                [i for i, ask in enumerate(flags) if not ask],
+                [i for i, ask in enumerate(flags) if ask],
+            )
+        self._split = split
+        return split
+
+    def _top(self, ask: bool) -> tuple[int, bool] | None:
+        """``(row index of the first best-keyed row, whether another row has the same key)``."""
+        side = (self._split or self._sides())[ask]
+        if not side:
+            return None
+        if type(side) is range:
+            side_keys = self._keys[side.start : side.stop]
+        else:
+            keys = self._keys
+            side_keys = [keys[i] for i in side]
+        best = min(side_keys) if ask else max(side_keys)
+        return side[side_keys.index(best)], side_keys.count(best) > 1
+
+    def _built(self, ask: bool) -> _Levels:
+        """One side sorted best first and merged (the rows' ``Decimal`` values made now).
+
+        Keys all different: they order the prices exactly and no two prices are equal. Two
+        equal keys: the side is sorted by its ``Decimal`` prices instead, and merged.
+        """
+        rows, keys = self._rows, self._keys
+        order = list(self._sides()[ask])
+        if len({keys[i] for i in order}) == len(order):
+            order.sort(key=keys.__getitem__, reverse=not ask)
+            return tuple([level_of(rows[i]) for i in order])
+        levels = [level_of(rows[i]) for i in order]
+        levels.sort(key=_price, reverse=not ask)  # stable, as from_levels sorts
+        return _merged(levels)
+
+    def _best(self, ask: bool) -> OrderBookLevel | None:
+        built = self._asks if ask else self._bids
+        if built is not None:
+            return built[0] if built else None
+        top = self._top(ask)
+        if top is None:
+            return None
+        index, shared = top
+        if shared:  # another row has the best key: settled exactly by the whole side
+            return (self.asks if ask else self.bids)[0]
+        return level_of(self._rows[index])
+
+    # -- the public view ---------------------------------------------------------------------
+
+    @property
+    def market_id(self) -> int | None:
+        """The market, or ``None`` for an empty frame that named none."""
+        return self._market_id
+
+    def _decoded_sides(self) -> bool:
+        """Build both sides from the frame's JSON in one decode, if it was kept; True if so."""
+        if self._source is None:
+            return False
+        data, decode = self._source
+        self._source = None
+        book = OrderBook.from_levels(decode(data), self._market_id)
+        self._bids, self._asks = book._bids, book._asks
+        return True
+
+    @property
+    def bids(self) -> _Levels:
+        """Buy levels, highest price first, equal prices merged."""
+        if self._bids is None and not self._decoded_sides():
+            self._bids = self._built(False)
+        assert self._bids is not None
+        return self._bids
+
+    @property
+    def asks(self) -> _Levels:
+        """Sell levels, lowest price first, equal prices merged."""
+        if self._asks is None and not self._decoded_sides():
+            self._asks = self._built(True)
+        assert self._asks is not None
+        return self._asks
+
     @property
     def last_updated(self) -> int | None:
         """Newest ``last_updated`` (unix seconds) among the levels, if any level has one."""
-        return max(
-            (u for lv in (*self.bids, *self.asks) if (u := lv.last_updated) is not None),
-            default=None,
-        )
+        levels: Iterable[Any] = self._rows if self._bids is None else (*self.bids, *self.asks)
+        return max((u for lv in levels if (u := lv.last_updated) is not None), default=None)
 
     @property
     def transaction_version(self) -> int | None:
         """Newest ``transaction_version`` among the levels, if any level has one."""
-        return max(
-            (v for lv in (*self.bids, *self.asks) if (v := lv.transaction_version) is not None),
-            default=None,
-        )
+        levels: Iterable[Any] = self._rows if self._bids is None else (*self.bids, *self.asks)
+        return max((v for lv in levels if (v := lv.transaction_version) is not None), default=None)
 
     @property
     def best_bid(self) -> OrderBookLevel | None:
         """The highest bid, or ``None`` when there are no bids."""
-        return self.bids[0] if self.bids else None
+        if self._best_bid is _UNSET:
+            self._best_bid = self._best(False)
+        best: OrderBookLevel | None = self._best_bid
+        return best
 
     @property
     def best_ask(self) -> OrderBookLevel | None:
         """The lowest ask, or ``None`` when there are no asks."""
-        return self.asks[0] if self.asks else None
+        if self._best_ask is _UNSET:
+            self._best_ask = self._best(True)
+        best: OrderBookLevel | None = self._best_ask
+        return best
 
     @property
     def mid(self) -> Decimal | None:
         """``(best bid + best ask) / 2``, or ``None`` unless both sides have a level."""
-        if not self.bids or not self.asks:
-            return None
-        return (self.bids[0].price + self.asks[0].price) / 2
+        if self._mid is _UNSET:
+            bid, ask = self.best_bid, self.best_ask
+            self._mid = None if bid is None or ask is None else (bid.price + ask.price) / 2
+        mid: Decimal | None = self._mid
+        return mid
 
     @property
     def spread(self) -> Decimal | None:
         """``best ask - best bid`` (negative if crossed); ``None`` if a side is empty."""
-        if not self.bids or not self.asks:
-            return None
-        return self.asks[0].price - self.bids[0].price
+        if self._spread is _UNSET:
+            bid, ask = self.best_bid, self.best_ask
+            self._spread = None if bid is None or ask is None else ask.price - bid.price
+        spread: Decimal | None = self._spread
+        return spread
 
     @property
     def is_empty(self) -> bool:
         """True when neither side has a level."""
-        return not self.bids and not self.asks
+        if self._bids is None:
+            return not self._rows
+        return not self._bids and not self.asks
 
     def depth(self, levels: int | None = None) -> tuple[Decimal, Decimal]:
         """How much rests near the top of the book.
@@ -124,18 +311,34 @@ class OrderBook(Model, frozen=True):
         asks = self.asks if levels is None else self.asks[:levels]
         return sum((lv.size for lv in bids), Decimal(0)), sum((lv.size for lv in asks), Decimal(0))
 
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, OrderBook)
+        return (
+            self._market_id == other._market_id
+            and self.bids == other.bids
+            and self.asks == other.asks
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._market_id, self.bids, self.asks))
+
+    def __reduce__(self) -> tuple[Any, tuple[int | None, _Levels, _Levels]]:
+        return _restored, (self._market_id, self.bids, self.asks)
+
     def __repr__(self) -> str:
         best = ""
-        if self.bids or self.asks:
-            bid = plain(self.bids[0].price) if self.bids else "-"
-            ask = plain(self.asks[0].price) if self.asks else "-"
+        bids, asks = self.bids, self.asks
+        if bids or asks:
+            bid = plain(bids[0].price) if bids else "-"
+            ask = plain(asks[0].price) if asks else "-"
             best = f", best {bid} / {ask}"
         extra = ""
         if self.spread is not None and self.mid is not None:
             extra = f", spread {plain(self.spread)}, mid {plain(self.mid)}"
         return (
-            f"OrderBook(market {self.market_id}: {len(self.bids)} bids, "
-            f"{len(self.asks)} asks{best}{extra})"
+            f"OrderBook(market {self._market_id}: {len(bids)} bids, {len(asks)} asks{best}{extra})"
         )
 
     def _repr_html_(self, levels: int = 10) -> str:
@@ -155,14 +358,19 @@ class OrderBook(Model, frozen=True):
             )
         spread = "-" if self.spread is None else plain(self.spread)
         mid = "-" if self.mid is None else plain(self.mid)
-        caption = f"market {self.market_id}: spread {spread}, mid {mid}"
+        caption = f"market {self._market_id}: spread {spread}, mid {mid}"
         return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
+
+
+def _restored(market_id: int | None, bids: _Levels, asks: _Levels) -> OrderBook:
+    """The book a pickle stored (its market and both sides, already sorted and merged)."""
+    return OrderBook(market_id=market_id, bids=bids, asks=asks)
 
 
 _price = attrgetter("price")
 
 
-def _merged(levels: list[OrderBookLevel]) -> tuple[OrderBookLevel, ...]:
+def _merged(levels: list[OrderBookLevel]) -> _Levels:
     """``levels`` (sorted by price) with equal prices merged into one level."""
     previous = None
     for level in levels:
