@@ -34,8 +34,12 @@ from kana_async.models.orderbook import OrderBook
 
 __all__ = ["book_of"]
 
-#: The bytes a frame's texts may hold on the lazy path (besides the commas that join them).
-_PLAIN: Final = b'0123456789.-,"'
+#: One pass over a frame's joined texts: the bytes a text may hold on the lazy path (and the
+#: commas that join them) are kept, quotes become spaces (JSON whitespace) and every other byte
+#: becomes ``x``, which no JSON array of numbers can hold, so the decode below refuses it.
+_PLAIN: Final = bytes(
+    byte if byte in b"0123456789.-," else 0x20 if byte == 0x22 else 0x78 for byte in range(256)
+)
 #: Magnitudes at or above this take the exact path (which bounds them at 10**MAX_EXPONENT).
 _BOUND: Final = 1e30
 # the bound is checked by the decoder, in C, as it reads each number
@@ -84,13 +88,12 @@ def book_of(
     texts = [row.price for row in rows]
     texts += [row.size for row in rows]
     joined = b",".join(texts)
-    # Each text is a JSON value the decoder checked; one of only these bytes is a number or a
-    # string of them. With the quotes dropped, the texts must read as 2n JSON numbers: a comma
-    # inside a string would add one, an empty string leave an empty element (invalid JSON).
-    if joined.translate(None, _PLAIN):
-        return _exact(rows, market_id)
+    # Each text is a JSON value the decoder checked; one of only the kept bytes is a number or
+    # a string of them (a quote inside a string needs a backslash). Quotes blanked, the texts
+    # must read as 2n JSON numbers: a comma inside a string would add one, an empty string
+    # leave an empty element, any other byte an ``x`` (both invalid JSON).
     try:
-        numbers = _floats(b"[" + joined.translate(None, b'"') + b"]")
+        numbers = _floats(b"[" + joined.translate(_PLAIN) + b"]")
     except DECODE_FAILURES:  # not numbers, or one of a magnitude at or above the bound
         return _exact(rows, market_id)
     if len(numbers) != 2 * n:

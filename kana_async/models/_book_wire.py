@@ -23,11 +23,13 @@ from typing import Final
 
 import msgspec
 
+from kana_async._codec import decoder_for
 from kana_async.models.market_data import OrderBookLevel
 
 __all__ = ["WireLevel", "decimal_of", "level_of"]
 
-_ZERO: Final = Decimal(0)
+# lax: a number or a string of one, as every row's Decimal fields are decoded
+_decimal: Final = decoder_for(Decimal).decode
 
 
 class WireLevel(msgspec.Struct, frozen=True, gc=False):
@@ -53,6 +55,9 @@ class WireLevel(msgspec.Struct, frozen=True, gc=False):
 def decimal_of(raw: msgspec.Raw) -> Decimal:
     """The exact ``Decimal`` of a price or size text the decoder accepted.
 
+    Read by the same JSON decoder as every ``Decimal`` of an eagerly decoded level, so a lazy
+    book's values are those of the eager book by construction.
+
     Args:
         raw: a plain JSON number (digits, at most one ``.``, an optional leading ``-``), or
             such a number in quotes (checked at decode time).
@@ -61,10 +66,10 @@ def decimal_of(raw: msgspec.Raw) -> Decimal:
         ``Decimal`` of the number, except that ``-0`` is ``0`` as the JSON decoder reads it.
 
     Raises:
-        ArithmeticError: ``raw`` is not such a text (never for a checked frame).
+        msgspec.DecodeError: ``raw`` is not such a text (never for a checked frame).
     """
-    text = str(raw, "ascii").strip('"')
-    return Decimal(text) if text != "-0" else _ZERO
+    value: Decimal = _decimal(raw)
+    return value
 
 
 def level_of(row: WireLevel) -> OrderBookLevel:
@@ -77,7 +82,7 @@ def level_of(row: WireLevel) -> OrderBookLevel:
         The level.
 
     Raises:
-        ArithmeticError: the row's texts were not checked (never for a checked frame).
+        msgspec.DecodeError: the row's texts were not checked (never for a checked frame).
     """
     return OrderBookLevel(
         market_id=row.market_id,
