@@ -99,7 +99,7 @@ def book_of(
     if len(numbers) != 2 * n:
         return _exact(rows, market_id)
     source = None if data is None else (data, _EAGER[whole])
-    return OrderBook._of_rows(rows, numbers[:n], market_id, source)
+    return OrderBook._of_rows(rows, numbers, market_id, source)  # the prices' floats first
 
 
 def _exact(rows: Sequence[WireLevel], market_id: int | None) -> OrderBook:

@@ -84,11 +84,12 @@ def level_of(row: WireLevel) -> OrderBookLevel:
     Raises:
         msgspec.DecodeError: the row's texts were not checked (never for a checked frame).
     """
+    # positional (the fields' order), the decoder called directly: this is the hot path
     return OrderBookLevel(
-        market_id=row.market_id,
-        is_ask=row.is_ask,
-        price=decimal_of(row.price),
-        size=decimal_of(row.size),
-        last_updated=row.last_updated,
-        transaction_version=row.transaction_version,
+        row.market_id,
+        row.is_ask,
+        _decimal(row.price),
+        _decimal(row.size),
+        row.last_updated,
+        row.transaction_version,
     )

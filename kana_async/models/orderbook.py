@@ -88,7 +88,8 @@ class OrderBook:
         Args:
             rows: the frame's levels as sent, both sides mixed, any order; every price and size
                 a plain decimal number, quoted or not (checked by the decoder).
-            keys: ``float`` of each row's price, in the same order: order keys only (see
+            keys: ``float`` of each row's price, in the same order (the list may go on with
+                other floats, which are never read): order keys only (see
                 :mod:`kana_async.models._book_wire`).
             market_id: the market; ``None`` takes it from the first best level, as
                 :meth:`from_levels` does.
@@ -155,9 +156,9 @@ class OrderBook:
         flags = [row.is_ask for row in self._rows]
         n = len(flags)
         k = flags.count(False)
-        if True not in flags[:k]:  # bids, then asks: as the exchange sends them
+        if not any(flags[:k]):  # bids, then asks: as the exchange sends them
             split = range(k), range(k, n)
-        elif False not in flags[: n - k]:  # asks, then bids
+        elif all(flags[: n - k]):  # asks, then bids
             split = range(n - k, n), range(n - k)
         else:
             split = (
