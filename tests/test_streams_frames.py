@@ -13,6 +13,7 @@ from importlib.util import find_spec
 from typing import Any
 
 import anyio
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,9 +26,11 @@ from kana_async._streams import (
     StreamOptions,
     Subscription,
 )
-from kana_async._streams.frames import BadFrame, check_rows
+from kana_async._streams.frames import BadFrame, check_rows, row_checker, row_properties
 from kana_async._streams.routing import Router
+from kana_async.models.enums import Side
 from kana_async.models.orderbook import OrderBook
+from kana_async.models.positions import Position
 from kana_async.models.stream_events import Reconnected
 from tests.ws_support import ADDR, FAST, FakeKana, both_backends, level, order, trade
 
@@ -300,3 +303,56 @@ async def test_a_frame_above_max_size_is_counted_and_the_stream_goes_on() -> Non
                 assert isinstance(items[0], Reconnected) and items[1].trade_id == "500"
                 assert mgr.statistics().bad_frames == {"too_large": 1}
             await mgr.aclose()
+
+
+# -- properties a row could fail on ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trade_side", [None, True, False])
+@pytest.mark.parametrize("is_long", [None, True, False])
+@pytest.mark.parametrize("layout", ["message_first", "data_first"])
+def test_a_position_row_is_refused_exactly_when_its_side_would_raise(
+    trade_side: bool | None, is_long: bool | None, layout: str
+) -> None:
+    row: dict[str, Any] = {"address": ADDR, "market_id": "14", "size": "2"}
+    if trade_side is not None:
+        row["trade_side"] = trade_side
+    if is_long is not None:
+        row["is_long"] = is_long
+    other = {**row, "trade_side": True, "size": "3"}  # a usable row in the same frame
+    data = json.dumps([other, row])
+    if layout == "message_first":
+        frame = f'{{"message": "positions", "data": {data}}}'
+    else:
+        frame = f'{{"data": {data}, "message": "positions"}}'
+    router, subs = _router()
+    router.on_frame(frame.encode())
+    entry = subs["positions"]._buffer.popleft()
+    assert isinstance(entry, Batch)
+    items = entry.items()
+    built = Position(market_id=14, size=Decimal(2), trade_side=trade_side, is_long=is_long)
+    if trade_side is None and is_long is None:
+        with pytest.raises(ValueError):
+            _ = built.side  # the property would raise ...
+        assert items is None and router.bad == {"unexpected_shape": 1}  # ... so it is refused
+    else:
+        assert items is not None and router.bad == {}
+        assert [p.side for p in items] == [Side.LONG, built.side]
+
+
+class _Fragile(msgspec.Struct, frozen=True):
+    price: Decimal
+
+    @property
+    def inverse(self) -> Decimal:
+        return 1 / self.price
+
+
+def test_an_undeclared_property_is_tried_on_every_row() -> None:
+    check = row_checker(_Fragile)
+    assert check is not None
+    check([_Fragile(Decimal(2)), _Fragile(Decimal("0.5"))])  # both compute: accepted
+    with pytest.raises(BadFrame) as refused:
+        check([_Fragile(Decimal(2)), _Fragile(Decimal(0))])  # 1 / 0 raises: refused
+    assert refused.value.kind == "unexpected_shape"
+    assert row_checker(Position) is not None and row_properties(Position) == ()

@@ -17,7 +17,8 @@ from kana_async._streams import StreamManager
 from kana_async._streams.connection import WSConnection
 from kana_async._streams.frames import BadFrame
 from kana_async._streams.options import ConnectionState, StreamOptions
-from kana_async._streams.routing import peek_trailing_message
+from kana_async._streams.routing import Router, peek_trailing_message
+from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
 from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
@@ -440,3 +441,40 @@ async def test_a_subscribe_frame_that_did_not_go_out_is_sent_by_the_next_subscri
                     await srv.push("orderbook", book(15, 3))
                     assert (await b15.__anext__()).transaction_version == 3
             await mgr.aclose()
+
+
+def test_a_cached_trailing_topic_routes_as_the_full_peek_would() -> None:
+    router = Router("ws://tails")
+    topic = TOPICS["positions"]
+    other = "0x" + "ab" * 32
+    first, _ = router.wire(topic, ADDR)
+    router.mark_sent(first)
+    sub: Subscription[Any] = Subscription(
+        "positions", ADDR, policy=OverflowPolicy.FAIL, buffer_size=100
+    )
+    first.subscribers.append(sub)
+
+    def frame(address: str, size: int, tail: str = ', "message": "positions"}') -> bytes:
+        row = {"address": address, "market_id": "14", "size": str(size), "trade_side": True}
+        return (json.dumps({"data": [row]})[:-1] + tail).encode()
+
+    for size in (1, 2):  # the second one through the cached tail
+        router.on_frame(frame(ADDR, size))
+    router.on_frame(frame(ADDR, 3, ', "message": "positionz"}'))  # another tail: peeked, unknown
+    router.on_frame(frame(ADDR, 4, ', "message": "positions"} '))  # not a cached tail: peeked
+    router.on_frame(frame(ADDR, 5, ',"x": 1, "message": "positions"}'))  # another member first
+    router.on_frame(b'"message": "positions"}')  # no object: no member start, decoded: refused
+    second, _ = router.wire(topic, other)  # a second key: the cache is forgotten ...
+    router.mark_sent(second)
+    late: Subscription[Any] = Subscription(
+        "positions", other, policy=OverflowPolicy.FAIL, buffer_size=100
+    )
+    second.subscribers.append(late)
+    router.on_frame(frame(other, 6))  # ... so this frame is routed by its rows
+    router.on_frame(frame(ADDR, 7))
+    sizes = [
+        row.size for batch in sub._buffer if isinstance(batch, Batch) for row in batch.items() or ()
+    ]
+    assert sizes == [1, 2, 4, 5, 7]
+    assert [r.size for b in late._buffer if isinstance(b, Batch) for r in b.items() or ()] == [6]
+    assert router.bad == {"unknown_topic": 1, "unexpected_shape": 1}

@@ -43,7 +43,9 @@ __all__ = [
     "decimal_fields",
     "guarded",
     "ids_as_strings",
+    "row_checker",
     "row_properties",
+    "rows_needing_one_of",
 ]
 
 #: The largest decimal exponent of a number in a frame.
@@ -201,7 +203,11 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
 
 @cache
 def row_properties(row_type: Any) -> tuple[str, ...]:
-    """The public properties a row model computes from its fields. Never raises.
+    """The public properties a row model computes from its fields that must be tried on a row.
+
+    A property the model declares in ``_property_needs_one_of`` (it raises only when every
+    field of a group is ``None``) is left out: :func:`rows_needing_one_of` checks it instead,
+    without calling it. Never raises.
 
     Args:
         row_type: a model class.
@@ -209,11 +215,66 @@ def row_properties(row_type: Any) -> tuple[str, ...]:
     Returns:
         Their names.
     """
+    declared = getattr(row_type, "_property_needs_one_of", {})
     return tuple(
         name
         for name in dir(row_type)
-        if not name.startswith("_") and isinstance(getattr(row_type, name, None), property)
+        if not name.startswith("_")
+        and name not in declared
+        and isinstance(getattr(row_type, name, None), property)
     )
+
+
+@cache
+def rows_needing_one_of(row_type: Any) -> tuple[tuple[str, ...], ...]:
+    """The groups of fields of which every row must carry one (not ``None``). Never raises.
+
+    Args:
+        row_type: a model class; its ``_property_needs_one_of`` maps a property to the fields
+            of which it needs one.
+
+    Returns:
+        The distinct groups, each a tuple of field names.
+    """
+    declared = getattr(row_type, "_property_needs_one_of", {})
+    return tuple(dict.fromkeys(tuple(group) for group in declared.values()))
+
+
+@cache
+def row_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
+    """The check a frame's decoded rows of ``row_type`` go through, or ``None`` if none.
+
+    The check refuses rows whose ``Decimal`` fields cannot be computed with
+    (:func:`check_rows`), rows that carry none of a group of fields a property needs
+    (:func:`rows_needing_one_of`), and rows on which another property raises
+    (:func:`check_properties`). Never raises.
+
+    Args:
+        row_type: a model class.
+
+    Returns:
+        A function of the rows that raises :class:`BadFrame` (kind ``bad_number`` or
+        ``unexpected_shape``) for unusable rows.
+    """
+    fields = decimal_fields(row_type)
+    groups = tuple(
+        (names, _getter(names), None if len(names) == 1 else (None,) * len(names))
+        for names in rows_needing_one_of(row_type)
+    )
+    properties = row_properties(row_type)
+    if not (fields or groups or properties):
+        return None
+
+    def check(rows: Sequence[Any]) -> None:
+        if fields:
+            check_rows(rows, fields)
+        for names, get, absent in groups:
+            if absent in map(get, rows):  # in C: the tuples of the group's values
+                raise BadFrame("unexpected_shape", f"a row carries none of {', '.join(names)}")
+        if properties:
+            check_properties(rows, properties)
+
+    return check
 
 
 def check_properties(rows: Sequence[Any], names: tuple[str, ...]) -> None:

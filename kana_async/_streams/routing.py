@@ -58,6 +58,14 @@ _BLANKS = b" \t\r\n"
 _MEMBER_START = b",{"
 
 
+_MAX_FAST = 64  # routes cached in Router._fast (tails included)
+
+
+def _member_starts_in(tail: bytes) -> bool:
+    """Whether the member ``"message"`` at ``tail[2:]`` starts within ``tail[:2]``."""
+    return tail[1] in _MEMBER_START or (tail[1] in _BLANKS and tail[0] in _MEMBER_START)
+
+
 def peek_trailing_message(frame: bytes) -> str | None:
     """The ``message`` of a frame that *ends* with ``"message": "<name>"}``. Never raises.
 
@@ -173,8 +181,10 @@ class Router:
         self.wires: dict[tuple[str, RoutingKey], Wire] = {}
         self.routes: dict[str, dict[RoutingKey, Wire]] = {}
         self.sent: dict[str, set[RoutingKey]] = {}
-        # message name -> its wire, for topics whose frames need no key lookup (see _route)
-        self._fast: dict[str, Wire] = {}
+        # message name -> its wire, for topics whose frames need no key lookup (see _route);
+        # also a frame's trailing bytes (from two before its last `"message"`) -> that wire,
+        # for tails peek_trailing_message read as a fast topic's
+        self._fast: dict[str | bytes, Wire] = {}
         self.delivered = 0
         self.ignored = 0
         self.bad: dict[str, int] = {}
@@ -263,12 +273,28 @@ class Router:
         Args:
             data: the frame's raw bytes.
         """
+        fast = self._fast
+        tail = b""
         if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
-            name = peek_trailing_message(data) or peek_message(data)
+            at = data.rfind(b'"message"')
+            if at >= 2:
+                # the frame's last bytes from two before its last `"message"`: a tail that
+                # peek_trailing_message read before (its verdict depends on these bytes only)
+                tail = data[at - 2 :]
+                wire = fast.get(tail)
+                if wire is not None:
+                    self._deliver(wire, Batch(data, wire.decode_frame))
+                    return
+            name = peek_trailing_message(data)
+            if name is None:
+                tail = b""
+                name = peek_message(data)
         else:
             name = peek_message(data) or peek_trailing_message(data)
-        wire = self._fast.get(name) if name is not None else None
+        wire = fast.get(name) if name is not None else None
         if wire is not None:
+            if tail and len(fast) < _MAX_FAST and _member_starts_in(tail):
+                fast[tail] = wire
             batch: Batch[Any] = Batch(data, wire.decode_frame)
         else:
             payload: Any = None
@@ -290,6 +316,10 @@ class Router:
                 batch = Batch(data, wire.decode_frame)
             else:
                 batch = Batch(payload, wire.decode_data)
+        self._deliver(wire, batch)
+
+    def _deliver(self, wire: Wire, batch: Batch[Any]) -> None:
+        """Hand one routed frame to every subscriber of ``wire``. Never raises."""
         if wire.keep_latest:
             wire.last = batch
         self.delivered += 1

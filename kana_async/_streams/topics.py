@@ -31,11 +31,10 @@ from kana_async._streams.frames import (
     DECODE_FAILURES,
     ID_FIELDS,
     bad_frame_of,
-    check_properties,
-    check_rows,
     decimal_fields,
     guarded,
     ids_as_strings,
+    row_checker,
     row_properties,
 )
 from kana_async._streams.subscription import OverflowPolicy
@@ -157,10 +156,12 @@ class Topic:
     _decimals: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _has_ids: bool = field(default=False, repr=False, compare=False)
     _properties: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    _check: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_properties", row_properties(cast(Hashable, self.row_type)))
         object.__setattr__(self, "_decimals", decimal_fields(cast(Hashable, self.row_type)))
+        object.__setattr__(self, "_check", row_checker(cast(Hashable, self.row_type)))
         fields = set(self.row_type.__struct_fields__)
         object.__setattr__(self, "_has_ids", any(name in fields for name in ID_FIELDS))
         rows_type: Any = list[self.row_type] | self.row_type  # type: ignore[name-defined]
@@ -300,10 +301,8 @@ class Topic:
                 raise exc from None
             decoded = guarded(lambda: decoder(fixed))
         rows = decoded if type(decoded) is list else [decoded]
-        if self._decimals:
-            check_rows(rows, self._decimals)
-        if self._properties:
-            check_properties(rows, self._properties)
+        if self._check is not None:
+            self._check(rows)
         if self.snapshot:
             market = key if type(key) is int else None
             return (book_of(rows, market, raw, decoder is self._frame_rows),)

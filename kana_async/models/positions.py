@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from kana_async.models._base import HotModel
 from kana_async.models.enums import Side
@@ -52,6 +53,12 @@ class Position(HotModel, frozen=True):
     trade_id: str | None = None
     last_updated: int | None = None
     transaction_version: int | None = None
+
+    #: Properties that raise only when every one of these fields is ``None`` (a row that
+    #: carries one of them can compute the property); a stream refuses rows carrying none.
+    _property_needs_one_of: ClassVar[dict[str, tuple[str, ...]]] = {
+        "side": ("trade_side", "is_long")
+    }
 
     @property
     def side(self) -> Side:
