@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import typing
 
+from kana_async import models as _models
+
 # Loaded with the package: the client and what building one needs (its settings, the networks
 # and the errors every call can raise). Everything else below loads on first use.
 from kana_async._address import is_address, normalize_address
@@ -140,39 +142,8 @@ _LAZY: dict[str, str] = {
         ),
         "kana_async._streams",
     ),
-    **dict.fromkeys(
-        (
-            "BestPrice",
-            "Direction",
-            "FundingEntry",
-            "FundingRate",
-            "MarketInfo",
-            "MarketPrice",
-            "OpenOrder",
-            "OrderBook",
-            "OrderBookLevel",
-            "OrderCancelled",
-            "OrderFilled",
-            "OrderHistoryEntry",
-            "OrderPlaced",
-            "OrderStatus",
-            "OrderStatusInfo",
-            "OrderType",
-            "PendingTransaction",
-            "Position",
-            "Reconnected",
-            "Restriction",
-            "Side",
-            "Trade",
-            "TransactionEvents",
-            "TransactionOutcome",
-            "TransactionPayload",
-            "TransactionResult",
-            "Transfer",
-            "UnresolvedTransaction",
-        ),
-        "kana_async.models",
-    ),
+    # every model, as the models package lists them (it loads each on first use too)
+    **dict.fromkeys(_models.__all__, "kana_async.models"),
     "OrderRequest": "kana_async.models.requests",
 }
 
