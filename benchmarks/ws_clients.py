@@ -16,13 +16,18 @@ item and closes; ``stamp`` (the latency run) is called once per item as soon as 
 * ``docs style (websocket-client)``: Kana's documented ``WebSocketApp`` with ``json.loads``,
   default settings (its pure-Python UTF-8 check included); ``+skip_utf8_validation``: the same
   loop without that check (no target, shows what the check costs);
-* ``floor: websockets recv alone`` / ``floor: aiohttp receive alone``: the socket library and
-  nothing else (no decode, no touch); no client built on that library can read faster, which
-  bounds every ratio the SDK can reach (see ``ws_floors.floor_notes``);
-  ``floor: websockets + lean msgspec decode``: websockets and the least msgspec can decode to
-  give the touched numbers (each level's side and price, each row's size): the floor of a
-  websockets + msgspec client that hands a bot the same numbers (a faster JSON parser than
-  msgspec would lower it).
+* ``websockets recv alone (no decode)``: ``await ws.recv(decode=False)`` counted: what the
+  hand-written websockets clients pay for the library (a reference, no target);
+* the floors: ``floor: websockets frames alone (SDK sink)`` (websockets' asyncio client as the
+  SDK reads it, its message queue replaced by the SDK's sink: cheaper than ``recv``, no future
+  or task switch per message) and ``floor: aiohttp receive alone``: the socket library and
+  nothing else; ``floor: websockets (SDK sink) + lean msgspec decode``: the same plus the least
+  msgspec can decode to give the touched numbers (each level's side and price, each row's
+  size); ``floor: SDK decode + checks + repeat filter (SDK sink)``: the same sink plus the SDK's
+  own per-frame work (decode into its public types, its bounds and shape checks, its repeat
+  filter on account topics), without routing, buffering or the async iterator. No client on
+  that library (or, for the last, no SDK doing that work) can read faster, which bounds every
+  ratio the SDK can reach (see ``ws_floors.floor_notes``).
 
 "Touch" reads what a bot reads: the best bid's price of a book (a ``Decimal``, computed by the
 baselines as the ``max`` of the bid prices; the SDK's ``book.best_bid.price``) and the size
@@ -120,10 +125,11 @@ WS_OPTIONS: dict[str, Any] = {"compression": None, "max_size": None, "max_queue"
 
 
 async def ws_recv_only(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
-    """The floor of any websockets client: ``await ws.recv(decode=False)`` and nothing else.
+    """``await ws.recv(decode=False)`` and nothing else: websockets read as the baselines read it.
 
-    No decode, no touch: what the SDK's socket library costs per frame before any work is done
-    with the frame. Returns ``items`` once its ``n`` frames are in.
+    No decode, no touch: what the hand-written websockets clients pay per frame before any work
+    is done with it (the SDK reads through its sink instead, see :func:`ws_sink_only`). Returns
+    ``items`` once its ``n`` frames are in.
     """
     from websockets.asyncio.client import connect
 
@@ -136,23 +142,100 @@ async def ws_recv_only(url: str, topic: str, n: int, items: int, stamp: Stamp = 
     return items
 
 
-async def ws_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
-    """websockets + the leanest typed decode that yields the touched numbers, touched.
+async def _through_sink(url: str, topic: str, n: int, work: Callable[[bytes], int]) -> int:
+    """Read ``n`` frames through the SDK's frame sink, each handed to ``work`` as it arrives.
 
-    The floor of a client on websockets and msgspec that gives a bot the same numbers as the
+    The SDK's own connection (``kana_async._streams.websocket.open_socket``: websockets'
+    asyncio client, its message queue replaced by the sink) with the settings of the SDK's run,
+    and nothing of the SDK past it: no routing, no buffer, no task switch, no iterator.
+    Returns the sum of what ``work`` returned.
+    """
+    from kana_async import StreamOptions
+    from kana_async._streams.websocket import open_socket
+
+    options = StreamOptions(compression=None, ping_interval=None, stale_timeout=None)
+    done = asyncio.Event()
+    counts = [0, 0]  # frames, items
+
+    def deliver(frame: bytes) -> None:
+        counts[1] += work(frame)
+        counts[0] += 1
+        if counts[0] == n:
+            done.set()
+
+    async with open_socket(url, options, {}) as sock:
+        await sock.send(ws_feed.subscribe_message(topic).encode())
+        serving = asyncio.ensure_future(sock.serve(deliver))
+        try:
+            await done.wait()
+        finally:
+            serving.cancel()
+            await asyncio.gather(serving, return_exceptions=True)
+    return counts[1]
+
+
+async def ws_sink_only(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """The floor of websockets as the SDK reads it: frames out of its sink, nothing else.
+
+    No decode, no touch. Cheaper than ``await ws.recv()`` (no future, no task switch per
+    message), so it bounds the SDK, which reads this way. Returns ``items``.
+    """
+
+    def count(frame: bytes) -> int:
+        if stamp is not None:
+            stamp()
+        return 0
+
+    await _through_sink(url, topic, n, count)
+    return items
+
+
+async def ws_sink_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """Frames out of the SDK's sink + the leanest typed decode of the touched numbers, touched.
+
+    The floor of any client on websockets and msgspec that gives a bot the same numbers as the
     others (the best bid's ``Decimal`` price, each row's ``Decimal`` size) and nothing more.
     """
-    from websockets.asyncio.client import connect
+    decode = msgspec.json.Decoder(LEAN_TYPES[topic]).decode
 
-    decoder = msgspec.json.Decoder(LEAN_TYPES[topic])
-    seen = 0
-    async with connect(url, **WS_OPTIONS) as ws:
-        await ws.send(ws_feed.subscribe_message(topic))
-        for _ in range(n):
-            seen += len(touch_plain(topic, decoder.decode(await ws.recv(decode=False))))
-            if stamp is not None:
-                stamp()
-    return seen
+    def lean(frame: bytes) -> int:
+        seen = len(touch_plain(topic, decode(frame)))
+        if stamp is not None:
+            stamp()
+        return seen
+
+    return await _through_sink(url, topic, n, lean)
+
+
+async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """Frames out of the SDK's sink + the SDK's own per-frame work on them, touched.
+
+    What the SDK must do with every frame whatever its routing and delivery: decode into its
+    public types (``Decimal`` money; the lazy order book), refuse values a property or a sum
+    could fail on (its bounds and shape checks) and filter rows it already delivered (its
+    repeat filter, account topics), then the touch. Past this come only routing, the
+    subscriber's buffer, the wake-up and the async iterator.
+    """
+    from kana_async._streams.dedup import SeenRows
+    from kana_async._streams.topics import TOPICS
+
+    spec = TOPICS[topic]
+    key = spec.normalize_key(ws_feed.MARKET if topic == "orderbook" else ws_feed.PROFILE)
+    identity = spec.identity()
+    fresh = SeenRows(identity).fresh if identity is not None else None
+    decode = spec.decode_frame
+
+    def work(frame: bytes) -> int:
+        rows = decode(frame, key)
+        if fresh is not None:
+            rows = fresh(rows)
+        for item in rows:
+            touch_sdk(topic, item)
+        if stamp is not None:
+            stamp()
+        return len(rows)
+
+    return await _through_sink(url, topic, n, work)
 
 
 async def aiohttp_receive_only(
@@ -302,8 +385,10 @@ CCXT = "ccxt style (aiohttp+json)"
 AIOHTTP_MSGSPEC = "aiohttp+msgspec (plain struct)"
 DOCS = "docs style (websocket-client)"
 DOCS_FAST = "docs style +skip_utf8_validation"
-WS_RECV = "floor: websockets recv alone"
-WS_LEAN = "floor: websockets + lean msgspec decode"
+WS_RECV = "websockets recv alone (no decode)"
+WS_SINK = "floor: websockets frames alone (SDK sink)"
+WS_LEAN = "floor: websockets (SDK sink) + lean msgspec decode"
+SDK_WORK = "floor: SDK decode + checks + repeat filter (SDK sink)"
 AIOHTTP_RECV = "floor: aiohttp receive alone"
 
 #: The issue's targets for the SDK's ratios, by topic and (ours, baseline).
@@ -327,13 +412,23 @@ CLIENTS: dict[str, Callable[..., Any]] = {
     DOCS: docs_style,
     DOCS_FAST: docs_style_skip_utf8,
     WS_RECV: ws_recv_only,
-    WS_LEAN: ws_lean,
+    WS_SINK: ws_sink_only,
+    WS_LEAN: ws_sink_lean,
+    SDK_WORK: sdk_work,
     AIOHTTP_RECV: aiohttp_receive_only,
 }
 
 #: The floor clients: what each stands for in the lines that bound a ratio, and its library.
 FLOORS: dict[str, tuple[str, str]] = {
-    WS_RECV: ("websockets recv alone (no decode)", "websockets"),
-    WS_LEAN: ("websockets + the leanest msgspec decode of the touched fields", "websockets"),
+    WS_SINK: ("websockets frames out of the SDK's sink alone (no decode)", "websockets"),
+    WS_LEAN: (
+        "websockets (SDK sink) + the leanest msgspec decode of the touched fields",
+        "websockets",
+    ),
+    SDK_WORK: (
+        "websockets (SDK sink) + the SDK's decode, checks and repeat filter "
+        "(no routing, no iterator)",
+        "the SDK's required per-frame work",
+    ),
     AIOHTTP_RECV: ("aiohttp receive() alone (no decode)", "aiohttp"),
 }

@@ -1,8 +1,10 @@
 """Bounds from the floor clients: what the socket libraries allow each targeted stream ratio.
 
-A floor client (``ws_clients.FLOORS``) reads with its socket library and does nothing else.
-:func:`floor_notes` turns its cost, measured in the same rounds as the SDK and the baseline, into
-the best ratio any client on that library can reach, and says whether a target is out of reach.
+A floor client (``ws_clients.FLOORS``) reads with its socket library and does nothing else, or
+only the least work every client of its kind must do (the leanest decode of the touched numbers;
+the SDK's own decode, checks and repeat filter). :func:`floor_notes` turns its cost, measured in
+the same rounds as the SDK and the baseline, into the best ratio any such client can reach, and
+says whether a target is out of reach.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ def floor_notes(
 ) -> dict[str, str]:
     """What the socket libraries allow for a targeted ratio of the SDK against ``base``.
 
-    Every floor client (:data:`ws_clients.FLOORS`) does nothing past its socket library, so no
-    client on that library, the SDK included, costs less. For a latency (``cost`` = p50 µs),
+    Every floor client (:data:`ws_clients.FLOORS`) does nothing past its socket library (or
+    past the work it names), so no client on that library (doing that work), the SDK
+    included, costs less. For a latency (``cost`` = p50 µs),
     the floor's p50 over ``base``'s, per round, is the lowest ratio any of them can reach. For
     a rate (``cpu`` given): a client on one thread reads at most one frame per its CPU time per
     frame, so ``base``'s wall µs/frame over the floor's CPU µs/frame, per round, is the most any

@@ -155,7 +155,12 @@ def test_benchmark_command_writes_results(tmp_path: Path) -> None:
         assert all(float(v) > 0 for v in row.groups()), label
     for topic in ("orderbook", "positions", "order_history"):
         ingest = text.split(f"## WebSocket ingest, topic `{topic}`", 1)[1].split("\n## ", 1)[0]
-        for client in ("floor: websockets recv alone", "floor: aiohttp receive alone"):
+        for client in (
+            "floor: websockets frames alone (SDK sink)",
+            "floor: SDK decode + checks + repeat filter (SDK sink)",
+            "floor: aiohttp receive alone",
+            "websockets recv alone (no decode)",
+        ):
             assert re.search(re.escape(client) + r"\s+\|\s+[\d,]+ \|\s+[\d,]+ \|", ingest), client
     # the stream profile splits each topic's µs per frame by package, the SDK's own included
     profile = text.split("## Streams: where the SDK's time goes", 1)[1].split("\n## ", 1)[0]

@@ -17,48 +17,61 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from operator import attrgetter
 from typing import Any, Final
 
-__all__ = ["MEMORY", "SeenRows", "identity_for"]
+__all__ = ["MEMORY", "Identity", "SeenRows", "identity_for"]
 
 #: How many row identities a wire subscription remembers.
 MEMORY: Final = 4096
 
 _UNSEEN: Final[Any] = object()
 
-#: A row's ``(entity, state)``: a repeat is a row whose entity was last seen in that state.
-Identity = Callable[[Any], tuple[Hashable, Hashable]]
+
+class Identity:
+    """How rows of one topic are told apart: the fields naming a row's entity, and its state.
+
+    Args:
+        fields: the fields whose values name the entity (read in C, as one tuple); none: the
+            whole row is the entity.
+        stateful: whether the entity's state is the whole row (state topics: a repeat is a row
+            equal to the latest one delivered for its entity) or ``None`` (event topics: a
+            repeat is an entity seen before).
+
+    Attributes:
+        entity: a function from a row to its hashable entity.
+        stateful: as above.
+    """
+
+    __slots__ = ("entity", "stateful")
+
+    def __init__(self, fields: tuple[str, ...], *, stateful: bool) -> None:
+        self.entity: Callable[[Any], Hashable] = attrgetter(*fields) if fields else _itself
+        self.stateful = stateful
+
+    def __call__(self, row: Any) -> tuple[Hashable, Hashable]:
+        """``(entity, state)`` of one row. Raises what reading a field raises."""
+        return self.entity(row), (row if self.stateful else None)
 
 
-def _trade(row: Any) -> tuple[Hashable, Hashable]:
-    return (row.trade_id, row.order_id), None
+def _itself(row: Any) -> Any:
+    return row
 
 
-def _order(row: Any) -> tuple[Hashable, Hashable]:
-    key = (row.order_id, row.status, row.last_updated, row.timestamp, row.transaction_version)
-    return key, None
-
-
-def _open_order(row: Any) -> tuple[Hashable, Hashable]:
-    return row.order_id, row
-
-
-def _position(row: Any) -> tuple[Hashable, Hashable]:
-    return (row.market_id, row.trade_side, row.is_long), row
-
-
-def _whole(row: Any) -> tuple[Hashable, Hashable]:
-    return row, None
-
+_TRADE: Final = Identity(("trade_id", "order_id"), stateful=False)
+_ORDER: Final = Identity(
+    ("order_id", "status", "last_updated", "timestamp", "transaction_version"), stateful=False
+)
+_WHOLE: Final = Identity((), stateful=False)
 
 _BY_TOPIC: Final[dict[str, Identity]] = {
-    "recent_trades": _trade,
-    "trade_history": _trade,
-    "live_trade_history": _trade,
-    "order_history": _order,
-    "live_order_history": _order,
-    "open_orders": _open_order,
-    "positions": _position,
+    "recent_trades": _TRADE,
+    "trade_history": _TRADE,
+    "live_trade_history": _TRADE,
+    "order_history": _ORDER,
+    "live_order_history": _ORDER,
+    "open_orders": Identity(("order_id",), stateful=True),
+    "positions": Identity(("market_id", "trade_side", "is_long"), stateful=True),
 }
 
 
@@ -69,26 +82,27 @@ def identity_for(topic: str) -> Identity:
         topic: the topic's wire name.
 
     Returns:
-        A function from a row to its hashable ``(entity, state)``.
+        Its :class:`Identity` (the whole row is the entity for topics not listed).
     """
-    return _BY_TOPIC.get(topic, _whole)
+    return _BY_TOPIC.get(topic, _WHOLE)
 
 
 class SeenRows:
     """What one wire subscription delivered: entity -> latest state, the oldest forgotten first.
 
     Args:
-        identity: the row identity function (:func:`identity_for`).
+        identity: the row identity (:func:`identity_for`).
         memory: how many identities to remember.
 
     Attributes:
         duplicates: rows filtered out so far.
     """
 
-    __slots__ = ("_identity", "_memory", "_seen", "duplicates")
+    __slots__ = ("_entity", "_memory", "_seen", "_stateful", "duplicates")
 
     def __init__(self, identity: Identity, memory: int = MEMORY) -> None:
-        self._identity = identity
+        self._entity = identity.entity
+        self._stateful = identity.stateful
         self._memory = memory
         self._seen: OrderedDict[Hashable, Hashable] = OrderedDict()
         self.duplicates = 0
@@ -103,30 +117,30 @@ class SeenRows:
             ``rows`` itself when none was seen before, else a list of the new ones.
         """
         seen = self._seen
-        identity = self._identity
+        pop = seen.pop
+        entity_of = self._entity
+        stateful = self._stateful
         keep: list[Any] | None = None
-        for i, row in enumerate(rows):
+        i = 0
+        for row in rows:
             try:
-                entity, state = identity(row)
-                last = seen.get(entity, _UNSEEN)
+                entity = entity_of(row)
+                state = row if stateful else None
+                last = pop(entity, _UNSEEN)  # then set again: the most recent go last, in O(1)
+                seen[entity] = state
                 if last is _UNSEEN:
-                    seen[entity] = state
+                    repeat = False
                     if len(seen) > self._memory:
                         seen.popitem(last=False)  # O(1): the oldest entity is forgotten
-                    repeat = False
                 else:
                     repeat = last == state
-                    seen[entity] = state
-                    seen.move_to_end(entity)  # the most recent stay
             except Exception:  # an unhashable or uncomparable field: never a repeat
-                if keep is not None:
-                    keep.append(row)
-                continue
+                repeat = False
             if repeat:
                 self.duplicates += 1
                 if keep is None:
                     keep = list(rows[:i])
-                continue
-            if keep is not None:
+            elif keep is not None:
                 keep.append(row)
+            i += 1
         return rows if keep is None else keep

@@ -165,28 +165,41 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     Raises:
         BadFrame: a value is infinite or NaN, or of a magnitude out of range.
     """
-    previous = getcontext()
-    setcontext(_BOUNDED)  # restored below; nothing here awaits or yields
-    try:
-        if len(rows) > len(fields):
-            total = _ZERO
-            for get in _getters(fields):
-                total += sum(filter(None, map(get, rows)), _ZERO)
-        else:
-            get = _getter(fields)
-            if len(fields) == 1:
-                values: Any = map(get, rows)
-            elif len(rows) == 1:
-                values = get(rows[0])  # the common frame of one row: its values' tuple
+    _decimal_checker(fields)(rows)
+
+
+@cache
+def _decimal_checker(fields: tuple[str, ...]) -> Callable[[Sequence[Any]], None]:
+    """:func:`check_rows` for one tuple of field names, its getters built once."""
+    each = _getters(fields)
+    every = _getter(fields)
+    many = len(fields)
+    single = many == 1
+
+    def check(rows: Sequence[Any]) -> None:
+        previous = getcontext()
+        setcontext(_BOUNDED)  # restored below; nothing here awaits or yields
+        try:
+            if len(rows) > many:
+                total = _ZERO
+                for get in each:
+                    total += sum(filter(None, map(get, rows)), _ZERO)
             else:
-                values = chain.from_iterable(map(get, rows))
-            total = sum(filter(None, values), _ZERO)
-    except ArithmeticError as exc:
-        raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
-    finally:
-        setcontext(previous)
-    if not total.is_finite():
-        raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+                if single:
+                    values: Any = map(every, rows)
+                elif len(rows) == 1:
+                    values = every(rows[0])  # the common frame of one row: its values' tuple
+                else:
+                    values = chain.from_iterable(map(every, rows))
+                total = sum(filter(None, values), _ZERO)
+        except ArithmeticError as exc:
+            raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+        finally:
+            setcontext(previous)
+        if not total.is_finite():
+            raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+
+    return check
 
 
 @cache
@@ -265,9 +278,11 @@ def row_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
     if not (fields or groups or properties):
         return None
 
+    decimals = _decimal_checker(fields) if fields else None
+
     def check(rows: Sequence[Any]) -> None:
-        if fields:
-            check_rows(rows, fields)
+        if decimals is not None:
+            decimals(rows)
         for names, get, absent in groups:
             if absent in map(get, rows):  # in C: the tuples of the group's values
                 raise BadFrame("unexpected_shape", f"a row carries none of {', '.join(names)}")
