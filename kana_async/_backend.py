@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import sniffio
 
-__all__ = ["HostTask", "current_backend", "spawn_host"]
+__all__ = ["HostTask", "WakeUp", "current_backend", "spawn_host", "wake_up_factory"]
 
 
 class HostTask:
@@ -39,6 +39,51 @@ class HostTask:
             await fn()
         finally:
             self._finished.set()
+
+
+class WakeUp(Protocol):
+    """A one-shot wake-up: one task awaits :meth:`wait`, another step calls :meth:`set`."""
+
+    def set(self) -> None:
+        """Wake the waiting task (at most once; later calls do nothing)."""
+
+    def wait(self) -> Awaitable[Any]:
+        """What the waiting task awaits; cancellable."""
+        ...
+
+
+class _FutureWakeUp:
+    """The asyncio wake-up: one bare future (what ``anyio.Event`` wraps, without its layers).
+
+    Cancelling the waiting task cancels the future; a later :meth:`set` then does nothing.
+    """
+
+    __slots__ = ("_future",)
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self._future = asyncio.get_running_loop().create_future()
+
+    def set(self) -> None:
+        future = self._future
+        if not future.done():
+            future.set_result(None)
+
+    def wait(self) -> Awaitable[Any]:
+        return self._future
+
+
+def wake_up_factory() -> Callable[[], WakeUp]:
+    """How to make a one-shot wake-up on the running loop (look it up once, then call it).
+
+    Returns:
+        A bare-future wake-up on asyncio (uvloop included), ``anyio.Event`` on trio.
+
+    Raises:
+        RuntimeError: no asyncio or trio event loop runs in this thread.
+    """
+    return _FutureWakeUp if current_backend() == "asyncio" else anyio.Event
 
 
 def current_backend() -> str:

@@ -121,8 +121,7 @@ class SeenRows:
         entity_of = self._entity
         stateful = self._stateful
         keep: list[Any] | None = None
-        i = 0
-        for row in rows:
+        for i, row in enumerate(rows):
             try:
                 entity = entity_of(row)
                 state = row if stateful else None
@@ -142,5 +141,4 @@ class SeenRows:
                     keep = list(rows[:i])
             elif keep is not None:
                 keep.append(row)
-            i += 1
         return rows if keep is None else keep

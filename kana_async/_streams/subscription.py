@@ -19,8 +19,8 @@ and never count against the bound.
 ``__anext__`` is cancel-safe: an item leaves the buffer only in the same step in which it is
 returned, so cancelling a waiting ``__anext__`` loses nothing. One task reads a subscription: a
 second task calling ``__anext__`` while the first waits gets
-:class:`~kana_async.ConcurrentReadError` at once. Waiting uses anyio, so subscriptions work on
-asyncio and trio alike.
+:class:`~kana_async.ConcurrentReadError` at once. Waiting works on asyncio (a bare future, the
+cheapest wake-up) and trio (``anyio.Event``) alike.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-import anyio
-
+from kana_async._backend import WakeUp, wake_up_factory
 from kana_async._exceptions import (
     ConcurrentReadError,
     InvalidArgumentError,
@@ -202,7 +201,8 @@ class Subscription(Generic[T]):
         self._frames = 0  # Batches in _buffer (notices do not count against the bound)
         self._current: Sequence[T] = ()
         self._pos = 0
-        self._waiter: anyio.Event | None = None  # set once, then dropped, to wake the reader
+        self._waiter: WakeUp | None = None  # set once, then dropped, to wake the reader
+        self._wake_up: Callable[[], WakeUp] | None = None  # the running loop's kind, looked up once
         self._reading = False  # a task is waiting in __anext__
         self._started = False
         self._closed = False
@@ -377,7 +377,10 @@ class Subscription(Generic[T]):
                     f"another task is already reading this subscription to {self.topic}; "
                     "open one subscription per reader"
                 )
-            waiter = self._waiter = anyio.Event()
+            make = self._wake_up
+            if make is None:
+                make = self._wake_up = wake_up_factory()
+            waiter = self._waiter = make()
             self._reading = True
             try:
                 await waiter.wait()
