@@ -189,6 +189,23 @@ def peek_message(frame: bytes) -> str | None:
     return match[1].decode("ascii") if match is not None else None
 
 
+def leading_message(frame: bytes) -> tuple[bytes, str] | None:
+    """:func:`peek_message`, with the bytes it read: ``(prefix, name)``. Never raises.
+
+    Any frame that starts with the same ``prefix`` has the same ``message`` by this look (the
+    verdict depends on those bytes only), so a router may cache the prefix.
+
+    Args:
+        frame: a websocket frame's raw bytes.
+
+    Returns:
+        ``(the frame's first bytes up to the comma or brace after the name, the name)``, or
+        ``None`` as :func:`peek_message` returns it.
+    """
+    match = _LEADING_MESSAGE.match(frame)
+    return None if match is None else (match[0], match[1].decode("ascii"))
+
+
 _envelope_decoder = msgspec.json.Decoder(_WireEnvelope, strict=False)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 

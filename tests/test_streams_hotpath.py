@@ -12,7 +12,13 @@ from typing import Any
 import anyio
 import pytest
 
-from kana_async._codec import DecodeError, decode_error_kind, field_decoder, peek_message
+from kana_async._codec import (
+    DecodeError,
+    decode_error_kind,
+    field_decoder,
+    leading_message,
+    peek_message,
+)
 from kana_async._streams import StreamManager
 from kana_async._streams.connection import WSConnection
 from kana_async._streams.frames import BadFrame
@@ -70,6 +76,35 @@ def test_peek_message_reads_only_a_leading_plain_message(
     frame: bytes, expected: str | None
 ) -> None:
     assert peek_message(frame) == expected
+    lead = leading_message(frame)
+    assert (None if lead is None else lead[1]) == expected
+    if lead is not None:  # the bytes it read: the frame's own first bytes, up to `,` or `}`
+        assert frame.startswith(lead[0]) and lead[0][-1:] in (b",", b"}")
+        assert peek_message(lead[0] + b"anything") == expected
+
+
+def test_cached_leading_prefixes_route_only_frames_that_open_with_those_bytes() -> None:
+    router = Router("ws://test")
+    wire, _ = router.wire(TOPICS["orderbook"], 14)
+    router.mark_sent(wire)
+    sub: Subscription[Any] = Subscription(
+        "orderbook", 14, policy=OverflowPolicy.DROP_OLDEST, buffer_size=16
+    )
+    wire.subscribers.append(sub)
+    data = json.dumps(book(14, 1)).encode()
+    spaced = b'{"message": "orderbook", "data": ' + data + b"}"
+    tight = b'{"message":"orderbook","data":' + data + b"}"
+    for frame in (spaced, tight, spaced, tight):  # two layouts: two prefixes, both cached
+        router.on_frame(frame)
+    assert router.delivered == 4 and len(sub._buffer) == 4
+    assert {len(k) for k in router._fast if isinstance(k, bytes)} == {24, 23}
+    # a longer name that starts like the cached one is not the cached topic
+    router.on_frame(b'{"message": "orderbook_x", "data": []}')
+    router.on_frame(b'{"message":"orderbooks","data":[]}')
+    assert router.bad == {"unknown_topic": 2} and router.delivered == 4
+    router.remove(wire)  # the cache goes with the wire: its frames are now ignored
+    router.on_frame(spaced)
+    assert router.delivered == 4 and router.ignored == 1
 
 
 @pytest.mark.parametrize(

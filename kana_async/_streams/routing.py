@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kana_async._codec import decoder_for, peek_message
+from kana_async._codec import decoder_for, leading_message, peek_message
 from kana_async._streams.dedup import SeenRows
 from kana_async._streams.frames import BadFrame, FrameEnvelope, guarded
 from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
@@ -58,7 +58,8 @@ _BLANKS = b" \t\r\n"
 _MEMBER_START = b",{"
 
 
-_MAX_FAST = 64  # routes cached in Router._fast (tails included)
+_MAX_FAST = 64  # routes cached in Router._fast (leading prefixes and tails included)
+_MAX_LEAD_SIZES = 4  # lengths of cached leading prefixes tried on every frame
 
 
 def _member_starts_in(tail: bytes) -> bool:
@@ -185,6 +186,9 @@ class Router:
         # also a frame's trailing bytes (from two before its last `"message"`) -> that wire,
         # for tails peek_trailing_message read as a fast topic's
         self._fast: dict[str | bytes, Wire] = {}
+        # the lengths of the leading prefixes cached in _fast (a frame's first bytes are looked
+        # up at each; a length whose prefixes were dropped only costs a missed lookup)
+        self._lead_sizes: tuple[int, ...] = ()
         self.delivered = 0
         self.ignored = 0
         self.bad: dict[str, int] = {}
@@ -275,6 +279,7 @@ class Router:
         """
         fast = self._fast
         tail = b""
+        lead = None  # a leading prefix to cache: only for frames that do not end as a tail
         if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
             at = data.rfind(b'"message"')
             if at >= 2:
@@ -290,11 +295,24 @@ class Router:
                 tail = b""
                 name = peek_message(data)
         else:
-            name = peek_message(data) or peek_trailing_message(data)
+            for size in self._lead_sizes:
+                # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
+                # that leading_message read before (its verdict depends on these bytes only)
+                wire = fast.get(data[:size])
+                if wire is not None:
+                    self._deliver(wire, Batch(data, wire.decode_frame))
+                    return
+            lead = leading_message(data)
+            name = lead[1] if lead is not None else peek_trailing_message(data)
         wire = fast.get(name) if name is not None else None
         if wire is not None:
-            if tail and len(fast) < _MAX_FAST and _member_starts_in(tail):
-                fast[tail] = wire
+            if len(fast) < _MAX_FAST:
+                if lead is not None:
+                    fast[lead[0]] = wire
+                    if len(lead[0]) not in self._lead_sizes:
+                        self._lead_sizes = (*self._lead_sizes, len(lead[0]))[-_MAX_LEAD_SIZES:]
+                elif tail and _member_starts_in(tail):
+                    fast[tail] = wire
             batch: Batch[Any] = Batch(data, wire.decode_frame)
         else:
             payload: Any = None
