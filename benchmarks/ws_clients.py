@@ -22,8 +22,9 @@ item and closes; ``stamp`` (the latency run) is called once per item as soon as 
   SDK reads it, its message queue replaced by the SDK's sink: cheaper than ``recv``, no future
   or task switch per message) and ``floor: aiohttp receive alone``: the socket library and
   nothing else; ``floor: websockets (SDK sink) + lean msgspec decode``: the same plus the least
-  msgspec can decode to give the touched numbers (each level's side and price, each row's
-  size); ``floor: SDK decode + checks + repeat filter (SDK sink)``: the same sink plus the SDK's
+  msgspec can decode to give the touched numbers (each level's side and a ``float`` price,
+  the best bid's ``Decimal`` made from its float; each row's ``Decimal`` size);
+  ``floor: SDK decode + checks + repeat filter (SDK sink)``: the same sink plus the SDK's
   own per-frame work (decode into its public types, its bounds and shape checks, its repeat
   filter on account topics), without routing, buffering or the async iterator. No client on
   that library (or, for the last, no SDK doing that work) can read faster, which bounds every
@@ -46,7 +47,7 @@ from typing import Any
 import msgspec
 import ws_feed
 from _common import SectionFailed, deadline
-from ws_shapes import FRAME_TYPES, LEAN_TYPES, touch_json, touch_plain, touch_sdk
+from ws_shapes import FRAME_TYPES, LEAN_TYPES, touch_json, touch_lean, touch_plain, touch_sdk
 
 #: The least frames/s any client is allowed before its run counts as stuck (the docs style, the
 #: slowest, reads over 1,000 a second on a loaded machine).
@@ -194,12 +195,13 @@ async def ws_sink_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = 
     """Frames out of the SDK's sink + the leanest typed decode of the touched numbers, touched.
 
     The floor of any client on websockets and msgspec that gives a bot the same numbers as the
-    others (the best bid's ``Decimal`` price, each row's ``Decimal`` size) and nothing more.
+    others (the best bid's ``Decimal`` price, each row's ``Decimal`` size) and nothing more:
+    levels are ordered by ``float`` keys and only the best bid becomes a ``Decimal``.
     """
-    decode = msgspec.json.Decoder(LEAN_TYPES[topic]).decode
+    decode = msgspec.json.Decoder(LEAN_TYPES[topic], strict=False).decode
 
     def lean(frame: bytes) -> int:
-        seen = len(touch_plain(topic, decode(frame)))
+        seen = len(touch_lean(topic, decode(frame)))
         if stamp is not None:
             stamp()
         return seen

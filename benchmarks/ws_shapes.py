@@ -2,7 +2,8 @@
 
 * the plain structs (:data:`FRAME_TYPES`) have the SDK rows' fields and types (``Decimal``
   money): the hand-written baselines decode every frame into them;
-* the lean structs (:data:`LEAN_TYPES`) keep only the touched fields: the lean floor's decode;
+* the lean structs (:data:`LEAN_TYPES`) keep only the touched fields (prices as float order
+  keys): the lean floor's decode, touched by :func:`touch_lean`;
 * a touch reads what a bot reads: the best bid's price of a book (a ``Decimal``; the baselines
   take the ``max`` of the bid prices, the SDK reads ``book.best_bid.price``) and the ``Decimal``
   size of every row.
@@ -77,7 +78,7 @@ class Orders(msgspec.Struct, gc=False):
 
 class LeanLevel(msgspec.Struct, gc=False):
     is_ask: bool
-    price: Decimal
+    price: float  # an order key only: the best bid's Decimal is made from this one float
 
 
 class LeanBook(msgspec.Struct, gc=False):
@@ -93,7 +94,9 @@ class LeanRows(msgspec.Struct, gc=False):
 
 
 #: The least a msgspec decode can build and still give the touched numbers: each level's side
-#: and price, each row's size (every other field skipped unparsed).
+#: and price as a ``float`` (no ``Decimal`` per level; the best bid's ``Decimal`` is made from
+#: its float, inexact in general, so this is a floor, not a client), each row's ``Decimal``
+#: size (every other field skipped unparsed).
 LEAN_TYPES: dict[str, type] = {
     "orderbook": LeanBook,
     "positions": LeanRows,
@@ -112,6 +115,14 @@ def touch_plain(topic: str, frame: Any) -> list[Any]:
     if topic == "orderbook":
         bids = [level.price for level in frame.data if not level.is_ask]
         return [max(bids) if bids else None]
+    return [row.size for row in frame.data]
+
+
+def touch_lean(topic: str, frame: Any) -> list[Any]:
+    """:func:`touch_plain` of a lean frame: the best bid's ``Decimal`` from its float key."""
+    if topic == "orderbook":
+        bids = [level.price for level in frame.data if not level.is_ask]
+        return [Decimal(repr(max(bids))) if bids else None]
     return [row.size for row in frame.data]
 
 
