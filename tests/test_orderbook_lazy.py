@@ -282,6 +282,17 @@ def test_prices_sharing_a_float_are_ordered_exactly_and_not_merged(whole: bool) 
     assert asks.best_ask is not None and asks.best_ask.price == Decimal(low)
 
 
+def test_asks_whose_reciprocal_keys_round_alike_are_ordered_exactly() -> None:
+    # the book keys an ask by 1 / price: two floats apart, the same reciprocal
+    low, high = "1.9", "1.9000000000000001"
+    assert float(low) < float(high) and 1 / float(low) == 1 / float(high)
+    rows = [_row("1.8", '"1"', ask=False), _row(high, '"1"', ask=True), _row(low, '"2"', ask=True)]
+    book = _lazy(rows)
+    assert book.best_ask is not None and book.best_ask.price == Decimal(low)
+    assert book.best_ask.size == Decimal(2)
+    _assert_same(_lazy(rows), _eager(rows))
+
+
 def test_lax_numbers_are_read_exactly() -> None:
     book = _lazy(
         [

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from itertools import compress
-from operator import attrgetter, not_
+from operator import attrgetter
 from typing import Any, Final
 
 from kana_async.models._base import html_table, plain
@@ -25,7 +24,6 @@ __all__ = ["OrderBook"]
 
 _UNSET: Final[Any] = object()  # a cache slot not computed yet (None is a value)
 _Levels = tuple[OrderBookLevel, ...]
-_Split = tuple[range, range] | tuple[list[int], list[int]]
 #: ``(JSON, decode all levels, decode each level's text)`` of a lazy book's frame.
 _Source = tuple[Any, Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any], list[Any]]]
 
@@ -52,11 +50,11 @@ class OrderBook:
         "_best_ask",
         "_best_bid",
         "_bids",
+        "_keys",
         "_market_id",
         "_mid",
         "_rows",
         "_source",
-        "_split",
         "_spread",
         "_texts",
     )
@@ -70,7 +68,7 @@ class OrderBook:
     ) -> None:
         self._market_id = market_id
         self._rows: Sequence[WireLevel] = ()
-        self._split: _Split | None = None
+        self._keys: list[float] | None = None
         self._source: _Source | None = None
         self._texts: list[Any] | None = None
         self._bids: _Levels | None = tuple(bids)
@@ -106,7 +104,7 @@ class OrderBook:
         """
         book = cls.__new__(cls)
         book._rows = rows
-        book._split = None
+        book._keys = None
         book._source = source
         book._texts = None
         book._bids = book._asks = None
@@ -151,26 +149,20 @@ class OrderBook:
 
     # -- the lazy parts --------------------------------------------------------------------
 
-    def _sides(self) -> _Split:
-        """The row indices of the bids and of the asks, in the frame's order (cached)."""
-        split = self._split
-        if split is not None:
-            return split
-        flags = [row.is_ask for row in self._rows]  # (faster than map(attrgetter) on 3.11)
-        n = len(flags)
-        k = flags.count(False)
-        # one side, or the first ask right after the k bids: bids, then asks (as Kana sends)
-        if k in (0, n) or flags.index(True) == k:
-            split = range(k), range(k, n)
-        elif flags.index(False) == n - k:  # asks, then bids
-            split = range(n - k, n), range(n - k)
-        else:
-            split = (
-                list(compress(range(n), map(not_, flags))),
-                list(compress(range(n), flags)),
-            )
-        self._split = split
-        return split
+    def _keys_of(self) -> list[float]:
+        """One order key per row (cached): ``-price`` for a bid, ``1 / price`` for an ask.
+
+        Prices are above zero, so bids' keys are negative and asks' positive: the smallest key
+        is the highest bid's, the largest the lowest ask's. Both maps are monotone (a float
+        negation is exact, a float division rounds to the nearest): a unique extreme key is
+        the row of the extreme price, as the float order argument of
+        :mod:`kana_async.models._book_wire` needs; two different prices may share a key (two
+        asks' reciprocals round alike), which the caller settles exactly.
+        """
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = [1 / row.price if row.is_ask else -row.price for row in self._rows]
+        return keys
 
     def _texts_of(self) -> list[Any]:
         """Each level's JSON text, in the rows' order (decoded on first use, cached)."""
@@ -193,19 +185,16 @@ class OrderBook:
         built = self._asks if ask else self._bids
         if built is not None:
             return built[0] if built else None
-        side = (self._split or self._sides())[ask]
-        if not side:
+        keys = self._keys or self._keys_of()
+        if not keys:
             return None
-        rows = self._rows
-        if type(side) is range:
-            keys = [row.price for row in rows[side.start : side.stop]]
-        else:
-            keys = [rows[i].price for i in side]
-        best = min(keys) if ask else max(keys)
+        best = max(keys) if ask else min(keys)
+        if best < 0 if ask else best > 0:  # every key of the other side: none of this one
+            return None
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its text now
-        return level_of((self._texts or self._texts_of())[side[keys.index(best)]])
+        return level_of((self._texts or self._texts_of())[keys.index(best)])
 
     # -- the public view ---------------------------------------------------------------------
 
