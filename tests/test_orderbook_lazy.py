@@ -10,6 +10,7 @@ Frames are written as JSON text by hand, so prices keep the exact spelling a ser
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from decimal import Decimal
 
 import msgspec
@@ -374,6 +375,40 @@ def test_repeated_members_count_as_the_last_one_on_every_path() -> None:
     data = '{"message":"orderbook","data":' + level + ',"data":[' + level + "]}"
     (again,) = TOPIC.decode_frame(data.encode(), 14)
     assert again.best_ask == best and again.asks == (best,)
+
+
+def _nested(depth: int) -> list[str]:
+    deep = '"x":' + "[" * depth + "]" * depth + ","
+    return [
+        _row("5.7", '"1"', ask=False).replace("{", "{" + deep, 1),
+        _row("5.8", '"2"', ask=True).replace("{", "{" + deep, 1),
+    ]
+
+
+def test_a_level_nested_near_the_limit_is_read_from_deep_code_too() -> None:
+    # the decoder's nesting limit counts the caller's frames: find the deepest frame the
+    # stream accepts here, then read its levels from 150 calls deeper
+    low, high = 1, 5000
+    while low < high:
+        mid = (low + high + 1) // 2
+        try:
+            _lazy(_nested(mid))
+            low = mid
+        except BadFrame:
+            high = mid - 1
+    rows = _nested(low)
+    eager = _eager(rows)
+
+    def deeper(calls: int, read: Callable[[], object]) -> object:
+        return read() if calls == 0 else deeper(calls - 1, read)
+
+    # each book decoded here, its levels read from deeper code (each read decodes its part)
+    book = _lazy(rows)
+    assert deeper(150, lambda: book.best_bid) == eager.best_bid
+    assert deeper(150, lambda: book.best_ask) == eager.best_ask
+    sides = _lazy(rows)
+    assert deeper(150, lambda: sides.asks) == eager.asks
+    assert sides.bids == eager.bids
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ is the exact ``Decimal`` of the text the server sent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import attrgetter
@@ -170,14 +171,22 @@ class OrderBook:
         if texts is None:
             assert self._source is not None  # a lazy book always has its frame
             data, _, decode = self._source
-            texts = self._texts = decode(data)
+            try:
+                texts = decode(data)
+            except RecursionError:  # see _on_fresh_stack
+                texts = _on_fresh_stack(decode, data)
+            self._texts = texts
         return texts
 
     def _decode_sides(self) -> None:
         """Build both sides, and the market if it is not known, from the frame's JSON."""
         assert self._source is not None  # a lazy book always has its frame
         data, decode, _ = self._source
-        book = OrderBook.from_levels(decode(data), self._market_id)
+        try:
+            levels = decode(data)
+        except RecursionError:  # see _on_fresh_stack
+            levels = _on_fresh_stack(decode, data)
+        book = OrderBook.from_levels(levels, self._market_id)
         self._market_id, self._bids, self._asks = book._market_id, book._bids, book._asks
 
     def _best(self, ask: bool) -> OrderBookLevel | None:
@@ -194,7 +203,12 @@ class OrderBook:
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its text now
-        return level_of((self._texts or self._texts_of())[keys.index(best)])
+        text = (self._texts or self._texts_of())[keys.index(best)]
+        try:
+            return level_of(text)
+        except RecursionError:  # see _on_fresh_stack
+            level: OrderBookLevel = _on_fresh_stack(level_of, text)
+            return level
 
     # -- the public view ---------------------------------------------------------------------
 
@@ -339,6 +353,32 @@ class OrderBook:
         mid = "-" if self.mid is None else plain(self.mid)
         caption = f"market {self._market_id}: spread {spread}, mid {mid}"
         return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
+
+
+def _on_fresh_stack(decode: Callable[[Any], Any], data: Any) -> Any:
+    """``decode(data)`` run on a new thread, for JSON nested too deep for the caller's stack.
+
+    The decoder's nesting limit counts the calling code's frames too: a frame the stream
+    decoded near that limit may not decode again when a level is read from deeper code. A
+    new thread starts with an almost empty stack, shallower than the stream reader's.
+
+    Raises:
+        RecursionError: too deep even there (only for JSON nested as deep as the limit).
+    """
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(decode(data))
+        except RecursionError as exc:
+            out.append(exc)
+
+    worker = threading.Thread(target=run, name="kana-orderbook-decode")
+    worker.start()
+    worker.join()
+    if isinstance(out[0], RecursionError):
+        raise out[0]
+    return out[0]
 
 
 def _restored(market_id: int | None, bids: _Levels, asks: _Levels) -> OrderBook:
