@@ -1,28 +1,34 @@
-"""``orderbook`` frames into lazy order books, checked at decode time so nothing fails later.
+"""``orderbook`` frames into order books: one lean decode, exact ``Decimal`` values on demand.
 
-A frame's levels arrive as :class:`~kana_async.models._book_wire.WireLevel` rows whose price and
-size are still JSON text. :func:`book_of` checks all of a frame's texts at once, with a few
-``bytes`` operations over their concatenation and one JSON decode (no per-level Python work, no
-``Decimal``): every price and size must be a plain decimal number, as a JSON number or a JSON
-string (digits, at most one ``.`` with digits on both sides, an optional leading ``-``; no
-exponent, no spaces, no leading zeros), of a magnitude below ``10**30``. The decode yields one
-``float`` per text: the prices' floats are the book's order keys (exact, see
-:mod:`kana_async.models._book_wire`), and all of them bound the magnitudes. A float never
-becomes a value: it only orders levels and picks between two exact paths.
+:func:`book_of` decodes a frame once into :class:`~kana_async.models._book_wire.WireLevel` key
+rows (no ``Decimal``): the lax decoder reads each price and size, a JSON number or a number in
+a string, into its nearest ``float`` and refuses, in C as it reads, any not above zero or not
+below :data:`~kana_async.models._book_wire.KEY_BOUND` (NaN and infinities included). A frame
+whose keys decode becomes a lazy :class:`~kana_async.models.orderbook.OrderBook` that keeps
+the key rows and the frame's JSON: the floats only order the levels and pick between
+exact paths, and a level's ``Decimal`` price and size are decoded from its own text when the
+level is read.
 
-Such a frame becomes a lazy :class:`~kana_async.models.orderbook.OrderBook` that makes
-``Decimal`` values only for the levels that are read; none of them can fail. Any other frame
-(an exponent, a long number, ``"Infinity"``, ``"abc"``, ``true``...) takes the exact path:
-every price and size is decoded into ``Decimal`` as laxly as any row, checked like every row
-(finite, of a magnitude at most ``10**MAX_EXPONENT``) and the book is built eagerly; a frame that
-fails there is a :class:`~kana_async._streams.frames.BadFrame`.
+Nothing can fail when a level is read: the float decoder takes as numbers only JSON number
+syntax (digits, an optional ``-``, fraction and exponent; in a string too) and the words
+``nan``/``inf``/``infinity`` (which the bounds refuse), a subset of the texts the lax ``Decimal``
+decoder reads. A nonzero float also bounds how far the text's written exponent can stray from
+its value's (by the frame's length), so its ``Decimal`` is in range; a zero float does not
+(``1e-99999999999999999999`` is ``0.0`` but no ``Decimal``), which is why zero keys are
+refused. A finite value below ``10**30`` is one the eager row check accepts.
+
+Every other frame (a zero or negative price or size, ``"Infinity"``, ``1e400``, ``1e31``,
+``"abc"``, ``true``, malformed JSON...)
+takes the exact path, as every frame did before this decode existed: its levels decoded into
+``Decimal`` as laxly as any row, checked like every row (finite, of a magnitude at most
+``10**MAX_EXPONENT``) and the book built eagerly; a frame that fails there is a
+:class:`~kana_async._streams.frames.BadFrame` of the kind the failure names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from decimal import Decimal
-from typing import Annotated, Any, Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import msgspec
 
@@ -34,88 +40,71 @@ from kana_async.models.orderbook import OrderBook
 
 __all__ = ["book_of"]
 
-#: One pass over a frame's joined texts: the bytes a text may hold on the lazy path (and the
-#: commas that join them) are kept, quotes become spaces (JSON whitespace) and every other byte
-#: becomes ``x``, which no JSON array of numbers can hold, so the decode below refuses it.
-_PLAIN: Final = bytes(
-    byte if byte in b"0123456789.-," else 0x20 if byte == 0x22 else 0x78 for byte in range(256)
-)
-#: Magnitudes at or above this take the exact path (which bounds them at 10**MAX_EXPONENT).
-_BOUND: Final = 1e30
-# the bound is checked by the decoder, in C, as it reads each number
-_floats = decoder_for(list[Annotated[float, msgspec.Meta(gt=-_BOUND, lt=_BOUND)]]).decode
-_decimal = decoder_for(Decimal).decode
+_ROWS: Final = list[WireLevel] | WireLevel
 _LEVELS: Final = list[OrderBookLevel] | OrderBookLevel
-_data_levels = decoder_for(_LEVELS).decode
-_frame_levels = field_decoder("data", _LEVELS)
 
 
-def _listed(decode: Callable[[Any], Any]) -> Callable[[Any], list[OrderBookLevel]]:
-    def levels(data: Any) -> list[OrderBookLevel]:
+def _listed(decode: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
+    def items(data: Any) -> list[Any]:
         decoded = decode(data)
         return decoded if type(decoded) is list else [decoded]
 
-    return levels
+    return items
 
 
-#: All levels of a frame's ``data`` member / of a whole frame, with ``Decimal`` price and size.
-_EAGER: Final = (_listed(_data_levels), _listed(_frame_levels))
+# Each pair: (for a frame's ``data`` member, for a whole ``{"message", "data"}`` frame).
+#: The key rows of a frame (the lean decode).
+_KEYS: Final = (decoder_for(_ROWS).decode, field_decoder("data", _ROWS))
+#: All levels of a frame with ``Decimal`` price and size (the exact path; whole sides).
+_EAGER: Final = (_listed(decoder_for(_LEVELS).decode), _listed(field_decoder("data", _LEVELS)))
+_raws = decoder_for(list[msgspec.Raw]).decode
+_data_raw = field_decoder("data", msgspec.Raw)
+_frame_raws = field_decoder("data", list[msgspec.Raw])
 
 
-def book_of(
-    rows: Sequence[WireLevel],
-    market_id: int | None,
-    data: bytes | msgspec.Raw | None = None,
-    whole: bool = False,
-) -> OrderBook:
-    """The order book of one frame's levels, refusing any frame a property could fail on.
+def _frame_texts(frame: Any) -> list[msgspec.Raw]:
+    try:
+        texts: list[msgspec.Raw] = _frame_raws(frame)
+    except msgspec.DecodeError:  # a repeated "data" member of another shape before the last
+        texts = _raws(_data_raw(frame))
+    return texts
+
+
+#: Each level's JSON text, in the frame's order (the lazy levels' source); ``[list, alone]``.
+_TEXTS: Final = (
+    (_raws, _frame_texts),
+    (lambda data: [data], lambda frame: [_data_raw(frame)]),
+)
+
+
+def book_of(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> OrderBook:
+    """The order book of one ``orderbook`` frame, refusing any frame a property could fail on.
 
     Args:
-        rows: the frame's levels, both sides mixed, in the frame's order.
+        raw: the frame's JSON: a whole ``{"message", "data"}`` frame, or its ``data`` member;
+            ``data`` is a list of levels (both sides mixed, any order) or one level.
+        whole: ``raw`` is a whole frame, not its ``data`` member.
         market_id: the subscription's market; ``None`` takes it from the first best level.
-        data: the JSON ``rows`` were decoded from, kept to decode every level in one pass
-            when a whole side is read; ``None`` makes those levels one by one.
-        whole: ``data`` is a whole ``{"message", "data"}`` frame, not its ``data`` member.
 
     Returns:
-        The book: lazy for plain decimal numbers, built eagerly otherwise.
+        The book: lazy for a frame whose keys decode, built eagerly otherwise.
 
     Raises:
-        BadFrame: a price or size is not a number (``unexpected_shape``), is infinite or NaN,
-            or of a magnitude above ``10**MAX_EXPONENT`` (``bad_number``).
+        BadFrame: the frame is not JSON (``malformed_json``), not levels or a price or size is
+            not a number (``unexpected_shape``), nested too deep (``too_deep``), or a price or
+            size is infinite, NaN or of a magnitude above ``10**MAX_EXPONENT`` (``bad_number``).
     """
-    n = len(rows)
-    texts = [row.price for row in rows]
-    texts += [row.size for row in rows]
-    joined = b",".join(texts)
-    # Each text is a JSON value the decoder checked; one of only the kept bytes is a number or
-    # a string of them (a quote inside a string needs a backslash). Quotes blanked, the texts
-    # must read as 2n JSON numbers: a comma inside a string would add one, an empty string
-    # leave an empty element, any other byte an ``x`` (both invalid JSON).
     try:
-        numbers = _floats(b"[" + joined.translate(_PLAIN) + b"]")
-    except DECODE_FAILURES:  # not numbers, or one of a magnitude at or above the bound
-        return _exact(rows, market_id)
-    if len(numbers) != 2 * n:
-        return _exact(rows, market_id)
-    source = None if data is None else (data, _EAGER[whole])
-    return OrderBook._of_rows(rows, numbers, market_id, source)  # the prices' floats first
+        decoded = _KEYS[whole](raw)
+    except DECODE_FAILURES:  # not levels of bounded numbers: settled by the exact path
+        return _exact(raw, whole, market_id)
+    if type(decoded) is list:
+        return OrderBook._of_rows(decoded, market_id, (raw, _EAGER[whole], _TEXTS[0][whole]))
+    return OrderBook._of_rows([decoded], market_id, (raw, _EAGER[whole], _TEXTS[1][whole]))
 
 
-def _exact(rows: Sequence[WireLevel], market_id: int | None) -> OrderBook:
-    """The eager book of a frame not in plain form: every value decoded and checked."""
-    levels = guarded(
-        lambda: [
-            OrderBookLevel(
-                market_id=row.market_id,
-                is_ask=row.is_ask,
-                price=_decimal(row.price),
-                size=_decimal(row.size),
-                last_updated=row.last_updated,
-                transaction_version=row.transaction_version,
-            )
-            for row in rows
-        ]
-    )
+def _exact(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> OrderBook:
+    """The eager book of a frame the key decode refused: every value decoded and checked."""
+    levels = guarded(lambda: _EAGER[whole](raw))
     check_rows(levels, ("price", "size"))
     return OrderBook.from_levels(levels, market_id)

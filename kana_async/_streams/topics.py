@@ -290,6 +290,9 @@ class Topic:
         return self._decoded(frame, self._frame_rows, key)
 
     def _decoded(self, raw: Any, decoder: Any, key: RoutingKey) -> Sequence[Any]:
+        if self.snapshot:  # one book per frame, decoded (and refused) by book_of itself
+            market = key if type(key) is int else None
+            return (book_of(raw, decoder is self._frame_rows, market),)
         try:
             decoded = decoder(raw)
         except DECODE_FAILURES as failure:
@@ -303,9 +306,6 @@ class Topic:
         rows = decoded if type(decoded) is list else [decoded]
         if self._check is not None:
             self._check(rows)
-        if self.snapshot:
-            market = key if type(key) is int else None
-            return (book_of(rows, market, raw, decoder is self._frame_rows),)
         return rows
 
     def identity(self) -> Any:

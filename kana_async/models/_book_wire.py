@@ -1,95 +1,87 @@
-"""An order-book level as the wire sent it, and the exact conversions made from it on demand.
+"""An order-book level's order keys as decoded from the wire, and its exact level read on demand.
 
-An ``orderbook`` frame is decoded into :class:`WireLevel` rows that keep ``price`` and ``size``
-as their JSON text (:class:`msgspec.Raw`, a view of the frame's bytes): no ``Decimal`` is made at
-decode time. The order book (:class:`~kana_async.models.orderbook.OrderBook`) turns a row into an
-:class:`~kana_async.models.market_data.OrderBookLevel` (``Decimal`` price and size) only when the
-user reads that level.
+An ``orderbook`` frame is first decoded into :class:`WireLevel` rows (one lean decode, no
+``Decimal``): the side, the ints, and ``price`` and ``size`` as ``float``, each checked by the
+decoder itself to be above zero and below :data:`KEY_BOUND`. The order book
+(:class:`~kana_async.models.orderbook.OrderBook`) uses the floats only to order levels and to
+pick between exact paths; a level the user reads (:class:`OrderBookLevel`, ``Decimal`` price
+and size) is decoded from that level's own JSON text by :func:`level_of`, the decoder of every
+eagerly decoded level.
 
-Ordering by ``float``, exactly: the decoder also hands the book one ``float`` per price, used
-as an order key only. Converting a decimal to the nearest ``double`` never reverses an order
+Ordering by ``float``, exactly: the decoder reads a number (a JSON number, or one in a string)
+into the nearest ``double``, correctly rounded. Rounding to the nearest never reverses an order
 (``x <= y`` implies ``float(x) <= float(y)``), so ``float(x) < float(y)`` proves ``x < y``, and
 equal decimals (``5.7``, ``5.70``) always give equal floats. Only two *different* decimals can
-share a float (more than 15 significant digits, or beyond the float's range); so a side whose
-keys are all different is sorted by its keys, and a side where two keys are equal is sorted by
-the exact ``Decimal`` prices instead (and merged). No value the user sees is computed from a
-float: every price and size is ``Decimal(text)``.
+share a float (more than 15 significant digits, or too small for the float's range); so the
+best of a side whose best key is unique is the level of that key, and a side where the best key
+is shared is settled by the exact ``Decimal`` prices instead.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Final
+from typing import Annotated, Final
 
 import msgspec
 
 from kana_async._codec import decoder_for
 from kana_async.models.market_data import OrderBookLevel
 
-__all__ = ["WireLevel", "decimal_of", "level_of"]
+__all__ = ["KEY_BOUND", "WireLevel", "level_of"]
 
-# lax: a number or a string of one, as every row's Decimal fields are decoded
-_decimal: Final = decoder_for(Decimal).decode
+
+#: Prices and sizes of this value or more fail the key decode (the frame takes the exact path).
+KEY_BOUND: Final = 1e30
+# Zero (and -0.0, and so any number too small for a float) fails: a zero float may come from
+# a text with an exponent too large for a Decimal (1e-99999999999999999999); so do negative
+# numbers, which books do not hold. NaN fails both bounds; "Infinity" / "nan" in a string
+# (read laxly as floats) fail one.
+_Key = Annotated[float, msgspec.Meta(gt=0.0, lt=KEY_BOUND)]
 
 
 class WireLevel(msgspec.Struct, frozen=True, gc=False):
-    """One level of an ``orderbook`` frame, with its price and size still as sent.
+    """One level of an ``orderbook`` frame, its price and size as order keys only.
+
+    Decoded laxly (numbers may be sent as strings), as :class:`OrderBookLevel` is; only the
+    types of ``price`` and ``size`` differ.
 
     Attributes:
         market_id: the market (sent as a string or a number, decoded exactly).
         is_ask: ``True`` for an ask (sell) level, ``False`` for a bid (buy) level.
-        price: the price's JSON text (a number or a string), quote currency.
-        size: the size's JSON text (a string or a number), base asset.
+        price: the price's nearest ``float`` (quote currency), above zero and below
+            :data:`KEY_BOUND`; an order key, never a value.
+        size: the size's nearest ``float`` (base asset), bounded the same way; never a value.
         last_updated: when the level last changed, Unix time in seconds.
         transaction_version: the Aptos ledger version of that change.
     """
 
     market_id: int
     is_ask: bool
-    price: msgspec.Raw
-    size: msgspec.Raw
+    price: _Key
+    size: _Key
     last_updated: int | None = None
     transaction_version: int | None = None
 
 
-def decimal_of(raw: msgspec.Raw) -> Decimal:
-    """The exact ``Decimal`` of a price or size text the decoder accepted.
-
-    Read by the same JSON decoder as every ``Decimal`` of an eagerly decoded level, so a lazy
-    book's values are those of the eager book by construction.
-
-    Args:
-        raw: a plain JSON number (digits, at most one ``.``, an optional leading ``-``), or
-            such a number in quotes (checked at decode time).
-
-    Returns:
-        ``Decimal`` of the number, except that ``-0`` is ``0`` as the JSON decoder reads it.
-
-    Raises:
-        msgspec.DecodeError: ``raw`` is not such a text (never for a checked frame).
-    """
-    value: Decimal = _decimal(raw)
-    return value
+_level: Final = decoder_for(OrderBookLevel).decode
 
 
-def level_of(row: WireLevel) -> OrderBookLevel:
-    """The public level of one checked wire row, its price and size made ``Decimal`` now.
+def level_of(raw: msgspec.Raw | bytes) -> OrderBookLevel:
+    """The public level of one level's JSON text, decoded as each level of an eager frame is.
+
+    The same lax decoder reads each level of an eagerly decoded frame, so a lazy book's levels
+    are those of the eager book by construction.
 
     Args:
-        row: a row of a frame the decoder accepted on its fast path.
+        raw: one level's JSON object, as the frame sent it, from a frame whose key rows
+            decoded (:class:`WireLevel`).
 
     Returns:
-        The level.
+        The level, ``Decimal`` price and size exact (``-0`` sent as a JSON number is ``0``).
 
     Raises:
-        msgspec.DecodeError: the row's texts were not checked (never for a checked frame).
+        msgspec.DecodeError: ``raw`` is not such a level (never for one of such a frame: every
+            text the key decode read as a float above zero and below :data:`KEY_BOUND` is a
+            number whose ``Decimal`` this decoder reads).
     """
-    # positional (the fields' order), the decoder called directly: this is the hot path
-    return OrderBookLevel(
-        row.market_id,
-        row.is_ask,
-        _decimal(row.price),
-        _decimal(row.size),
-        row.last_updated,
-        row.transaction_version,
-    )
+    level: OrderBookLevel = _level(raw)
+    return level

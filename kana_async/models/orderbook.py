@@ -1,14 +1,17 @@
 """A read-only order-book view built from one ``orderbook`` websocket frame (a full snapshot).
 
-A book decoded from a frame is lazy: it keeps the frame's levels as the wire sent them
-(:mod:`kana_async.models._book_wire`) and makes ``Decimal`` values only for what is read. The
-best bid and ask are found without sorting either side; ``bids`` and ``asks`` are sorted and
-merged on first use. Everything computed is cached, so the book costs its full price once at
-most, and every value is the exact ``Decimal`` of the text the server sent.
+A book decoded from a frame is lazy: it keeps the frame's JSON and one key row per level (side,
+ints, and ``float`` order keys for price and size: :mod:`kana_async.models._book_wire`), and
+makes ``Decimal`` values only for what is read. The best bid and ask are found from the keys
+without sorting either side, and only that level's price and size are decoded from its text;
+``bids`` and ``asks`` are decoded, sorted and merged on first use, in one decode of the frame.
+Everything computed is cached, so the book costs its full price once at most, and every value
+is the exact ``Decimal`` of the text the server sent.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import attrgetter
@@ -22,7 +25,8 @@ __all__ = ["OrderBook"]
 
 _UNSET: Final[Any] = object()  # a cache slot not computed yet (None is a value)
 _Levels = tuple[OrderBookLevel, ...]
-_Split = tuple[range, range] | tuple[list[int], list[int]]
+#: ``(JSON, decode all levels, decode each level's text)`` of a lazy book's frame.
+_Source = tuple[Any, Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any], list[Any]]]
 
 
 class OrderBook:
@@ -52,8 +56,8 @@ class OrderBook:
         "_mid",
         "_rows",
         "_source",
-        "_split",
         "_spread",
+        "_texts",
     )
 
     def __init__(
@@ -65,9 +69,9 @@ class OrderBook:
     ) -> None:
         self._market_id = market_id
         self._rows: Sequence[WireLevel] = ()
-        self._keys: list[float] = []
-        self._split: _Split | None = None
-        self._source: tuple[Any, Callable[[Any], Iterable[OrderBookLevel]]] | None = None
+        self._keys: list[float] | None = None
+        self._source: _Source | None = None
+        self._texts: list[Any] | None = None
         self._bids: _Levels | None = tuple(bids)
         self._asks: _Levels | None = tuple(asks)
         self._best_bid: Any = _UNSET
@@ -79,38 +83,36 @@ class OrderBook:
     def _of_rows(
         cls,
         rows: Sequence[WireLevel],
-        keys: list[float],
         market_id: int | None,
-        source: tuple[Any, Callable[[Any], Iterable[OrderBookLevel]]] | None = None,
+        source: _Source,
     ) -> OrderBook:
-        """The lazy book of a checked frame (used by the stream decoder).
+        """The lazy book of an accepted frame (used by the stream decoder).
 
         Args:
-            rows: the frame's levels as sent, both sides mixed, any order; every price and size
-                a plain decimal number, quoted or not (checked by the decoder).
-            keys: ``float`` of each row's price, in the same order (the list may go on with
-                other floats, which are never read): order keys only (see
-                :mod:`kana_async.models._book_wire`).
+            rows: the frame's key rows, both sides mixed, in the frame's order; their
+                ``price`` floats are order keys only (see :mod:`kana_async.models._book_wire`).
             market_id: the market; ``None`` takes it from the first best level, as
                 :meth:`from_levels` does.
-            source: ``(JSON, decode)``: the frame's JSON and a function that decodes all its
-                levels into :class:`OrderBookLevel` at once, used when a whole side is read
-                (one decode in C makes every ``Decimal`` faster than level by level);
-                ``None`` makes the levels from ``rows``.
+            source: ``(JSON, levels, texts)``: the frame's JSON, a function that decodes all its
+                levels into :class:`OrderBookLevel` at once (used when a whole side is read:
+                one decode in C makes every ``Decimal`` faster than level by level), and one
+                that decodes it into each level's JSON text, in ``rows``' order (used when one
+                level is read).
 
         Returns:
-            The book; nothing is sorted and no ``Decimal`` is made yet.
+            The book; nothing is sorted and no ``Decimal`` is made yet (unless ``market_id``
+            is ``None``: the sides are then built to find it).
         """
         book = cls.__new__(cls)
         book._rows = rows
-        book._keys = keys
-        book._split = None
+        book._keys = None
         book._source = source
+        book._texts = None
         book._bids = book._asks = None
         book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
-        if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
-            market_id = cls.from_levels([level_of(row) for row in rows]).market_id
         book._market_id = market_id
+        if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
+            book._decode_sides()
         return book
 
     @classmethod
@@ -148,65 +150,65 @@ class OrderBook:
 
     # -- the lazy parts --------------------------------------------------------------------
 
-    def _sides(self) -> _Split:
-        """The row indices of the bids and of the asks, in the frame's order (cached)."""
-        split = self._split
-        if split is not None:
-            return split
-        flags = [row.is_ask for row in self._rows]
-        n = len(flags)
-        k = flags.count(False)
-        if not any(flags[:k]):  # bids, then asks: as the exchange sends them
-            split = range(k), range(k, n)
-        elif all(flags[: n - k]):  # asks, then bids
-            split = range(n - k, n), range(n - k)
-        else:
-            split = (
-                [i for i, ask in enumerate(flags) if not ask],
-                [i for i, ask in enumerate(flags) if ask],
-            )
-        self._split = split
-        return split
+    def _keys_of(self) -> list[float]:
+        """One order key per row (cached): ``-price`` for a bid, ``1 / price`` for an ask.
 
-    def _top(self, ask: bool) -> tuple[int, bool] | None:
-        """``(row index of the first best-keyed row, whether another row has the same key)``."""
-        side = (self._split or self._sides())[ask]
-        if not side:
-            return None
-        if type(side) is range:
-            side_keys = self._keys[side.start : side.stop]
-        else:
-            keys = self._keys
-            side_keys = [keys[i] for i in side]
-        best = min(side_keys) if ask else max(side_keys)
-        return side[side_keys.index(best)], side_keys.count(best) > 1
-
-    def _built(self, ask: bool) -> _Levels:
-        """One side sorted best first and merged (the rows' ``Decimal`` values made now).
-
-        Keys all different: they order the prices exactly and no two prices are equal. Two
-        equal keys: the side is sorted by its ``Decimal`` prices instead, and merged.
+        Prices are above zero, so bids' keys are negative and asks' positive: the smallest key
+        is the highest bid's, the largest the lowest ask's. Both maps are monotone (a float
+        negation is exact, a float division rounds to the nearest): a unique extreme key is
+        the row of the extreme price, as the float order argument of
+        :mod:`kana_async.models._book_wire` needs; two different prices may share a key (two
+        asks' reciprocals round alike), which the caller settles exactly.
         """
-        rows, keys = self._rows, self._keys
-        order = list(self._sides()[ask])
-        if len({keys[i] for i in order}) == len(order):
-            order.sort(key=keys.__getitem__, reverse=not ask)
-            return tuple([level_of(rows[i]) for i in order])
-        levels = [level_of(rows[i]) for i in order]
-        levels.sort(key=_price, reverse=not ask)  # stable, as from_levels sorts
-        return _merged(levels)
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = [1 / row.price if row.is_ask else -row.price for row in self._rows]
+        return keys
+
+    def _texts_of(self) -> list[Any]:
+        """Each level's JSON text, in the rows' order (decoded on first use, cached)."""
+        texts = self._texts
+        if texts is None:
+            assert self._source is not None  # a lazy book always has its frame
+            data, _, decode = self._source
+            try:
+                texts = decode(data)
+            except RecursionError:  # see _on_fresh_stack
+                texts = _on_fresh_stack(decode, data)
+            self._texts = texts
+        return texts
+
+    def _decode_sides(self) -> None:
+        """Build both sides, and the market if it is not known, from the frame's JSON."""
+        assert self._source is not None  # a lazy book always has its frame
+        data, decode, _ = self._source
+        try:
+            levels = decode(data)
+        except RecursionError:  # see _on_fresh_stack
+            levels = _on_fresh_stack(decode, data)
+        book = OrderBook.from_levels(levels, self._market_id)
+        self._market_id, self._bids, self._asks = book._market_id, book._bids, book._asks
 
     def _best(self, ask: bool) -> OrderBookLevel | None:
+        """The best level of a side: by the keys when one is best, else by the whole side."""
         built = self._asks if ask else self._bids
         if built is not None:
             return built[0] if built else None
-        top = self._top(ask)
-        if top is None:
+        keys = self._keys or self._keys_of()
+        if not keys:
             return None
-        index, shared = top
-        if shared:  # another row has the best key: settled exactly by the whole side
+        best = max(keys) if ask else min(keys)
+        if best < 0 if ask else best > 0:  # every key of the other side: none of this one
+            return None
+        if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
-        return level_of(self._rows[index])
+        # the level's Decimal price and size decoded from its text now
+        text = (self._texts or self._texts_of())[keys.index(best)]
+        try:
+            return level_of(text)
+        except RecursionError:  # see _on_fresh_stack
+            level: OrderBookLevel = _on_fresh_stack(level_of, text)
+            return level
 
     # -- the public view ---------------------------------------------------------------------
 
@@ -215,29 +217,19 @@ class OrderBook:
         """The market, or ``None`` for an empty frame that named none."""
         return self._market_id
 
-    def _decoded_sides(self) -> bool:
-        """Build both sides from the frame's JSON in one decode, if it was kept; True if so."""
-        if self._source is None:
-            return False
-        data, decode = self._source
-        self._source = None
-        book = OrderBook.from_levels(decode(data), self._market_id)
-        self._bids, self._asks = book._bids, book._asks
-        return True
-
     @property
     def bids(self) -> _Levels:
         """Buy levels, highest price first, equal prices merged."""
-        if self._bids is None and not self._decoded_sides():
-            self._bids = self._built(False)
+        if self._bids is None:
+            self._decode_sides()
         assert self._bids is not None
         return self._bids
 
     @property
     def asks(self) -> _Levels:
         """Sell levels, lowest price first, equal prices merged."""
-        if self._asks is None and not self._decoded_sides():
-            self._asks = self._built(True)
+        if self._asks is None:
+            self._decode_sides()
         assert self._asks is not None
         return self._asks
 
@@ -361,6 +353,32 @@ class OrderBook:
         mid = "-" if self.mid is None else plain(self.mid)
         caption = f"market {self._market_id}: spread {spread}, mid {mid}"
         return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
+
+
+def _on_fresh_stack(decode: Callable[[Any], Any], data: Any) -> Any:
+    """``decode(data)`` run on a new thread, for JSON nested too deep for the caller's stack.
+
+    The decoder's nesting limit counts the calling code's frames too: a frame the stream
+    decoded near that limit may not decode again when a level is read from deeper code. A
+    new thread starts with an almost empty stack, shallower than the stream reader's.
+
+    Raises:
+        RecursionError: too deep even there (only for JSON nested as deep as the limit).
+    """
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(decode(data))
+        except RecursionError as exc:
+            out.append(exc)
+
+    worker = threading.Thread(target=run, name="kana-orderbook-decode")
+    worker.start()
+    worker.join()
+    if isinstance(out[0], RecursionError):
+        raise out[0]
+    return out[0]
 
 
 def _restored(market_id: int | None, bids: _Levels, asks: _Levels) -> OrderBook:
