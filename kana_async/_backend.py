@@ -42,13 +42,25 @@ class HostTask:
 
 
 class WakeUp(Protocol):
-    """A one-shot wake-up: one task awaits :meth:`wait`, another step calls :meth:`set`."""
+    """A one-shot wake-up: one task awaits :meth:`wait`, another step calls :meth:`set`.
+
+    ``anyio.Event`` is one; :func:`wake_up_factory` picks the cheapest for the running loop.
+
+    Args:
+        *args: none are taken: the protocol itself is never instantiated.
+    """
 
     def set(self) -> None:
-        """Wake the waiting task (at most once; later calls do nothing)."""
+        """Wake the waiting task (at most once; later calls do nothing). Never raises."""
 
     def wait(self) -> Awaitable[Any]:
-        """What the waiting task awaits; cancellable."""
+        """What the waiting task awaits; cancellable.
+
+        Returns:
+            An awaitable that completes once :meth:`set` was called.
+
+        Never raises (awaiting it raises the loop's cancellation when the task is cancelled).
+        """
         ...
 
 
