@@ -6,7 +6,8 @@ import io
 from decimal import Decimal
 
 from kana_async._cli._fmt import CsvWriter, dec, json_line, row_dict, when
-from kana_async.models import Transfer
+from kana_async.models import OrderBookLevel, Transfer
+from kana_async.models._base import plain
 
 
 def test_decimals_are_plain_digits() -> None:
@@ -14,6 +15,21 @@ def test_decimals_are_plain_digits() -> None:
     assert dec(Decimal("1E-7")) == "0.0000001"
     assert dec(Decimal("5.750")) == "5.750"
     assert dec(None) == "-" and dec(None, "") == "" and dec(7) == "7"
+
+
+def test_decimals_from_hostile_input_stay_short() -> None:
+    # plain digits of these would be a quintillion zeros (MemoryError), or a thousand
+    tiny, huge = Decimal("1e-999999999999999999"), Decimal("-4.5e1000")
+    assert dec(tiny) == "1E-999999999999999999" and dec(huge) == "-4.5E+1000"
+    assert plain(tiny) == "1E-999999999999999999"
+    assert dec(Decimal("NaN")) == "NaN" and dec(Decimal("-Infinity")) == "-Infinity"
+    # up to a hundred added zeros stay plain digits; a long value's own digits are kept
+    assert dec(Decimal("1e100")) == "1" + "0" * 100
+    assert dec(Decimal("1e-100")) == "0." + "0" * 99 + "1"
+    long = "0." + "7" * 5000
+    assert dec(Decimal(long)) == long
+    level = OrderBookLevel(14, False, tiny, Decimal("1"))
+    assert "1E-999999999999999999" in repr(level)
 
 
 def test_json_lines_keep_money_and_ids_exact() -> None:

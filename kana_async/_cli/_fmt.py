@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 import msgspec
 
+from kana_async.models._base import decimal_text
+
 __all__ = ["CsvWriter", "dec", "json_line", "row_dict", "side_name", "when"]
 
 
@@ -25,7 +27,7 @@ def _plain_decimal(value: object) -> str:
 
 
 def dec(value: Decimal | int | None, dash: str = "-") -> str:
-    """A number as plain digits (``5.5``, ``0.001``, never ``5.5E+1``).
+    """A number as plain digits (``5.5``, ``0.001``, never ``5.5E+1``; see ``decimal_text``).
 
     Args:
         value: a ``Decimal`` or ``int``, or ``None``.
@@ -40,7 +42,7 @@ def dec(value: Decimal | int | None, dash: str = "-") -> str:
         return dash
     if isinstance(value, int):
         return str(value)
-    return f"{value:f}"
+    return decimal_text(value)
 
 
 def when(unix_seconds: int | None, *, date: bool = False) -> str:

@@ -10,13 +10,42 @@ from __future__ import annotations
 import enum
 import html
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
 __all__ = ["HotModel", "Model", "html_table", "plain"]
 
 _ADDRESS_SHOWN = 6  # hex digits kept at each end of a long address
+
+
+#: How many zeros plain notation may add to a decimal's own digits; past that it is shown in
+#: scientific notation (``1E-999999999999999999`` would be a quintillion zeros in plain digits).
+PLAIN_ZEROS: Final = 100
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal in plain digits (``5.750``, ``0.0000001``, ``100000``; never ``1E+5``).
+
+    Values whose plain form would add more than :data:`PLAIN_ZEROS` zeros to their own digits
+    (only from hostile or broken input) are written in scientific notation instead, and NaN
+    and infinities as Python writes them, so the text stays as long as the value's own digits.
+
+    Args:
+        value: the decimal.
+
+    Returns:
+        The text.
+
+    Never raises.
+    """
+    if value.is_finite():
+        parts = value.as_tuple()
+        exponent = parts.exponent
+        assert isinstance(exponent, int)  # finite: an int exponent
+        if -PLAIN_ZEROS - len(parts.digits) <= exponent <= PLAIN_ZEROS:
+            return f"{value:f}"
+    return str(value)
 
 
 def plain(value: Any) -> str:
@@ -33,7 +62,7 @@ def plain(value: Any) -> str:
     Never raises.
     """
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return decimal_text(value)
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, str):
