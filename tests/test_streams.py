@@ -113,13 +113,18 @@ async def test_unroutable_and_single_key_empty_frames() -> None:
 @pytest.mark.anyio
 async def test_frames_nobody_reads_are_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     decoded: list[str] = []
-    real = Topic.decode_frame
+    real = Topic.frame_decoder
 
-    def counting(self: Topic, frame: bytes, key: Any) -> Any:
-        decoded.append(self.name)
-        return real(self, frame, key)
+    def counting(self: Topic, key: Any) -> Any:
+        decode = real(self, key)
 
-    monkeypatch.setattr(Topic, "decode_frame", counting)
+        def counted(frame: bytes) -> Any:
+            decoded.append(self.name)
+            return decode(frame)
+
+        return counted
+
+    monkeypatch.setattr(Topic, "frame_decoder", counting)
     async with FakeKana() as srv:
         mgr = StreamManager(srv.url, options=FAST)
         with anyio.fail_after(10):
