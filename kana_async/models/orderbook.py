@@ -171,21 +171,14 @@ class OrderBook:
         if texts is None:
             assert self._source is not None  # a lazy book always has its frame
             data, _, decode = self._source
-            try:
-                texts = decode(data)
-            except RecursionError:  # see _on_fresh_stack
-                texts = _on_fresh_stack(decode, data)
-            self._texts = texts
+            texts = self._texts = _redecoded(decode, data)
         return texts
 
     def _decode_sides(self) -> None:
         """Build both sides, and the market if it is not known, from the frame's JSON."""
         assert self._source is not None  # a lazy book always has its frame
         data, decode, _ = self._source
-        try:
-            levels = decode(data)
-        except RecursionError:  # see _on_fresh_stack
-            levels = _on_fresh_stack(decode, data)
+        levels = _redecoded(decode, data)
         book = OrderBook.from_levels(levels, self._market_id)
         self._market_id, self._bids, self._asks = book._market_id, book._bids, book._asks
 
@@ -204,11 +197,8 @@ class OrderBook:
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its text now
         text = (self._texts or self._texts_of())[keys.index(best)]
-        try:
-            return level_of(text)
-        except RecursionError:  # see _on_fresh_stack
-            level: OrderBookLevel = _on_fresh_stack(level_of, text)
-            return level
+        level: OrderBookLevel = _redecoded(level_of, text)
+        return level
 
     # -- the public view ---------------------------------------------------------------------
 
@@ -353,6 +343,19 @@ class OrderBook:
         mid = "-" if self.mid is None else plain(self.mid)
         caption = f"market {self._market_id}: spread {spread}, mid {mid}"
         return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
+
+
+def _redecoded(decode: Callable[[Any], Any], data: Any) -> Any:
+    """``decode(data)`` of JSON the stream decoded before: here, or on a fresh stack.
+
+    Raises:
+        RecursionError: nested too deep even on a fresh stack (see :func:`_on_fresh_stack`).
+        msgspec.DecodeError: never for a frame the stream accepted.
+    """
+    try:
+        return decode(data)
+    except RecursionError:
+        return _on_fresh_stack(decode, data)
 
 
 def _on_fresh_stack(decode: Callable[[Any], Any], data: Any) -> Any:
