@@ -185,8 +185,8 @@ def peek_message(frame: bytes) -> str | None:
         The topic name, or ``None``, meaning "decode the frame to find out" (another member
         order, an escaped or unusual name, not JSON at all).
     """
-    match = _LEADING_MESSAGE.match(frame)
-    return match[1].decode("ascii") if match is not None else None
+    lead = leading_message(frame)
+    return None if lead is None else lead[1]
 
 
 def leading_message(frame: bytes) -> tuple[bytes, str] | None:

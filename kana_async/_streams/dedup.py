@@ -49,10 +49,6 @@ class Identity:
         self.entity: Callable[[Any], Hashable] = attrgetter(*fields) if fields else _itself
         self.stateful = stateful
 
-    def __call__(self, row: Any) -> tuple[Hashable, Hashable]:
-        """``(entity, state)`` of one row. Raises what reading a field raises."""
-        return self.entity(row), (row if self.stateful else None)
-
 
 def _itself(row: Any) -> Any:
     return row

@@ -299,13 +299,8 @@ class Router:
                 # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
                 # that leading_message read before (its verdict depends on these bytes only)
                 wire = fast.get(data[:size])
-                if wire is not None:  # _deliver, inlined: this runs for every such frame
-                    known: Batch[Any] = Batch(data, wire.decode_frame)
-                    if wire.keep_latest:
-                        wire.last = known
-                    self.delivered += 1
-                    for sub in wire.subscribers:
-                        sub._push(known)
+                if wire is not None:
+                    self._deliver(wire, Batch(data, wire.decode_frame))
                     return
             lead = leading_message(data)
             name = lead[1] if lead is not None else peek_trailing_message(data)

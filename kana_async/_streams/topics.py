@@ -32,11 +32,9 @@ from kana_async._streams.frames import (
     DECODE_FAILURES,
     ID_FIELDS,
     bad_frame_of,
-    decimal_fields,
     guarded,
     ids_as_strings,
     row_checker,
-    row_properties,
 )
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async._validation import check_market_id
@@ -154,14 +152,10 @@ class Topic:
     _key_decoder: Any = field(default=None, repr=False, compare=False)
     _frame_rows: Any = field(default=None, repr=False, compare=False)
     _frame_keys: Any = field(default=None, repr=False, compare=False)
-    _decimals: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _has_ids: bool = field(default=False, repr=False, compare=False)
-    _properties: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _check: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_properties", row_properties(cast(Hashable, self.row_type)))
-        object.__setattr__(self, "_decimals", decimal_fields(cast(Hashable, self.row_type)))
         object.__setattr__(self, "_check", row_checker(cast(Hashable, self.row_type)))
         fields = set(self.row_type.__struct_fields__)
         object.__setattr__(self, "_has_ids", any(name in fields for name in ID_FIELDS))
