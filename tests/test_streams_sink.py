@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -123,3 +124,36 @@ async def test_a_fragmented_frame_from_a_real_server_arrives_whole() -> None:
             stats = mgr.statistics()
             await mgr.aclose()
     assert stats.frames == 1 and stats.bad_frames == {}
+
+
+@pytest.mark.anyio
+async def test_control_frames_between_data_frames_are_still_the_librarys() -> None:
+    # data frames go straight to the sink; a ping from the server between two of them must
+    # still be answered by the library (its pong resolves the server's ping), and the client's
+    # own keepalive pings must still see their pongs (the connection stays up, no reconnect)
+    rows = [
+        {"address": ADDR, "market_id": "14", "size": str(n), "trade_side": True} for n in (1, 2)
+    ]
+    texts = [json.dumps({"data": [row], "message": "positions"}) for row in rows]
+    opts = dataclasses.replace(FAST, ping_interval=0.05, ping_timeout=0.1)
+    async with FakeKana() as srv:
+        mgr = StreamManager(srv.url, options=opts)
+        with anyio.fail_after(10):
+            async with mgr.subscribe("positions", ADDR) as positions:
+                await srv.wait_for(lambda: srv.subscribed(1))
+
+                async def ping_between() -> float:
+                    (conn,) = srv.live
+                    await conn.ws.send(texts[0])
+                    pong = await conn.ws.ping()
+                    await conn.ws.send(texts[1])
+                    latency: float = await pong
+                    return latency
+
+                assert await srv._call(ping_between) >= 0.0  # the client answered it
+                assert (await positions.__anext__()).size == Decimal(1)
+                assert (await positions.__anext__()).size == Decimal(2)
+                await anyio.sleep(0.4)  # several keepalive rounds, each needing its pong
+            stats = mgr.statistics()
+            await mgr.aclose()
+    assert stats.frames == 2 and stats.reconnects == 0 and stats.bad_frames == {}

@@ -1,6 +1,6 @@
 """``orderbook`` frames into order books: one lean decode, exact ``Decimal`` values on demand.
 
-:func:`book_of` decodes a frame once into :class:`~kana_async.models._book_wire.WireLevel` key
+:func:`books_of` decodes a frame once into :class:`~kana_async.models._book_wire.WireLevel` key
 rows (no ``Decimal``): the lax decoder reads each price and size, a JSON number or a number in
 a string, into its nearest ``float`` and refuses, in C as it reads, any not above zero or not
 below :data:`~kana_async.models._book_wire.KEY_BOUND` (NaN and infinities included). A frame
@@ -27,67 +27,85 @@ takes the exact path, as every frame did before this decode existed: its levels 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
 import msgspec
 
-from kana_async._codec import decoder_for, field_decoder
+from kana_async._codec import decoder_for, holder_decoder
 from kana_async._streams.frames import DECODE_FAILURES, check_rows, guarded
 from kana_async.models._book_wire import WireLevel
 from kana_async.models.market_data import OrderBookLevel
-from kana_async.models.orderbook import OrderBook
+from kana_async.models.orderbook import OrderBook, lazy_book
 
-__all__ = ["book_of"]
+__all__ = ["books_of"]
 
 _ROWS: Final = list[WireLevel] | WireLevel
 _LEVELS: Final = list[OrderBookLevel] | OrderBookLevel
 
-
-def _listed(decode: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
-    def items(data: Any) -> list[Any]:
-        decoded = decode(data)
-        return decoded if type(decoded) is list else [decoded]
-
-    return items
-
-
-# Each pair: (for a frame's ``data`` member, for a whole ``{"message", "data"}`` frame).
-#: The key rows of a frame (the lean decode).
-_KEYS: Final = (decoder_for(_ROWS).decode, field_decoder("data", _ROWS))
-#: All levels of a frame with ``Decimal`` price and size (the exact path; whole sides).
-_EAGER: Final = (_listed(decoder_for(_LEVELS).decode), _listed(field_decoder("data", _LEVELS)))
-_raws = decoder_for(list[msgspec.Raw]).decode
-_data_raw = field_decoder("data", msgspec.Raw)
-_frame_raws = field_decoder("data", list[msgspec.Raw])
+# Each decoder reads a frame's ``data`` member, or (``_frame_*``, the member on the holder they
+# return) a whole ``{"message", "data"}`` frame.
+#: The key rows (the lean decode).
+_data_keys: Final = decoder_for(_ROWS).decode
+_frame_keys: Final = holder_decoder("data", _ROWS)
+#: Every level with ``Decimal`` price and size (the exact path; a whole side read at once).
+_data_levels: Final = decoder_for(_LEVELS).decode
+_frame_levels: Final = holder_decoder("data", _LEVELS)
+#: Each level's JSON text (one level read), and ``data``'s own.
+_data_texts: Final = decoder_for(list[msgspec.Raw]).decode
+_frame_texts: Final = holder_decoder("data", list[msgspec.Raw])
+_frame_data: Final = holder_decoder("data", msgspec.Raw)
 
 
-def _frame_texts(frame: Any) -> list[msgspec.Raw]:
+def _listed(levels: Any) -> list[Any]:
+    return levels if type(levels) is list else [levels]
+
+
+def _levels_of_data(data: Any) -> list[OrderBookLevel]:
+    return _listed(_data_levels(data))
+
+
+def _levels_of_frame(frame: Any) -> list[OrderBookLevel]:
+    return _listed(_frame_levels(frame).data)
+
+
+def _texts_of_frame(frame: Any) -> list[msgspec.Raw]:
     try:
-        texts: list[msgspec.Raw] = _frame_raws(frame)
+        texts: list[msgspec.Raw] = _frame_texts(frame).data
     except msgspec.DecodeError:  # a repeated "data" member of another shape before the last
-        texts = _raws(_data_raw(frame))
+        texts = _data_texts(_frame_data(frame).data)
     return texts
 
 
-#: Each level's JSON text, in the frame's order (the lazy levels' source); ``[list, alone]``.
-_TEXTS: Final = (
-    (_raws, _frame_texts),
-    (lambda data: [data], lambda frame: [_data_raw(frame)]),
+def _text_of_data(data: Any) -> list[Any]:
+    return [data]
+
+
+def _text_of_frame(frame: Any) -> list[Any]:
+    return [_frame_data(frame).data]
+
+
+#: ``(decode every level, decode each level's text)`` of a lazy book's JSON, by
+#: ``[a whole frame][data is a list]``.
+_DECODERS: Final = (
+    ((_levels_of_data, _text_of_data), (_levels_of_data, _data_texts)),
+    ((_levels_of_frame, _text_of_frame), (_levels_of_frame, _texts_of_frame)),
 )
 
 
-def book_of(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> OrderBook:
-    """The order book of one ``orderbook`` frame, refusing any frame a property could fail on.
+def books_of(whole: bool, market_id: int | None, raw: bytes | msgspec.Raw) -> tuple[OrderBook]:
+    """One ``orderbook`` frame's items: its book, refusing a frame a property could fail on.
+
+    The arguments are in this order so that a stream binds the first two once
+    (``functools.partial``) and calls it with each frame: no wrapper between them.
 
     Args:
-        raw: the frame's JSON: a whole ``{"message", "data"}`` frame, or its ``data`` member;
-            ``data`` is a list of levels (both sides mixed, any order) or one level.
         whole: ``raw`` is a whole frame, not its ``data`` member.
         market_id: the subscription's market; ``None`` takes it from the first best level.
+        raw: the frame's JSON: a whole ``{"message", "data"}`` frame, or its ``data`` member;
+            ``data`` is a list of levels (both sides mixed, any order) or one level.
 
     Returns:
-        The book: lazy for a frame whose keys decode, built eagerly otherwise.
+        ``(book,)``: lazy for a frame whose keys decode, built eagerly otherwise.
 
     Raises:
         BadFrame: the frame is not JSON (``malformed_json``), not levels or a price or size is
@@ -95,16 +113,16 @@ def book_of(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> Ord
             size is infinite, NaN or of a magnitude above ``10**MAX_EXPONENT`` (``bad_number``).
     """
     try:
-        decoded = _KEYS[whole](raw)
+        rows = _frame_keys(raw).data if whole else _data_keys(raw)
     except DECODE_FAILURES:  # not levels of bounded numbers: settled by the exact path
-        return _exact(raw, whole, market_id)
-    if type(decoded) is list:
-        return OrderBook._of_rows(decoded, market_id, (raw, _EAGER[whole], _TEXTS[0][whole]))
-    return OrderBook._of_rows([decoded], market_id, (raw, _EAGER[whole], _TEXTS[1][whole]))
+        return (_exact(raw, whole, market_id),)
+    if type(rows) is list:
+        return (lazy_book(rows, market_id, raw, _DECODERS[whole][1]),)
+    return (lazy_book([rows], market_id, raw, _DECODERS[whole][0]),)
 
 
 def _exact(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> OrderBook:
     """The eager book of a frame the key decode refused: every value decoded and checked."""
-    levels = guarded(lambda: _EAGER[whole](raw))
+    levels = guarded(lambda: _DECODERS[whole][0][0](raw))
     check_rows(levels, ("price", "size"))
     return OrderBook.from_levels(levels, market_id)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from kana_async._backend import WakeUp, wake_up_factory
 from kana_async._exceptions import (
     ConcurrentReadError,
@@ -65,23 +67,23 @@ class OverflowPolicy(enum.Enum):
     FAIL = "fail"
 
 
-class Batch(Generic[T_co]):
+class Batch(msgspec.Struct, Generic[T_co], eq=False):
     """One frame's payload, decoded lazily and at most once, shared by every subscriber.
 
     ``decode`` turns the raw payload into the items subscribers see, or returns ``None`` when the
-    frame is unusable (the decoder counts and logs that); the outcome is cached either way.
+    frame is unusable (the decoder counts and logs that); the outcome is cached either way. A
+    struct, so that making one (once per received frame) runs in C (tracked by the garbage
+    collector: its decoder refers to the router that holds the latest batch).
 
     Args:
-        raw: the frame's undecoded payload.
-        decode: turns ``raw`` into the items, or ``None``.
+        _raw: the frame's undecoded payload (given positionally, as every argument here).
+        _decode: turns ``_raw`` into the items, or ``None``.
+        _items: the items if already decoded (:meth:`of`); by default not yet.
     """
 
-    __slots__ = ("_decode", "_items", "_raw")
-
-    def __init__(self, raw: Any, decode: Callable[[Any], Sequence[T_co] | None]) -> None:
-        self._raw = raw
-        self._decode = decode
-        self._items: Any = _UNDECODED
+    _raw: Any
+    _decode: Callable[[Any], Sequence[T_co] | None]
+    _items: Any = _UNDECODED
 
     @classmethod
     def of(cls, items: Sequence[T_co]) -> Batch[T_co]:
@@ -93,10 +95,7 @@ class Batch(Generic[T_co]):
         Returns:
             The batch.
         """
-        batch: Batch[T_co] = cls(None, _no_decode)
-        batch._items = items
-        batch._raw = None
-        return batch
+        return cls(None, _no_decode, items)
 
     @property
     def decoded(self) -> bool:

@@ -26,7 +26,7 @@ import msgspec
 from kana_async._address import normalize_address as _normalize_address
 from kana_async._codec import decoder_for, encode, field_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
-from kana_async._streams.book import book_of
+from kana_async._streams.book import books_of
 from kana_async._streams.dedup import identity_for
 from kana_async._streams.frames import (
     DECODE_FAILURES,
@@ -299,17 +299,11 @@ class Topic:
         """
         if not self.snapshot:
             return partial(self.decode_frame, key=key)
-        market = key if type(key) is int else None
-
-        def book_frame(frame: bytes) -> Sequence[Any]:
-            return (book_of(frame, True, market),)
-
-        return book_frame
+        return partial(books_of, True, key if type(key) is int else None)
 
     def _decoded(self, raw: Any, decoder: Any, key: RoutingKey) -> Sequence[Any]:
-        if self.snapshot:  # one book per frame, decoded (and refused) by book_of itself
-            market = key if type(key) is int else None
-            return (book_of(raw, decoder is self._frame_rows, market),)
+        if self.snapshot:  # one book per frame, decoded (and refused) by books_of itself
+            return books_of(decoder is self._frame_rows, key if type(key) is int else None, raw)
         try:
             decoded = decoder(raw)
         except DECODE_FAILURES as failure:

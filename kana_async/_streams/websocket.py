@@ -208,11 +208,35 @@ class FrameSink:
 
 
 @cache
+def _data_to_sink() -> type[Any]:
+    """A mixin for the library's client connections: data frames straight to their sink.
+
+    The library hands each event to the client's ``process_event``, which passes every frame
+    after the handshake to the connection's, which puts data frames in the message queue (our
+    sink): two calls per frame. The mixin puts a data frame after the handshake in the sink
+    itself and leaves every other event (the handshake response, control frames) to them.
+    """
+    from websockets.frames import DATA_OPCODES, Frame
+
+    class DataToSink:
+        sink: FrameSink
+        response: Any
+
+        def process_event(self, event: Any) -> None:
+            if type(event) is Frame and event.opcode in DATA_OPCODES and self.response is not None:
+                self.sink.put(event)
+            else:
+                super().process_event(event)  # type: ignore[misc]
+
+    return DataToSink
+
+
+@cache
 def _asyncio_connection() -> type[Any]:
     """The library's asyncio client connection, with a :class:`FrameSink` as its queue."""
     from websockets.asyncio.client import ClientConnection
 
-    class SinkConnection(ClientConnection):
+    class SinkConnection(_data_to_sink(), ClientConnection):  # type: ignore[misc]
         sink: FrameSink
 
         def connection_made(self, transport: Any) -> None:
@@ -228,7 +252,7 @@ def _trio_connection() -> type[Any]:
     """The library's trio client connection, with a :class:`FrameSink` as its queue."""
     from websockets.trio.client import ClientConnection
 
-    class SinkConnection(ClientConnection):
+    class SinkConnection(_data_to_sink(), ClientConnection):  # type: ignore[misc]
         sink: FrameSink
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

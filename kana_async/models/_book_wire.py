@@ -19,6 +19,7 @@ is shared is settled by the exact ``Decimal`` prices instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Final
 
 import msgspec
@@ -62,26 +63,14 @@ class WireLevel(msgspec.Struct, frozen=True, gc=False):
     transaction_version: int | None = None
 
 
-_level: Final = decoder_for(OrderBookLevel).decode
-
-
-def level_of(raw: msgspec.Raw | bytes) -> OrderBookLevel:
-    """The public level of one level's JSON text, decoded as each level of an eager frame is.
-
-    The same lax decoder reads each level of an eagerly decoded frame, so a lazy book's levels
-    are those of the eager book by construction.
-
-    Args:
-        raw: one level's JSON object, as the frame sent it, from a frame whose key rows
-            decoded (:class:`WireLevel`).
-
-    Returns:
-        The level, ``Decimal`` price and size exact (``-0`` sent as a JSON number is ``0``).
-
-    Raises:
-        msgspec.DecodeError: ``raw`` is not such a level (never for one of such a frame: every
-            text the key decode read as a float above zero and below :data:`KEY_BOUND` is a
-            number whose ``Decimal`` this decoder reads).
-    """
-    level: OrderBookLevel = _level(raw)
-    return level
+#: The public level of one level's JSON text (``msgspec.Raw`` or bytes), decoded as each level
+#: of an eager frame is: the same lax decoder reads each level of an eagerly decoded frame, so
+#: a lazy book's levels are those of the eager book by construction (``Decimal`` price and size
+#: exact; ``-0`` sent as a JSON number is ``0``). The decoder's own ``decode``, no wrapper: it
+#: runs for every book whose best level is read. It raises ``msgspec.DecodeError`` for a text
+#: that is no such level, never for one of a frame whose key rows decoded (every text the key
+#: decode read as a float above zero and below :data:`KEY_BOUND` is a number whose ``Decimal``
+#: it reads), and ``RecursionError`` for one nested deeper than the caller's stack allows.
+level_of: Final[Callable[[msgspec.Raw | bytes], OrderBookLevel]] = decoder_for(
+    OrderBookLevel
+).decode

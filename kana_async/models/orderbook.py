@@ -21,12 +21,13 @@ from kana_async.models._base import html_table, plain
 from kana_async.models._book_wire import WireLevel, level_of
 from kana_async.models.market_data import OrderBookLevel
 
-__all__ = ["OrderBook"]
+__all__ = ["OrderBook", "lazy_book"]
 
 _UNSET: Final[Any] = object()  # a cache slot not computed yet (None is a value)
 _Levels = tuple[OrderBookLevel, ...]
-#: ``(JSON, decode all levels, decode each level's text)`` of a lazy book's frame.
-_Source = tuple[Any, Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any], list[Any]]]
+#: ``(decode all levels, decode each level's text)`` of a lazy book's JSON.
+_Decoders = tuple[Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any], list[Any]]]
+_new: Final = object.__new__
 
 
 class OrderBook:
@@ -51,11 +52,12 @@ class OrderBook:
         "_best_ask",
         "_best_bid",
         "_bids",
+        "_decoders",
         "_keys",
         "_market_id",
         "_mid",
+        "_raw",
         "_rows",
-        "_source",
         "_spread",
         "_texts",
     )
@@ -70,7 +72,8 @@ class OrderBook:
         self._market_id = market_id
         self._rows: Sequence[WireLevel] = ()
         self._keys: list[float] | None = None
-        self._source: _Source | None = None
+        self._raw: Any = None
+        self._decoders: _Decoders | None = None
         self._texts: list[Any] | None = None
         self._bids: _Levels | None = tuple(bids)
         self._asks: _Levels | None = tuple(asks)
@@ -78,42 +81,6 @@ class OrderBook:
         self._best_ask: Any = _UNSET
         self._mid: Any = _UNSET
         self._spread: Any = _UNSET
-
-    @classmethod
-    def _of_rows(
-        cls,
-        rows: Sequence[WireLevel],
-        market_id: int | None,
-        source: _Source,
-    ) -> OrderBook:
-        """The lazy book of an accepted frame (used by the stream decoder).
-
-        Args:
-            rows: the frame's key rows, both sides mixed, in the frame's order; their
-                ``price`` floats are order keys only (see :mod:`kana_async.models._book_wire`).
-            market_id: the market; ``None`` takes it from the first best level, as
-                :meth:`from_levels` does.
-            source: ``(JSON, levels, texts)``: the frame's JSON, a function that decodes all its
-                levels into :class:`OrderBookLevel` at once (used when a whole side is read:
-                one decode in C makes every ``Decimal`` faster than level by level), and one
-                that decodes it into each level's JSON text, in ``rows``' order (used when one
-                level is read).
-
-        Returns:
-            The book; nothing is sorted and no ``Decimal`` is made yet (unless ``market_id``
-            is ``None``: the sides are then built to find it).
-        """
-        book = cls.__new__(cls)
-        book._rows = rows
-        book._keys = None
-        book._source = source
-        book._texts = None
-        book._bids = book._asks = None
-        book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
-        book._market_id = market_id
-        if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
-            book._decode_sides()
-        return book
 
     @classmethod
     def from_levels(
@@ -150,44 +117,30 @@ class OrderBook:
 
     # -- the lazy parts --------------------------------------------------------------------
 
-    def _keys_of(self) -> list[float]:
-        """One order key per row (cached): ``-price`` for a bid, ``1 / price`` for an ask.
-
-        Prices are above zero, so bids' keys are negative and asks' positive: the smallest key
-        is the highest bid's, the largest the lowest ask's. Both maps are monotone (a float
-        negation is exact, a float division rounds to the nearest): a unique extreme key is
-        the row of the extreme price, as the float order argument of
-        :mod:`kana_async.models._book_wire` needs; two different prices may share a key (two
-        asks' reciprocals round alike), which the caller settles exactly.
-        """
-        keys = self._keys
-        if keys is None:
-            keys = self._keys = [1 / row.price if row.is_ask else -row.price for row in self._rows]
-        return keys
-
-    def _texts_of(self) -> list[Any]:
-        """Each level's JSON text, in the rows' order (decoded on first use, cached)."""
-        texts = self._texts
-        if texts is None:
-            assert self._source is not None  # a lazy book always has its frame
-            data, _, decode = self._source
-            texts = self._texts = _redecoded(decode, data)
-        return texts
-
     def _decode_sides(self) -> None:
         """Build both sides, and the market if it is not known, from the frame's JSON."""
-        assert self._source is not None  # a lazy book always has its frame
-        data, decode, _ = self._source
-        levels = _redecoded(decode, data)
+        assert self._decoders is not None  # a lazy book always has its frame
+        levels = _redecoded(self._decoders[0], self._raw)
         book = OrderBook.from_levels(levels, self._market_id)
         self._market_id, self._bids, self._asks = book._market_id, book._bids, book._asks
 
     def _best(self, ask: bool) -> OrderBookLevel | None:
-        """The best level of a side: by the keys when one is best, else by the whole side."""
+        """The best level of a side: by the keys when one is best, else by the whole side.
+
+        The keys (computed once, cached) are one per row: ``-price`` for a bid, ``1 / price``
+        for an ask. Prices are above zero, so bids' keys are negative and asks' positive: the
+        smallest key is the highest bid's, the largest the lowest ask's. Both maps are monotone
+        (a float negation is exact, a float division rounds to the nearest): a unique extreme
+        key is the row of the extreme price, as the float order argument of
+        :mod:`kana_async.models._book_wire` needs; two different prices may share a key (two
+        asks' reciprocals round alike), which the whole side then settles exactly.
+        """
         built = self._asks if ask else self._bids
         if built is not None:
             return built[0] if built else None
-        keys = self._keys or self._keys_of()
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = [1 / row.price if row.is_ask else -row.price for row in self._rows]
         if not keys:
             return None
         best = max(keys) if ask else min(keys)
@@ -195,9 +148,22 @@ class OrderBook:
             return None
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
-        # the level's Decimal price and size decoded from its text now
-        text = (self._texts or self._texts_of())[keys.index(best)]
-        level: OrderBookLevel = _redecoded(level_of, text)
+        # the level's Decimal price and size decoded from its own text now
+        # (each decode of JSON the stream accepted may only fail by the caller's stack depth:
+        # see _redecoded, inlined here, as this runs for every book whose best level is read)
+        texts = self._texts
+        if texts is None:
+            assert self._decoders is not None  # a lazy book always has its frame
+            try:
+                texts = self._decoders[1](self._raw)
+            except RecursionError:
+                texts = _on_fresh_stack(self._decoders[1], self._raw)
+            self._texts = texts
+        text = texts[keys.index(best)]
+        try:
+            level: OrderBookLevel = level_of(text)
+        except RecursionError:
+            level = _on_fresh_stack(level_of, text)
         return level
 
     # -- the public view ---------------------------------------------------------------------
@@ -343,6 +309,42 @@ class OrderBook:
         mid = "-" if self.mid is None else plain(self.mid)
         caption = f"market {self._market_id}: spread {spread}, mid {mid}"
         return html_table(["bid size", "bid", "ask", "ask size"], rows, caption=caption)
+
+
+def lazy_book(
+    rows: Sequence[WireLevel], market_id: int | None, raw: Any, decoders: _Decoders
+) -> OrderBook:
+    """The lazy book of an accepted frame (used by the stream decoder).
+
+    Args:
+        rows: the frame's key rows, both sides mixed, in the frame's order; their ``price``
+            floats are order keys only (see :mod:`kana_async.models._book_wire`).
+        market_id: the market; ``None`` takes it from the first best level, as
+            :meth:`OrderBook.from_levels` does.
+        raw: the frame's JSON, from which its levels are decoded when read.
+        decoders: ``(levels, texts)``: a function that decodes all of ``raw``'s levels into
+            :class:`OrderBookLevel` at once (used when a whole side is read: one decode in C
+            makes every ``Decimal`` faster than level by level), and one that decodes it into
+            each level's JSON text, in ``rows``' order (used when one level is read).
+
+    Returns:
+        The book; nothing is sorted and no ``Decimal`` is made yet (unless ``market_id`` is
+        ``None``: the sides are then built to find it).
+
+    Raises:
+        RecursionError: only when ``market_id`` is ``None``, for JSON nested as deep as the
+            decoder's limit (see :func:`_redecoded`).
+    """
+    book: OrderBook = _new(OrderBook)
+    book._rows = rows
+    book._raw = raw
+    book._decoders = decoders
+    book._market_id = market_id
+    book._keys = book._texts = book._bids = book._asks = None
+    book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
+    if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
+        book._decode_sides()
+    return book
 
 
 def _redecoded(decode: Callable[[Any], Any], data: Any) -> Any:
