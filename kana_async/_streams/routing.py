@@ -278,30 +278,53 @@ class Router:
             data: the frame's raw bytes.
         """
         fast = self._fast
-        tail = b""
-        lead = None  # a leading prefix to cache: only for frames that do not end as a tail
+        wire = None
         if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
             at = data.rfind(b'"message"')
             if at >= 2:
                 # the frame's last bytes from two before its last `"message"`: a tail that
                 # peek_trailing_message read before (its verdict depends on these bytes only)
-                tail = data[at - 2 :]
-                wire = fast.get(tail)
-                if wire is not None:
-                    self._deliver(wire, Batch(data, wire.decode_frame))
-                    return
-            name = peek_trailing_message(data)
-            if name is None:
-                tail = b""
-                name = peek_message(data)
+                wire = fast.get(data[at - 2 :])
         else:
             for size in self._lead_sizes:
                 # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
                 # that leading_message read before (its verdict depends on these bytes only)
                 wire = fast.get(data[:size])
                 if wire is not None:
-                    self._deliver(wire, Batch(data, wire.decode_frame))
-                    return
+                    break
+        if wire is not None:  # the common case: a frame laid out as the topic's last one
+            batch: Batch[Any] = Batch(data, wire.decode_frame)
+        else:
+            routed = self._slow_route(data)
+            if routed is None:
+                return
+            wire, batch = routed
+        # every subscriber of the wire gets the frame (the one copy of this step, inlined:
+        # it runs for every frame)
+        if wire.keep_latest:
+            wire.last = batch
+        self.delivered += 1
+        for sub in wire.subscribers:
+            sub._push(batch)
+
+    def _slow_route(self, data: bytes) -> tuple[Wire, Batch[Any]] | None:
+        """The wire and batch of a frame no cached prefix or tail routes; ``None``: counted.
+
+        Reads the frame's topic (from its first or last bytes, else by decoding its envelope
+        once), finds its wire, and caches how to recognise the next frame laid out alike.
+        """
+        fast = self._fast
+        tail = b""
+        lead = None  # a leading prefix to cache: only for frames that do not end as a tail
+        if data.endswith(b'"}'):
+            at = data.rfind(b'"message"')
+            if at >= 2:
+                tail = data[at - 2 :]
+            name = peek_trailing_message(data)
+            if name is None:
+                tail = b""
+                name = peek_message(data)
+        else:
             lead = leading_message(data)
             name = lead[1] if lead is not None else peek_trailing_message(data)
         wire = fast.get(name) if name is not None else None
@@ -313,36 +336,25 @@ class Router:
                         self._lead_sizes = (*self._lead_sizes, len(lead[0]))[-_MAX_LEAD_SIZES:]
                 elif tail and _member_starts_in(tail):
                     fast[tail] = wire
-            batch: Batch[Any] = Batch(data, wire.decode_frame)
-        else:
-            payload: Any = None
-            if name is None:  # not the usual layout: decode the envelope, once
-                try:
-                    envelope = guarded(lambda: _envelope(data))
-                except BadFrame as exc:
-                    self.bad_frame(exc.kind, exc, data)
-                    return
-                if envelope.message is None:
-                    self.bad_frame("unexpected_shape", None, data)
-                    return
-                name = envelope.message
-                payload = envelope.data
-            wire = self._route(name, data, payload)
-            if wire is None:
-                return
-            if payload is None:
-                batch = Batch(data, wire.decode_frame)
-            else:
-                batch = Batch(payload, wire.decode_data)
-        self._deliver(wire, batch)
-
-    def _deliver(self, wire: Wire, batch: Batch[Any]) -> None:
-        """Hand one routed frame to every subscriber of ``wire``. Never raises."""
-        if wire.keep_latest:
-            wire.last = batch
-        self.delivered += 1
-        for sub in wire.subscribers:
-            sub._push(batch)
+            return wire, Batch(data, wire.decode_frame)
+        payload: Any = None
+        if name is None:  # not the usual layout: decode the envelope, once
+            try:
+                envelope = guarded(lambda: _envelope(data))
+            except BadFrame as exc:
+                self.bad_frame(exc.kind, exc, data)
+                return None
+            if envelope.message is None:
+                self.bad_frame("unexpected_shape", None, data)
+                return None
+            name = envelope.message
+            payload = envelope.data
+        wire = self._route(name, data, payload)
+        if wire is None:
+            return None
+        if payload is None:
+            return wire, Batch(data, wire.decode_frame)
+        return wire, Batch(payload, wire.decode_data)
 
     def _route(self, name: str, data: bytes, payload: Any) -> Wire | None:
         """The wire a frame of topic ``name`` belongs to; ``None`` if none (counted)."""
