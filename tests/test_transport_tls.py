@@ -16,6 +16,7 @@ import pytest
 
 from kana_async import ConnectError
 from kana_async._http import make_client, may_have_reached_server, send_raw
+from kana_async._http.probe import build_httpx_client
 
 # A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, made with
 # ``openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500``.
@@ -64,3 +65,19 @@ async def test_self_signed_server_is_refused(transport: str, tmp_path: Path) -> 
             await send_raw(pool, "POST", f"https://127.0.0.1:{port}/v1/transactions", content=b"x")
     assert requests_seen == []
     assert may_have_reached_server(info.value) is False
+
+
+@pytest.mark.anyio
+async def test_clients_share_one_verifying_context_built_once() -> None:
+    # loading the CA bundle costs ~30 ms of CPU: the second client must not load it again,
+    # and the shared context still checks hostnames and certificates
+    limits = httpx.Limits(max_connections=1)
+    first = build_httpx_client(timeout=1.0, limits=limits)
+    second = build_httpx_client(timeout=1.0, limits=limits)
+    try:
+        contexts = [client._transport._pool._ssl_context for client in (first, second)]
+        assert contexts[0] is contexts[1]
+        assert contexts[0].verify_mode is ssl.CERT_REQUIRED and contexts[0].check_hostname
+    finally:
+        await first.aclose()
+        await second.aclose()

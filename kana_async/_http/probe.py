@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import sys
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, Final
 
 import httpcore
@@ -33,11 +35,31 @@ def build_httpx_client(
     Returns:
         The new client (the caller closes it).
     """
-    client = httpx.AsyncClient(timeout=timeout, limits=limits, headers={"user-agent": USER_AGENT})
+    client = httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        headers={"user-agent": USER_AGENT},
+        verify=default_tls_context(),
+    )
     if use_probe_caching_backend(client):
         register_reporting_pool(client)
     allow_direct(client)  # no auth, hooks, redirects or cookies on a pool of ours
     return client
+
+
+@cache
+def default_tls_context() -> ssl.SSLContext:
+    """httpx's own default certificate verification, built once per process. Never raises.
+
+    The same context httpx makes for ``verify=True`` (certifi's CA bundle, or the
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` the environment names when the first client is
+    built): loading the bundle costs ~30 ms of CPU, which every new client paid, a REST request
+    or not (a stream-only bot, each client of a test suite). A context may serve many clients.
+
+    Returns:
+        The shared context (hostnames and certificates checked).
+    """
+    return httpx.create_ssl_context(trust_env=True)
 
 
 def use_probe_caching_backend(client: httpx.AsyncClient) -> bool:
