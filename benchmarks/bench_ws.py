@@ -134,14 +134,31 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
     names = list(CLIENTS)
     rates: dict[str, list[float]] = {name: [] for name in names}
     cpus: dict[str, list[float]] = {name: [] for name in names}
+    targets = TARGETS.get(topic, {})
+    # each targeted baseline's run has a run of the SDK client next to it, just before it in
+    # even rounds and just after it in odd ones: its ratio is that pair's (the machine's load
+    # moves within a round; these two runs share the same seconds)
+    beside: dict[str, str] = {base: ours for ours, base in targets}
+    adjacent: dict[tuple[str, str], list[tuple[float, float]]] = {pair: [] for pair in targets}
     for name in names:  # warm-up: imports, first connection
         _timed_run(name, feed.url(topic, 50), topic, 50)
+
+    def timed(name: str) -> float:
+        frames = _frames(name, n, docs_n)
+        return _timed_run(name, feed.url(topic, frames), topic, frames)[0]
+
     for round_ in range(rounds):
         for name in rotated(names, round_):
+            ours = beside.get(name)
+            if ours is not None and round_ % 2 == 0:
+                before = timed(ours)
             frames = _frames(name, n, docs_n)
             rate, cpu = _timed_run(name, feed.url(topic, frames), topic, frames)
             rates[name].append(rate)
             cpus[name].append(cpu)
+            if ours is not None:
+                mine = before if round_ % 2 == 0 else timed(ours)
+                adjacent[(ours, name)].append((mine, rate))
     rows = []
     for name in names:
         r = rates[name]
@@ -155,7 +172,6 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
                 f"{statistics.median(cpus[name]):.2f}",
             ]
         )
-    targets = TARGETS.get(topic, {})
     cost = {name: [1e6 / r for r in rates[name]] for name in names}  # wall µs/frame per round
     headlines = []
     notes: dict[str, dict[str, str]] = {}
@@ -170,7 +186,11 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
     ):
         label = f"{ours} vs {base} (frames/s)"
         target = targets.get((ours, base), "")
-        headlines.append((label, paired_ratios(rates[ours], rates[base]), target))
+        if target:  # the runs side by side
+            mine, theirs = zip(*adjacent[(ours, base)], strict=True)
+            headlines.append((label, paired_ratios(mine, theirs), target))
+        else:
+            headlines.append((label, paired_ratios(rates[ours], rates[base]), target))
         if target:
             notes[label] = floor_notes(cost, base, target, "µs/frame", [BARE], cpus)
     for floor in FLOORS:
@@ -182,7 +202,9 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
         title=f"WebSocket ingest, topic `{topic}`",
         description=(
             f"{n:,} frames a run ({docs_n:,} for the docs style, {n * FLOOR_FRAMES:,} for the "
-            f"floors), {rounds} rounds; frames median "
+            f"floors), {rounds} rounds; each targeted ratio pairs its baseline's run with a run "
+            "of the SDK client right beside it (before it in even rounds, after it in odd ones), "
+            "the others the clients' runs of the same round; frames median "
             f"{sizes[len(sizes) // 2]:,} B ({sizes[0]:,}-{sizes[-1]:,}); the feed sends as fast "
             "as the client reads. wall us/frame = 1 / frames/s (what the ratios compare); CPU = "
             "this process, all threads. The `floor:` rows are the socket library alone (no "
