@@ -123,6 +123,6 @@ def books_of(whole: bool, market_id: int | None, raw: bytes | msgspec.Raw) -> tu
 
 def _exact(raw: bytes | msgspec.Raw, whole: bool, market_id: int | None) -> OrderBook:
     """The eager book of a frame the key decode refused: every value decoded and checked."""
-    levels = guarded(lambda: _DECODERS[whole][0][0](raw))
+    levels = guarded(lambda: (_levels_of_frame if whole else _levels_of_data)(raw))
     check_rows(levels, ("price", "size"))
     return OrderBook.from_levels(levels, market_id)

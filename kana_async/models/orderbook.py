@@ -149,21 +149,11 @@ class OrderBook:
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its own text now
-        # (each decode of JSON the stream accepted may only fail by the caller's stack depth:
-        # see _redecoded, inlined here, as this runs for every book whose best level is read)
         texts = self._texts
         if texts is None:
             assert self._decoders is not None  # a lazy book always has its frame
-            try:
-                texts = self._decoders[1](self._raw)
-            except RecursionError:
-                texts = _on_fresh_stack(self._decoders[1], self._raw)
-            self._texts = texts
-        text = texts[keys.index(best)]
-        try:
-            level: OrderBookLevel = level_of(text)
-        except RecursionError:
-            level = _on_fresh_stack(level_of, text)
+            texts = self._texts = _redecoded(self._decoders[1], self._raw)
+        level: OrderBookLevel = _redecoded(level_of, texts[keys.index(best)])
         return level
 
     # -- the public view ---------------------------------------------------------------------
