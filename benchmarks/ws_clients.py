@@ -225,10 +225,10 @@ async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None
     key = spec.normalize_key(ws_feed.MARKET if topic == "orderbook" else ws_feed.PROFILE)
     identity = spec.identity()
     fresh = SeenRows(identity).fresh if identity is not None else None
-    decode = spec.decode_frame
+    decode = spec.frame_decoder(key)  # as a wire binds it: once per subscription
 
     def work(frame: bytes) -> int:
-        rows = decode(frame, key)
+        rows = decode(frame)
         if fresh is not None:
             rows = fresh(rows)
         for item in rows:

@@ -76,3 +76,22 @@ def test_a_repeat_refreshes_its_entity_so_the_memory_forgets_the_oldest_seen_fir
     seen.fresh(_rows("recent_trades", [trade(14, 3)]))  # full: forgets 1, the oldest seen
     assert seen.fresh(_rows("recent_trades", [trade(14, 0)])) == []
     assert [r.trade_id for r in seen.fresh(_rows("recent_trades", [trade(14, 1)]))] == ["1"]
+
+
+def test_a_state_topic_forgets_the_entity_delivered_longest_ago_first() -> None:
+    seen = SeenRows(identity_for("positions"), memory=2)
+    row = {"address": ADDR, "size": "2", "trade_side": True}
+    first, second, third = (
+        _rows("positions", [{**row, "market_id": str(market)}]) for market in (14, 15, 16)
+    )
+    seen.fresh(first)
+    seen.fresh(second)
+    assert seen.fresh(first) == []  # delivered again: now the most recent
+    assert seen.fresh(third) == third  # full: forgets market 15, delivered longest ago
+    assert seen.fresh(first) == [] and seen.fresh(third) == []
+    assert seen.fresh(second) == second  # forgotten: delivered again
+    assert len(seen._seen) == 2
+    for market in range(100, 400):  # churn: the memory stays bounded, the newest remembered
+        seen.fresh(_rows("positions", [{**row, "market_id": str(market)}]))
+    assert len(seen._seen) == 2
+    assert seen.fresh(_rows("positions", [{**row, "market_id": "399"}])) == []

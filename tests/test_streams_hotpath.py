@@ -104,7 +104,8 @@ def test_cached_leading_prefixes_route_only_frames_that_open_with_those_bytes() 
     assert router.bad == {"unknown_topic": 2} and router.delivered == 4
     router.remove(wire)  # the cache goes with the wire: its frames are now ignored
     router.on_frame(spaced)
-    assert router.delivered == 4 and router.ignored == 1
+    router.on_frame(tight)  # the layout that was routed last, too
+    assert router.delivered == 4 and router.ignored == 2
 
 
 @pytest.mark.parametrize(
@@ -413,7 +414,7 @@ async def test_a_frame_with_data_before_message_is_decoded_in_one_pass(
     import kana_async._streams.routing as routing
 
     calls: list[str] = []
-    real_envelope, real_decode, real_whole = routing._envelope, Topic.decode, Topic.decode_frame
+    real_envelope, real_decode, real_whole = routing._envelope, Topic.decode, Topic.frame_decoder
 
     def envelope(data: bytes) -> Any:
         calls.append("envelope")
@@ -423,13 +424,18 @@ async def test_a_frame_with_data_before_message_is_decoded_in_one_pass(
         calls.append(f"rows {len(bytes(data))}")
         return real_decode(self, data, key)
 
-    def whole(self: Topic, frame: bytes, key: Any) -> Any:
-        calls.append(f"frame {len(frame)}")
-        return real_whole(self, frame, key)
+    def whole(self: Topic, key: Any) -> Any:
+        decode = real_whole(self, key)
+
+        def counted(frame: bytes) -> Any:
+            calls.append(f"frame {len(frame)}")
+            return decode(frame)
+
+        return counted
 
     monkeypatch.setattr(routing, "_envelope", envelope)
     monkeypatch.setattr(Topic, "decode", rows)
-    monkeypatch.setattr(Topic, "decode_frame", whole)
+    monkeypatch.setattr(Topic, "frame_decoder", whole)
     data = [{"address": ADDR, "market_id": "14", "size": "2", "trade_side": True}]
     last = json.dumps({"data": data, "message": "positions"})  # the documented layout
     middle = json.dumps({"data": [{**data[0], "size": "3"}], "message": "positions", "x": 1})

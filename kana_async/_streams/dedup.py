@@ -100,7 +100,12 @@ class SeenRows:
         self._entity = identity.entity
         self._stateful = identity.stateful
         self._memory = memory
-        self._seen: OrderedDict[Hashable, Hashable] = OrderedDict()
+        # entity -> its latest state, the most recently delivered last. Event topics forget an
+        # entity at the front for almost every new row once full: an OrderedDict does that in
+        # O(1). State topics hold few entities, updated in place, and rarely forget one: a plain
+        # dict is cheaper per row (its front may hold removed slots to skip, at most a third of
+        # its table, only when it forgets)
+        self._seen: dict[Hashable, Hashable] = OrderedDict() if not self._stateful else {}
         self.duplicates = 0
 
     def fresh(self, rows: Sequence[Any]) -> Sequence[Any]:
@@ -126,7 +131,7 @@ class SeenRows:
                 if last is _UNSEEN:
                     repeat = False
                     if len(seen) > self._memory:
-                        seen.popitem(last=False)  # O(1): the oldest entity is forgotten
+                        self._forget_oldest()
                 else:
                     repeat = last == state
             except Exception:  # an unhashable or uncomparable field: never a repeat
@@ -138,3 +143,11 @@ class SeenRows:
             elif keep is not None:
                 keep.append(row)
         return rows if keep is None else keep
+
+    def _forget_oldest(self) -> None:
+        """Forget the entity delivered longest ago."""
+        seen = self._seen
+        if isinstance(seen, OrderedDict):
+            seen.popitem(last=False)  # O(1)
+        else:
+            del seen[next(iter(seen))]

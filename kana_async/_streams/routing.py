@@ -189,11 +189,20 @@ class Router:
         # the lengths of the leading prefixes cached in _fast (a frame's first bytes are looked
         # up at each; a length whose prefixes were dropped only costs a missed lookup)
         self._lead_sizes: tuple[int, ...] = ()
+        # the _fast entry that routed the latest frame: (its leading prefix or its tail, whether
+        # a tail, the wire). A stream's next frame is most often laid out alike, and a
+        # startswith / endswith of the same bytes is the lookup's verdict, cheaper
+        self._last: tuple[bytes, bool, Wire] | None = None
         self.delivered = 0
         self.ignored = 0
         self.bad: dict[str, int] = {}
 
     # -- the wire table ----------------------------------------------------------------------
+
+    def _forget_routes(self) -> None:
+        """Drop every cached route (the wires or what this connection subscribed changed)."""
+        self._fast = {}
+        self._last = None
 
     def wire(self, topic: Topic, key: RoutingKey) -> tuple[Wire, bool]:
         """The wire for (topic, key), created if needed. Never raises.
@@ -211,7 +220,7 @@ class Router:
         wire = Wire(self, topic, key)
         self.wires[(topic.name, key)] = wire
         self.routes.setdefault(topic.name, {})[key] = wire
-        self._fast = {}
+        self._forget_routes()
         return wire, True
 
     def mark_sent(self, wire: Wire) -> bool:
@@ -227,7 +236,7 @@ class Router:
         if wire.key in sent:
             return False
         sent.add(wire.key)
-        self._fast = {}
+        self._forget_routes()
         return True
 
     def unmark_sent(self, wire: Wire) -> None:
@@ -237,7 +246,7 @@ class Router:
             wire: the wire.
         """
         self.sent.get(wire.topic.name, set()).discard(wire.key)
-        self._fast = {}
+        self._forget_routes()
 
     def remove(self, wire: Wire) -> None:
         """Forget a wire nobody reads any more (its frames are ignored from now on).
@@ -247,7 +256,7 @@ class Router:
         Args:
             wire: the wire.
         """
-        self._fast = {}
+        self._forget_routes()
         self.wires.pop((wire.topic.name, wire.key), None)
         routes = self.routes.get(wire.topic.name)
         if routes is not None:
@@ -262,7 +271,7 @@ class Router:
             The frames.
         """
         self.sent = {}
-        self._fast = {}
+        self._forget_routes()
         frames = []
         for wire in self.wires.values():
             self.sent.setdefault(wire.topic.name, set()).add(wire.key)
@@ -277,21 +286,11 @@ class Router:
         Args:
             data: the frame's raw bytes.
         """
-        fast = self._fast
-        wire = None
-        if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
-            at = data.rfind(b'"message"')
-            if at >= 2:
-                # the frame's last bytes from two before its last `"message"`: a tail that
-                # peek_trailing_message read before (its verdict depends on these bytes only)
-                wire = fast.get(data[at - 2 :])
+        last = self._last
+        if last is not None and (data.endswith(last[0]) if last[1] else data.startswith(last[0])):
+            wire: Wire | None = last[2]
         else:
-            for size in self._lead_sizes:
-                # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
-                # that leading_message read before (its verdict depends on these bytes only)
-                wire = fast.get(data[:size])
-                if wire is not None:
-                    break
+            wire = self._cached_route(data)
         if wire is not None:  # the common case: a frame laid out as the topic's last one
             batch: Batch[Any] = Batch(data, wire.decode_frame)
         else:
@@ -306,6 +305,31 @@ class Router:
         self.delivered += 1
         for sub in wire.subscribers:
             sub._push(batch)
+
+    def _cached_route(self, data: bytes) -> Wire | None:
+        """The wire a cached leading prefix or tail routes ``data`` to (remembered as the last
+        hit), or ``None``. Never raises."""
+        fast = self._fast
+        if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
+            at = data.rfind(b'"message"')
+            if at >= 2:
+                # the frame's last bytes from two before its last `"message"`: a tail that
+                # peek_trailing_message read before (its verdict depends on these bytes only)
+                tail = data[at - 2 :]
+                wire = fast.get(tail)
+                if wire is not None:
+                    self._last = (tail, True, wire)
+                return wire
+            return None
+        for size in self._lead_sizes:
+            # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
+            # that leading_message read before (its verdict depends on these bytes only)
+            lead = data[:size]
+            wire = fast.get(lead)
+            if wire is not None:
+                self._last = (lead, False, wire)
+                return wire
+        return None
 
     def _slow_route(self, data: bytes) -> tuple[Wire, Batch[Any]] | None:
         """The wire and batch of a frame no cached prefix or tail routes; ``None``: counted.
