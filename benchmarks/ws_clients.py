@@ -26,9 +26,12 @@ item and closes; ``stamp`` (the latency run) is called once per item as soon as 
   the best bid's ``Decimal`` made from its float; each row's ``Decimal`` size);
   ``floor: SDK decode + checks + repeat filter (SDK sink)``: the same sink plus the SDK's
   own per-frame work (decode into its public types, its bounds and shape checks, its repeat
-  filter on account topics), without routing, buffering or the async iterator. No client on
-  that library (or, for the last, no SDK doing that work) can read faster, which bounds every
-  ratio the SDK can reach (see ``ws_floors.floor_notes``).
+  filter on account topics), without routing, buffering or the async iterator;
+  ``floor: SDK work + least async-iterator delivery (SDK sink)``: that work handed to
+  ``async for`` the cheapest way (a deque, one future, an async generator yielding each
+  item), the least any SDK with this API must add. No client on that library (or, for the
+  last two, no SDK doing that work behind that API) can read faster, which bounds every ratio
+  the SDK can reach (see ``ws_floors.floor_notes``).
 
 "Touch" reads what a bot reads: the best bid's price of a book (a ``Decimal``, computed by the
 baselines as the ``max`` of the bid prices; the SDK's ``book.best_bid.price``) and the size
@@ -40,7 +43,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -209,14 +213,13 @@ async def ws_sink_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = 
     return await _through_sink(url, topic, n, lean)
 
 
-async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
-    """Frames out of the SDK's sink + the SDK's own per-frame work on them, touched.
+def _sdk_rows(topic: str) -> Callable[[bytes], Sequence[Any]]:
+    """``rows(frame)``: the SDK's own per-frame work, as one of its wires does it.
 
-    What the SDK must do with every frame whatever its routing and delivery: decode into its
-    public types (``Decimal`` money; the lazy order book), refuse values a property or a sum
-    could fail on (its bounds and shape checks) and filter rows it already delivered (its
-    repeat filter, account topics), then the touch. Past this come only routing, the
-    subscriber's buffer, the wake-up and the async iterator.
+    Decode into the SDK's public types (``Decimal`` money; the lazy order book) with the
+    topic's decoder bound once per subscription, refuse values a property or a sum could fail
+    on (its bounds and shape checks), and drop rows already delivered (its repeat filter,
+    account topics).
     """
     from kana_async._streams.dedup import SeenRows
     from kana_async._streams.topics import TOPICS
@@ -224,13 +227,28 @@ async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None
     spec = TOPICS[topic]
     key = spec.normalize_key(ws_feed.MARKET if topic == "orderbook" else ws_feed.PROFILE)
     identity = spec.identity()
-    fresh = SeenRows(identity).fresh if identity is not None else None
-    decode = spec.frame_decoder(key)  # as a wire binds it: once per subscription
+    decode = spec.frame_decoder(key)
+    if identity is None:
+        return decode
+    fresh = SeenRows(identity).fresh
+
+    def rows(frame: bytes) -> Sequence[Any]:
+        return fresh(decode(frame))
+
+    return rows
+
+
+async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """Frames out of the SDK's sink + the SDK's own per-frame work on them, touched.
+
+    What the SDK must do with every frame whatever its routing and delivery (:func:`_sdk_rows`),
+    then the touch, in the sink's callback. Past this come routing, the subscriber's buffer,
+    the wake-up and the async iterator (:func:`sdk_delivered` adds the least of those).
+    """
+    rows_of = _sdk_rows(topic)
 
     def work(frame: bytes) -> int:
-        rows = decode(frame)
-        if fresh is not None:
-            rows = fresh(rows)
+        rows = rows_of(frame)
         for item in rows:
             touch_sdk(topic, item)
         if stamp is not None:
@@ -238,6 +256,58 @@ async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None
         return len(rows)
 
     return await _through_sink(url, topic, n, work)
+
+
+async def sdk_delivered(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+    """:func:`sdk_work` handed to ``async for`` as the SDK's API hands it: the least delivery.
+
+    The sink's callback appends each frame to a deque and wakes the reader (one future) if it
+    waits; the reader iterates an async generator that does the SDK's per-frame work on each
+    frame when it reaches it and yields its items one by one, as ``async for item in sub`` gets
+    them. No routing, no overflow policy, no notices, no counters, one subscriber: the least
+    any SDK with this API and this work spends per frame.
+    """
+    rows_of = _sdk_rows(topic)
+    loop = asyncio.get_running_loop()
+    pending: deque[bytes] = deque()
+    waiting: list[asyncio.Future[None] | None] = [None]
+
+    def deliver(frame: bytes) -> int:
+        pending.append(frame)
+        waiter = waiting[0]
+        if waiter is not None:
+            waiting[0] = None
+            waiter.set_result(None)
+        return 0
+
+    async def rows() -> AsyncIterator[Any]:
+        while True:
+            while pending:
+                for item in rows_of(pending.popleft()):
+                    yield item
+            waiter = waiting[0] = loop.create_future()
+            await waiter
+
+    async def read() -> int:
+        seen = 0
+        if items == 0:
+            return seen
+        async for item in rows():
+            touch_sdk(topic, item)
+            seen += 1
+            if stamp is not None:
+                stamp()
+            if seen == items:
+                break
+        return seen
+
+    reader = asyncio.ensure_future(read())
+    try:
+        await _through_sink(url, topic, n, deliver)
+        async with asyncio.timeout(deadline(n, FLOOR_RATE)):
+            return await reader
+    finally:
+        reader.cancel()
 
 
 async def aiohttp_receive_only(
@@ -391,6 +461,7 @@ WS_RECV = "websockets recv alone (no decode)"
 WS_SINK = "floor: websockets frames alone (SDK sink)"
 WS_LEAN = "floor: websockets (SDK sink) + lean msgspec decode"
 SDK_WORK = "floor: SDK decode + checks + repeat filter (SDK sink)"
+SDK_DELIVERED = "floor: SDK work + least async-iterator delivery (SDK sink)"
 AIOHTTP_RECV = "floor: aiohttp receive alone"
 
 #: The issue's targets for the SDK's ratios, by topic and (ours, baseline).
@@ -417,6 +488,7 @@ CLIENTS: dict[str, Callable[..., Any]] = {
     WS_SINK: ws_sink_only,
     WS_LEAN: ws_sink_lean,
     SDK_WORK: sdk_work,
+    SDK_DELIVERED: sdk_delivered,
     AIOHTTP_RECV: aiohttp_receive_only,
 }
 
@@ -430,6 +502,11 @@ FLOORS: dict[str, tuple[str, str]] = {
     SDK_WORK: (
         "websockets (SDK sink) + the SDK's decode, checks and repeat filter "
         "(no routing, no iterator)",
+        "the SDK's required per-frame work",
+    ),
+    SDK_DELIVERED: (
+        "websockets (SDK sink) + the SDK's decode, checks and repeat filter + the least "
+        "delivery to `async for` (a deque, a future, an async generator; no routing)",
         "the SDK's required per-frame work",
     ),
     AIOHTTP_RECV: ("aiohttp receive() alone (no decode)", "aiohttp"),

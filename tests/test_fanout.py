@@ -82,6 +82,23 @@ async def test_a_frame_with_many_rows_yields_each_row() -> None:
 
 
 @pytest.mark.anyio
+async def test_rows_count_as_delivered_when_returned_and_empty_frames_are_skipped() -> None:
+    sub = _sub(OverflowPolicy.FAIL, 8)
+    await sub.start()
+    sub._push(Batch.of([]))  # a frame of no rows: nothing to return
+    sub._push(Batch.of(["a", "b", "c"]))
+    sub._push(Batch.of(["d"]))
+    assert await sub.__anext__() == "a"
+    assert sub.statistics().delivered == 1  # "b" and "c" are not delivered yet
+    assert await sub.__anext__() == "b"
+    assert (sub.statistics().delivered, sub.statistics().buffered) == (2, 1)
+    await sub.aclose()  # "c" and "d" are dropped unread
+    assert sub.statistics().delivered == 2
+    with pytest.raises(StopAsyncIteration):
+        await sub.__anext__()
+
+
+@pytest.mark.anyio
 async def test_batch_decodes_once_for_all_subscribers_and_only_when_read() -> None:
     calls: list[bytes] = []
 

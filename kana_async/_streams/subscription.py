@@ -331,34 +331,32 @@ class Subscription(Generic[T]):
                 f"another task is already reading this subscription to {self.topic}; "
                 "open one subscription per reader"
             )
-        if not self._started:
-            await self.start()
         buffer = self._buffer
         while True:
+            # the rest of the frame being read first, then the next buffered entry: the two
+            # steps of almost every call, with as few attribute reads as they need
             current = self._current
             pos = self._pos
             if pos < len(current):
                 self._pos = pos + 1
-                self._delivered += 1
                 return current[pos]
             if buffer:
                 entry = buffer.popleft()
                 if type(entry) is Batch:
                     self._frames -= 1
                     items = entry.items()
-                    if items is None:  # an unusable frame: skipped
-                        self._current = ()
+                    if not items:  # an unusable frame (None), or one of no rows: skipped
                         continue
-                    if len(items) == 1:  # a snapshot frame (or a single row): the common case
-                        self._current = ()
-                        self._delivered += 1
-                        return items[0]
-                    self._current = items
-                    self._pos = 0
-                    continue
-                self._current = ()
+                    self._delivered += len(items)  # less what is unread (statistics())
+                    if len(items) > 1:
+                        self._current = items
+                        self._pos = 1
+                    return items[0]  # a snapshot frame or a single row: the common case
                 self._delivered += 1
                 return entry.value  # type: ignore[union-attr,return-value]  # a _Notice
+            if not self._started:
+                await self.start()
+                continue
             if self._overflowed:
                 self._finish()
                 raise SlowConsumerError(
@@ -401,7 +399,9 @@ class Subscription(Generic[T]):
         """
         self._buffer.clear()
         self._frames = 0
+        self._delivered -= self._unread()
         self._current = ()
+        self._pos = 0
         self._close()
         self._finish()
 
@@ -430,11 +430,15 @@ class Subscription(Generic[T]):
             policy=self.policy,
             buffer_size=self.buffer_size,
             buffered=self._frames,
-            delivered=self._delivered,
+            delivered=self._delivered - self._unread(),
             dropped=self._dropped,
             reconnects=self._reconnects,
             closed=self.closed,
         )
+
+    def _unread(self) -> int:
+        """Items of the frame being read not returned yet (counted in ``_delivered`` already)."""
+        return max(len(self._current) - self._pos, 0)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("open" if self._started else "new")
