@@ -244,17 +244,18 @@ def targets_table(results: list[Result]) -> str:
             "",
             "A `floor:` client reads with the socket library and does nothing else (websockets "
             "read through the SDK's frame sink, as the SDK reads it), or only the least work a "
-            "client of its kind must do: the leanest decode of the touched numbers, or the "
-            "SDK's own per-frame work (its decode into the public types, its bounds and shape "
-            "checks, its repeat filter; no routing, buffer or async iterator). No such client "
-            "(the SDK included) spends less CPU per frame, and a client on one thread reads at "
-            "most 1 / (its CPU per frame) frames/s: the baseline's wall µs/frame (1 / its "
-            "frames/s) over the floor's CPU µs/frame, round by round, is the best frames/s "
-            "ratio any of them can reach (for latency: the floor's p50 over the baseline's is "
-            "the lowest). Where that bound misses the target, the target is out of reach with "
-            "that library (or with the SDK's guarantees as they cost today); elsewhere the "
-            "verdict says how many µs per frame the rest may take (the stream profile shows "
-            "where the SDK's go). Costs are medians over the rounds.",
+            "client of its kind must do: the leanest decode of the touched numbers, or the SDK's "
+            "own per-frame work (its decode into the public types, its bounds and shape checks, "
+            "its repeat filter; no routing, buffer or async iterator), and that work handed to "
+            "`async for` the cheapest way (a deque, one future, an async generator). No such "
+            "client (the SDK included) spends less CPU per frame, and a client on one thread "
+            "reads at most 1 / (its CPU per frame) frames/s: the baseline's wall µs/frame (1 / "
+            "its frames/s) over the floor's CPU µs/frame, round by round, is the best frames/s "
+            "ratio any of them can reach (for latency: the floor's p50 over the baseline's is the "
+            "lowest). Where that bound misses the target, the target is out of reach with that "
+            "library (or with the SDK's guarantees as they cost today); elsewhere the verdict "
+            "says how many µs per frame the rest may take (the stream profile shows where the "
+            "SDK's go). Costs are medians over the rounds.",
             "",
             notes_table(bounds),
         ]
