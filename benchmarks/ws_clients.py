@@ -100,16 +100,21 @@ def sdk(subscribers: int) -> Callable[..., Awaitable[int]]:
             seconds = deadline(n, FLOOR_RATE)
 
             async def read(i: int) -> None:
-                async with subs[i] as sub:
-                    async for item in sub:
-                        value = touch_sdk(topic, item)
-                        if counts[i] == 0 and not isinstance(value, Decimal | None):
-                            raise SectionFailed(f"kana_async on {topic}: read {value!r}")
-                        counts[i] += 1
-                        if stamp is not None and i == 0:
-                            stamp()
-                        if counts[i] == items:
-                            return
+                seen = 0  # a local count, as the other clients keep theirs; stored when done
+                stamps = stamp if i == 0 else None
+                try:
+                    async with subs[i] as sub:
+                        async for item in sub:
+                            value = touch_sdk(topic, item)
+                            if seen == 0 and not isinstance(value, Decimal | None):
+                                raise SectionFailed(f"kana_async on {topic}: read {value!r}")
+                            seen += 1
+                            if stamps is not None:
+                                stamps()
+                            if seen == items:
+                                return
+                finally:
+                    counts[i] = seen
 
             try:
                 async with asyncio.timeout(seconds):
