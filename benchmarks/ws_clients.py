@@ -44,7 +44,7 @@ import asyncio
 import json
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -218,29 +218,22 @@ async def ws_sink_lean(url: str, topic: str, n: int, items: int, stamp: Stamp = 
     return await _through_sink(url, topic, n, lean)
 
 
-def _sdk_rows(topic: str) -> Callable[[bytes], Sequence[Any]]:
-    """``rows(frame)``: the SDK's own per-frame work, as one of its wires does it.
+def _sdk_rows(topic: str) -> Callable[[bytes], Any]:
+    """``rows(frame)``: the SDK's own per-frame work, by the function its wire runs.
 
-    Decode into the SDK's public types (``Decimal`` money; the lazy order book) with the
-    topic's decoder bound once per subscription, refuse values a property or a sum could fail
-    on (its bounds and shape checks), and drop rows already delivered (its repeat filter,
-    account topics).
+    A wire's ``decode_frame`` (the subscription's decoder bound once, then the repeat filter)
+    decodes into the SDK's public types (``Decimal`` money; the lazy order book), refuses
+    values a property or a sum could fail on (its bounds and shape checks), and drops rows
+    already delivered (account topics). Every benchmark frame is usable, so it never returns
+    ``None`` here.
     """
-    from kana_async._streams.dedup import SeenRows
+    from kana_async._streams.routing import Router
     from kana_async._streams.topics import TOPICS
 
     spec = TOPICS[topic]
     key = spec.normalize_key(ws_feed.MARKET if topic == "orderbook" else ws_feed.PROFILE)
-    identity = spec.identity()
-    decode = spec.frame_decoder(key)
-    if identity is None:
-        return decode
-    fresh = SeenRows(identity).fresh
-
-    def rows(frame: bytes) -> Sequence[Any]:
-        return fresh(decode(frame))
-
-    return rows
+    wire, _ = Router("bench").wire(spec, key)
+    return wire.decode_frame
 
 
 async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:

@@ -344,10 +344,7 @@ class Subscription(Generic[T]):
                 entry = buffer.popleft()
                 if type(entry) is Batch:
                     self._frames -= 1
-                    items: Sequence[T] | None = entry._items  # Batch.items(), inlined
-                    if items is _UNDECODED:
-                        items = entry._items = entry._decode(entry._raw)
-                        entry._raw = None
+                    items = entry.items()
                     if not items:  # an unusable frame (None), or one of no rows: skipped
                         continue
                     self._delivered += len(items)  # less what is unread (statistics())
