@@ -14,7 +14,7 @@ from kana_async._address import normalize_address
 from kana_async._config import API_KEY_ENV, TESTNET, Network
 from kana_async._context import ClientContext, ClientState, Closer, SharedState
 from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidArgumentError
-from kana_async._http import HttpClient, InFlightGate, make_client
+from kana_async._http import HttpClient, InFlightGate, check_transport
 from kana_async._options import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, ClientOptions
 from kana_async._secret import Secret
 
@@ -235,10 +235,11 @@ class KanaClient:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> KanaClient:
-        """Create the shared HTTP pool and start the task group; ``async with`` calls this.
+        """Start the task group; ``async with`` calls this.
 
-        Nothing is sent: the first request connects. The pool is built on
-        ``options.transport`` (httpx's own, or aiohttp's).
+        Nothing is sent and no HTTP pool is built yet: the first REST or node request builds
+        the shared pool on ``options.transport`` (httpx's own, or aiohttp's) and connects, so
+        a client that only streams never pays for one.
 
         Returns:
             The client itself, open.
@@ -253,10 +254,7 @@ class KanaClient:
             raise ClientStateError("this KanaClient is already open")
         if shared.state is ClientState.CLOSED:
             raise ClientStateError("this KanaClient was closed; create a new one")
-        options = shared.root_options
-        shared.pool = shared.injected_http or make_client(
-            options.transport, timeout=options.timeout, limits=options.pool_limits
-        )
+        check_transport(shared.root_options.transport)  # the pool itself: on the first request
         shared.gate = InFlightGate(self._gate_limit())
         await shared.tasks.start()
         shared.state = ClientState.OPEN

@@ -19,7 +19,7 @@ from kana_async._api_key import check_api_key
 from kana_async._background import BackgroundTasks
 from kana_async._config import Network
 from kana_async._exceptions import ClientStateError, InvalidArgumentError
-from kana_async._http import HttpClient, InFlightGate, Pool
+from kana_async._http import HttpClient, InFlightGate, Pool, make_client
 from kana_async._options import (
     POOL_SETTINGS,
     SHARED_TRADING_SETTINGS,
@@ -69,7 +69,7 @@ class SharedState:
         api_key: sent as ``x-api-key``: a :class:`Secret` holding the key as given (``None``
             or ``""`` for none); checked, and kept as a ``Secret[str]``.
         http_client: an injected ``httpx.AsyncClient`` (its owner closes it), or ``None`` to
-            create the pool on open.
+            build the pool on the first request.
         options: the first client's options (the pool is built from them).
 
     Raises:
@@ -249,13 +249,22 @@ class ClientContext:
     def http(self) -> HttpClient:
         """The REST request path with this client's retry, rate limit and timeout.
 
+        The first use by any of the related clients builds the shared pool (a client that only
+        streams never builds one).
+
         Raises:
             ClientStateError: the client is not open.
+            ImportError: ``transport="aiohttp"`` and the ``aiohttp`` extra cannot be imported.
         """
         self.ensure_open()
         if self._http is None:
             shared = self.shared
-            assert shared.pool is not None and shared.gate is not None
+            if shared.pool is None:  # the first request of any of the related clients
+                options = shared.root_options
+                shared.pool = shared.injected_http or make_client(
+                    options.transport, timeout=options.timeout, limits=options.pool_limits
+                )
+            assert shared.gate is not None
             timeout = self.options.timeout
             self._http = HttpClient(
                 shared.pool,

@@ -104,6 +104,33 @@ async def test_injected_http_client_is_used_and_not_closed() -> None:
 
 
 @pytest.mark.anyio
+async def test_the_pool_is_built_by_the_first_request_shared_and_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kana_async._context
+
+    recorder = Recorder({"/getMarketPrice": PRICE})
+    built: list[httpx.AsyncClient] = []
+
+    def make_client(transport: str, **settings: object) -> httpx.AsyncClient:
+        built.append(httpx.AsyncClient(transport=httpx.MockTransport(recorder)))
+        return built[-1]
+
+    monkeypatch.setattr(kana_async._context, "make_client", make_client)
+    async with KanaClient(NETWORK) as idle:
+        assert not idle.closed
+    assert built == []  # a client that sends nothing (one that only streams) builds no pool
+    async with KanaClient(NETWORK) as kana:
+        assert built == []  # opening builds nothing either
+        other = kana.with_options(timeout=5.0)
+        await kana.markets.price(1338)
+        await other.markets.price(1338)
+        assert len(built) == 1 and len(recorder.requests) == 2  # one pool for both
+        assert not built[0].is_closed
+    assert built[0].is_closed  # the client built it, so it closes it
+
+
+@pytest.mark.anyio
 async def test_on_close_callbacks_run_in_reverse_and_errors_surface() -> None:
     order: list[str] = []
 

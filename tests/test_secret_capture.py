@@ -16,6 +16,7 @@ import pickle
 import socket
 import traceback
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -36,8 +37,10 @@ pytestmark = pytest.mark.anyio
 API_KEY = "kana-live-" + "Zx9" * 12
 OTHER_KEY = "kana-live-the-right-one"
 FAST = StreamOptions(backoff_initial=0.01, backoff_max=0.05, close_timeout=0.3)
-_ATOMS = (str, bytes, bytearray, int, float, bool, type(None))
-_MAX_DEPTH = 8
+# recorded by their repr, not walked into (a module's globals are code, not the call's state)
+_ATOMS = (str, bytes, bytearray, int, float, bool, type(None), ModuleType)
+# deep enough to reach websockets' handshake request headers from the client (9 steps)
+_MAX_DEPTH = 10
 
 
 class Walk:
