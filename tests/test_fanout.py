@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import anyio
 import pytest
 
 from kana_async._exceptions import ConcurrentReadError, SlowConsumerError, SubscriptionClosedError
+from kana_async._streams.routing import Router
 from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
-from tests.ws_support import both_backends
+from kana_async._streams.topics import TOPICS
+from tests.ws_support import book, both_backends
 
 anyio_backend = both_backends()
 
@@ -119,6 +124,39 @@ async def test_batch_decodes_once_for_all_subscribers_and_only_when_read() -> No
     assert first is second
     assert calls == [b"new"]  # once, and never the dropped frame
     assert not dropped.decoded
+
+
+@pytest.mark.anyio
+async def test_a_lone_subscriber_decodes_when_it_reads_and_several_share_one_decode() -> None:
+    router = Router("ws://fanout")
+    wire, _ = router.wire(TOPICS["orderbook"], 14)
+    router.mark_sent(wire)
+    decoded: list[bytes] = []
+    decode = wire.decode_frame
+
+    def counting(frame: bytes) -> Any:
+        decoded.append(frame)
+        return decode(frame)
+
+    wire.decode_frame = counting
+    frames = [json.dumps({"message": "orderbook", "data": book(14, v)}).encode() for v in (1, 2, 3)]
+    alone: Subscription[Any] = Subscription(
+        "orderbook", 14, policy=OverflowPolicy.KEEP_LATEST, buffer_size=1
+    )
+    wire.add(alone)
+    router.on_frame(frames[0])
+    router.on_frame(frames[1])  # replaces the first, which is never decoded
+    assert decoded == []  # nothing is decoded before it is read
+    assert (await alone.__anext__()).transaction_version == 2
+    assert decoded == [frames[1]]
+    other: Subscription[Any] = Subscription(
+        "orderbook", 14, policy=OverflowPolicy.KEEP_LATEST, buffer_size=1
+    )
+    wire.add(other)
+    router.on_frame(frames[2])
+    mine, theirs = await alone.__anext__(), await other.__anext__()
+    assert mine is theirs and mine.transaction_version == 3  # decoded once, shared
+    assert decoded == [frames[1], frames[2]]
 
 
 @pytest.mark.anyio

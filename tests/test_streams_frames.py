@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from kana_async._streams import (
     TOPICS,
-    Batch,
     OverflowPolicy,
     StreamManager,
     StreamOptions,
@@ -32,7 +31,16 @@ from kana_async.models.enums import Side
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.positions import Position
 from kana_async.models.stream_events import Reconnected
-from tests.ws_support import ADDR, FAST, FakeKana, both_backends, level, order, trade
+from tests.ws_support import (
+    ADDR,
+    FAST,
+    FakeKana,
+    both_backends,
+    level,
+    order,
+    take_frames,
+    trade,
+)
 
 anyio_backend = both_backends()
 
@@ -49,7 +57,7 @@ def _router() -> tuple[Router, dict[str, Subscription[Any]]]:
         sub: Subscription[Any] = Subscription(
             name, key, policy=OverflowPolicy.DROP_OLDEST, buffer_size=10_000
         )
-        wire.subscribers.append(sub)
+        wire.add(sub)
         subs[name] = sub
     router.subscribe_frames()
     return router, subs
@@ -59,10 +67,8 @@ def _read_everything(subs: dict[str, Subscription[Any]]) -> int:
     """Decode every buffered frame and touch every public property of every item."""
     items = 0
     for sub in subs.values():
-        while sub._buffer:
-            entry = sub._buffer.popleft()
-            assert isinstance(entry, Batch)
-            for item in entry.items() or ():
+        for rows in take_frames(sub):
+            for item in rows or ():
                 items += 1
                 for name in dir(type(item)):
                     if not name.startswith("_") and isinstance(getattr(type(item), name), property):
@@ -152,10 +158,8 @@ def _decode_one(topic: str, data: Any) -> Any:
     router, subs = _router()
     text = data if isinstance(data, str) else json.dumps(data)
     router.on_frame(f'{{"message": "{topic}", "data": {text}}}'.encode())
-    sub = subs[topic]
-    entry = sub._buffer.popleft()
-    assert isinstance(entry, Batch)
-    return entry.items(), router.bad
+    (items,) = take_frames(subs[topic])
+    return items, router.bad
 
 
 @pytest.mark.parametrize(
@@ -215,9 +219,8 @@ def test_a_lax_envelope_is_accepted_where_the_data_is_usable() -> None:
     data = json.dumps([trade(14, 7)])
     router.on_frame(f'{{"success": "true", "data": {data}, "message": "recent_trades"}}'.encode())
     router.on_frame(f'{{"data": {data}, "message": null}}'.encode())  # no topic: cannot route
-    entry = subs["recent_trades"]._buffer.popleft()
-    assert isinstance(entry, Batch)
-    (row,) = entry.items() or ()
+    (rows,) = take_frames(subs["recent_trades"])
+    (row,) = rows or ()
     assert row.trade_id == "7" and row.price == Decimal("5.75")
     assert router.bad == {"unexpected_shape": 1}
 
@@ -327,9 +330,7 @@ def test_a_position_row_is_refused_exactly_when_its_side_would_raise(
         frame = f'{{"data": {data}, "message": "positions"}}'
     router, subs = _router()
     router.on_frame(frame.encode())
-    entry = subs["positions"]._buffer.popleft()
-    assert isinstance(entry, Batch)
-    items = entry.items()
+    (items,) = take_frames(subs["positions"])
     built = Position(market_id=14, size=Decimal(2), trade_side=trade_side, is_long=is_long)
     if trade_side is None and is_long is None:
         with pytest.raises(ValueError):

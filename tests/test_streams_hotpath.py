@@ -24,7 +24,7 @@ from kana_async._streams.connection import WSConnection
 from kana_async._streams.frames import BadFrame
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async._streams.routing import Router, peek_trailing_message
-from kana_async._streams.subscription import Batch, OverflowPolicy, Subscription
+from kana_async._streams.subscription import OverflowPolicy, Subscription
 from kana_async._streams.topics import TOPICS, Topic
 from kana_async.models.orderbook import OrderBook
 from kana_async.models.stream_events import Reconnected
@@ -38,6 +38,7 @@ from tests.ws_support import (
     level,
     order,
     our_tasks,
+    take_frames,
     trade,
     until,
 )
@@ -90,7 +91,7 @@ def test_cached_leading_prefixes_route_only_frames_that_open_with_those_bytes() 
     sub: Subscription[Any] = Subscription(
         "orderbook", 14, policy=OverflowPolicy.DROP_OLDEST, buffer_size=16
     )
-    wire.subscribers.append(sub)
+    wire.add(sub)
     data = json.dumps(book(14, 1)).encode()
     spaced = b'{"message": "orderbook", "data": ' + data + b"}"
     tight = b'{"message":"orderbook","data":' + data + b"}"
@@ -495,7 +496,7 @@ def test_a_cached_trailing_topic_routes_as_the_full_peek_would() -> None:
     sub: Subscription[Any] = Subscription(
         "positions", ADDR, policy=OverflowPolicy.FAIL, buffer_size=100
     )
-    first.subscribers.append(sub)
+    first.add(sub)
 
     def frame(address: str, size: int, tail: str = ', "message": "positions"}') -> bytes:
         row = {"address": address, "market_id": "14", "size": str(size), "trade_side": True}
@@ -512,12 +513,10 @@ def test_a_cached_trailing_topic_routes_as_the_full_peek_would() -> None:
     late: Subscription[Any] = Subscription(
         "positions", other, policy=OverflowPolicy.FAIL, buffer_size=100
     )
-    second.subscribers.append(late)
+    second.add(late)
     router.on_frame(frame(other, 6))  # ... so this frame is routed by its rows
     router.on_frame(frame(ADDR, 7))
-    sizes = [
-        row.size for batch in sub._buffer if isinstance(batch, Batch) for row in batch.items() or ()
-    ]
+    sizes = [row.size for rows in take_frames(sub) for row in rows or ()]
     assert sizes == [1, 2, 4, 5, 7]
-    assert [r.size for b in late._buffer if isinstance(b, Batch) for r in b.items() or ()] == [6]
+    assert [row.size for rows in take_frames(late) for row in rows or ()] == [6]
     assert router.bad == {"unknown_topic": 1, "unexpected_shape": 1}

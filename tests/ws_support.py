@@ -319,3 +319,24 @@ async def until(predicate: Callable[[], bool], interval: float = 0.005) -> None:
     """Wait until ``predicate()`` holds (bounded by the caller's ``fail_after``)."""
     while not predicate():  # noqa: ASYNC110 - polls state owned by another task
         await anyio.sleep(interval)
+
+
+def take_frames(sub: Any) -> list[Any]:
+    """Pop every frame ``sub`` buffered and decode each as its reader would (for sync tests).
+
+    Returns:
+        Each frame's items (``None`` for an unusable frame), in buffer order; notices are
+        not frames and make the test fail.
+    """
+    from kana_async._streams.subscription import Batch
+
+    frames: list[Any] = []
+    while sub._buffer:
+        entry = sub._buffer.popleft()
+        sub._frames -= 1
+        if isinstance(entry, Batch):
+            frames.append(entry.items())
+        else:
+            assert type(entry) is bytes, f"not a frame: {entry!r}"
+            frames.append(sub._decode(entry))
+    return frames

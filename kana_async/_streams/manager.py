@@ -399,9 +399,9 @@ class StreamManager:
         self._cancel_linger()
         router = self._router
         wire, created = router.wire(topic, sub.key)
+        wire.add(sub)
         if not created and wire.last is not None:
             sub._push(wire.last)
-        wire.subscribers.append(sub)
         if not self._conn_running:
             self._conn_running = True
             self._spawn(self._run_connection, "reader")

@@ -12,12 +12,13 @@ Frame path (per message, in the step that parsed it off the socket; nothing here
    ``address``) only when this connection has subscribed the topic with more than one key; with a
    single key every frame of the topic is that key's (that answer is cached per topic until the
    subscriptions change);
-3. wrap the undecoded rows (the whole frame on the fast path, the envelope's ``data`` otherwise)
-   in one lazy :class:`~kana_async._streams.subscription.Batch` and push it to each subscriber.
-   The batch is decoded by the first subscriber that reads it, once, whatever the number of
-   subscribers; frames that nobody reads are never decoded, and a bad frame that nobody reads is
-   never counted. Decoding drops rows the wire subscription already delivered
-   (:class:`~kana_async._streams.dedup.SeenRows`).
+3. push the undecoded rows to each subscriber: a wire's only subscriber buffers the frame's
+   bytes as they are and decodes them with the wire's decoder when it reads them; several
+   subscribers (or the envelope's ``data``) share one lazy
+   :class:`~kana_async._streams.subscription.Batch`, decoded by the first subscriber that reads
+   it, once, whatever the number of subscribers. Frames that nobody reads are never decoded,
+   and a bad frame that nobody reads is never counted. Decoding drops rows the wire
+   subscription already delivered (:class:`~kana_async._streams.dedup.SeenRows`).
 
 Frames that cannot be used are skipped, counted in :attr:`Router.bad` under a kind, and logged
 once per kind (at WARNING; later ones at DEBUG):
@@ -109,7 +110,8 @@ class Wire:
         frame: the subscribe frame sent for it.
         subscribers: the subscriptions reading it.
         keep_latest: whether late joiners get the latest frame (snapshot topics).
-        last: the latest frame of a keep-latest topic, for late joiners.
+        last: the latest frame of a keep-latest topic, for late joiners (a batch, or the
+            frame's bytes when it had one subscriber).
         seen: the filter of rows already delivered (``None`` for snapshot topics).
         decode_frame: decodes a whole frame into items (``None`` if unusable; counted).
         decode_data: decodes a frame's undecoded ``data`` into items (``None`` if unusable).
@@ -133,7 +135,7 @@ class Wire:
         self.frame = topic.subscribe_frame(key)
         self.subscribers: list[Subscription[Any]] = []
         self.keep_latest = topic.policy is OverflowPolicy.KEEP_LATEST
-        self.last: Batch[Any] | None = None
+        self.last: Batch[Any] | bytes | None = None
         identity = topic.identity()
         self.seen = SeenRows(identity) if identity is not None else None
         seen = self.seen
@@ -160,6 +162,17 @@ class Wire:
 
         self.decode_frame: Callable[[bytes], Sequence[Any] | None] = decode_frame
         self.decode_data: Callable[[Any], Sequence[Any] | None] = decode_data
+
+    def add(self, sub: Subscription[Any]) -> None:
+        """Add a subscriber; the frames it alone gets it decodes with :attr:`decode_frame`.
+
+        Never raises.
+
+        Args:
+            sub: the subscription (of this wire's topic and key).
+        """
+        sub._decode = self.decode_frame
+        self.subscribers.append(sub)
 
 
 class Router:
@@ -292,19 +305,25 @@ class Router:
         else:
             wire = self._cached_route(data)
         if wire is not None:  # the common case: a frame laid out as the topic's last one
-            batch: Batch[Any] = Batch(data, wire.decode_frame)
+            subscribers = wire.subscribers
+            # one subscriber (the common case) buffers the frame itself and decodes it with the
+            # wire's decoder when it reads it; several share one batch, decoded once
+            entry: Batch[Any] | bytes = (
+                data if len(subscribers) == 1 else Batch(data, wire.decode_frame)
+            )
         else:
             routed = self._slow_route(data)
             if routed is None:
                 return
-            wire, batch = routed
+            wire, entry = routed
+            subscribers = wire.subscribers
         # every subscriber of the wire gets the frame (the one copy of this step, inlined:
         # it runs for every frame)
         if wire.keep_latest:
-            wire.last = batch
+            wire.last = entry
         self.delivered += 1
-        for sub in wire.subscribers:
-            sub._push(batch)
+        for sub in subscribers:
+            sub._push(entry)
 
     def _cached_route(self, data: bytes) -> Wire | None:
         """The wire a cached leading prefix or tail routes ``data`` to (remembered as the last

@@ -10,9 +10,10 @@ a subscriber's bounded buffer is full is its :class:`OverflowPolicy`:
 * ``FAIL`` (private event topics): the subscriber keeps what it has, sees it all, and then
   :class:`~kana_async.SlowConsumerError` is raised from ``__anext__`` (``dropped`` = frames lost).
 
-What is buffered is a :class:`Batch`: one frame's still-undecoded ``data``, shared by all
-subscribers of the frame and decoded at most once, by the first subscriber that reaches it, so a
-frame nobody reads is never decoded. Notices (e.g.
+What is buffered is a frame still undecoded: its bytes, when the subscription is its wire's
+only subscriber (decoded by the wire's decoder when read), or a :class:`Batch`
+shared by all subscribers of the frame and decoded at most once, by the first subscriber that
+reaches it. Either way a frame nobody reads is never decoded. Notices (e.g.
 :class:`~kana_async.models.stream_events.Reconnected`) are buffered in order with the frames
 and never count against the bound.
 
@@ -196,8 +197,11 @@ class Subscription(Generic[T]):
         self.buffer_size = buffer_size
         self._start = start
         self._stop = stop
-        self._buffer: deque[Batch[T] | _Notice] = deque()
-        self._frames = 0  # Batches in _buffer (notices do not count against the bound)
+        self._buffer: deque[Batch[T] | bytes | _Notice] = deque()
+        self._frames = 0  # frames in _buffer (notices do not count against the bound)
+        # a buffered frame's bytes into its items (None: unusable); the wire's decoder, set when
+        # the subscription joins its wire
+        self._decode: Callable[[bytes], Sequence[T] | None] = _no_decode
         self._current: Sequence[T] = ()
         self._pos = 0
         self._waiter: WakeUp | None = None  # set once, then dropped, to wake the reader
@@ -213,8 +217,9 @@ class Subscription(Generic[T]):
 
     # -- producer side (the websocket reader; never blocks) ---------------------------------
 
-    def _push(self, batch: Batch[T]) -> None:
-        """Buffer one frame according to the policy."""
+    def _push(self, batch: Batch[T] | bytes) -> None:
+        """Buffer one frame (its bytes, or a batch shared with other subscribers) according to
+        the policy."""
         if self._closed:
             return
         if self._overflowed:
@@ -256,7 +261,7 @@ class Subscription(Generic[T]):
     def _drop_oldest_frame(self) -> None:
         buffer = self._buffer
         for i, entry in enumerate(buffer):
-            if isinstance(entry, Batch):
+            if type(entry) is not _Notice:
                 del buffer[i]
                 self._frames -= 1
                 self._dropped += 1
@@ -342,18 +347,22 @@ class Subscription(Generic[T]):
                 return current[pos]
             if buffer:
                 entry = buffer.popleft()
-                if type(entry) is Batch:
+                if type(entry) is bytes:  # a frame of this subscriber alone: the common case
                     self._frames -= 1
-                    items = entry.items()
-                    if not items:  # an unusable frame (None), or one of no rows: skipped
-                        continue
-                    self._delivered += len(items)  # less what is unread (statistics())
-                    if len(items) > 1:
-                        self._current = items
-                        self._pos = 1
-                    return items[0]  # a snapshot frame or a single row: the common case
-                self._delivered += 1
-                return entry.value  # type: ignore[union-attr,return-value]  # a _Notice
+                    items = self._decode(entry)
+                elif type(entry) is _Notice:
+                    self._delivered += 1
+                    return entry.value  # type: ignore[return-value]
+                else:  # a frame shared with other subscribers
+                    self._frames -= 1
+                    items = entry.items()  # type: ignore[union-attr]  # a Batch
+                if not items:  # an unusable frame (None), or one of no rows: skipped
+                    continue
+                self._delivered += len(items)  # less what is unread (statistics())
+                if len(items) > 1:
+                    self._current = items
+                    self._pos = 1
+                return items[0]  # a snapshot frame or a single row: the common case
             if not self._started:
                 await self.start()
                 continue
