@@ -175,7 +175,7 @@ async def _through_sink(url: str, topic: str, n: int, work: Callable[[bytes], in
 
     async with open_socket(url, options, {}) as sock:
         await sock.send(ws_feed.subscribe_message(topic).encode())
-        serving = asyncio.ensure_future(sock.serve(deliver))
+        serving = asyncio.ensure_future(sock.serve(deliver, url))
         try:
             await done.wait()
         finally:

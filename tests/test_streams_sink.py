@@ -157,3 +157,27 @@ async def test_control_frames_between_data_frames_are_still_the_librarys() -> No
             stats = mgr.statistics()
             await mgr.aclose()
     assert stats.frames == 2 and stats.reconnects == 0 and stats.bad_frames == {}
+
+
+def test_an_error_of_the_callback_is_logged_counted_and_the_next_message_delivered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sink, _ = _sink()
+    got: list[bytes] = []
+
+    def deliver(data: bytes) -> None:
+        if data == b"bad":
+            raise RuntimeError("a bug downstream")
+        got.append(data)
+
+    sink.put(Frame(Opcode.TEXT, b"bad"))  # waiting for the reader: delivered at attach
+    sink.put(Frame(Opcode.TEXT, b"1"))
+    with caplog.at_level("ERROR", logger="kana_async"):
+        sink.attach(deliver, "ws://sink")
+        sink.put(Frame(Opcode.TEXT, b"bad"))  # as it arrives
+        sink.put(Frame(Opcode.TEXT, b"2"))
+    assert got == [b"1", b"2"]
+    assert sink.frames == 4
+    errors = [r for r in caplog.records if "error while handling a frame" in r.getMessage()]
+    assert len(errors) == 2 and all("ws://sink" in r.getMessage() for r in errors)
+    assert all(r.exc_info and r.exc_info[0] is RuntimeError for r in errors)

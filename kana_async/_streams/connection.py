@@ -74,7 +74,6 @@ class WSConnection:
     Attributes:
         url: as above.
         options: as above.
-        frames: messages received so far.
         connects: successful connections so far.
         reconnects: connections that replaced a lost one.
         failed_attempts: connection attempts that failed.
@@ -113,12 +112,19 @@ class WSConnection:
         self._loop_scope: anyio.CancelScope | None = None
         self._drop_reason: str | None = None
         self._closing = False
-        self.frames = 0
+        self._reading: Socket | None = None  # the socket _read hands frames from
+        self._frames_read = 0  # frames of the sockets read before it
         self.connects = 0
         self.reconnects = 0
         self.failed_attempts = 0
         self.oversized = 0
         self.last_error = ""
+
+    @property
+    def frames(self) -> int:
+        """Frames received over every connection so far (counted by the socket's sink)."""
+        sock = self._reading
+        return self._frames_read + (sock.frames if sock is not None else 0)
 
     # -- control -----------------------------------------------------------------------------
 
@@ -365,20 +371,17 @@ class WSConnection:
             self.last_error = self._drop_reason or describe(exc)
 
     async def _read(self, sock: Socket) -> None:
-        """Hand every message to ``on_frame`` as the socket parses it, until it ends (raises)."""
-        on_frame = self._on_frame
-        url = self.url
+        """Hand every message to ``on_frame`` as the socket parses it, until it ends (raises).
 
-        def deliver(data: bytes) -> None:
-            self.frames += 1
-            try:
-                on_frame(data)
-            except Exception:  # a bug downstream must not kill the stream
-                logger.exception("websocket %s: error while handling a frame", url)
-
+        The socket counts the frames and logs what ``on_frame`` raises (a bug downstream must
+        not end the stream), so ``on_frame`` is its callback as it is: no wrapper per frame.
+        """
+        self._reading = sock
         try:
-            await sock.serve(deliver)
+            await sock.serve(self._on_frame, self.url)
         finally:
+            self._frames_read += sock.frames  # in the same step as the next line: counted once
+            self._reading = None
             self.oversized += sock.skipped
 
     async def _keepalive(self, sock: Socket) -> None:

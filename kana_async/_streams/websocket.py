@@ -15,6 +15,7 @@ frames go out) messages wait in the sink, which pauses reading from the socket p
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,6 +41,8 @@ __all__ = [
     "open_socket",
 ]
 
+logger = logging.getLogger("kana_async")
+
 #: The close code of a message larger than the receiver accepts.
 MESSAGE_TOO_BIG = 1009
 
@@ -59,8 +62,16 @@ class _Socket(Protocol):
     async def send(self, frame: bytes) -> None:
         """Send one text frame (JSON bytes)."""
 
-    async def serve(self, deliver: Callable[[bytes], None]) -> NoReturn:
-        """Hand every message's raw bytes to ``deliver`` until the connection ends, then raise."""
+    async def serve(self, deliver: Callable[[bytes], None], name: str) -> NoReturn:
+        """Hand every message's raw bytes to ``deliver`` until the connection ends, then raise.
+
+        An error ``deliver`` raises is logged (as ``name``'s) and the next message delivered.
+        """
+        ...
+
+    @property
+    def frames(self) -> int:
+        """Messages handed to ``deliver`` so far."""
         ...
 
     @property
@@ -111,7 +122,8 @@ class FrameSink:
     It stands in for the library's message queue (the connection calls :meth:`put` with each
     data frame and :meth:`close` at its end). Before :meth:`attach` messages are kept, and
     reading is paused through ``pause`` while more than :data:`PENDING_HIGH` wait; after
-    :meth:`detach` they are dropped. Never blocks.
+    :meth:`detach` they are dropped. Never blocks, never raises: an error of the callback is
+    logged and the next message delivered (a bug downstream must not end the connection).
 
     Args:
         pause: stops reading from the socket.
@@ -119,17 +131,20 @@ class FrameSink:
 
     Attributes:
         closed: whether the connection ended.
+        frames: messages handed to the callback so far.
         skipped: messages dropped for arriving in more than :data:`MAX_FRAGMENTS` fragments.
     """
 
     __slots__ = (
         "_deliver",
+        "_name",
         "_parts",
         "_pause",
         "_paused",
         "_pending",
         "_resume",
         "closed",
+        "frames",
         "skipped",
     )
 
@@ -140,7 +155,9 @@ class FrameSink:
         self._parts: list[Any] = []
         self._pending: deque[bytes] | None = deque()
         self._deliver: Callable[[bytes], None] | None = None
+        self._name = ""
         self.closed = False
+        self.frames = 0
         self.skipped = 0
 
     def put(self, frame: Any) -> None:
@@ -168,7 +185,11 @@ class FrameSink:
             parts.clear()
         deliver = self._deliver
         if deliver is not None:
-            deliver(data)
+            self.frames += 1
+            try:
+                deliver(data)
+            except Exception:  # a bug downstream must not end the connection
+                logger.exception("websocket %s: error while handling a frame", self._name)
             return
         pending = self._pending
         if pending is not None:
@@ -177,17 +198,24 @@ class FrameSink:
                 self._paused = True
                 self._pause()
 
-    def attach(self, deliver: Callable[[bytes], None]) -> None:
+    def attach(self, deliver: Callable[[bytes], None], name: str = "") -> None:
         """Hand the waiting messages, and every later one as it arrives, to ``deliver``.
 
-        Never raises (``deliver`` must not either).
+        Never raises.
 
         Args:
-            deliver: called with each message's bytes; it must not block.
+            deliver: called with each message's bytes; it must not block. What it raises is
+                logged, and the next message delivered all the same.
+            name: the connection's name (its URL) in those log lines.
         """
+        self._name = name
         pending, self._pending = self._pending, None
         while pending:
-            deliver(pending.popleft())
+            self.frames += 1
+            try:
+                deliver(pending.popleft())
+            except Exception:  # as in put()
+                logger.exception("websocket %s: error while handling a frame", name)
         self._deliver = deliver
         if self._paused:
             self._paused = False
@@ -272,14 +300,18 @@ class _AsyncioSocket:
     async def send(self, frame: bytes) -> None:
         await self._ws.send(frame, text=True)
 
-    async def serve(self, deliver: Callable[[bytes], None]) -> NoReturn:
+    async def serve(self, deliver: Callable[[bytes], None], name: str) -> NoReturn:
         sink: FrameSink = self._ws.sink
-        sink.attach(deliver)
+        sink.attach(deliver, name)
         try:
             await self._ws.wait_closed()
         finally:
             sink.detach()
         raise self._ws.close_exc
+
+    @property
+    def frames(self) -> int:
+        return self._ws.sink.frames  # type: ignore[no-any-return]
 
     @property
     def skipped(self) -> int:
