@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kana_async._streams import TOPICS
@@ -197,8 +197,15 @@ def _wild_rows(draw: st.DrawFn) -> list[str]:
     return rows
 
 
+_BIG_TWICE = (
+    '{"market_id":"14","is_ask":false,"price":0.57e41,"size":"3","last_updated":1747075649,'
+    '"transaction_version":0}'
+)
+
+
 @settings(max_examples=600, deadline=None, database=None)
 @given(rows=_wild_rows(), keyed=st.booleans(), whole=st.booleans(), single=st.booleans())
+@example(rows=[_BIG_TWICE, _BIG_TWICE], keyed=False, whole=False, single=False)  # found: in range
 def test_any_texts_give_the_eager_book_or_are_refused_as_the_eager_path_refuses(
     rows: list[str], keyed: bool, whole: bool, single: bool
 ) -> None:

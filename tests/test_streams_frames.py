@@ -192,6 +192,23 @@ def test_the_number_check_leaves_the_callers_decimal_context_as_it_was(count: in
         assert Decimal(1) / 3 == Decimal("0.3333333")  # still computing in the caller's context
 
 
+@pytest.mark.parametrize("count", [1, 2, 5])  # one row, few rows, many rows: each way of summing
+def test_each_value_is_bounded_on_its_own_whatever_the_others_sum_to(count: int) -> None:
+    fields = ("price", "size")
+    big = "9.9e40"  # adjusted exponent 40: in range
+    check_rows([_Row(big, big)] * count, fields)  # accepted, though their sum is above 1e41
+    check_rows([_Row("-" + big, big)] * count, fields)
+    for out in ("1.2e41", "-1.2e41", "Infinity", "NaN", "sNaN"):
+        # an in-range value of the other sign before it must not hide it (a sum cancels them)
+        if count == 1:
+            rows = [_Row("-9e40", out)]
+        else:
+            rows = [_Row("-9e40", "1"), *[_Row("1", "1")] * (count - 2), _Row(out, "1")]
+        with pytest.raises(BadFrame) as refused:
+            check_rows(rows, fields)
+        assert refused.value.kind == "bad_number"
+
+
 def test_nesting_deeper_than_the_decoder_allows_is_counted_not_raised() -> None:
     items, bad = _decode_one("recent_trades", "[" * 100_000 + "]" * 100_000)
     assert items is None and bad == {"too_deep": 1}

@@ -144,8 +144,8 @@ def decimal_fields(row_type: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-# Sums of a frame's numbers are computed in this context: a value of magnitude above
-# 10**MAX_EXPONENT overflows; an infinity minus an infinity or a signalling NaN is invalid.
+# Sums of a frame's numbers' magnitudes are computed in this context: a value whose adjusted
+# exponent is above MAX_EXPONENT overflows; a signalling NaN is invalid.
 _BOUNDED = Context(prec=28, Emax=MAX_EXPONENT, Emin=-999_999, traps=[Overflow, InvalidOperation])
 _ZERO = Decimal(0)
 
@@ -153,10 +153,13 @@ _ZERO = Decimal(0)
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
     """Refuse rows whose ``Decimal`` fields cannot be computed with.
 
-    The values are summed in C in a bounded context (one pass per field for frames of many
-    rows, one pass over every value for frames of few); the sum overflows for a value of
-    magnitude above ``10**MAX_EXPONENT`` and is not finite if any value is infinite or NaN.
-    Zeros and absent values are skipped.
+    A value is refused when it is infinite or NaN, or when its adjusted exponent is above
+    :data:`MAX_EXPONENT` (a magnitude of ``10**(MAX_EXPONENT + 1)`` or more). The fast path
+    sums the values' magnitudes in C in a bounded context (one pass per field for frames of
+    many rows, one pass over every value for frames of few): that sum overflows for any value
+    out of range (magnitudes cannot cancel) and is not finite for an infinite or NaN one. Only
+    when it does not settle it (the sum of values each in range may overflow too) is each value
+    looked at. Zeros and absent values are skipped.
 
     Args:
         rows: decoded rows.
@@ -183,7 +186,7 @@ def _decimal_checker(fields: tuple[str, ...]) -> Callable[[Sequence[Any]], None]
             if len(rows) > many:
                 total = _ZERO
                 for get in each:
-                    total += sum(filter(None, map(get, rows)), _ZERO)
+                    total += sum(map(abs, filter(None, map(get, rows))), _ZERO)
             else:
                 if single:
                     values: Any = map(every, rows)
@@ -191,15 +194,28 @@ def _decimal_checker(fields: tuple[str, ...]) -> Callable[[Sequence[Any]], None]
                     values = every(rows[0])  # the common frame of one row: its values' tuple
                 else:
                     values = chain.from_iterable(map(every, rows))
-                total = sum(filter(None, values), _ZERO)
-        except ArithmeticError as exc:
-            raise BadFrame("bad_number", f"a number out of range: {type(exc).__name__}") from None
+                total = sum(map(abs, filter(None, values)), _ZERO)
+        except ArithmeticError:
+            total = None  # out of range, invalid, or only a sum too large: see each value
         finally:
             setcontext(previous)
-        if not total.is_finite():
-            raise BadFrame("bad_number", "a number is not finite (Infinity or NaN)")
+        if total is None or not total.is_finite():
+            _check_each(rows, fields)
 
     return check
+
+
+def _check_each(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
+    """:func:`check_rows` value by value (the slow path, for frames the sum did not settle)."""
+    for row in rows:
+        for name in fields:
+            value = getattr(row, name)
+            if not value:  # None or zero
+                continue
+            if not value.is_finite():
+                raise BadFrame("bad_number", f"{name} is not finite (Infinity or NaN)")
+            if value.adjusted() > MAX_EXPONENT:
+                raise BadFrame("bad_number", f"{name} is out of range (above 1e{MAX_EXPONENT})")
 
 
 @cache
