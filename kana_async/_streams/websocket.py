@@ -189,7 +189,7 @@ class FrameSink:
             try:
                 deliver(data)
             except Exception:  # a bug downstream must not end the connection
-                logger.exception("websocket %s: error while handling a frame", self._name)
+                self._failed()
             return
         pending = self._pending
         if pending is not None:
@@ -215,11 +215,15 @@ class FrameSink:
             try:
                 deliver(pending.popleft())
             except Exception:  # as in put()
-                logger.exception("websocket %s: error while handling a frame", name)
+                self._failed()
         self._deliver = deliver
         if self._paused:
             self._paused = False
             self._resume()
+
+    def _failed(self) -> None:
+        """Log the error the callback just raised (called from its ``except`` block)."""
+        logger.exception("websocket %s: error while handling a frame", self._name)
 
     def detach(self) -> None:
         """Drop every later message (the reader is gone). Never raises."""
