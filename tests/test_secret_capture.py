@@ -11,6 +11,7 @@ each. The key must never appear, and the simulator accepting it proves it was st
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 import socket
@@ -27,6 +28,7 @@ from kana_async._aptos.signing import Account
 from kana_async._exceptions import ArgumentTypeError, InvalidArgumentError
 from kana_async._http.headers import MaskedHeaders
 from kana_async._secret import LogSafeText, Secret, SecretBytes, SecretText
+from kana_async._streams.aiohttp_websocket import open_socket as aiohttp_open_socket
 from kana_async._streams.options import StreamOptions
 from kana_async._streams.websocket import open_socket
 from kana_async.models.orderbook import OrderBook
@@ -241,6 +243,37 @@ async def test_an_accepted_handshake_and_its_debug_log_record_no_key(
     assert _walked_a_connection(walk.types) and "Headers" in walk.types
     assert walk.leaks() == []
     assert API_KEY not in caplog.text
+
+
+async def test_the_aiohttp_handshake_refused_and_accepted_records_no_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # aiohttp writes each header with str(): the masked value must reach it as a str whose
+    # str() is the key (the simulator accepts it) while every repr stays masked
+    caplog.set_level(logging.DEBUG)
+    options = dataclasses.replace(FAST, transport="aiohttp")
+    async with Simulator(seed=2, api_key=OTHER_KEY, market_maker=False) as sim:
+        headers: dict[str, str] = {"x-api-key": LogSafeText(API_KEY)}
+        with pytest.raises(Exception, match="401") as caught:
+            async with aiohttp_open_socket(sim.network.ws_url, options, headers):
+                pass
+        low_level = captured(caught.value)
+        async with KanaClient(sim.network, api_key=API_KEY, stream_options=options) as kana:
+            with pytest.raises(KanaError, match="401") as refused:
+                async with kana.streams.orderbook(sim.network.market_id("APT-USD")) as books:
+                    await books.__anext__()
+            through_client = captured(refused.value, kana)
+        async with (
+            KanaClient(sim.network, api_key=OTHER_KEY, stream_options=options) as kana,
+            kana.streams.orderbook(sim.network.market_id("APT-USD")) as books,
+        ):
+            assert isinstance(await books.__anext__(), OrderBook)  # the key was accepted
+            accepted = captured(kana)
+    assert {"WSServerHandshakeError", "RequestInfo"} <= low_level.types
+    assert "ClientWebSocketResponse" in accepted.types  # the live connection was walked
+    assert low_level.leaks() == [] and through_client.leaks() == []
+    assert accepted.leaks(OTHER_KEY) == []
+    assert API_KEY not in caplog.text and OTHER_KEY not in caplog.text
 
 
 async def test_the_key_goes_to_the_kana_host_and_never_to_the_aptos_node() -> None:

@@ -28,14 +28,14 @@ from tests.ws_support import (
     SHORT_FULL,
     FakeKana,
     book,
-    both_backends,
+    every_socket,
     order,
     our_tasks,
     trade,
     until,
 )
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 
 @pytest.mark.anyio

@@ -28,9 +28,9 @@ from kana_async._streams.connection import WSConnection
 from kana_async.models.orders import OrderHistoryEntry
 from kana_async.models.stream_events import Reconnected
 from kana_async.models.trades import Trade
-from tests.ws_support import ADDR, FAST, FakeKana, both_backends, order, trade, until
+from tests.ws_support import ADDR, FAST, FakeKana, every_socket, order, trade, until
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 
 # -- refusals and crashes ------------------------------------------------------------------------

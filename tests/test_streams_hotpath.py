@@ -34,7 +34,7 @@ from tests.ws_support import (
     FAST,
     FakeKana,
     book,
-    both_backends,
+    every_socket,
     level,
     order,
     our_tasks,
@@ -53,7 +53,7 @@ LINGER = StreamOptions(
     idle_linger=0.05,
 )
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 
 # -- codec helpers -----------------------------------------------------------------------------

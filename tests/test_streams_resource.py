@@ -13,11 +13,11 @@ from kana_async._exceptions import ArgumentTypeError, ClientStateError, InvalidA
 from kana_async._streams.options import ConnectionState, StreamOptions
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async.resources.streams import Streams
-from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, both_backends, order
+from tests.ws_support import ADDR, SHORT, SHORT_FULL, FakeKana, every_socket, order
 
 FAST = StreamOptions(ping_interval=None, stale_timeout=None, backoff_initial=0.01)
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 
 class _Portfolio:

@@ -1,4 +1,8 @@
-"""The frame sink: whole messages handed to the reader as the socket parses them."""
+"""The frame sink: whole messages handed to the reader as the socket parses them (websockets).
+
+The tests against a real server also run over aiohttp (fragments joined, control frames between
+data frames answered and seen), which joins fragments and reads control frames itself.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from websockets.frames import Frame, Opcode
 
 from kana_async._streams import StreamManager
 from kana_async._streams.websocket import MAX_FRAGMENTS, PENDING_HIGH, FrameSink
-from tests.ws_support import ADDR, FAST, FakeKana, both_backends
+from tests.ws_support import ADDR, FAST, FakeKana, every_socket
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 
 class _Flow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from typing import Any
@@ -10,12 +11,12 @@ import anyio
 import pytest
 from anyio.abc import TaskGroup
 
-from kana_async._exceptions import StreamHandshakeRefusedError
+from kana_async._exceptions import InvalidArgumentError, StreamHandshakeRefusedError
 from kana_async._streams.connection import WSConnection
 from kana_async._streams.options import ConnectionState, StreamOptions
-from tests.ws_support import FakeKana, both_backends, until
+from tests.ws_support import FakeKana, every_socket, until
 
-anyio_backend = both_backends()
+anyio_backend = every_socket()
 
 FAST = StreamOptions(
     ping_interval=None,
@@ -290,9 +291,6 @@ async def test_abort_forces_a_reconnect() -> None:
 async def test_unexpected_connect_errors_are_logged_and_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import kana_async._streams.connection as connection
-
-    real = connection.open_socket
     calls = 0
 
     def flaky(*args: Any, **kw: Any) -> Any:
@@ -302,10 +300,11 @@ async def test_unexpected_connect_errors_are_logged_and_retried(
             raise RuntimeError("surprise")
         return real(*args, **kw)
 
-    monkeypatch.setattr(connection, "open_socket", flaky)
     rec = Recorder()
     async with FakeKana() as srv:
         conn = rec.connection(srv.url)
+        real = conn._lib.open_socket
+        conn._lib = conn._lib._replace(open_socket=flaky)
         with anyio.fail_after(10):
             async with anyio.create_task_group() as tg:
                 start(tg, conn)
@@ -379,3 +378,93 @@ async def test_a_handshake_answered_503_keeps_retrying() -> None:
                 await conn.aclose()
     assert not refused and srv.handshakes >= 3
     assert "503" in conn.last_error
+
+
+@pytest.mark.anyio
+async def test_a_message_above_max_size_ends_the_connection_and_is_counted() -> None:
+    # the protocol's answer to a message above the limit is a close with 1009; the loop counts
+    # it as oversized, reconnects, and reads the next (small) message
+    rec = Recorder()
+    async with FakeKana() as srv:
+        conn = rec.connection(srv.url, dataclasses.replace(FAST, max_size=1_000))
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", ["x" * 2_000])
+                await rec.wait(lambda: len(rec.connected) == 2)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                await conn.aclose()
+    assert rec.frames == [b'{"message": "orderbook", "data": []}']
+    assert conn.oversized == 1 and conn.reconnects == 1
+    assert len(srv.conns) == 2
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport", ["websockets", "aiohttp"])
+async def test_the_transport_option_picks_the_websocket_library(transport: str) -> None:
+    # no fixture patch here: StreamOptions(transport=...) alone chooses the client library,
+    # which names itself in the handshake's User-Agent
+    rec = Recorder()
+    async with FakeKana() as srv:
+        conn = rec.connection(srv.url, dataclasses.replace(FAST, transport=transport))  # type: ignore[arg-type]
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await srv.wait_for(lambda: srv.subscribed(1))
+                await srv.push("orderbook", [])
+                await rec.wait(lambda: len(rec.frames) == 1)
+                await conn.aclose()
+    (agent,) = {h["user-agent"] for h in srv.headers}
+    assert transport in agent.lower()
+    assert rec.frames == [b'{"message": "orderbook", "data": []}']
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+@pytest.mark.anyio
+async def test_the_aiohttp_transport_on_trio_is_refused_for_good_without_connecting() -> None:
+    refused: list[StreamHandshakeRefusedError] = []
+    async with FakeKana() as srv:
+        conn = WSConnection(
+            srv.url,
+            dataclasses.replace(FAST, transport="aiohttp"),
+            on_frame=lambda data: None,
+            subscribe_frames=lambda: [SUB],
+            on_connected=lambda *a: None,
+            on_fatal=refused.append,
+        )
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                start(tg, conn)
+                await until(lambda: bool(refused))
+                await conn.aclose()
+    assert "asyncio only" in str(refused[0]) and conn.failed_attempts == 1
+    assert srv.handshakes == 0
+
+
+def test_the_transport_option_is_checked() -> None:
+    with pytest.raises(InvalidArgumentError, match="transport must be 'websockets' or 'aiohttp'"):
+        StreamOptions(transport="trio-websocket")  # type: ignore[arg-type]
+
+
+def test_the_aiohttp_transport_without_aiohttp_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kana_async._streams.options as options
+
+    monkeypatch.setattr(options, "find_spec", lambda name: None)
+    options._aiohttp_usable.cache_clear()
+    with pytest.raises(ImportError, match=r"pip install 'kana-async\[aiohttp\]'"):
+        StreamOptions(transport="aiohttp")
+    monkeypatch.undo()
+    monkeypatch.setattr(options, "version", lambda name: "3.13.3")  # no text frames as bytes
+    options._aiohttp_usable.cache_clear()
+    with pytest.raises(ImportError, match=r"aiohttp 3\.14 or later"):
+        StreamOptions(transport="aiohttp")
+    monkeypatch.undo()
+    options._aiohttp_usable.cache_clear()
+    assert StreamOptions(transport="aiohttp").transport == "aiohttp"
+    assert StreamOptions().transport == "websockets"

@@ -306,6 +306,32 @@ def both_backends() -> Any:
     return anyio_backend
 
 
+#: The (event loop, websocket library) pairs the connection tests run on: every library on every
+#: loop it supports (aiohttp is asyncio only).
+SOCKETS = [("asyncio", "websockets"), ("trio", "websockets"), ("asyncio", "aiohttp")]
+
+
+def every_socket() -> Any:
+    """A module-level ``anyio_backend`` fixture running every test on each of :data:`SOCKETS`.
+
+    For aiohttp it makes every connection of the test use aiohttp's websocket client, whatever
+    its options say (the tests' options are built once, at import): the connection loop asks
+    :func:`~kana_async._streams.connection.socket_library` which library to use.
+    """
+
+    @pytest.fixture(params=SOCKETS, ids=["-".join(pair) for pair in SOCKETS])
+    def anyio_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+        backend, library = request.param
+        if library == "aiohttp":
+            from kana_async._streams import connection
+
+            chosen = connection.socket_library(StreamOptions(transport="aiohttp"))
+            monkeypatch.setattr(connection, "socket_library", lambda options: chosen)
+        return str(backend)
+
+    return anyio_backend
+
+
 def our_tasks() -> list[Any]:
     """The SDK's websocket tasks still alive on asyncio (named ``kana-ws …``); [] on trio."""
     try:

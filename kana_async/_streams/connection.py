@@ -28,28 +28,51 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import anyio
 
 from kana_async._exceptions import StreamHandshakeRefusedError
+from kana_async._streams import websocket
 from kana_async._streams.options import ConnectionState, StreamOptions
-from kana_async._streams.websocket import (
-    MESSAGE_TOO_BIG,
-    close_code,
-    describe,
-    is_closed,
-    is_expected,
-    is_fatal,
-    open_socket,
-)
+from kana_async._streams.websocket import MESSAGE_TOO_BIG, describe
 
 if TYPE_CHECKING:
     from kana_async._streams.websocket import _Socket as Socket
 
-__all__ = ["WSConnection"]
+__all__ = ["SocketLibrary", "WSConnection", "socket_library"]
 
 logger = logging.getLogger("kana_async")
+
+
+class SocketLibrary(NamedTuple):
+    """What the connection loop uses of a websocket library's boundary module."""
+
+    open_socket: Callable[[str, StreamOptions, dict[str, str]], AbstractAsyncContextManager[Any]]
+    is_fatal: Callable[[BaseException], StreamHandshakeRefusedError | None]
+    is_expected: Callable[[BaseException], bool]
+    is_closed: Callable[[BaseException], bool]
+    close_code: Callable[[BaseException], int | None]
+
+
+def socket_library(options: StreamOptions) -> SocketLibrary:
+    """The boundary module of the websocket library ``options.transport`` names. Never raises.
+
+    Args:
+        options: the stream options (``transport``: ``"websockets"`` or ``"aiohttp"``).
+
+    Returns:
+        Its connect function and error classifiers (the library itself loads on first connect).
+    """
+    if options.transport == "aiohttp":
+        from kana_async._streams import aiohttp_websocket as aio
+
+        return SocketLibrary(
+            aio.open_socket, aio.is_fatal, aio.is_expected, aio.is_closed, aio.close_code
+        )
+    ws = websocket
+    return SocketLibrary(ws.open_socket, ws.is_fatal, ws.is_expected, ws.is_closed, ws.close_code)
 
 
 class WSConnection:
@@ -103,6 +126,7 @@ class WSConnection:
         self._on_fatal = on_fatal
         self._expect_traffic = expect_traffic
         self._headers = dict(headers or {})
+        self._lib = socket_library(options)
         self._state = ConnectionState.IDLE
         self._state_changed = anyio.Event()
         self._wanted = False
@@ -263,6 +287,7 @@ class WSConnection:
     async def _connect_loop(self) -> None:
         """Connect and reconnect while wanted; returns when paused, closed or refused."""
         opts = self.options
+        lib = self._lib
         failures = 0
         lost_at: float | None = None
         fresh = True
@@ -273,13 +298,13 @@ class WSConnection:
                 self._scope = scope
                 self._set_state(ConnectionState.CONNECTING)
                 try:
-                    async with open_socket(self.url, opts, self._headers) as sock:
+                    async with self._lib.open_socket(self.url, opts, self._headers) as sock:
                         await self._serve(sock, lost_at, fresh)
                 except Exception as exc:  # refused, DNS, TLS, timeout, handshake, bad URI...
                     if self._sock is not None:  # failed while serving, not connecting: a bug
                         raise
-                    fatal = is_fatal(exc)
-                    if fatal is None and not is_expected(exc):
+                    fatal = lib.is_fatal(exc)
+                    if fatal is None and not lib.is_expected(exc):
                         logger.error(
                             "websocket %s: unexpected connect error", self.url, exc_info=exc
                         )
@@ -358,15 +383,15 @@ class WSConnection:
                 try:
                     await self._read(sock)
                 except Exception as exc:
-                    if not is_closed(exc):
+                    if not self._lib.is_closed(exc):
                         raise
-                    if close_code(exc) == MESSAGE_TOO_BIG:
+                    if self._lib.close_code(exc) == MESSAGE_TOO_BIG:
                         self.oversized += 1
                     self.last_error = self._drop_reason or describe(exc)
                 finally:
                     tg.cancel_scope.cancel()
         except Exception as exc:
-            if not is_closed(exc):
+            if not self._lib.is_closed(exc):
                 raise
             self.last_error = self._drop_reason or describe(exc)
 
