@@ -43,6 +43,7 @@ from ws_clients import (
     DOCS_FAST,
     FLOOR_RATE,
     FLOORS,
+    SDK_AIOHTTP,
     SDK_X1,
     SDK_X4,
     TARGETS,
@@ -139,7 +140,9 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
     # each targeted baseline's run has a run of the SDK client next to it, just before it in
     # even rounds and just after it in odd ones: its ratio is that pair's (the machine's load
     # moves within a round; these two runs share the same seconds)
-    beside: dict[str, str] = {base: ours for ours, base in targets}
+    beside: dict[str, list[str]] = {}
+    for ours, base in targets:
+        beside.setdefault(base, []).append(ours)
     adjacent: dict[tuple[str, str], list[tuple[float, float]]] = {pair: [] for pair in targets}
     for name in names:  # warm-up: imports, first connection
         _timed_run(name, feed.url(topic, 50), topic, 50)
@@ -150,15 +153,14 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
 
     for round_ in range(rounds):
         for name in rotated(names, round_):
-            ours = beside.get(name)
-            if ours is not None and round_ % 2 == 0:
-                before = timed(ours)
+            sdks = beside.get(name, [])
+            before = {ours: timed(ours) for ours in sdks} if round_ % 2 == 0 else {}
             frames = _frames(name, n, docs_n)
             rate, cpu = _timed_run(name, feed.url(topic, frames), topic, frames)
             rates[name].append(rate)
             cpus[name].append(cpu)
-            if ours is not None:
-                mine = before if round_ % 2 == 0 else timed(ours)
+            for ours in sdks:
+                mine = before[ours] if round_ % 2 == 0 else timed(ours)
                 adjacent[(ours, name)].append((mine, rate))
     rows = []
     for name in names:
@@ -184,6 +186,11 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
         (SDK_X4, BARE),
         (SDK_X1, AIOHTTP_MSGSPEC),
         (SDK_X1, DOCS_FAST),
+        (SDK_AIOHTTP, AIOHTTP_MSGSPEC),
+        (SDK_AIOHTTP, CCXT),
+        (SDK_AIOHTTP, DOCS),
+        (SDK_AIOHTTP, BARE),
+        (SDK_AIOHTTP, SDK_X1),
     ):
         label = f"{ours} vs {base} (frames/s)"
         target = targets.get((ours, base), "")
@@ -193,7 +200,8 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
         else:
             headlines.append((label, paired_ratios(rates[ours], rates[base]), target))
         if target:
-            notes[label] = floor_notes(cost, base, target, "µs/frame", [BARE], cpus)
+            references = [BARE, AIOHTTP_MSGSPEC]
+            notes[label] = floor_notes(cost, base, target, "µs/frame", references, cpus)
     for floor in FLOORS:
         headlines.append(
             (f"{floor} vs {BARE} (frames/s)", paired_ratios(rates[floor], rates[BARE]), "")
