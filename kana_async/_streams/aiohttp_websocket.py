@@ -29,6 +29,7 @@ from kana_async._backend import current_backend
 from kana_async._exceptions import StreamHandshakeRefusedError
 from kana_async._secret import LogSafeText, SecretText
 from kana_async._streams.options import StreamOptions
+from kana_async._streams.refusals import refused_status, refused_url
 
 __all__ = [
     "SocketClosed",
@@ -40,9 +41,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("kana_async")
-
-#: 4xx answers that retrying may change: request timeout, too early, too many requests.
-_RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 class SocketClosed(Exception):
@@ -224,16 +222,9 @@ def is_fatal(exc: BaseException) -> StreamHandshakeRefusedError | None:
     from aiohttp import InvalidURL, WSServerHandshakeError
 
     if isinstance(exc, WSServerHandshakeError):
-        status = exc.status
-        if 400 <= status < 500 and status not in _RETRYABLE_4XX:
-            return StreamHandshakeRefusedError(
-                f"the websocket server refused the connection with HTTP {status}"
-                + (" (is the API key right?)" if status in (401, 403) else ""),
-                status_code=status,
-            )
-        return None
+        return refused_status(exc.status)
     if isinstance(exc, InvalidURL | ValueError):
-        return StreamHandshakeRefusedError(f"the websocket URL cannot be used: {exc}")
+        return refused_url(exc)
     return None
 
 

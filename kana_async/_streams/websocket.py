@@ -27,6 +27,7 @@ import anyio
 from kana_async._backend import current_backend
 from kana_async._exceptions import StreamHandshakeRefusedError
 from kana_async._streams.options import StreamOptions
+from kana_async._streams.refusals import refused_status, refused_url
 
 __all__ = [
     "MAX_FRAGMENTS",
@@ -51,9 +52,6 @@ MAX_FRAGMENTS: Final = 4096
 
 #: Messages waiting for the reader to attach above which reading from the socket pauses.
 PENDING_HIGH: Final = 64
-
-#: 4xx answers that retrying may change: request timeout, too early, too many requests.
-_RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 class _Socket(Protocol):
@@ -103,16 +101,9 @@ def is_fatal(exc: BaseException) -> StreamHandshakeRefusedError | None:
     from websockets.exceptions import InvalidStatus, InvalidURI
 
     if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        if 400 <= status < 500 and status not in _RETRYABLE_4XX:
-            return StreamHandshakeRefusedError(
-                f"the websocket server refused the connection with HTTP {status}"
-                + (" (is the API key right?)" if status in (401, 403) else ""),
-                status_code=status,
-            )
-        return None
+        return refused_status(exc.response.status_code)
     if isinstance(exc, InvalidURI | ValueError):
-        return StreamHandshakeRefusedError(f"the websocket URL cannot be used: {exc}")
+        return refused_url(exc)
     return None
 
 
