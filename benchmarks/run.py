@@ -70,7 +70,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    ws_frames=8_000, ws_account_frames=20_000, docs_frames=1_000, ws_rounds=12,
+    ws_frames=8_000, ws_account_frames=20_000, docs_frames=1_000, ws_rounds=10,
     latency_frames=10_000, latency_rate=5_000, latency_rounds=3,
     rest_requests=500, docs_requests=100, rest_rounds=7, profile_requests=500,
     orders=200, order_rounds=3, import_rounds=12, rss_frames=1_000_000,

@@ -33,9 +33,9 @@ item and closes; ``stamp`` (the latency run) is called once per item as soon as 
   ``floor: SDK work + least async-iterator delivery (SDK sink)``: that work handed to
   ``async for`` the cheapest way (a deque, one future, an async generator yielding each
   item), the least any SDK with this API must add; ``floor: SDK decode + checks + repeat
-  filter (SDK aiohttp socket)``: the SDK's own work on the SDK's aiohttp socket. No client on that library (or, for the
-  last two, no SDK doing that work behind that API) can read faster, which bounds every ratio
-  the SDK can reach (see ``ws_floors.floor_notes``).
+  filter (SDK aiohttp socket)``: the SDK's own work on the SDK's aiohttp socket. No client on
+  that library (or, for the SDK-work floors, no SDK doing that work behind that API) can read
+  faster, which bounds every ratio the SDK can reach (see ``ws_floors.floor_notes``).
 
 "Touch" reads what a bot reads: the best bid's price of a book (a ``Decimal``, computed by the
 baselines as the ``max`` of the bid prices; the SDK's ``book.best_bid.price``) and the size
