@@ -109,9 +109,8 @@ class _AiohttpSocket:
 
     def _ended(self, msg: Any) -> SocketClosed:
         """The error for the message that ended ``receive()`` (close, closing, closed, error)."""
-        ws = self._ws
-        code = ws.close_code
-        if msg.data is not None and isinstance(msg.data, BaseException):
+        code = self._ws.close_code
+        if isinstance(msg.data, BaseException):  # ERROR: aiohttp closed with its code
             detail = f"{type(msg.data).__name__}: {msg.data}"
             sent = getattr(msg.data, "code", None)
         else:
