@@ -2,7 +2,10 @@
 
 * :mod:`~kana_async._streams.connection`: one self-healing websocket; keepalive, watchdog,
   backoff, pause when idle. It reaches the ``websockets`` library (asyncio or trio client)
-  through :mod:`~kana_async._streams.websocket`, the only module that imports it;
+  through :mod:`~kana_async._streams.websocket`, the only module that imports it, or aiohttp's
+  websocket client (``StreamOptions(transport="aiohttp")``, asyncio) through
+  :mod:`~kana_async._streams.aiohttp_websocket`; both refuse handshakes by one rule
+  (:mod:`~kana_async._streams.refusals`);
 * :mod:`~kana_async._streams.routing`: each frame to its wire subscription (topic, key), without
   decoding its rows; bad frames counted and skipped;
 * :mod:`~kana_async._streams.subscription`: per-subscriber bounded buffers and the

@@ -1,7 +1,10 @@
-"""One self-healing websocket connection (the library itself is behind the websocket module).
+"""One self-healing websocket connection (the socket library is behind its boundary module).
 
-Everything above this module sees :class:`WSConnection` only; it reaches ``websockets`` through
-:mod:`kana_async._streams.websocket` (asyncio or trio client, imported on first connect).
+Everything above this module sees :class:`WSConnection` only. It reaches ``websockets`` through
+:mod:`kana_async._streams.websocket` (asyncio or trio client), or, with
+``StreamOptions(transport="aiohttp")``, aiohttp through
+:mod:`kana_async._streams.aiohttp_websocket` (asyncio); :func:`socket_library` picks one, and
+the library is imported on first connect.
 
 :meth:`WSConnection.run` is one long-lived task (in the stream manager's task group) that
 connects, (re)subscribes, reads frames and hands each one's raw bytes to a callback, and

@@ -55,7 +55,10 @@ PENDING_HIGH: Final = 64
 
 
 class _Socket(Protocol):
-    """What the connection loop uses of a websocket: the same on asyncio and trio."""
+    """What the connection loop uses of a websocket: the same on asyncio and trio, and on aiohttp.
+
+    The aiohttp adapter (:mod:`kana_async._streams.aiohttp_websocket`) offers the same methods.
+    """
 
     async def send(self, frame: bytes) -> None:
         """Send one text frame (JSON bytes)."""
