@@ -257,12 +257,20 @@ def _sdk_rows(topic: str) -> Callable[[bytes], Any]:
     return wire.decode_frame
 
 
-async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
+async def sdk_work(
+    url: str,
+    topic: str,
+    n: int,
+    items: int,
+    stamp: Stamp = None,
+    transport: str = "websockets",
+) -> int:
     """Frames out of the SDK's sink + the SDK's own per-frame work on them, touched.
 
     What the SDK must do with every frame whatever its routing and delivery (:func:`_sdk_rows`),
     then the touch, in the sink's callback. Past this come routing, the subscriber's buffer,
     the wake-up and the async iterator (:func:`sdk_delivered` adds the least of those).
+    ``transport`` is the SDK socket the frames come from (:func:`_through_sink`).
     """
     rows_of = _sdk_rows(topic)
 
@@ -274,7 +282,7 @@ async def sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None
             stamp()
         return len(rows)
 
-    return await _through_sink(url, topic, n, work)
+    return await _through_sink(url, topic, n, work, transport)
 
 
 async def aiohttp_sdk_work(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:
@@ -283,17 +291,7 @@ async def aiohttp_sdk_work(url: str, topic: str, n: int, items: int, stamp: Stam
     The floor of the SDK on aiohttp: its socket's ``receive()`` loop and its own per-frame
     work, no routing or iterator.
     """
-    rows_of = _sdk_rows(topic)
-
-    def work(frame: bytes) -> int:
-        rows = rows_of(frame)
-        for item in rows:
-            touch_sdk(topic, item)
-        if stamp is not None:
-            stamp()
-        return len(rows)
-
-    return await _through_sink(url, topic, n, work, "aiohttp")
+    return await sdk_work(url, topic, n, items, stamp, transport="aiohttp")
 
 
 async def sdk_delivered(url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> int:

@@ -210,18 +210,30 @@ def _walked_a_connection(types: set[str]) -> bool:
     return any(t.rsplit(".", 1)[-1] in ("ClientConnection", "SinkConnection") for t in types)
 
 
+async def _refused_handshake(
+    sim: Simulator, connect: Any, options: StreamOptions
+) -> tuple[Walk, Walk]:
+    """What a reporter records of a handshake refused (401) for the wrong key.
+
+    Refused once on the socket itself (``connect``: a library's ``open_socket``) and once
+    through a client's order-book stream; returns both walks.
+    """
+    headers: dict[str, str] = {"x-api-key": LogSafeText(API_KEY)}
+    with pytest.raises(Exception, match="401") as caught:
+        async with connect(sim.network.ws_url, options, headers):
+            pass
+    low_level = captured(caught.value)
+    async with KanaClient(sim.network, api_key=API_KEY, stream_options=options) as kana:
+        with pytest.raises(KanaError, match="401") as refused:
+            async with kana.streams.orderbook(sim.network.market_id("APT-USD")) as books:
+                await books.__anext__()
+        through_client = captured(refused.value, kana)
+    return low_level, through_client
+
+
 async def test_a_refused_websocket_handshake_records_no_key() -> None:
     async with Simulator(seed=2, api_key=OTHER_KEY, market_maker=False) as sim:
-        headers: dict[str, str] = {"x-api-key": LogSafeText(API_KEY)}
-        with pytest.raises(Exception, match="401") as caught:
-            async with open_socket(sim.network.ws_url, FAST, headers):
-                pass
-        low_level = captured(caught.value)
-        async with KanaClient(sim.network, api_key=API_KEY, stream_options=FAST) as kana:
-            with pytest.raises(KanaError, match="401") as refused:
-                async with kana.streams.orderbook(sim.network.market_id("APT-USD")) as books:
-                    await books.__anext__()
-            through_client = captured(refused.value, kana)
+        low_level, through_client = await _refused_handshake(sim, open_socket, FAST)
     assert _walked_a_connection(low_level.types)  # the handshake's own objects were walked
     assert low_level.leaks() == []
     assert through_client.leaks() == []
@@ -253,16 +265,7 @@ async def test_the_aiohttp_handshake_refused_and_accepted_records_no_key(
     caplog.set_level(logging.DEBUG)
     options = dataclasses.replace(FAST, transport="aiohttp")
     async with Simulator(seed=2, api_key=OTHER_KEY, market_maker=False) as sim:
-        headers: dict[str, str] = {"x-api-key": LogSafeText(API_KEY)}
-        with pytest.raises(Exception, match="401") as caught:
-            async with aiohttp_open_socket(sim.network.ws_url, options, headers):
-                pass
-        low_level = captured(caught.value)
-        async with KanaClient(sim.network, api_key=API_KEY, stream_options=options) as kana:
-            with pytest.raises(KanaError, match="401") as refused:
-                async with kana.streams.orderbook(sim.network.market_id("APT-USD")) as books:
-                    await books.__anext__()
-            through_client = captured(refused.value, kana)
+        low_level, through_client = await _refused_handshake(sim, aiohttp_open_socket, options)
         async with (
             KanaClient(sim.network, api_key=OTHER_KEY, stream_options=options) as kana,
             kana.streams.orderbook(sim.network.market_id("APT-USD")) as books,

@@ -72,6 +72,22 @@ def start(tg: TaskGroup, conn: WSConnection) -> None:
     conn.resume()
 
 
+def refusable(
+    url: str, options: StreamOptions = FAST
+) -> tuple[WSConnection, list[StreamHandshakeRefusedError]]:
+    """A connection to ``url`` that only sends :data:`SUB`, and the refusals it hands over."""
+    refused: list[StreamHandshakeRefusedError] = []
+    conn = WSConnection(
+        url,
+        options,
+        on_frame=lambda data: None,
+        subscribe_frames=lambda: [SUB],
+        on_connected=lambda *a: None,
+        on_fatal=refused.append,
+    )
+    return conn, refused
+
+
 @pytest.mark.anyio
 async def test_connects_subscribes_reads_and_closes() -> None:
     rec = Recorder()
@@ -317,15 +333,7 @@ async def test_unexpected_connect_errors_are_logged_and_retried(
 @pytest.mark.anyio
 @pytest.mark.parametrize("url", ["http://127.0.0.1:1/not-a-websocket-url", "ws://[::1/broken"])
 async def test_a_malformed_url_is_refused_for_good_at_the_first_attempt(url: str) -> None:
-    refused: list[StreamHandshakeRefusedError] = []
-    conn = WSConnection(
-        url,
-        FAST,
-        on_frame=lambda data: None,
-        subscribe_frames=lambda: [SUB],
-        on_connected=lambda *a: None,
-        on_fatal=refused.append,
-    )
+    conn, refused = refusable(url)
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             start(tg, conn)
@@ -339,16 +347,8 @@ async def test_a_malformed_url_is_refused_for_good_at_the_first_attempt(url: str
 @pytest.mark.anyio
 @pytest.mark.parametrize("status", [401, 403, 404])
 async def test_a_handshake_refused_with_a_final_status_is_not_retried(status: int) -> None:
-    refused: list[StreamHandshakeRefusedError] = []
     async with FakeKana(status=status) as srv:
-        conn = WSConnection(
-            srv.url,
-            FAST,
-            on_frame=lambda data: None,
-            subscribe_frames=lambda: [SUB],
-            on_connected=lambda *a: None,
-            on_fatal=refused.append,
-        )
+        conn, refused = refusable(srv.url)
         with anyio.fail_after(10):
             async with anyio.create_task_group() as tg:
                 start(tg, conn)
@@ -361,16 +361,8 @@ async def test_a_handshake_refused_with_a_final_status_is_not_retried(status: in
 
 @pytest.mark.anyio
 async def test_a_handshake_answered_503_keeps_retrying() -> None:
-    refused: list[StreamHandshakeRefusedError] = []
     async with FakeKana(status=503) as srv:
-        conn = WSConnection(
-            srv.url,
-            FAST,
-            on_frame=lambda data: None,
-            subscribe_frames=lambda: [SUB],
-            on_connected=lambda *a: None,
-            on_fatal=refused.append,
-        )
+        conn, refused = refusable(srv.url)
         with anyio.fail_after(10):
             async with anyio.create_task_group() as tg:
                 start(tg, conn)
@@ -426,16 +418,8 @@ async def test_the_transport_option_picks_the_websocket_library(transport: str) 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 @pytest.mark.anyio
 async def test_the_aiohttp_transport_on_trio_is_refused_for_good_without_connecting() -> None:
-    refused: list[StreamHandshakeRefusedError] = []
     async with FakeKana() as srv:
-        conn = WSConnection(
-            srv.url,
-            dataclasses.replace(FAST, transport="aiohttp"),
-            on_frame=lambda data: None,
-            subscribe_frames=lambda: [SUB],
-            on_connected=lambda *a: None,
-            on_fatal=refused.append,
-        )
+        conn, refused = refusable(srv.url, dataclasses.replace(FAST, transport="aiohttp"))
         with anyio.fail_after(10):
             async with anyio.create_task_group() as tg:
                 start(tg, conn)
