@@ -301,7 +301,7 @@ class WSConnection:
                 self._scope = scope
                 self._set_state(ConnectionState.CONNECTING)
                 try:
-                    async with self._lib.open_socket(self.url, opts, self._headers) as sock:
+                    async with lib.open_socket(self.url, opts, self._headers) as sock:
                         await self._serve(sock, lost_at, fresh)
                 except Exception as exc:  # refused, DNS, TLS, timeout, handshake, bad URI...
                     if self._sock is not None:  # failed while serving, not connecting: a bug
