@@ -8,7 +8,7 @@ survives them and keeps delivering.
 from __future__ import annotations
 
 import json
-from decimal import Decimal, getcontext, localcontext
+from decimal import Decimal, InvalidOperation, getcontext, localcontext
 from importlib.util import find_spec
 from typing import Any
 
@@ -179,7 +179,7 @@ class _Row:
         self.size = Decimal(size)
 
 
-@pytest.mark.parametrize("count", [1, 2, 5])  # one row, few rows, many rows: each way of summing
+@pytest.mark.parametrize("count", [1, 2, 5, 9])  # 2, 4, 10 values (sorted); 18 (min, max)
 def test_the_number_check_leaves_the_callers_decimal_context_as_it_was(count: int) -> None:
     good = [_Row("5.8", "1")] * count
     with localcontext() as mine:
@@ -192,7 +192,7 @@ def test_the_number_check_leaves_the_callers_decimal_context_as_it_was(count: in
         assert Decimal(1) / 3 == Decimal("0.3333333")  # still computing in the caller's context
 
 
-@pytest.mark.parametrize("count", [1, 2, 5])  # one row, few rows, many rows: each way of summing
+@pytest.mark.parametrize("count", [1, 2, 5, 9])  # 2, 4, 10 values (sorted); 18 (min, max)
 def test_each_value_is_bounded_on_its_own_whatever_the_others_sum_to(count: int) -> None:
     fields = ("price", "size")
     big = "9.9e40"  # adjusted exponent 40: in range
@@ -207,6 +207,24 @@ def test_each_value_is_bounded_on_its_own_whatever_the_others_sum_to(count: int)
         with pytest.raises(BadFrame) as refused:
             check_rows(rows, fields)
         assert refused.value.kind == "bad_number"
+
+
+@pytest.mark.parametrize("count", [1, 2, 9])
+def test_a_nan_is_refused_under_a_caller_context_that_does_not_trap_and_leaves_it_unflagged(
+    count: int,
+) -> None:
+    # comparing a NaN only flags InvalidOperation where it is not trapped: a check comparing in
+    # the caller's context would let it through (and flag the caller's context)
+    fields = ("price", "size")
+    for bad in ("NaN", "-NaN", "sNaN"):
+        rows = [*[_Row("5.8", "1")] * (count - 1), _Row(bad, "2")]
+        with localcontext() as mine:
+            mine.traps[InvalidOperation] = False
+            mine.clear_flags()
+            with pytest.raises(BadFrame) as refused:
+                check_rows(rows, fields)
+            assert refused.value.kind == "bad_number"
+            assert not any(mine.flags.values())
 
 
 def test_nesting_deeper_than_the_decoder_allows_is_counted_not_raised() -> None:

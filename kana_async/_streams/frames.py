@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from decimal import Context, Decimal, InvalidOperation, Overflow, getcontext, setcontext
+from decimal import Decimal
 from functools import cache
 from itertools import chain
 from operator import attrgetter
@@ -144,10 +144,8 @@ def decimal_fields(row_type: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-# Sums of a frame's numbers' magnitudes are computed in this context: a value whose adjusted
-# exponent is above MAX_EXPONENT overflows; a signalling NaN is invalid.
-_BOUNDED = Context(prec=28, Emax=MAX_EXPONENT, Emin=-999_999, traps=[Overflow, InvalidOperation])
-_ZERO = Decimal(0)
+_adjusted = Decimal.adjusted  # 0 for infinities and NaNs: finiteness is tested apart
+_finite = Decimal.is_finite
 
 
 def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
@@ -155,11 +153,10 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
 
     A value is refused when it is infinite or NaN, or when its adjusted exponent is above
     :data:`MAX_EXPONENT` (a magnitude of ``10**(MAX_EXPONENT + 1)`` or more). The fast path
-    sums the values' magnitudes in C in a bounded context (one pass per field for frames of
-    many rows, one pass over every value for frames of few): that sum overflows for any value
-    out of range (magnitudes cannot cancel) and is not finite for an infinite or NaN one. Only
-    when it does not settle it (the sum of values each in range may overflow too) is each value
-    looked at. Zeros and absent values are skipped.
+    takes the greatest adjusted exponent of the rows' values and tests each for finiteness,
+    both in C and neither in a decimal context (so the caller's context is neither read nor
+    flagged); only a frame it refuses is looked at value by value, to say which value was
+    wrong. Zeros and absent values are skipped.
 
     Args:
         rows: decoded rows.
@@ -173,40 +170,27 @@ def check_rows(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
 
 @cache
 def _decimal_checker(fields: tuple[str, ...]) -> Callable[[Sequence[Any]], None]:
-    """:func:`check_rows` for one tuple of field names, its getters built once."""
-    each = _getters(fields)
+    """:func:`check_rows` for one tuple of field names, its getter built once."""
     every = _getter(fields)
-    many = len(fields)
-    single = many == 1
+    single = len(fields) == 1  # then `every` returns the value itself, not a tuple
 
     def check(rows: Sequence[Any]) -> None:
-        previous = getcontext()
-        setcontext(_BOUNDED)  # restored below; nothing here awaits or yields
-        try:
-            if len(rows) > many:
-                total = _ZERO
-                for get in each:
-                    total += sum(map(abs, filter(None, map(get, rows))), _ZERO)
-            else:
-                if single:
-                    values: Any = map(every, rows)
-                elif len(rows) == 1:
-                    values = every(rows[0])  # the common frame of one row: its values' tuple
-                else:
-                    values = chain.from_iterable(map(every, rows))
-                total = sum(map(abs, filter(None, values)), _ZERO)
-        except ArithmeticError:
-            total = None  # out of range, invalid, or only a sum too large: see each value
-        finally:
-            setcontext(previous)
-        if total is None or not total.is_finite():
+        if single:
+            values = [*filter(None, map(every, rows))]
+        elif len(rows) == 1:
+            values = [*filter(None, every(rows[0]))]  # the common frame of one row
+        else:
+            values = [*filter(None, chain.from_iterable(map(every, rows)))]
+        if values and (
+            max(map(_adjusted, values)) > MAX_EXPONENT or not all(map(_finite, values))
+        ):
             _check_each(rows, fields)
 
     return check
 
 
 def _check_each(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
-    """:func:`check_rows` value by value (the slow path, for frames the sum did not settle)."""
+    """:func:`check_rows` value by value: the slow path, naming the value the fast path refused."""
     for row in rows:
         for name in fields:
             value = getattr(row, name)
@@ -216,12 +200,6 @@ def _check_each(rows: Sequence[Any], fields: tuple[str, ...]) -> None:
                 raise BadFrame("bad_number", f"{name} is not finite (Infinity or NaN)")
             if value.adjusted() > MAX_EXPONENT:
                 raise BadFrame("bad_number", f"{name} is out of range (above 1e{MAX_EXPONENT})")
-
-
-@cache
-def _getters(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
-    """One ``attrgetter`` per name, built once per tuple of names."""
-    return tuple(attrgetter(name) for name in names)
 
 
 @cache
@@ -295,6 +273,8 @@ def row_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
         return None
 
     decimals = _decimal_checker(fields) if fields else None
+    if decimals is not None and not (groups or properties):
+        return decimals  # the whole check: one call fewer per frame
 
     def check(rows: Sequence[Any]) -> None:
         if decimals is not None:
