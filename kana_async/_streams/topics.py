@@ -24,7 +24,7 @@ from typing import Any, Final, cast
 import msgspec
 
 from kana_async._address import normalize_address as _normalize_address
-from kana_async._codec import decoder_for, encode, field_decoder
+from kana_async._codec import decoder_for, encode, field_decoder, holder_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
 from kana_async._streams.book import books_of
 from kana_async._streams.dedup import identity_for
@@ -150,7 +150,6 @@ class Topic:
     aliases: tuple[str, ...] = ()
     _rows_decoder: Any = field(default=None, repr=False, compare=False)
     _key_decoder: Any = field(default=None, repr=False, compare=False)
-    _frame_rows: Any = field(default=None, repr=False, compare=False)
     _frame_keys: Any = field(default=None, repr=False, compare=False)
     _has_ids: bool = field(default=False, repr=False, compare=False)
     _check: Any = field(default=None, repr=False, compare=False)
@@ -163,8 +162,8 @@ class Topic:
         object.__setattr__(self, "_has_ids", any(name in fields for name in ID_FIELDS))
         rows_type: Any = list[self.row_type] | self.row_type  # type: ignore[name-defined]
         object.__setattr__(self, "_rows_decoder", decoder_for(rows_type).decode)
-        object.__setattr__(self, "_frame_rows", field_decoder("data", rows_type))
-        object.__setattr__(self, "_items_of_frame", self._rows_reader(self._frame_rows))
+        frame_holder = holder_decoder("data", rows_type)  # the rows at `.data`: no wrapper
+        object.__setattr__(self, "_items_of_frame", self._rows_reader(frame_holder, member=True))
         object.__setattr__(self, "_items_of_data", self._rows_reader(self._rows_decoder))
         keys_type: Any = None
         if self.key is KeyKind.MARKET:
@@ -307,12 +306,14 @@ class Topic:
             return self._items_of_frame  # type: ignore[no-any-return]
         return partial(books_of, True, key if type(key) is int else None)
 
-    def _rows_reader(self, decoder: Any) -> Callable[[Any], list[Any]]:
+    def _rows_reader(self, decoder: Any, *, member: bool = False) -> Callable[[Any], list[Any]]:
         """``read(raw) -> rows``: ``decoder``'s rows as a list, checked; raises ``BadFrame``.
 
         The one step from bytes to the rows subscribers see (a hot path: one call, the decode
-        in C, then the checks). A frame the typed decode refuses is tried once more with its
-        ids turned into strings (ids sent as JSON numbers) before it is called bad.
+        in C, then the checks). ``member``: ``decoder`` returns a holder with the rows at
+        ``.data`` (:func:`~kana_async._codec.holder_decoder`). A frame the typed decode
+        refuses is tried once more with its ids turned into strings (ids sent as JSON
+        numbers) before it is called bad.
         """
         check = self._check
         has_ids = self._has_ids
@@ -331,6 +332,8 @@ class Topic:
                 decoded = decoder(raw)
             except DECODE_FAILURES as failure:
                 decoded = retried(raw, failure)
+            if member:
+                decoded = decoded.data
             rows = decoded if type(decoded) is list else [decoded]
             if check is not None:
                 check(rows)
