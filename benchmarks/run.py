@@ -255,7 +255,10 @@ def targets_table(results: list[Result]) -> str:
             "lowest). Where that bound misses the target, the target is out of reach with that "
             "library (or with the SDK's guarantees as they cost today); elsewhere the verdict "
             "says how many µs per frame the rest may take (the stream profile shows where the "
-            "SDK's go). Costs are medians over the rounds.",
+            "SDK's go). Costs are medians over the rounds. The SDK's bounds check runs in Python "
+            "after the decode because msgspec cannot bound a `Decimal` as it decodes one (its "
+            "numeric constraints take `int` and `float` fields only; `Meta(lt=...)` on a "
+            "`Decimal` is a `TypeError` in msgspec 0.23).",
             "",
             notes_table(bounds),
         ]
