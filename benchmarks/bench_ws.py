@@ -27,6 +27,7 @@ from _common import (
     Result,
     SectionFailed,
     deadline,
+    median,
     paired_ratios,
     receive,
     rotated,
@@ -43,6 +44,7 @@ from ws_clients import (
     DOCS_FAST,
     FLOOR_RATE,
     FLOORS,
+    FLOORS_OF,
     SDK_AIOHTTP,
     SDK_X1,
     SDK_X4,
@@ -196,12 +198,13 @@ def ingest(feed: Feed, topic: str, n: int, docs_n: int, rounds: int) -> Result:
         target = targets.get((ours, base), "")
         if target:  # the runs side by side
             mine, theirs = zip(*adjacent[(ours, base)], strict=True)
-            headlines.append((label, paired_ratios(mine, theirs), target))
+            paired = paired_ratios(mine, theirs)
+            headlines.append((label, paired, target))
+            references = [BARE, AIOHTTP_MSGSPEC]
+            measured = (median(paired), FLOORS_OF[ours])
+            notes[label] = floor_notes(cost, base, target, "µs/frame", references, cpus, measured)
         else:
             headlines.append((label, paired_ratios(rates[ours], rates[base]), target))
-        if target:
-            references = [BARE, AIOHTTP_MSGSPEC]
-            notes[label] = floor_notes(cost, base, target, "µs/frame", references, cpus)
     for floor in FLOORS:
         headlines.append(
             (f"{floor} vs {BARE} (frames/s)", paired_ratios(rates[floor], rates[BARE]), "")
@@ -276,6 +279,7 @@ def latency(feed: Feed, n: int, rate: float, rounds: int) -> Result:
     ]
     label = f"p50 {SDK_X1} / {BARE} (lower is better)"
     target = "<= 1.2"
+    latency_ratios = paired_ratios(p50[SDK_X1], p50[BARE])
     return Result(
         title=f"Latency, `orderbook` paced at {rate:,.0f} frames/s",
         description=(
@@ -287,10 +291,19 @@ def latency(feed: Feed, n: int, rate: float, rounds: int) -> Result:
         headers=["client", "p50 us", "p99 us", "p50 min-max", "client CPU % of a core"],
         rows=rows,
         ratios=[
-            (label, paired_ratios(p50[SDK_X1], p50[BARE]), target),
+            (label, latency_ratios, target),
             (f"p50 {SDK_X1} / {CCXT} (lower is better)", paired_ratios(p50[SDK_X1], p50[CCXT]), ""),
         ],
-        notes={label: floor_notes(p50, BARE, target, "µs p50", [])},
+        notes={
+            label: floor_notes(
+                p50,
+                BARE,
+                target,
+                "µs p50",
+                [],
+                measured=(median(latency_ratios), FLOORS_OF[SDK_X1]),
+            )
+        },
     )
 
 

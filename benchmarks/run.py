@@ -255,7 +255,10 @@ def targets_table(results: list[Result]) -> str:
             "lowest). Where that bound misses the target, the target is out of reach with that "
             "library (or with the SDK's guarantees as they cost today); elsewhere the verdict "
             "says how many µs per frame the rest may take (the stream profile shows where the "
-            "SDK's go). Costs are medians over the rounds. The SDK's bounds check runs in Python "
+            "SDK's go). A floor whose bound the SDK client itself passed beside the baseline (the "
+            "floor's runs and the baseline's are apart, and the noise between them can be larger "
+            "than the gap) bounds nothing in that run, and its verdict says so. Costs are medians "
+            "over the rounds. The SDK's bounds check runs in Python "
             "after the decode because msgspec cannot bound a `Decimal` as it decodes one (its "
             "numeric constraints take `int` and `float` fields only; `Meta(lt=...)` on a "
             "`Decimal` is a `TypeError` in msgspec 0.23).",

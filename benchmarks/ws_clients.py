@@ -544,6 +544,13 @@ CLIENTS: dict[str, Callable[..., Any]] = {
     AIOHTTP_WORK: aiohttp_sdk_work,
 }
 
+#: The floors that bound each SDK client: those on its socket library.
+FLOORS_OF: dict[str, tuple[str, ...]] = {
+    SDK_X1: (WS_SINK, WS_LEAN, SDK_WORK, SDK_DELIVERED),
+    SDK_X4: (WS_SINK, WS_LEAN, SDK_WORK, SDK_DELIVERED),
+    SDK_AIOHTTP: (AIOHTTP_RECV, AIOHTTP_WORK),
+}
+
 #: The floor clients: what each stands for in the lines that bound a ratio, and its library.
 FLOORS: dict[str, tuple[str, str]] = {
     WS_SINK: ("websockets frames out of the SDK's sink alone (no decode)", "websockets"),

@@ -1,0 +1,65 @@
+"""The floor verdicts of the benchmarks: a target is called out of reach only by a bound the
+SDK's own reading does not contradict."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench() -> tuple[ModuleType, ModuleType]:
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))  # the scripts import their neighbours by name
+    import ws_clients
+    import ws_floors
+
+    return ws_floors, ws_clients
+
+
+def _verdict(bench: tuple[ModuleType, ModuleType], costly: dict[str, float], sdk: float) -> str:
+    """The verdict for `kana_async x1 >= 0.85x websockets+msgspec` when the baseline costs 10 µs a
+    frame, every floor 2 µs but those in ``costly``, and the SDK client itself read ``sdk``."""
+    floors, clients = bench
+    costs: dict[str, list[float]] = {name: [2.0] * 5 for name in clients.FLOORS}
+    costs.update({name: [value] * 5 for name, value in costly.items()})
+    costs[clients.BARE] = [10.0] * 5
+    measured = (sdk, clients.FLOORS_OF[clients.SDK_X1])
+    cells: dict[str, Any] = floors.floor_notes(
+        costs, clients.BARE, ">= 0.85", "µs/frame", [], dict(costs), measured
+    )
+    return str(cells["verdict"])
+
+
+def test_a_floor_costlier_than_the_target_allows_puts_it_out_of_reach(
+    bench: tuple[ModuleType, ModuleType],
+) -> None:
+    _, clients = bench
+    verdict = _verdict(bench, {clients.SDK_DELIVERED: 12.5}, 0.78)  # at most 10 / 12.5 = 0.80x
+    assert "**out of reach with the SDK's required per-frame work**" in verdict
+
+
+def test_a_floor_bound_the_sdk_itself_passed_bounds_nothing(
+    bench: tuple[ModuleType, ModuleType],
+) -> None:
+    _, clients = bench
+    verdict = _verdict(bench, {clients.SDK_DELIVERED: 12.5}, 0.81)  # the SDK beat 0.80x
+    assert "out of reach with the SDK's required" not in verdict
+    assert (
+        "no bound from the SDK's required per-frame work in this run: its floor allows at most "
+        "0.80x, and the SDK itself read 0.81x beside the baseline" in verdict
+    )
+
+
+def test_a_floor_of_another_library_is_not_judged_by_the_sdks_reading(
+    bench: tuple[ModuleType, ModuleType],
+) -> None:
+    _, clients = bench
+    verdict = _verdict(bench, {clients.AIOHTTP_WORK: 12.5}, 0.81)  # a websockets client read it
+    assert "**out of reach with the SDK's required per-frame work on aiohttp**" in verdict
