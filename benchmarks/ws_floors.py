@@ -102,8 +102,13 @@ def floor_notes(
                 f"{base} waits for a core (wall above its CPU)"
             )
         else:
-            left = (base_cpu / bound if cpu is not None else needs) - median(mine)
-            verdict = f"within reach of {library} ({left:.2f} µs left past its floor)"
+            # round by round, as the verdict was reached (the medians of two series need not
+            # agree with the median of their ratios): what the target leaves past the floor
+            if cpu is not None:
+                slack = [b / bound - m for b, m in zip(cpu[base], mine, strict=True)]
+            else:
+                slack = [b * bound - m for b, m in zip(cost[base], mine, strict=True)]
+            verdict = f"within reach of {library} ({median(slack):.2f} µs left past its floor)"
         if library not in tightest or median(mine) > tightest[library][0]:
             tightest[library] = (median(mine), verdict)
     for name in references:

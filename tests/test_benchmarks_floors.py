@@ -3,6 +3,7 @@ SDK's own reading does not contradict."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -63,3 +64,21 @@ def test_a_floor_of_another_library_is_not_judged_by_the_sdks_reading(
     _, clients = bench
     verdict = _verdict(bench, {clients.AIOHTTP_WORK: 12.5}, 0.81)  # a websockets client read it
     assert "**out of reach with the SDK's required per-frame work on aiohttp**" in verdict
+
+
+def test_what_is_left_past_a_floor_is_counted_round_by_round_as_the_verdict(
+    bench: tuple[ModuleType, ModuleType],
+) -> None:
+    # the lean floor leaves room in 4 of the 5 rounds (base / floor >= 0.85): within reach by
+    # the per-round ratios, though the two series' medians alone (base 10, floor 11.8) leave
+    # none (10 / 0.85 = 11.76)
+    floors, clients = bench
+    costs: dict[str, list[float]] = {name: [2.0] * 5 for name in clients.FLOORS}
+    costs[clients.WS_LEAN] = [11.5, 11.5, 11.8, 13.0, 13.0]
+    costs[clients.BARE] = [10.0, 10.0, 10.5, 12.0, 9.0]
+    measured = (0.5, clients.FLOORS_OF[clients.SDK_X1])
+    cells = floors.floor_notes(
+        costs, clients.BARE, ">= 0.85", "µs/frame", [], dict(costs), measured
+    )
+    left = re.search(r"within reach of websockets \((-?[0-9.]+) µs left", cells["verdict"])
+    assert left is not None and float(left.group(1)) >= 0
