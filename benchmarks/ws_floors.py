@@ -108,7 +108,14 @@ def floor_notes(
                 slack = [b / bound - m for b, m in zip(cpu[base], mine, strict=True)]
             else:
                 slack = [b * bound - m for b, m in zip(cost[base], mine, strict=True)]
-            verdict = f"within reach of {library} ({median(slack):.2f} µs left past its floor)"
+            left = median(slack)
+            if left >= 0:
+                verdict = f"within reach of {library} ({left:.2f} µs left past its floor)"
+            else:  # an even number of rounds, the middle two either side of the target
+                verdict = (
+                    f"at the edge of {library}: its floor meets the target by the median "
+                    f"ratio with nothing left past it ({left:.2f} µs by the median slack)"
+                )
         if library not in tightest or median(mine) > tightest[library][0]:
             tightest[library] = (median(mine), verdict)
     for name in references:

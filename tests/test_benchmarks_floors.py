@@ -82,3 +82,23 @@ def test_what_is_left_past_a_floor_is_counted_round_by_round_as_the_verdict(
     )
     left = re.search(r"within reach of websockets \((-?[0-9.]+) µs left", cells["verdict"])
     assert left is not None and float(left.group(1)) >= 0
+
+
+def test_a_floor_that_meets_the_target_only_by_the_middle_two_rounds_is_at_the_edge(
+    bench: tuple[ModuleType, ModuleType],
+) -> None:
+    # four rounds, base / floor = 0.50, 0.84, 0.87, 1.20: the median ratio 0.855 meets 0.85,
+    # but the middle rounds leave -0.235 µs (a costly round) and +0.047 µs (a cheap one): the
+    # median slack is negative
+    floors, clients = bench
+    costs: dict[str, list[float]] = {name: [2.0] * 4 for name in clients.FLOORS}
+    costs[clients.BARE] = [5.0, 16.8, 1.74, 12.0]
+    costs[clients.WS_LEAN] = [10.0, 20.0, 2.0, 10.0]
+    measured = (0.5, clients.FLOORS_OF[clients.SDK_X1])
+    cells = floors.floor_notes(
+        costs, clients.BARE, ">= 0.85", "µs/frame", [], dict(costs), measured
+    )
+    assert (
+        "at the edge of websockets: its floor meets the target by the median ratio"
+        in (cells["verdict"])
+    )
