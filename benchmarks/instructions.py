@@ -33,10 +33,10 @@ if str(HERE) not in sys.path:
 import ws_feed  # noqa: E402
 from _common import SectionFailed, markdown_table  # noqa: E402
 from bench_ws import Feed, _run  # noqa: E402
-from ws_clients import BARE, CLIENTS, SDK_X1  # noqa: E402
+from ws_clients import BARE, CLIENTS, SDK_WORK, SDK_X1  # noqa: E402
 
 #: The clients counted when none is named: the SDK, its baseline, and the SDK-work floor.
-DEFAULT_CLIENTS = (SDK_X1, BARE, "floor: SDK decode + checks + repeat filter (SDK sink)")
+DEFAULT_CLIENTS = (SDK_X1, BARE, SDK_WORK)
 
 _COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
 
