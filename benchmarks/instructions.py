@@ -1,29 +1,40 @@
 """Instructions per frame of the stream clients, counted by callgrind: a cost noise cannot move.
 
 On a shared machine the frames/s ratios of ``python -m benchmarks`` move by 20 % and more from
-one run to the next; the number of instructions a client executes per frame does not. This
-script runs chosen clients of ``ws_clients.py`` against the websocket feed (the feed in its own
-process, not counted), each under ``valgrind --tool=callgrind``, once with N frames and once with
-3N: the difference over 2N is the client's user-space instructions per frame, start-up and
-imports cancelled out. It prints them with each client's count over the first one's::
+one run to the next; the number of instructions a client executes per frame does not. Each
+chosen client of ``ws_clients.py`` runs in its own process under ``valgrind --tool=callgrind``
+against the websocket feed (the feed in its own process, not counted): a first run (what the
+client loads or builds on first use), then one of N frames and one of 3N, with a dump of the
+counts between them; the difference of the last two over 2N is the client's user-space
+instructions per frame, start-up, imports and connection set-up cancelled out. Two clients are
+counted at a time (a count does not depend on what else runs). It prints them with each
+client's count over the first one's::
 
     python benchmarks/instructions.py --topic positions
     python benchmarks/instructions.py --topic orderbook --frames 1000 \\
         --clients "kana_async x1" "websockets+msgspec (plain struct)"
 
+``python -m benchmarks`` runs :func:`section` (its ``instructions`` section): every ``positions``
+target judged by instruction count, against the floors of the SDK client's library.
+
 Instructions are not time (cache misses, system calls and waits are not counted), but a change
 that saves instructions on the hot path saves time, and a count settles an A/B comparison that
-a noisy host cannot. Not part of ``python -m benchmarks``: each count takes 10-30 s under
-callgrind. Needs ``valgrind`` on ``PATH``.
+a noisy host cannot. Under callgrind a client runs ~50x slower than the feed, so each read finds
+many frames waiting: counts are of the most batched reading. Needs ``valgrind`` on ``PATH``
+(each client takes 10-15 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,25 +42,40 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import ws_feed  # noqa: E402
-from _common import SectionFailed, markdown_table  # noqa: E402
+from _common import Result, SectionFailed, markdown_table  # noqa: E402
 from bench_ws import Feed, _run  # noqa: E402
-from ws_clients import BARE, CLIENTS, SDK_WORK, SDK_X1  # noqa: E402
+from ws_clients import (  # noqa: E402
+    AIOHTTP_WORK,
+    BARE,
+    CLIENTS,
+    FLOORS,
+    FLOORS_OF,
+    SDK_WORK,
+    SDK_X1,
+    TARGETS,
+    WS_LEAN,
+)
 
 #: The clients counted when none is named: the SDK, its baseline, and the SDK-work floor.
 DEFAULT_CLIENTS = (SDK_X1, BARE, SDK_WORK)
 
-_COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
+#: The C function whose every call makes callgrind dump the costs so far and start afresh
+#: (``--dump-before``): the counted process calls ``os.getppid()`` between its runs and nowhere
+#: else, so its dumps are, in order: start-up, the run of N frames, the run of 3N.
+PHASE_MARK = "os_getppid"
+
+_TOTALS = re.compile(r"^totals: (\d+)$", re.MULTILINE)
 
 
-def collected(valgrind_stderr: str) -> int:
-    """The instruction count callgrind reports at exit (its ``Collected :`` line).
+def totals(dump: str) -> int:
+    """The instructions one callgrind dump counted (its ``totals:`` line).
 
     Raises:
-        SectionFailed: the output has no such line (valgrind or the client failed).
+        SectionFailed: the dump has no such line, or more than one.
     """
-    found = _COLLECTED.findall(valgrind_stderr)
+    found = _TOTALS.findall(dump)
     if len(found) != 1:
-        raise SectionFailed(f"no callgrind total in: {valgrind_stderr[-500:]!r}")
+        raise SectionFailed(f"no callgrind total in: {dump[-500:]!r}")
     return int(found[0])
 
 
@@ -58,33 +84,167 @@ def per_frame(count_n: int, count_3n: int, frames: int) -> float:
     return (count_3n - count_n) / (2 * frames)
 
 
-def count(valgrind: str, name: str, topic: str, frames: int, port: int) -> int:
-    """The instructions one run of client ``name`` reading ``frames`` frames executes.
+def phase_counts(out: Path) -> list[int]:
+    """The counts of the phase dumps callgrind wrote at ``out.1``, ``out.2`` and ``out.3``.
+
+    Raises:
+        SectionFailed: callgrind did not dump exactly those three parts (another call of
+            :data:`PHASE_MARK`, or a run that never reached its mark).
+    """
+    parts = sorted(int(p.suffix[1:]) for p in out.parent.glob(f"{out.name}.*"))
+    if parts != [1, 2, 3]:
+        raise SectionFailed(f"expected 3 phase dumps (parts 1-3), callgrind wrote parts {parts}")
+    return [totals(Path(f"{out}.{part}").read_text()) for part in parts]
+
+
+def count(valgrind: str, name: str, topic: str, frames: int, port: int) -> float:
+    """Client ``name``'s instructions per frame: one process under callgrind, imports and
+    connection set-up cancelled out (its runs of ``frames`` and ``3 * frames`` differenced).
 
     Raises:
         SectionFailed: the client failed, or did not see every item.
     """
-    command = [
-        valgrind,
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--read",
-        name,
-        "--topic",
-        topic,
-        "--frames",
-        str(frames),
-        "--port",
-        str(port),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        raise SectionFailed(
-            f"{name} under callgrind exited {done.returncode}: {done.stderr[-500:]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = [
+            valgrind,
+            "--tool=callgrind",
+            f"--dump-before={PHASE_MARK}",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--read",
+            name,
+            "--topic",
+            topic,
+            "--frames",
+            str(frames),
+            "--port",
+            str(port),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            raise SectionFailed(
+                f"{name} under callgrind exited {done.returncode}: {done.stderr[-500:]}"
+            )
+        _, small, large = phase_counts(out)
+    return per_frame(small, large, frames)
+
+
+def per_frame_counts(
+    valgrind: str, names: Sequence[str], topic: str, frames: int, workers: int = 2
+) -> dict[str, float]:
+    """Each client's instructions per frame, ``workers`` counted runs at a time, one feed.
+
+    Counts do not depend on what else runs, so the runs share the cores.
+
+    Raises:
+        SectionFailed: a counted run failed or did not see every item.
+    """
+    with Feed() as feed, ThreadPoolExecutor(workers) as pool:
+        runs = {
+            name: pool.submit(count, valgrind, name, topic, frames, feed.port) for name in names
+        }
+        return {name: run.result() for name, run in runs.items()}
+
+
+#: The floors a section counts beside a target's clients: the dearest that bounds every client
+#: of the library (websockets and the leanest decode of the touched numbers), and those that
+#: bound the SDK (its required per-frame work, on each socket library).
+COUNTED_FLOORS = (WS_LEAN, SDK_WORK, AIOHTTP_WORK)
+
+
+def counted_clients(targets: Sequence[tuple[str, str]]) -> list[str]:
+    """The clients whose counts settle ``targets`` ((ours, baseline) pairs): each pair and the
+    counted floors of ours, each once, in first-seen order."""
+    names: list[str] = []
+    for ours, base in targets:
+        floors = [f for f in FLOORS_OF[ours] if f in COUNTED_FLOORS]
+        names += [n for n in (ours, base, *floors) if n not in names]
+    return names
+
+
+def verdict_rows(
+    costs: dict[str, float], targets: dict[tuple[str, str], str], title: str
+) -> list[list[str]]:
+    """One row per frames/s target: what it allows by instructions, what each floor leaves.
+
+    A target ``>= t`` on ``ours`` against ``base`` allows ``ours`` at most ``cost(base) / t``
+    instructions per frame. A floor of ``ours`` (a client doing less than ``ours`` on the same
+    library) that executes more than that puts the target out of reach by instruction count;
+    otherwise the row says how many instructions per frame are left past the floor.
+    """
+    rows = []
+    for (ours, base), target in targets.items():
+        op, bound = target.split()
+        if op != ">=":  # latency targets are not counted
+            continue
+        allowed = costs[base] / float(bound)
+        verdicts = []
+        for floor in (f for f in FLOORS_OF[ours] if f in COUNTED_FLOORS and f in costs):
+            library = FLOORS[floor][1]
+            if costs[floor] > allowed:
+                verdicts.append(f"**out of reach with {library}**")
+            else:
+                left = allowed - costs[floor]
+                verdicts.append(f"within reach of {library} ({left:,.0f} left past its floor)")
+        floors = "; ".join(
+            f"{f}: {costs[f]:,.0f} ⇒ at most {costs[base] / costs[f]:.2f}x"
+            for f in FLOORS_OF[ours]
+            if f in COUNTED_FLOORS and f in costs
         )
-    return collected(done.stderr)
+        rows.append(
+            [
+                f"{title}: {ours} vs {base} (frames/s) {target}",
+                f"<= {allowed:,.0f} ({base}: {costs[base]:,.0f})",
+                f"{costs[ours]:,.0f} ⇒ {costs[base] / costs[ours]:.2f}x",
+                floors,
+                "; ".join(verdicts),
+            ]
+        )
+    return rows
+
+
+def section(topic: str, frames: int, pairs: int | None = None) -> Result:
+    """The ``instructions`` section of ``python -m benchmarks``: ``topic``'s stream targets by
+    instruction count (the first ``pairs`` of them, or all), or a note that valgrind is absent.
+
+    Raises:
+        SectionFailed: a counted run failed.
+    """
+    title = f"WebSocket ingest, topic `{topic}`"
+    targets = dict(list(TARGETS[topic].items())[:pairs])
+    head = f"Instruction counts, topic `{topic}` (callgrind)"
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return Result(head, "Not counted: `valgrind` is not on PATH.", [], [], [])
+    costs = per_frame_counts(valgrind, counted_clients(list(targets)), topic, frames)
+    counts = markdown_table(
+        ["client", "instructions/frame"], [[name, f"{cost:,.0f}"] for name, cost in costs.items()]
+    )
+    description = (
+        f"Each client's user-space instructions per `{topic}` frame under `valgrind "
+        f"--tool=callgrind`: one process per client, a first run uncounted, then runs of "
+        f"{frames:,} and {3 * frames:,} frames against the same feed, differenced (start-up, "
+        "imports and connection set-up cancel out; `benchmarks/instructions.py`). Noise cannot "
+        "move a count, so these settle what the frames/s floors above leave to the noise of a "
+        "shared host. A target `>= t` allows the SDK client at most the baseline's count over "
+        "t; a floor of the SDK client's library that executes more puts the target out of "
+        "reach for any client doing that floor's work. Instructions are not time: cache "
+        "misses, system calls and waits are not counted, C code retires more instructions per "
+        "cycle than the interpreter (so a verdict against a baseline on another library is an "
+        "indication), and under callgrind every client reads ~50x slower than the feed sends, "
+        "so each read finds many frames waiting (the most batched reading, for every client "
+        "alike).\n\n" + counts
+    )
+    headers = [
+        "ratio and target",
+        "the target allows (instructions/frame)",
+        "the SDK client executes ⇒ ratio",
+        "its floors execute ⇒ best ratio",
+        "verdict by instruction count",
+    ]
+    return Result(head, description, headers, verdict_rows(costs, targets, title), [])
 
 
 def read(name: str, topic: str, frames: int, port: int) -> int:
@@ -104,6 +264,22 @@ def read(name: str, topic: str, frames: int, port: int) -> int:
     return seen
 
 
+def read_phases(name: str, topic: str, frames: int, port: int) -> None:
+    """The counted process: a :data:`PHASE_MARK` after start-up and a first :func:`read` (what
+    a client loads or builds on first use is not counted), after a read of ``frames`` frames and
+    after one of ``3 * frames`` (callgrind dumps at each).
+
+    Raises:
+        SectionFailed: a run did not see every item the feed sent.
+    """
+    read(name, topic, frames, port)
+    os.getppid()
+    read(name, topic, frames, port)
+    os.getppid()
+    read(name, topic, 3 * frames, port)
+    os.getppid()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--topic", choices=ws_feed.TOPICS, default="positions")
@@ -113,21 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.read is not None:  # the counted process: one run of one client
-        read(args.read, args.topic, args.frames, args.port)
+        read_phases(args.read, args.topic, args.frames, args.port)
         return 0
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         print("instructions.py needs valgrind on PATH (apt install valgrind)", file=sys.stderr)
         return 2
-    rows = []
-    first = None
-    with Feed() as feed:
-        for name in args.clients:
-            small = count(valgrind, name, args.topic, args.frames, feed.port)
-            large = count(valgrind, name, args.topic, 3 * args.frames, feed.port)
-            cost = per_frame(small, large, args.frames)
-            first = cost if first is None else first
-            rows.append([name, f"{cost:,.0f}", f"{cost / first:.3f}"])
+    costs = per_frame_counts(valgrind, args.clients, args.topic, args.frames)
+    first = costs[args.clients[0]]
+    rows = [[name, f"{cost:,.0f}", f"{cost / first:.3f}"] for name, cost in costs.items()]
     print(
         f"Instructions per `{args.topic}` frame (callgrind, {args.frames:,} and "
         f"{3 * args.frames:,} frames)\n"

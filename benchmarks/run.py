@@ -2,14 +2,15 @@
 
 ::
 
-    python -m benchmarks                  # the full run (3.5-5 minutes on 2 cores)
+    python -m benchmarks                  # the full run (6-8 minutes on 2 cores)
     python benchmarks/run.py --quick --output /tmp/RESULTS.md   # tiny sizes, a few seconds
 
 Sections: websocket ingest of the ``orderbook``, ``positions`` and ``order_history`` topics (1 and
 4 subscribers, with the socket libraries' floors), latency at a paced 5,000 frames/s, where the
 SDK's stream time goes (profile), REST reads at the SDK's default concurrency
 (both transports) and where their CPU goes, 200 concurrent orders against the same sent one at
-a time (0 and 10 ms of latency), import time and memory over 1,000,000 order-book frames. Each
+a time (0 and 10 ms of latency), import time, memory over 1,000,000 order-book frames, and the
+``positions`` targets by instruction count (callgrind, where valgrind is installed). Each
 section measures its baselines side by side in the same minutes, rounds alternating; the file
 opens with the date, commit, machine and library versions, then every targeted ratio and whether
 it was met.
@@ -38,6 +39,7 @@ import bench_import  # noqa: E402
 import bench_rest  # noqa: E402
 import bench_trading  # noqa: E402
 import bench_ws  # noqa: E402
+import instructions  # noqa: E402
 import profile_rest  # noqa: E402
 import profile_ws  # noqa: E402
 from _common import Result, SectionFailed, notes_table, receive  # noqa: E402
@@ -67,6 +69,8 @@ class Sizes:
     order_rounds: int
     import_rounds: int
     rss_frames: int
+    count_frames: int
+    count_targets: int | None  # the first this many positions targets are counted; None: all
 
 
 FULL = Sizes(
@@ -74,15 +78,19 @@ FULL = Sizes(
     latency_frames=10_000, latency_rate=5_000, latency_rounds=3,
     rest_requests=500, docs_requests=100, rest_rounds=7, profile_requests=500,
     orders=200, order_rounds=3, import_rounds=12, rss_frames=1_000_000,
+    count_frames=1_000, count_targets=None,
 )  # fmt: skip
 QUICK = Sizes(
     ws_frames=300, ws_account_frames=300, docs_frames=50, ws_rounds=1,
     latency_frames=200, latency_rate=5_000, latency_rounds=1,
     rest_requests=20, docs_requests=5, rest_rounds=1, profile_requests=20,
     orders=3, order_rounds=1, import_rounds=1, rss_frames=2_000,
+    count_frames=20, count_targets=1,
 )  # fmt: skip
 
-SECTIONS = ("ws", "latency", "wsprofile", "rest", "profile", "orders", "import", "rss")
+SECTIONS = (
+    "ws", "latency", "wsprofile", "rest", "profile", "orders", "import", "rss", "instructions",
+)  # fmt: skip
 
 
 def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
@@ -152,6 +160,9 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
             raise result
         return [result]
 
+    def counted() -> list[Result]:
+        return [instructions.section("positions", sizes.count_frames, sizes.count_targets)]
+
     return {
         "ws": ws,
         "latency": latency,
@@ -161,6 +172,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], list[Result]]]:
         "orders": orders,
         "import": imports,
         "rss": rss,
+        "instructions": counted,
     }
 
 
@@ -261,7 +273,9 @@ def targets_table(results: list[Result]) -> str:
             "over the rounds. The SDK's bounds check runs in Python "
             "after the decode because msgspec cannot bound a `Decimal` as it decodes one (its "
             "numeric constraints take `int` and `float` fields only; `Meta(lt=...)` on a "
-            "`Decimal` is a `TypeError` in msgspec 0.23).",
+            "`Decimal` is a `TypeError` in msgspec 0.23). The section `Instruction counts` "
+            "judges the `positions` targets again by instructions per frame, which the noise "
+            "between runs cannot move.",
             "",
             notes_table(bounds),
         ]

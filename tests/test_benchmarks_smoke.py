@@ -31,6 +31,7 @@ SECTION_TITLES = [
     "## Orders: 3 limit orders from one account, 10 ms latency",
     "## Import time",
     "## Memory over 2,000 order-book frames",
+    "## Instruction counts, topic `positions` (callgrind)",
 ]
 
 
