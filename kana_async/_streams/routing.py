@@ -63,6 +63,20 @@ _MAX_FAST = 64  # routes cached in Router._fast (leading prefixes and tails incl
 _MAX_LEAD_SIZES = 4  # lengths of cached leading prefixes tried on every frame
 
 
+def _tail_of(data: bytes) -> bytes | None:
+    """A frame's routing tail: its bytes from two before its last ``"message"``. Never raises.
+
+    Returns:
+        ``None`` for a frame that does not end as the documented ``..., "message": "<topic>"}``
+        layout does (with ``"}``); else the tail, or ``b""`` when no ``"message"`` starts two
+        bytes or more into the frame.
+    """
+    if not data.endswith(b'"}'):
+        return None
+    at = data.rfind(b'"message"')
+    return data[at - 2 :] if at >= 2 else b""
+
+
 def _member_starts_in(tail: bytes) -> bool:
     """Whether the member ``"message"`` at ``tail[2:]`` starts within ``tail[:2]``."""
     return tail[1] in _MEMBER_START or (tail[1] in _BLANKS and tail[0] in _MEMBER_START)
@@ -329,17 +343,14 @@ class Router:
         """The wire a cached leading prefix or tail routes ``data`` to (remembered as the last
         hit), or ``None``. Never raises."""
         fast = self._fast
-        if data.endswith(b'"}'):  # maybe the documented `..., "message": "<topic>"}` layout
-            at = data.rfind(b'"message"')
-            if at >= 2:
-                # the frame's last bytes from two before its last `"message"`: a tail that
-                # peek_trailing_message read before (its verdict depends on these bytes only)
-                tail = data[at - 2 :]
-                wire = fast.get(tail)
-                if wire is not None:
-                    self._last = (tail, True, wire)
-                return wire
-            return None
+        tail = _tail_of(data)
+        if tail is not None:
+            # a tail that peek_trailing_message read before (its verdict depends on these
+            # bytes only)
+            wire = fast.get(tail) if tail else None
+            if wire is not None:
+                self._last = (tail, True, wire)
+            return wire
         for size in self._lead_sizes:
             # the frame opens with the very bytes of a `{"message": "<topic>",` prefix
             # that leading_message read before (its verdict depends on these bytes only)
@@ -357,12 +368,9 @@ class Router:
         once), finds its wire, and caches how to recognise the next frame laid out alike.
         """
         fast = self._fast
-        tail = b""
         lead = None  # a leading prefix to cache: only for frames that do not end as a tail
-        if data.endswith(b'"}'):
-            at = data.rfind(b'"message"')
-            if at >= 2:
-                tail = data[at - 2 :]
+        tail = _tail_of(data)
+        if tail is not None:
             name = peek_trailing_message(data)
             if name is None:
                 tail = b""
@@ -377,7 +385,7 @@ class Router:
                     fast[lead[0]] = wire
                     if len(lead[0]) not in self._lead_sizes:
                         self._lead_sizes = (*self._lead_sizes, len(lead[0]))[-_MAX_LEAD_SIZES:]
-                elif tail and _member_starts_in(tail):
+                elif tail and _member_starts_in(tail):  # (None and b"" are not tails)
                     fast[tail] = wire
             return wire, Batch(data, wire.decode_frame)
         payload: Any = None

@@ -271,7 +271,7 @@ class Topic:
             BadFrame: ``data`` is unusable (malformed, wrong shape, too deep, a bad number).
         """
         if self.snapshot:
-            return books_of(False, key if type(key) is int else None, data)
+            return books_of(False, _book_market(key), data)
         return self._items_of_data(data)  # type: ignore[no-any-return]
 
     def decode_frame(self, frame: bytes, key: RoutingKey) -> Sequence[Any]:
@@ -304,7 +304,7 @@ class Topic:
         """
         if not self.snapshot:
             return self._items_of_frame  # type: ignore[no-any-return]
-        return partial(books_of, True, key if type(key) is int else None)
+        return partial(books_of, True, _book_market(key))
 
     def _rows_reader(self, decoder: Any, *, member: bool = False) -> Callable[[Any], list[Any]]:
         """``read(raw) -> rows``: ``decoder``'s rows as a list, checked; raises ``BadFrame``.
@@ -349,6 +349,12 @@ class Topic:
             (whose frames replace each other and are never filtered).
         """
         return None if self.policy is OverflowPolicy.KEEP_LATEST else identity_for(self.name)
+
+
+def _book_market(key: RoutingKey) -> int | None:
+    """The market id a snapshot topic's books carry: the key if it is one, else ``None`` (the
+    book then takes it from its first best level)."""
+    return key if type(key) is int else None
 
 
 def _account(name: str, row_type: type[Any]) -> Topic:
