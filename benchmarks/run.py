@@ -275,7 +275,7 @@ def targets_table(results: list[Result]) -> str:
             "numeric constraints take `int` and `float` fields only; `Meta(lt=...)` on a "
             "`Decimal` is a `TypeError` in msgspec 0.23). The section `Instruction counts` "
             "judges the `positions` targets again by instructions per frame, which the noise "
-            "between runs cannot move.",
+            "between runs barely moves.",
             "",
             notes_table(bounds),
         ]

@@ -95,6 +95,12 @@ def test_each_target_is_judged_by_what_its_baseline_executes_over_the_target() -
         "within reach of websockets (20,000 left past its floor); "
         "**out of reach with the SDK's required per-frame work**"
     )
+    # a floor the SDK client itself executes fewer instructions than bounds nothing
+    cheaper = {**costs, sdk: 95_000.0}
+    assert counter.verdict_rows(cheaper, targets, "topic")[1][4] == (
+        "within reach of websockets (20,000 left past its floor); "
+        "no bound from the SDK's required per-frame work (the SDK client executed fewer)"
+    )
     # latency targets (lower is better) are not judged by instructions
     assert counter.verdict_rows(costs, {(sdk, bare): "<= 1.2"}, "topic") == []
 
