@@ -135,3 +135,15 @@ def test_the_counted_run_reads_every_item_the_feed_sends(client: str) -> None:
     with counter.Feed() as feed:
         seen = counter.read(client, "positions", 40, feed.port)
     assert seen == counter.ws_feed.rows_in("positions", 40) > 40  # 1-3 rows a frame
+
+
+def test_the_counted_process_marks_each_phase_after_its_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counter = _instructions()
+    calls: list[object] = []
+    monkeypatch.setattr(counter, "read", lambda name, topic, n, port: calls.append(n))
+    monkeypatch.setattr(counter.os, "getppid", lambda: calls.append("mark"))
+    counter.read_phases("kana_async x1", "positions", 7, 1)
+    # a warm-up run (not counted), then N and 3N, each followed by the mark callgrind dumps at
+    assert calls == [7, "mark", 7, "mark", 21, "mark"]
