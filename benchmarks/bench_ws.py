@@ -90,12 +90,28 @@ class Feed:
         return self
 
     def url(self, topic: str, n: int, rate: float = 0) -> str:
-        query = f"topic={topic}&n={n}" + (f"&rate={rate:g}" if rate else "")
-        return f"ws://127.0.0.1:{self.port}/ws/?{query}"
+        return feed_url(self.port, topic, n, rate)
 
     def __exit__(self, *exc: object) -> None:
         self.process.kill()
         self.process.join(10)
+
+
+def feed_url(port: int, topic: str, n: int, rate: float = 0) -> str:
+    """The URL of ``n`` frames of ``topic`` from the feed at ``port`` (paced at ``rate``/s)."""
+    query = f"topic={topic}&n={n}" + (f"&rate={rate:g}" if rate else "")
+    return f"ws://127.0.0.1:{port}/ws/?{query}"
+
+
+def run_checked(name: str, url: str, topic: str, n: int, items: int) -> None:
+    """:func:`_run` of ``n`` frames that must deliver ``items`` items.
+
+    Raises:
+        SectionFailed: the client missed items or got stuck.
+    """
+    seen = _run(name, url, topic, n, items)
+    if seen != items:
+        raise SectionFailed(f"{name}: saw {seen} of {items} items of {topic}")
 
 
 def _run(name: str, url: str, topic: str, n: int, items: int, stamp: Stamp = None) -> Any:
@@ -114,10 +130,8 @@ def _timed_run(name: str, url: str, topic: str, n: int) -> tuple[float, float]:
     """
     items = ws_feed.rows_in(topic, n)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    seen = _run(name, url, topic, n, items)
+    run_checked(name, url, topic, n, items)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    if seen != items:
-        raise SectionFailed(f"{name}: saw {seen} of {items} items of {topic}")
     return n / wall, cpu / n * 1e6
 
 

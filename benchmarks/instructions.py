@@ -43,7 +43,7 @@ if str(HERE) not in sys.path:
 
 import ws_feed  # noqa: E402
 from _common import Result, SectionFailed, markdown_table  # noqa: E402
-from bench_ws import Feed, _run  # noqa: E402
+from bench_ws import Feed, feed_url, run_checked  # noqa: E402
 from ws_clients import (  # noqa: E402
     AIOHTTP_WORK,
     BARE,
@@ -270,12 +270,9 @@ def read(name: str, topic: str, frames: int, port: int) -> int:
     Raises:
         SectionFailed: the client did not see every item the feed sent.
     """
-    url = f"ws://127.0.0.1:{port}/ws/?topic={topic}&n={frames}"
     items = ws_feed.rows_in(topic, frames)
-    seen = _run(name, url, topic, frames, items)
-    if seen != items:
-        raise SectionFailed(f"{name}: saw {seen} of {items} items of {topic}")
-    return seen
+    run_checked(name, feed_url(port, topic, frames), topic, frames, items)
+    return items
 
 
 def read_phases(name: str, topic: str, frames: int, port: int) -> None:
