@@ -46,6 +46,7 @@ __all__ = [
     "row_checker",
     "row_properties",
     "rows_needing_one_of",
+    "shape_checker",
 ]
 
 #: The largest decimal exponent of a number in a frame.
@@ -252,9 +253,7 @@ def row_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
     """The check a frame's decoded rows of ``row_type`` go through, or ``None`` if none.
 
     The check refuses rows whose ``Decimal`` fields cannot be computed with
-    (:func:`check_rows`), rows that carry none of a group of fields a property needs
-    (:func:`rows_needing_one_of`), and rows on which another property raises
-    (:func:`check_properties`). Never raises.
+    (:func:`check_rows`) and the rows :func:`shape_checker`'s check refuses. Never raises.
 
     Args:
         row_type: a model class.
@@ -264,21 +263,41 @@ def row_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
         ``unexpected_shape``) for unusable rows.
     """
     fields = decimal_fields(row_type)
+    decimals = _decimal_checker(fields) if fields else None
+    shape = shape_checker(row_type)
+    if decimals is None or shape is None:
+        return decimals or shape  # the whole check: one call fewer per frame
+
+    def check(rows: Sequence[Any]) -> None:
+        decimals(rows)
+        shape(rows)
+
+    return check
+
+
+@cache
+def shape_checker(row_type: Any) -> Callable[[Sequence[Any]], None] | None:
+    """The part of :func:`row_checker`'s check that is not about numbers, or ``None`` if none.
+
+    It refuses rows that carry none of a group of fields a property needs
+    (:func:`rows_needing_one_of`), and rows on which another property raises
+    (:func:`check_properties`). Never raises.
+
+    Args:
+        row_type: a model class.
+
+    Returns:
+        A function of the rows that raises :class:`BadFrame` (kind ``unexpected_shape``).
+    """
     groups = tuple(
         (names, _getter(names), None if len(names) == 1 else (None,) * len(names))
         for names in rows_needing_one_of(row_type)
     )
     properties = row_properties(row_type)
-    if not (fields or groups or properties):
+    if not (groups or properties):
         return None
 
-    decimals = _decimal_checker(fields) if fields else None
-    if decimals is not None and not (groups or properties):
-        return decimals  # the whole check: one call fewer per frame
-
     def check(rows: Sequence[Any]) -> None:
-        if decimals is not None:
-            decimals(rows)
         for names, get, absent in groups:
             if absent in map(get, rows):  # in C: the tuples of the group's values
                 raise BadFrame("unexpected_shape", f"a row carries none of {', '.join(names)}")

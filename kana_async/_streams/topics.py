@@ -27,6 +27,7 @@ from kana_async._address import normalize_address as _normalize_address
 from kana_async._codec import decoder_for, encode, field_decoder, holder_decoder
 from kana_async._exceptions import InvalidAddressError, InvalidArgumentError
 from kana_async._streams.book import books_of
+from kana_async._streams.bounds import bounds_decoder
 from kana_async._streams.dedup import identity_for
 from kana_async._streams.frames import (
     DECODE_FAILURES,
@@ -35,6 +36,7 @@ from kana_async._streams.frames import (
     guarded,
     ids_as_strings,
     row_checker,
+    shape_checker,
 )
 from kana_async._streams.subscription import OverflowPolicy
 from kana_async._validation import check_market_id
@@ -311,32 +313,50 @@ class Topic:
 
         The one step from bytes to the rows subscribers see (a hot path: one call, the decode
         in C, then the checks). ``member``: ``decoder`` returns a holder with the rows at
-        ``.data`` (:func:`~kana_async._codec.holder_decoder`). A frame the typed decode
-        refuses is tried once more with its ids turned into strings (ids sent as JSON
-        numbers) before it is called bad.
+        ``.data`` (:func:`~kana_async._codec.holder_decoder`), and ``raw`` is a whole frame. A
+        frame the typed decode refuses is tried once more with its ids turned into strings
+        (ids sent as JSON numbers) before it is called bad. The rows' numbers are vouched for
+        by the bounds decoder (:mod:`~kana_async._streams.bounds`, in C), and checked value by
+        value only when it cannot vouch for them.
         """
-        check = self._check
+        check = self._check  # every check, numbers value by value included
+        bounds = bounds_decoder(cast(Hashable, self.row_type), member)
+        shape = shape_checker(cast(Hashable, self.row_type)) if bounds is not None else check
         has_ids = self._has_ids
 
-        def retried(raw: Any, failure: Exception) -> Any:
+        def rows_of(decoded: Any) -> list[Any]:
+            if member:
+                decoded = decoded.data
+            return decoded if type(decoded) is list else [decoded]
+
+        def retried(raw: Any, failure: Exception) -> list[Any]:
             exc = bad_frame_of(failure)
             if exc.kind != "unexpected_shape" or not has_ids:
                 raise exc from None
             fixed = ids_as_strings(raw)  # ids sent as JSON numbers?
             if fixed is None:
                 raise exc from None
-            return guarded(lambda: decoder(fixed))
+            rows = rows_of(guarded(lambda: decoder(fixed)))
+            if check is not None:
+                check(rows)
+            return rows
 
         def read(raw: Any) -> list[Any]:
             try:
                 decoded = decoder(raw)
             except DECODE_FAILURES as failure:
-                decoded = retried(raw, failure)
+                return retried(raw, failure)
             if member:
                 decoded = decoded.data
             rows = decoded if type(decoded) is list else [decoded]
-            if check is not None:
-                check(rows)
+            if bounds is not None:
+                try:
+                    bounds(raw)
+                except Exception:  # a number it cannot vouch for: the exact check settles it
+                    check(rows)
+                    return rows
+            if shape is not None:
+                shape(rows)
             return rows
 
         return read
