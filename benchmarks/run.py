@@ -270,12 +270,13 @@ def targets_table(results: list[Result]) -> str:
             "SDK's go). A floor whose bound the SDK client itself passed beside the baseline (the "
             "floor's runs and the baseline's are apart, and the noise between them can be larger "
             "than the gap) bounds nothing in that run, and its verdict says so. Costs are medians "
-            "over the rounds. The SDK's bounds check runs in Python "
-            "after the decode because msgspec cannot bound a `Decimal` as it decodes one (its "
-            "numeric constraints take `int` and `float` fields only; `Meta(lt=...)` on a "
-            "`Decimal` is a `TypeError` in msgspec 0.23). The section `Instruction counts` "
-            "judges the `positions` targets again by instructions per frame, which the noise "
-            "between runs barely moves.",
+            "over the rounds. The SDK bounds a frame's `Decimal` values by a second msgspec decode "
+            "that reads them as bounded floats, in C, and checks them one by one in Python only "
+            "when that decode cannot vouch for them, because msgspec cannot bound a `Decimal` as "
+            "it decodes one (its numeric constraints take `int` and `float` fields only; "
+            "`Meta(lt=...)` on a `Decimal` is a `TypeError` in msgspec 0.23). The section "
+            "`Instruction counts` judges the `positions` targets again by instructions per "
+            "frame, which the noise between runs barely moves.",
             "",
             notes_table(bounds),
         ]
