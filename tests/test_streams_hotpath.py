@@ -368,8 +368,13 @@ async def test_subscribing_while_the_idle_connection_closes_waits_for_it() -> No
             await until(lambda: mgr.state is ConnectionState.IDLE)
             async with mgr.subscribe("recent_trades", 14) as trades:
                 # the new connection's subscription (the closing one may still count as live
-                # for a moment: a frame pushed to it would be lost with it)
-                await srv.wait_for(lambda: srv.subscribed(1) and srv.live[0] is srv.conns[-1])
+                # for a moment: a frame pushed to it would be lost with it). Until the server
+                # has accepted the new connection, the closing one is the last it knows of
+                await srv.wait_for(
+                    lambda: (
+                        len(srv.conns) == 2 and srv.subscribed(1) and srv.live[0] is srv.conns[-1]
+                    )
+                )
                 await srv.push("recent_trades", [trade(14, 4)])
                 assert (await trades.__anext__()).trade_id == "4"
                 assert len(srv.conns) == 2
