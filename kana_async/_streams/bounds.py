@@ -37,7 +37,7 @@ from typing import Annotated, Any, Final, get_args
 import msgspec
 
 from kana_async._codec import decoder_for, holder_decoder
-from kana_async._streams.frames import MAX_EXPONENT
+from kana_async._streams.frames import MAX_EXPONENT, decimal_fields
 
 __all__ = ["FAST_BOUND", "bounds_decoder"]
 
@@ -66,17 +66,18 @@ def bounds_decoder(row_type: Any, whole: bool) -> Callable[[Any], object] | None
         ``decode``, or ``None`` when the model has no ``Decimal`` field, or one whose type is
         not ``Decimal`` or ``Decimal | None`` (those rows take the exact check alone).
     """
+    names = decimal_fields(row_type)
     numbers: list[tuple[str, Any, None]] = []
     rename: dict[str, str] = {}
     for field in msgspec.structs.fields(row_type):
+        if field.name not in names:
+            continue
         if field.type is Decimal:
             bounded: Any = _Bounded
         elif set(get_args(field.type)) == {Decimal, type(None)}:
             bounded = _Bounded | None
-        elif "Decimal" in repr(field.type):
+        else:  # a list of them, say: the exact check alone
             return None
-        else:
-            continue
         numbers.append((field.name, bounded, None))
         rename[field.name] = field.encode_name
     if not numbers:

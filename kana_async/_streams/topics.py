@@ -346,7 +346,7 @@ class Topic:
                 decoded = decoder(raw)
             except DECODE_FAILURES as failure:
                 return retried(raw, failure)
-            if member:
+            if member:  # rows_of(decoded), inlined: this runs for every frame
                 decoded = decoded.data
             rows = decoded if type(decoded) is list else [decoded]
             if bounds is not None:
