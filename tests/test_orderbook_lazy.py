@@ -19,6 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kana_async._streams import TOPICS
+from kana_async._streams import book as stream_book
 from kana_async._streams.frames import BadFrame
 from kana_async.models._book_wire import WireLevel
 from kana_async.models.market_data import OrderBookLevel
@@ -382,6 +383,73 @@ def test_repeated_members_count_as_the_last_one_on_every_path() -> None:
     data = '{"message":"orderbook","data":' + level + ',"data":[' + level + "]}"
     (again,) = TOPIC.decode_frame(data.encode(), 14)
     assert again.best_ask == best and again.asks == (best,)
+
+
+# -- one level read from its own text, cut from the frame by its braces -----------------------
+
+
+def _extra(row: str, member: str) -> str:
+    """``row`` with one more member (unknown to the decoders) before its first."""
+    return row.replace("{", "{" + member + ",", 1)
+
+
+_FAKE = _row("9.9", '"1"', ask=False)  # shaped like a level, where no level is
+
+
+@pytest.mark.parametrize("whole", [True, False])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # level-shaped objects nested in a level before the best one: they hold the openings
+        # that counting braces from the start would take for the best level's
+        [
+            _extra(_row("5.6", '"1"', ask=False), f'"x":[{_FAKE},{_FAKE}]'),
+            _row("5.7", '"2"', ask=False),
+            _row("5.8", '"3"', ask=True),
+        ],
+        [_row("5.6", '"1"', ask=False), _extra(_row("5.7", '"2"', ask=False), f'"x":{_FAKE}')],
+        # braces in strings: before the best level, and in it
+        [_extra(_row("5.6", '"1"', ask=False), '"x":"{{}"'), _row("5.7", '"2"', ask=False)],
+        [_extra(_row("5.7", '"2"', ask=False), '"x":"}, {"'), _row("5.6", '"1"', ask=False)],
+        # a "}" in a string of a best level that is not the last: cut at its own last "}"
+        [_extra(_row("5.7", '"2"', ask=False), '"x":"}"'), _row("5.8", '"1"', ask=True)],
+    ],
+)
+def test_a_best_level_is_its_own_text_whatever_braces_the_frame_holds(
+    rows: list[str], whole: bool
+) -> None:
+    _assert_same(_lazy(rows, whole=whole), _eager(rows))
+
+
+def test_the_last_level_is_read_exactly_when_a_later_member_holds_brackets() -> None:
+    # the cut of the last level ends at the "}" of the string after the list: its decode
+    # fails, and the levels' texts find the level
+    rows = [_row("5.6", '"1"', ask=False), _row("5.8", '"2"', ask=True)]
+    (book,) = TOPIC.decode_frame(_frame(rows)[:-1] + b',"x":"}]"}', 14)
+    assert isinstance(book, OrderBook)
+    _assert_same(book, _eager(rows))
+
+
+def test_a_plain_frame_reads_a_best_level_without_a_pass_over_every_level(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    passes: list[object] = []
+    every_text = stream_book._frame_texts
+
+    def counted(raw: object) -> object:
+        passes.append(raw)
+        return every_text(raw)
+
+    monkeypatch.setattr(stream_book, "_frame_texts", counted)
+    rows = [_row("5.6", '"1"', ask=False), _row("5.7", '"2"', ask=False)]
+    rows += [_row("5.9", '"3"', ask=True), _row("5.8", '"4"', ask=True)]
+    book, eager = _lazy(rows), _eager(rows)
+    assert book.best_bid == eager.best_bid and book.best_ask == eager.best_ask
+    assert passes == []  # each level cut from the frame
+    nested = [_extra(rows[0], f'"x":{_FAKE}'), *rows[1:]]
+    book, eager = _lazy(nested), _eager(nested)
+    assert book.best_bid == eager.best_bid
+    assert len(passes) == 1  # a brace no level opens: the texts of every level decide
 
 
 def _nested(depth: int) -> list[str]:

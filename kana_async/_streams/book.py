@@ -27,13 +27,15 @@ takes the exact path, as every frame did before this decode existed: its levels 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 import msgspec
 
 from kana_async._codec import decoder_for, holder_decoder
 from kana_async._streams.frames import DECODE_FAILURES, check_rows, guarded
-from kana_async.models._book_wire import WireLevel
+from kana_async.models._book_wire import WireLevel, level_of
 from kana_async.models.market_data import OrderBookLevel
 from kana_async.models.orderbook import OrderBook, lazy_book
 
@@ -76,19 +78,66 @@ def _texts_of_frame(frame: Any) -> list[msgspec.Raw]:
     return texts
 
 
-def _text_of_data(data: Any) -> list[Any]:
-    return [data]
+#: The frame whose braces were counted last, the count of them its levels and ``before`` make,
+#: and whether it held just those (a bot reading the mid reads both best levels of a book in a
+#: row). One tuple, replaced whole: safe across threads.
+_last_count: tuple[object, int, bool] = (None, 0, False)
 
 
-def _text_of_frame(frame: Any) -> list[Any]:
-    return [_frame_data(frame).data]
+def _level_in_list(
+    before: int, texts: Callable[[bytes], list[msgspec.Raw]], raw: Any, index: int, count: int
+) -> OrderBookLevel:
+    """Level ``index`` of the ``count`` levels listed in ``raw``, decoded from its own text.
+
+    ``raw`` (a frame, or its ``data`` list) has ``before`` object starts ahead of the levels'
+    (1 for a whole frame: its own; 0 for a ``data`` list). When it has no other ``{`` byte (no
+    ``{`` in a string, no nested object, no other member holding one), the levels' openings
+    are its ``{`` bytes from the ``before + 1``-th on, in order, and the level's text is cut
+    from its own ``{`` to the last ``}`` before the next level's (for the last level, before
+    the list's ``]``). Such a cut never starts wrong but may end too late (a ``}`` or ``]`` in
+    a string after the level): its decode succeeds only when it ends at the level's own ``}``
+    (ending earlier leaves the object open, later leaves bytes after it), and then reads the
+    very bytes the level's ``msgspec.Raw`` holds. Otherwise ``texts`` (every level's text, one
+    more pass over ``raw``) finds it.
+    """
+    global _last_count
+    data = raw if type(raw) is bytes else bytes(raw)
+    last = _last_count
+    if last[0] is raw and last[1] == count + before:
+        plain = last[2]
+    else:
+        plain = data.count(b"{") == count + before
+        _last_count = (raw, count + before, plain)
+    if plain:
+        body = data.split(b"{", before + index + 2)[before + index + 1]
+        end = body.rfind(b"}", 0, body.rfind(b"]") if index == count - 1 else len(body))
+        if end >= 0:
+            try:
+                return level_of(b"{" + body[: end + 1])
+            except msgspec.DecodeError:  # the cut ended past the level: the texts find it
+                pass
+    return level_of(texts(data)[index])
 
 
-#: ``(decode every level, decode each level's text)`` of a lazy book's JSON, by
+def _level_of_data_alone(data: Any, index: int, count: int) -> OrderBookLevel:
+    return level_of(data)
+
+
+def _level_of_frame_alone(frame: Any, index: int, count: int) -> OrderBookLevel:
+    return level_of(_frame_data(frame).data)
+
+
+#: ``(decode every level, decode level i of n)`` of a lazy book's JSON, by
 #: ``[a whole frame][data is a list]``.
 _DECODERS: Final = (
-    ((_levels_of_data, _text_of_data), (_levels_of_data, _data_texts)),
-    ((_levels_of_frame, _text_of_frame), (_levels_of_frame, _texts_of_frame)),
+    (
+        (_levels_of_data, _level_of_data_alone),
+        (_levels_of_data, partial(_level_in_list, 0, _data_texts)),
+    ),
+    (
+        (_levels_of_frame, _level_of_frame_alone),
+        (_levels_of_frame, partial(_level_in_list, 1, _texts_of_frame)),
+    ),
 )
 
 

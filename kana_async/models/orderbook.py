@@ -18,15 +18,17 @@ from operator import attrgetter
 from typing import Any, Final
 
 from kana_async.models._base import html_table, plain
-from kana_async.models._book_wire import WireLevel, level_of
+from kana_async.models._book_wire import WireLevel
 from kana_async.models.market_data import OrderBookLevel
 
 __all__ = ["OrderBook", "lazy_book"]
 
 _UNSET: Final[Any] = object()  # a cache slot not computed yet (None is a value)
 _Levels = tuple[OrderBookLevel, ...]
-#: ``(decode all levels, decode each level's text)`` of a lazy book's JSON.
-_Decoders = tuple[Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any], list[Any]]]
+#: ``(decode all levels, decode level i of n)`` of a lazy book's JSON.
+_Decoders = tuple[
+    Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any, int, int], OrderBookLevel]
+]
 _new: Final = object.__new__
 
 
@@ -59,7 +61,6 @@ class OrderBook:
         "_raw",
         "_rows",
         "_spread",
-        "_texts",
     )
 
     def __init__(
@@ -74,7 +75,6 @@ class OrderBook:
         self._keys: list[float] | None = None
         self._raw: Any = None
         self._decoders: _Decoders | None = None
-        self._texts: list[Any] | None = None
         self._bids: _Levels | None = tuple(bids)
         self._asks: _Levels | None = tuple(asks)
         self._best_bid: Any = _UNSET
@@ -149,11 +149,10 @@ class OrderBook:
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its own text now
-        texts = self._texts
-        if texts is None:
-            assert self._decoders is not None  # a lazy book always has its frame
-            texts = self._texts = _redecoded(self._decoders[1], self._raw)
-        level: OrderBookLevel = _redecoded(level_of, texts[keys.index(best)])
+        assert self._decoders is not None  # a lazy book always has its frame
+        level: OrderBookLevel = _redecoded(
+            self._decoders[1], self._raw, keys.index(best), len(keys)
+        )
         return level
 
     # -- the public view ---------------------------------------------------------------------
@@ -312,10 +311,11 @@ def lazy_book(
         market_id: the market; ``None`` takes it from the first best level, as
             :meth:`OrderBook.from_levels` does.
         raw: the frame's JSON, from which its levels are decoded when read.
-        decoders: ``(levels, texts)``: a function that decodes all of ``raw``'s levels into
+        decoders: ``(levels, level)``: a function that decodes all of ``raw``'s levels into
             :class:`OrderBookLevel` at once (used when a whole side is read: one decode in C
-            makes every ``Decimal`` faster than level by level), and one that decodes it into
-            each level's JSON text, in ``rows``' order (used when one level is read).
+            makes every ``Decimal`` faster than level by level), and one that decodes level
+            ``i`` of ``n`` alone, ``level(raw, i, n)``, ``i`` counted in ``rows``' order (used
+            when one level is read).
 
     Returns:
         The book; nothing is sorted and no ``Decimal`` is made yet (unless ``market_id`` is
@@ -330,28 +330,28 @@ def lazy_book(
     book._raw = raw
     book._decoders = decoders
     book._market_id = market_id
-    book._keys = book._texts = book._bids = book._asks = None
+    book._keys = book._bids = book._asks = None
     book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
     if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
         book._decode_sides()
     return book
 
 
-def _redecoded(decode: Callable[[Any], Any], data: Any) -> Any:
-    """``decode(data)`` of JSON the stream decoded before: here, or on a fresh stack.
+def _redecoded(decode: Callable[..., Any], data: Any, *args: Any) -> Any:
+    """``decode(data, *args)`` of JSON the stream decoded before: here, or on a fresh stack.
 
     Raises:
         RecursionError: nested too deep even on a fresh stack (see :func:`_on_fresh_stack`).
         msgspec.DecodeError: never for a frame the stream accepted.
     """
     try:
-        return decode(data)
+        return decode(data, *args)
     except RecursionError:
-        return _on_fresh_stack(decode, data)
+        return _on_fresh_stack(decode, data, *args)
 
 
-def _on_fresh_stack(decode: Callable[[Any], Any], data: Any) -> Any:
-    """``decode(data)`` run on a new thread, for JSON nested too deep for the caller's stack.
+def _on_fresh_stack(decode: Callable[..., Any], data: Any, *args: Any) -> Any:
+    """``decode(data, *args)`` run on a new thread, for JSON nested too deep for the caller's stack.
 
     The decoder's nesting limit counts the calling code's frames too: a frame the stream
     decoded near that limit may not decode again when a level is read from deeper code. A
@@ -364,7 +364,7 @@ def _on_fresh_stack(decode: Callable[[Any], Any], data: Any) -> Any:
 
     def run() -> None:
         try:
-            out.append(decode(data))
+            out.append(decode(data, *args))
         except RecursionError as exc:
             out.append(exc)
 
