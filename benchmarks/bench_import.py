@@ -80,7 +80,7 @@ def _python(code: str) -> str:
 
 #: Fresh interpreters per measurement: its time is the fastest of them (a spike of the shared
 #: machine in one start-up is not the import's cost; the fastest start-up is the closest to it).
-TRIES = 3
+TRIES = 5
 
 
 def _time(imports: str) -> tuple[float, float]:
