@@ -291,8 +291,9 @@ def test_prices_sharing_a_float_are_ordered_exactly_and_not_merged(whole: bool) 
     assert asks.best_ask is not None and asks.best_ask.price == Decimal(low)
 
 
-def test_asks_whose_reciprocal_keys_round_alike_are_ordered_exactly() -> None:
-    # the book keys an ask by 1 / price: two floats apart, the same reciprocal
+def test_asks_one_float_apart_are_ordered_by_their_own_floats() -> None:
+    # two asks one float apart whose reciprocals are equal: a key made by arithmetic on the
+    # price (such as 1 / price) would tie them and lose the order the floats keep
     low, high = "1.9", "1.9000000000000001"
     assert float(low) < float(high) and 1 / float(low) == 1 / float(high)
     rows = [_row("1.8", '"1"', ask=False), _row(high, '"1"', ask=True), _row(low, '"2"', ask=True)]

@@ -30,6 +30,9 @@ _Decoders = tuple[
     Callable[[Any], Iterable[OrderBookLevel]], Callable[[Any, int, int], OrderBookLevel]
 ]
 _new: Final = object.__new__
+#: The best-ask key of a bid row, the best-bid key of an ask row: beyond every price of the side.
+_NO_ASK: Final = float("inf")
+_NO_BID: Final = -1.0
 
 
 class OrderBook:
@@ -55,7 +58,6 @@ class OrderBook:
         "_best_bid",
         "_bids",
         "_decoders",
-        "_keys",
         "_market_id",
         "_mid",
         "_raw",
@@ -72,7 +74,6 @@ class OrderBook:
     ) -> None:
         self._market_id = market_id
         self._rows: Sequence[WireLevel] = ()
-        self._keys: list[float] | None = None
         self._raw: Any = None
         self._decoders: _Decoders | None = None
         self._bids: _Levels | None = tuple(bids)
@@ -127,25 +128,27 @@ class OrderBook:
     def _best(self, ask: bool) -> OrderBookLevel | None:
         """The best level of a side: by the keys when one is best, else by the whole side.
 
-        The keys (computed once, cached) are one per row: ``-price`` for a bid, ``1 / price``
-        for an ask. Prices are above zero, so bids' keys are negative and asks' positive: the
-        smallest key is the highest bid's, the largest the lowest ask's. Both maps are monotone
-        (a float negation is exact, a float division rounds to the nearest): a unique extreme
-        key is the row of the extreme price, as the float order argument of
-        :mod:`kana_async.models._book_wire` needs; two different prices may share a key (two
-        asks' reciprocals round alike), which the whole side then settles exactly.
+        The keys are one per row, the row's ``price`` float for a row of the side and a value
+        no price of it takes for the others (``inf`` for asks, whose prices are below
+        :data:`~kana_async.models._book_wire.KEY_BOUND`; ``-1.0`` for bids, whose prices are
+        above zero): made of the rows' own floats, no new float per row. A unique extreme key
+        is the row of the extreme price, as the float order argument of
+        :mod:`kana_async.models._book_wire` says; a shared one (two prices of the same float)
+        is settled exactly by the whole side.
         """
         built = self._asks if ask else self._bids
         if built is not None:
             return built[0] if built else None
-        keys = self._keys
-        if keys is None:
-            keys = self._keys = [1 / row.price if row.is_ask else -row.price for row in self._rows]
-        if not keys:
-            return None
-        best = max(keys) if ask else min(keys)
-        if best < 0 if ask else best > 0:  # every key of the other side: none of this one
-            return None
+        if ask:
+            keys = [row.price if row.is_ask else _NO_ASK for row in self._rows]
+            best = min(keys, default=_NO_ASK)
+            if best == _NO_ASK:
+                return None
+        else:
+            keys = [_NO_BID if row.is_ask else row.price for row in self._rows]
+            best = max(keys, default=_NO_BID)
+            if best == _NO_BID:
+                return None
         if keys.count(best) > 1:  # another row has the best key: settled exactly by the side
             return (self.asks if ask else self.bids)[0]
         # the level's Decimal price and size decoded from its own text now
@@ -330,7 +333,7 @@ def lazy_book(
     book._raw = raw
     book._decoders = decoders
     book._market_id = market_id
-    book._keys = book._bids = book._asks = None
+    book._bids = book._asks = None
     book._best_bid = book._best_ask = book._mid = book._spread = _UNSET
     if market_id is None and rows:  # as from_levels finds it (rare: no subscription key)
         book._decode_sides()
